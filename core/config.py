@@ -1,0 +1,137 @@
+"""Training configuration: one validated dataclass, its ranges, and the presets.
+
+Every bound the UI shows comes from the `bounded(...)` metadata here, so the
+pages never repeat a number. `validate()` raises `ConfigError` naming the field
+and its allowed range.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.models import MODEL_OPTIONS, ModelOptions
+from core.ranges import ConfigError, bounded, validate_fields
+
+OPTIMIZERS = ("sgd", "adam", "adamw")  # "sgd" uses `momentum`; the Adam pair ignore it
+SCHEDULES = ("none", "onecycle")        # one-cycle: warm up, then anneal to ~0 by the last step
+DEVICES = ("auto", "cpu", "cuda")       # auto = cuda when available, else cpu
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "logistic"              # a key of core.models.MODEL_OPTIONS
+    model: ModelOptions | None = None   # that architecture's options; None = its defaults
+    epochs: int = bounded(3, 1, 50, "passes over the training set")
+    batch_size: int = bounded(64, 8, 2048, "examples per gradient step")
+    lr: float = bounded(0.01, 1e-5, 10.0, "learning rate (peak rate with one-cycle)", log=True)
+    optimizer: str = "sgd"              # one of OPTIMIZERS
+    momentum: float = bounded(0.5, 0.0, 0.99, "SGD momentum")
+    weight_decay: float = bounded(0.0, 0.0, 0.1, "L2 penalty (decoupled for AdamW)")
+    schedule: str = "none"              # one of SCHEDULES
+    seed: int = bounded(1, 0, 2**31 - 1, "seeds weights, shuffling and dropout")
+    device: str = "auto"                # one of DEVICES
+    train_examples: int = bounded(0, 0, 60_000, "train on the first N examples only (0 = all)")
+    log_every: int = bounded(2_000, 100, 60_000, "examples between two train-loss points")
+
+    def __post_init__(self) -> None:
+        if self.arch not in MODEL_OPTIONS:
+            raise ConfigError(f"arch must be one of {sorted(MODEL_OPTIONS)}, got {self.arch!r}")
+        if self.model is None:
+            self.model = MODEL_OPTIONS[self.arch]()
+        elif isinstance(self.model, dict):
+            self.model = model_options_from_dict(self.arch, self.model)
+        elif not isinstance(self.model, MODEL_OPTIONS[self.arch]):
+            raise ConfigError(f"model options {type(self.model).__name__} do not fit arch {self.arch!r}")
+
+    def validate(self) -> "TrainConfig":
+        for name, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("device", DEVICES)):
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {list(allowed)}, got {getattr(self, name)!r}")
+        validate_fields(self)
+        self.model.validate()
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict (stored in checkpoints, the run database and URLs)."""
+        out = dataclasses.asdict(self)
+        out["model"] = self.model.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown config fields: {sorted(unknown)}")
+        values = dict(data)
+        for f in dataclasses.fields(cls):
+            if f.name in values and f.name not in ("arch", "model"):
+                values[f.name] = _coerce(f, values[f.name])
+        return cls(**values).validate()
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        return TrainConfig.from_dict({**self.to_dict(), **changes})
+
+
+def model_options_from_dict(arch: str, data: dict[str, Any]) -> ModelOptions:
+    return MODEL_OPTIONS[arch].from_dict(data)
+
+
+def _coerce(f: dataclasses.Field, value: Any) -> Any:
+    """Turn strings from a URL or CLI into the field's type, with a clear error."""
+    kind = {"int": int, "float": float, "str": str}.get(str(f.type), None)
+    if kind is None or isinstance(value, kind) and not isinstance(value, bool):
+        return value
+    try:
+        converted = kind(float(value)) if kind is int else kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{f.name} must be a number, got {value!r}") from None
+    if kind is float and not math.isfinite(converted):
+        raise ConfigError(f"{f.name} must be a finite number, got {value!r}")
+    return converted
+
+
+def field_range(name: str, owner: type = TrainConfig) -> dict[str, Any]:
+    """The `bounded` metadata of a field: min, max, help, log, default."""
+    f = {f.name: f for f in dataclasses.fields(owner)}[name]
+    return {**f.metadata, "default": f.default}
+
+
+# Presets. `seed` reproduces the tutorials in ../shared/seeds; `default` is tuned
+# for test accuracy per CPU-second on a 2-core machine (docs/benchmarks.md).
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "logistic": {
+        # seeds 001/004: plain SGD lr 0.001, batch 100, 5 epochs (~89-91%)
+        "seed": dict(epochs=5, batch_size=100, lr=0.001, optimizer="sgd", momentum=0.0),
+        "default": dict(epochs=8, batch_size=128, lr=0.005, optimizer="adam", weight_decay=0.0,
+                        schedule="onecycle"),
+    },
+    "mlp": {
+        # seed 002: 784-50-10, dropout 0.5, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (94%)
+        "seed": dict(model={"hidden": [50], "dropout": 0.5}, epochs=3, batch_size=64, lr=0.01,
+                     optimizer="sgd", momentum=0.5),
+        "default": dict(model={"hidden": [512, 256], "dropout": 0.2}, epochs=12, batch_size=128,
+                        lr=0.002, optimizer="adamw", weight_decay=0.01, schedule="onecycle"),
+    },
+    "cnn": {
+        # seed 000: conv 10/20 5x5 + fc 50, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (97%)
+        "seed": dict(model={"channels": [10, 20], "fc_hidden": 50, "dropout": 0.5, "conv_dropout": 0.5,
+                            "batch_norm": False},
+                     epochs=3, batch_size=64, lr=0.01, optimizer="sgd", momentum=0.5),
+        "default": dict(model={"channels": [32, 64], "fc_hidden": 128, "dropout": 0.3, "batch_norm": True},
+                        epochs=4, batch_size=128, lr=0.003, optimizer="adamw", weight_decay=0.01,
+                        schedule="onecycle"),
+    },
+}
+
+
+def preset(arch: str, name: str = "default", **overrides: Any) -> TrainConfig:
+    """A validated config for `arch` from the named preset, with optional overrides."""
+    if arch not in PRESETS:
+        raise ConfigError(f"arch must be one of {sorted(PRESETS)}, got {arch!r}")
+    if name not in PRESETS[arch]:
+        raise ConfigError(f"preset must be one of {sorted(PRESETS[arch])}, got {name!r}")
+    values = {"arch": arch, **PRESETS[arch][name], **{k: v for k, v in overrides.items() if v is not None}}
+    return TrainConfig.from_dict(values)

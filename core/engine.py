@@ -1,0 +1,212 @@
+"""Training phases as plain functions: make the parts, train one epoch, fit.
+
+`fit` runs a whole training synchronously and reports through a `Recorder`;
+`core.jobs.TrainingJob` runs it in a background thread. The CLI, the pages and
+the benchmarks all go through `fit`, so they measure and train the same thing.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from core.config import TrainConfig
+from core.data import Mnist, Split, normalize, shuffled_batches
+from core.evaluation import Evaluation, evaluate
+from core.models import build_model, count_parameters
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    epoch: int                     # 0 = before training
+    examples_seen: int
+    train_seconds: float           # optimisation time so far, evaluation excluded
+    train_loss: float | None       # mean over the epoch's batches (None for epoch 0)
+    train_accuracy: float | None   # on the batches as trained (dropout on)
+    test_loss: float
+    test_accuracy: float
+
+
+class Recorder(Protocol):
+    def should_stop(self) -> bool: ...
+    def on_start(self, total_examples: int, param_count: int) -> None: ...
+    def on_train_point(self, examples_seen: int, loss: float, train_seconds: float) -> None: ...
+    def on_epoch(self, metrics: EpochMetrics) -> None: ...
+
+
+class Diverged(Exception):
+    """The training loss became NaN or infinite."""
+
+
+@dataclass
+class FitResult:
+    model: nn.Module
+    status: str                 # finished | stopped | diverged
+    message: str
+    evaluation: Evaluation      # of the returned weights on the test set
+    train_seconds: float
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was asked for, but PyTorch sees no CUDA GPU; use 'auto' or 'cpu'")
+    return torch.device(name)
+
+
+def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    params, lr, wd = model.parameters(), config.lr, config.weight_decay
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, weight_decay=wd)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+    return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+
+
+def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig,
+                   steps_per_epoch: int) -> torch.optim.lr_scheduler.LRScheduler | None:
+    if config.schedule == "none":
+        return None
+    # cycle_momentum=False: the momentum the user chose is the momentum used
+    return torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=config.epochs * steps_per_epoch, cycle_momentum=False)
+
+
+def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
+                    scheduler: torch.optim.lr_scheduler.LRScheduler | None, train: Split,
+                    config: TrainConfig, generator: torch.Generator, recorder: Recorder,
+                    examples_seen: int, clock: "Clock", good: "LastGoodWeights") -> tuple[int, float, float]:
+    """One pass over `train`: returns examples seen so far, mean loss and accuracy
+    on the batches. Raises Diverged on a non-finite loss."""
+    model.train()
+    device = train.images.device
+    epoch_loss = torch.zeros((), device=device)
+    epoch_correct = torch.zeros((), dtype=torch.int64, device=device)
+    interval_loss, interval_batches, next_log = torch.zeros((), device=device), 0, examples_seen + config.log_every
+    epoch_examples = 0
+    for indices in shuffled_batches(len(train), config.batch_size, generator):
+        if recorder.should_stop():
+            break
+        indices = indices.to(device, non_blocking=True)
+        images, labels = normalize(train.images[indices]), train.labels[indices]
+        logits = model(images)
+        loss = F.cross_entropy(logits, labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        batch = len(labels)
+        detached = loss.detach()
+        epoch_loss += detached * batch
+        epoch_correct += (logits.detach().argmax(dim=1) == labels).sum()
+        interval_loss += detached
+        interval_batches += 1
+        examples_seen += batch
+        epoch_examples += batch
+        if examples_seen >= next_log:
+            _publish_point(recorder, examples_seen, interval_loss, interval_batches, clock)
+            good.save(model)
+            interval_loss, interval_batches = torch.zeros((), device=device), 0
+            next_log = examples_seen + config.log_every
+    if interval_batches:
+        _publish_point(recorder, examples_seen, interval_loss, interval_batches, clock)
+        good.save(model)
+    mean_loss = epoch_loss.item() / max(epoch_examples, 1)
+    if not math.isfinite(mean_loss):
+        raise Diverged(f"training loss became {mean_loss}")
+    return examples_seen, mean_loss, epoch_correct.item() / max(epoch_examples, 1)
+
+
+def _publish_point(recorder: Recorder, examples_seen: int, interval_loss: torch.Tensor,
+                   batches: int, clock: "Clock") -> None:
+    # The one host sync per log interval; a NaN here stops training at once.
+    loss = interval_loss.item() / batches
+    if not math.isfinite(loss):
+        raise Diverged(f"training loss became {loss} after {examples_seen:,} examples")
+    recorder.on_train_point(examples_seen, loss, clock.seconds())
+
+
+class LastGoodWeights:
+    """A copy of the weights taken whenever they are known to be finite."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.state: dict[str, torch.Tensor] = {}
+        self.save(model)
+
+    def save(self, model: nn.Module) -> None:
+        state = model.state_dict()
+        if all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point()):
+            self.state = {k: v.detach().clone() for k, v in state.items()}
+
+    def restore(self, model: nn.Module) -> None:
+        model.load_state_dict(self.state)
+
+
+class Clock:
+    """Counts optimisation time only: paused while evaluating."""
+
+    def __init__(self) -> None:
+        self._total, self._since = 0.0, None
+
+    def resume(self) -> None:
+        self._since = time.perf_counter()
+
+    def pause(self) -> None:
+        if self._since is not None:
+            self._total += time.perf_counter() - self._since
+            self._since = None
+
+    def seconds(self) -> float:
+        running = time.perf_counter() - self._since if self._since is not None else 0.0
+        return self._total + running
+
+
+def fit(config: TrainConfig, data: Mnist, recorder: Recorder) -> FitResult:
+    """Train from scratch as `config` says, evaluating on the test set before and after each epoch."""
+    config.validate()
+    device = resolve_device(config.device)
+    torch.manual_seed(config.seed)  # weights and dropout; shuffling has its own generator
+    generator = torch.Generator().manual_seed(config.seed)
+    model = build_model(config.arch, config.model).to(device)
+    train = data.train.head(config.train_examples)
+    train = Split(train.images.to(device), train.labels.to(device))
+    test = Split(data.test.images.to(device), data.test.labels.to(device))
+    steps_per_epoch = math.ceil(len(train) / config.batch_size)
+    optimizer = make_optimizer(model, config)
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch)
+    recorder.on_start(config.epochs * len(train), count_parameters(model))
+
+    clock, examples_seen = Clock(), 0
+    before = evaluate(model, test, device)
+    recorder.on_epoch(EpochMetrics(0, 0, 0.0, None, None, before.loss, before.accuracy))
+    good = LastGoodWeights(model)
+    status, message = "finished", f"Trained {config.epochs} epochs."
+    for epoch in range(1, config.epochs + 1):
+        clock.resume()
+        try:
+            examples_seen, train_loss, train_acc = train_one_epoch(
+                model, optimizer, scheduler, train, config, generator, recorder, examples_seen, clock, good)
+        except Diverged as exc:
+            clock.pause()
+            good.restore(model)
+            status, message = "diverged", (
+                f"Training diverged in epoch {epoch}: {exc}. The last weights that were still "
+                f"finite were kept. Try a learning rate 10x smaller ({config.lr / 10:g}), "
+                "Adam instead of SGD, or the 'default' preset.")
+            break
+        clock.pause()
+        if recorder.should_stop():
+            status, message = "stopped", f"Stopped by request in epoch {epoch} after {examples_seen:,} examples."
+            break
+        result = evaluate(model, test, device)
+        recorder.on_epoch(EpochMetrics(epoch, examples_seen, clock.seconds(), train_loss, train_acc,
+                                       result.loss, result.accuracy))
+    final = evaluate(model, test, device)
+    return FitResult(model.cpu().eval(), status, message, final, clock.seconds())

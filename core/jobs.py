@@ -1,0 +1,172 @@
+"""A training run in a background thread, observed through a thread-safe job.
+
+The training thread writes through the `Recorder` methods; any other thread
+(a Streamlit fragment, the CLI) reads an immutable `JobSnapshot`. One lock
+guards every field, so a reader never sees a half-written update.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from core.config import TrainConfig
+from core.data import Mnist
+from core.engine import EpochMetrics, FitResult, fit
+from core.store import RunStore
+
+log = logging.getLogger(__name__)
+
+QUEUED, RUNNING, FINISHED, STOPPED, DIVERGED, FAILED = (
+    "queued", "running", "finished", "stopped", "diverged", "failed")
+TERMINAL = frozenset({FINISHED, STOPPED, DIVERGED, FAILED})
+_job_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    job_id: str
+    status: str
+    message: str
+    config: TrainConfig
+    run_id: str | None                          # set once the store has a row for it
+    param_count: int | None
+    train_points: tuple[tuple[int, float], ...]  # (examples seen, mean train loss since last point)
+    epochs: tuple[EpochMetrics, ...]             # epoch 0 is the untrained model
+    examples_seen: int
+    total_examples: int
+    train_seconds: float
+    test_accuracy: float | None                  # of the final weights, once done
+    test_loss: float | None
+
+    @property
+    def done(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def progress(self) -> float:
+        return min(self.examples_seen / self.total_examples, 1.0) if self.total_examples else 0.0
+
+    @property
+    def examples_per_second(self) -> float:
+        return self.examples_seen / self.train_seconds if self.train_seconds > 0 else 0.0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        rate = self.examples_per_second
+        return (self.total_examples - self.examples_seen) / rate if rate and not self.done else None
+
+    @property
+    def current_epoch(self) -> int:
+        per_epoch = self.total_examples // self.config.epochs if self.total_examples else 0
+        return min(self.examples_seen // per_epoch + 1, self.config.epochs) if per_epoch else 0
+
+    def history(self) -> dict:
+        """Plain lists, as stored in checkpoints and the run database."""
+        return {"train_points": [list(p) for p in self.train_points],
+                "epochs": [vars(e).copy() for e in self.epochs]}
+
+
+class TrainingJob:
+    """Train `config` on `data` in a daemon thread; save the outcome to `store` if given."""
+
+    def __init__(self, config: TrainConfig, data: Mnist, store: RunStore | None = None,
+                 nickname: str = "") -> None:
+        self.config = config.validate()
+        self.job_id = f"job-{next(_job_numbers)}"
+        self._data, self._store, self._nickname = data, store, nickname
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._status, self._message = QUEUED, "Waiting to start."
+        self._run_id: str | None = None
+        self._param_count: int | None = None
+        self._points: list[tuple[int, float]] = []
+        self._epochs: list[EpochMetrics] = []
+        self._seen = self._total = 0
+        self._train_seconds = 0.0
+        self.result: FitResult | None = None
+
+    # -- control, from any thread ------------------------------------------------
+    def start(self) -> "TrainingJob":
+        self._thread = threading.Thread(target=self._run, name=self.job_id, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the training to stop; it does so before its next batch."""
+        self._stop.set()
+        with self._lock:
+            if self._status == QUEUED:
+                self._status, self._message = STOPPED, "Cancelled before it started."
+
+    def wait(self, timeout: float | None = None) -> JobSnapshot:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.snapshot()
+
+    def snapshot(self) -> JobSnapshot:
+        with self._lock:
+            final = self.result.evaluation if self.result and self._status in TERMINAL else None
+            return JobSnapshot(
+                self.job_id, self._status, self._message, self.config, self._run_id,
+                self._param_count, tuple(self._points), tuple(self._epochs), self._seen,
+                self._total, self._train_seconds,
+                final.accuracy if final else None, final.loss if final else None)
+
+    # -- Recorder, called by the training thread -----------------------------------
+    def should_stop(self) -> bool:
+        return self._stop.is_set()
+
+    def on_start(self, total_examples: int, param_count: int) -> None:
+        with self._lock:
+            self._total, self._param_count = total_examples, param_count
+
+    def on_train_point(self, examples_seen: int, loss: float, train_seconds: float) -> None:
+        with self._lock:
+            self._points.append((examples_seen, loss))
+            self._seen, self._train_seconds = examples_seen, train_seconds
+
+    def on_epoch(self, metrics: EpochMetrics) -> None:
+        with self._lock:
+            self._epochs.append(metrics)
+            self._seen, self._train_seconds = metrics.examples_seen, metrics.train_seconds
+
+    # -- the thread ------------------------------------------------------------------
+    def _run(self) -> None:
+        with self._lock:
+            if self._status != QUEUED:  # cancelled while queued
+                return
+            self._status, self._message = RUNNING, "Training…"
+        started = time.time()
+        try:
+            if self._store is not None:
+                run_id = self._store.begin_run(self.config, nickname=self._nickname)
+                with self._lock:
+                    self._run_id = run_id
+            result = fit(self.config, self._data, self)
+        except Exception as exc:  # the thread must end with a status, never silently
+            log.exception("training job %s failed", self.job_id)
+            self._finish(FAILED, f"Training failed: {type(exc).__name__}: {exc}", None, started)
+            return
+        self._finish(result.status, result.message, result, started)
+
+    def _finish(self, status: str, message: str, result: FitResult | None, started: float) -> None:
+        if self._store is not None and self._run_id is not None:
+            snapshot = self.snapshot()
+            try:
+                self._store.finish_run(self._run_id, status, message, snapshot.history(),
+                                       model=result.model if result else None,
+                                       evaluation=result.evaluation if result else None,
+                                       train_seconds=result.train_seconds if result else snapshot.train_seconds,
+                                       examples_seen=snapshot.examples_seen, started=started)
+            except Exception as exc:  # keep the trained model in memory even if saving fails
+                log.exception("could not save run %s", self._run_id)
+                message += f" The run could not be saved: {exc}"
+        with self._lock:
+            self.result = result
+            if result is not None:
+                self._train_seconds = result.train_seconds
+            self._status, self._message = status, message

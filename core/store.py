@@ -1,0 +1,265 @@
+"""Saved runs: one SQLite row per run, one checkpoint file per trained model.
+
+A checkpoint is a plain dict of named parts (format, config, model_state,
+history, metrics, versions) written atomically and read back with
+`torch.load(weights_only=True)`, so a file can never run code on load.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from core.config import TrainConfig
+from core.models import build_model, count_parameters
+
+STORE_DIR_ENV = "DIGITS_STORE_DIR"
+DEFAULT_STORE_DIR = "./runs"
+CHECKPOINT_FORMAT = "digits-dashboard/checkpoint-v1"
+LIVE_STATUSES = ("queued", "running")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    arch TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    nickname TEXT NOT NULL DEFAULT '',
+    owner TEXT NOT NULL,            -- the process that trains it, see _owner_alive
+    created_at REAL NOT NULL,
+    finished_at REAL,
+    config_json TEXT NOT NULL,
+    history_json TEXT NOT NULL DEFAULT '{}',
+    train_seconds REAL,
+    examples_seen INTEGER,
+    test_accuracy REAL,
+    test_loss REAL,
+    param_count INTEGER,
+    model_file TEXT                 -- relative to the store root; NULL when no weights were kept
+)"""
+
+
+class StoreError(RuntimeError):
+    """A run or checkpoint is missing, corrupt or not ours; the message names the file."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    arch: str
+    status: str
+    message: str
+    nickname: str
+    created_at: float
+    finished_at: float | None
+    config: dict[str, Any]
+    history: dict[str, Any]
+    train_seconds: float | None
+    examples_seen: int | None
+    test_accuracy: float | None
+    test_loss: float | None
+    param_count: int | None
+    model_path: Path | None
+
+
+def store_dir(override: str | os.PathLike | None = None) -> Path:
+    return Path(override or os.environ.get(STORE_DIR_ENV) or DEFAULT_STORE_DIR).expanduser()
+
+
+class RunStore:
+    def __init__(self, root: str | os.PathLike | None = None) -> None:
+        self.root = store_dir(root)
+        (self.root / "models").mkdir(parents=True, exist_ok=True)
+        self.db_path = self.root / "runs.sqlite"
+        self._owner = _claim_owner_token(self.root)
+        with self._connect() as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute(_SCHEMA)
+        self.mark_interrupted()
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.db_path, timeout=30)
+        con.row_factory = sqlite3.Row
+        return con
+
+    def _execute(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        con = self._connect()
+        try:
+            with con:
+                return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def mark_interrupted(self) -> int:
+        """Runs whose training process has died are marked `interrupted`; returns how many."""
+        rows = self._execute(f"SELECT run_id, owner FROM runs WHERE status IN {LIVE_STATUSES}")
+        dead = [r["run_id"] for r in rows if not _owner_alive(self.root, r["owner"])]
+        for run_id in dead:
+            self._execute("UPDATE runs SET status='interrupted', finished_at=?, message=? WHERE run_id=?",
+                          (time.time(), "The server stopped before this run finished.", run_id))
+        return len(dead)
+
+    def begin_run(self, config: TrainConfig, nickname: str = "") -> str:
+        run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{uuid.uuid4().hex[:6]}"
+        self._execute("INSERT INTO runs (run_id, arch, status, nickname, owner, created_at, config_json) "
+                      "VALUES (?, ?, 'running', ?, ?, ?, ?)",
+                      (run_id, config.arch, nickname, self._owner, time.time(), json.dumps(config.to_dict())))
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, message: str, history: dict[str, Any], *,
+                   model: nn.Module | None, evaluation: Any, train_seconds: float,
+                   examples_seen: int, started: float) -> None:
+        record = self.get_run(run_id)
+        model_file = None
+        if model is not None:
+            model_file = f"models/{run_id}.pt"
+            checkpoint = {
+                "format": CHECKPOINT_FORMAT, "run_id": run_id, "status": status,
+                "config": record.config, "model_state": model.state_dict(), "history": history,
+                "metrics": {"test_accuracy": evaluation.accuracy, "test_loss": evaluation.loss,
+                            "train_seconds": train_seconds, "examples_seen": examples_seen},
+                "versions": library_versions(), "created_at": started}
+            save_checkpoint(checkpoint, self.root / model_file)
+        self._execute(
+            "UPDATE runs SET status=?, message=?, finished_at=?, history_json=?, train_seconds=?, "
+            "examples_seen=?, test_accuracy=?, test_loss=?, param_count=?, model_file=? WHERE run_id=?",
+            (status, message, time.time(), json.dumps(history), train_seconds, examples_seen,
+             evaluation.accuracy if evaluation else None, evaluation.loss if evaluation else None,
+             count_parameters(model) if model is not None else None, model_file, run_id))
+
+    def list_runs(self, arch: str | None = None, with_model: bool = False) -> list[RunRecord]:
+        """Newest first; `with_model` keeps only runs whose weights were saved."""
+        sql, params = "SELECT * FROM runs WHERE 1=1", []
+        if arch is not None:
+            sql, params = sql + " AND arch=?", [arch]
+        if with_model:
+            sql += " AND model_file IS NOT NULL"
+        return [self._record(r) for r in self._execute(sql + " ORDER BY created_at DESC", tuple(params))]
+
+    def get_run(self, run_id: str) -> RunRecord:
+        rows = self._execute("SELECT * FROM runs WHERE run_id=?", (run_id,))
+        if not rows:
+            raise StoreError(f"no run {run_id!r} in {self.db_path}")
+        return self._record(rows[0])
+
+    def load_model(self, run_id: str) -> tuple[nn.Module, dict[str, Any]]:
+        record = self.get_run(run_id)
+        if record.model_path is None:
+            raise StoreError(f"run {run_id} ({record.status}) has no saved model")
+        return model_from_checkpoint(load_checkpoint(record.model_path), record.model_path)
+
+    def delete_run(self, run_id: str) -> None:
+        record = self.get_run(run_id)
+        if record.model_path is not None:
+            record.model_path.unlink(missing_ok=True)
+        self._execute("DELETE FROM runs WHERE run_id=?", (run_id,))
+
+    def _record(self, row: sqlite3.Row) -> RunRecord:
+        return RunRecord(
+            row["run_id"], row["arch"], row["status"], row["message"], row["nickname"],
+            row["created_at"], row["finished_at"], json.loads(row["config_json"]),
+            json.loads(row["history_json"]), row["train_seconds"], row["examples_seen"],
+            row["test_accuracy"], row["test_loss"], row["param_count"],
+            self.root / row["model_file"] if row["model_file"] else None)
+
+
+def library_versions() -> dict[str, str]:
+    import torchvision
+    # str(): torch.__version__ is a TorchVersion, which weights_only loading refuses
+    return {"python": platform.python_version(), "torch": str(torch.__version__),
+            "torchvision": str(torchvision.__version__)}
+
+
+def save_checkpoint(checkpoint: dict[str, Any], path: Path) -> None:
+    """Write to a temporary file in the same folder, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(checkpoint, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_checkpoint(source: Path | Any) -> dict[str, Any]:
+    """Read a checkpoint from a path or binary file object, refusing anything but our format."""
+    name = str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "uploaded file")
+    try:
+        checkpoint = torch.load(source, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise StoreError(f"model file {name} does not exist") from None
+    except Exception as exc:  # truncated zip, pickle with code in it, random bytes
+        raise StoreError(f"{name} is not a readable model file ({type(exc).__name__}: {exc})") from None
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise StoreError(f"{name} is not a digits-dashboard model file (format {CHECKPOINT_FORMAT} expected)")
+    return checkpoint
+
+
+def model_from_checkpoint(checkpoint: dict[str, Any], name: Any = "checkpoint") -> tuple[nn.Module, dict]:
+    """Rebuild the model a checkpoint describes; any mismatch is a StoreError."""
+    try:
+        config = TrainConfig.from_dict(checkpoint["config"])
+        model = build_model(config.arch, config.model)
+        model.load_state_dict(checkpoint["model_state"])
+    except Exception as exc:
+        raise StoreError(f"{name} does not hold a usable model ({type(exc).__name__}: {exc})") from None
+    return model.eval(), checkpoint
+
+
+# -- which process owns a running run -------------------------------------------------
+# Each process holds an exclusive lock on a file named by its own token for as long as
+# it lives; the OS drops the lock when the process dies, however it dies. A run whose
+# owner's lock can be taken belongs to a dead process.
+_PROCESS_TOKEN = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+_held_locks: dict[Path, Any] = {}
+
+
+def _claim_owner_token(root: Path) -> str:
+    lock_path = root / "locks" / f"{_PROCESS_TOKEN}.lock"
+    if lock_path not in _held_locks:
+        lock_path.parent.mkdir(exist_ok=True)
+        handle = open(lock_path, "w")
+        try:
+            import fcntl
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # Windows: fall back to the pid check in _owner_alive
+            pass
+        _held_locks[lock_path] = handle
+    return _PROCESS_TOKEN
+
+
+def _owner_alive(root: Path, owner: str) -> bool:
+    if owner == _PROCESS_TOKEN:
+        return True
+    lock_path = root / "locks" / f"{owner}.lock"
+    try:
+        import fcntl
+    except ImportError:
+        pid = int(owner.split("-")[0])
+        try:
+            os.kill(pid, 0)
+            return True
+        except OSError:
+            return False
+    if not lock_path.exists():
+        return False
+    with open(lock_path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    lock_path.unlink(missing_ok=True)
+    return False

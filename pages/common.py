@@ -1,0 +1,39 @@
+"""Resources the pages share: one MNIST and one run store per process.
+
+Not a page: app.py lists the pages explicitly, so this module is never shown.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data import DataError, Mnist, data_dir, load_mnist
+from core.store import RunStore, store_dir
+
+DATA_DIR_KEY = "data_dir"  # session_state key of the data root typed on the home page
+
+
+@st.cache_resource(show_spinner="Loading MNIST into memory…")
+def _mnist(root: str) -> Mnist:
+    return load_mnist(root)
+
+
+@st.cache_resource
+def _store(root: str) -> RunStore:
+    return RunStore(root)
+
+
+def current_data_dir() -> str:
+    return str(data_dir(st.session_state.get(DATA_DIR_KEY) or None))
+
+
+def mnist_or_stop() -> Mnist:
+    """The dataset; a missing one shows core's instructions and ends this page's run."""
+    try:
+        return _mnist(current_data_dir())
+    except DataError as exc:
+        st.error(f"**MNIST is not available.** {exc}", icon="📂")
+        st.stop()
+
+
+def run_store() -> RunStore:
+    return _store(str(store_dir()))

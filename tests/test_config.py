@@ -1,0 +1,82 @@
+import json
+
+import pytest
+
+from core.config import PRESETS, TrainConfig, field_range, preset
+from core.models import CNNOptions, MLPOptions
+from core.ranges import ConfigError
+
+
+def test_default_config_is_valid_and_fills_model_options():
+    config = TrainConfig(arch="mlp").validate()
+    assert isinstance(config.model, MLPOptions)
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"lr": 50.0}, "lr must be in [1e-05, 10.0]"),
+    ({"epochs": 0}, "epochs must be in [1, 50]"),
+    ({"batch_size": 4}, "batch_size must be in [8, 2048]"),
+    ({"optimizer": "rmsprop"}, "optimizer must be one of ['sgd', 'adam', 'adamw']"),
+    ({"schedule": "cosine"}, "schedule must be one of"),
+    ({"device": "tpu"}, "device must be one of"),
+    ({"arch": "resnet"}, "arch must be one of"),
+    ({"epochs": "many"}, "epochs must be a number"),
+    ({"lr": "inf"}, "lr must be a finite number"),
+    ({"colour": "red"}, "unknown config fields: ['colour']"),
+    ({"arch": "mlp", "model": {"hidden": [4]}}, "model.hidden[0] must be in [8, 2048]"),
+    ({"arch": "cnn", "model": {"channels": [8]}}, "model.channels must be a list of 2 to 2"),
+    ({"arch": "cnn", "model": {"depth": 3}}, "unknown cnn options: ['depth']"),
+])
+def test_invalid_values_name_the_field_and_range(changes, fragment):
+    with pytest.raises(ConfigError) as err:
+        TrainConfig.from_dict({"arch": "logistic", **changes})
+    assert fragment in str(err.value)
+
+
+def test_strings_from_urls_and_cli_are_coerced():
+    config = TrainConfig.from_dict({"arch": "logistic", "epochs": "2", "lr": "0.05", "seed": "7"})
+    assert (config.epochs, config.lr, config.seed) == (2, 0.05, 7)
+
+
+def test_round_trip_through_json():
+    config = preset("cnn", "seed")
+    again = TrainConfig.from_dict(json.loads(json.dumps(config.to_dict())))
+    assert again == config
+    assert isinstance(again.model, CNNOptions)
+
+
+def test_replace_validates():
+    config = preset("logistic")
+    assert config.replace(epochs=2).epochs == 2
+    with pytest.raises(ConfigError):
+        config.replace(epochs=1000)
+
+
+@pytest.mark.parametrize("arch", sorted(PRESETS))
+@pytest.mark.parametrize("name", ["seed", "default"])
+def test_every_preset_is_valid(arch, name):
+    assert preset(arch, name).arch == arch
+
+
+def test_seed_presets_match_the_tutorials():
+    cnn = preset("cnn", "seed")
+    assert (cnn.optimizer, cnn.lr, cnn.momentum, cnn.batch_size, cnn.epochs) == ("sgd", 0.01, 0.5, 64, 3)
+    assert cnn.model.channels == [10, 20] and cnn.model.fc_hidden == 50 and not cnn.model.batch_norm
+    assert cnn.model.dropout == 0.5 and cnn.model.conv_dropout == 0.5
+    logistic = preset("logistic", "seed")
+    assert (logistic.optimizer, logistic.lr, logistic.momentum, logistic.batch_size, logistic.epochs) == (
+        "sgd", 0.001, 0.0, 100, 5)
+    mlp = preset("mlp", "seed")
+    assert mlp.model.hidden == [50] and mlp.model.dropout == 0.5
+
+
+def test_preset_overrides_and_unknown_names():
+    assert preset("cnn", "default", epochs=1).epochs == 1
+    with pytest.raises(ConfigError, match="preset must be one of"):
+        preset("cnn", "turbo")
+
+
+def test_field_range_exposes_bounds_for_the_ui():
+    meta = field_range("lr")
+    assert meta["min"] == 1e-5 and meta["max"] == 10.0 and meta["log"] is True
+    assert meta["default"] == TrainConfig().lr

@@ -1,0 +1,109 @@
+import pytest
+import torch
+
+from core.config import TrainConfig
+from core.engine import Clock, EpochMetrics, fit, make_optimizer, make_scheduler, resolve_device
+from core.models import build_model
+
+
+class ListRecorder:
+    """Collects what fit publishes; can ask for a stop after `stop_after` train points."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        self.points: list[tuple[int, float, float]] = []
+        self.epochs: list[EpochMetrics] = []
+        self.total = self.params = 0
+        self.stop_after = stop_after
+
+    def should_stop(self) -> bool:
+        return self.stop_after is not None and len(self.points) >= self.stop_after
+
+    def on_start(self, total_examples, param_count):
+        self.total, self.params = total_examples, param_count
+
+    def on_train_point(self, examples_seen, loss, train_seconds):
+        self.points.append((examples_seen, loss, train_seconds))
+
+    def on_epoch(self, metrics):
+        self.epochs.append(metrics)
+
+
+def small(arch="logistic", **changes) -> TrainConfig:
+    values = dict(arch=arch, epochs=3, batch_size=32, lr=0.01, optimizer="adam", log_every=128, device="cpu")
+    return TrainConfig.from_dict({**values, **changes})
+
+
+def test_fit_learns_and_reports_every_phase(tiny_mnist):
+    recorder = ListRecorder()
+    result = fit(small(), tiny_mnist, recorder)
+    assert result.status == "finished"
+    assert result.evaluation.accuracy > 0.9
+    assert recorder.total == 3 * len(tiny_mnist.train) and recorder.params == 7850
+    assert [e.epoch for e in recorder.epochs] == [0, 1, 2, 3]
+    assert recorder.epochs[0].train_loss is None and recorder.epochs[0].test_accuracy < 0.5
+    seen = [p[0] for p in recorder.points]
+    assert seen == sorted(seen) and seen[-1] == 3 * len(tiny_mnist.train)
+    assert all(b - a >= 128 for a, b in zip(seen, seen[1:]) if b % len(tiny_mnist.train))
+    assert recorder.epochs[-1].test_accuracy == pytest.approx(result.evaluation.accuracy)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_same_seed_gives_the_same_model(tiny_mnist, arch):
+    runs = [fit(small(arch, epochs=1), tiny_mnist, ListRecorder()) for _ in range(2)]
+    for (name, a), b in zip(runs[0].model.state_dict().items(), runs[1].model.state_dict().values()):
+        assert torch.equal(a, b), name
+    other = fit(small(arch, epochs=1, seed=2), tiny_mnist, ListRecorder())
+    assert not torch.equal(next(other.model.parameters()), next(runs[0].model.parameters()))
+
+
+def test_stop_ends_within_a_batch_and_keeps_the_model(tiny_mnist):
+    recorder = ListRecorder(stop_after=1)
+    result = fit(small(epochs=20, log_every=100), tiny_mnist, recorder)
+    assert result.status == "stopped"
+    assert recorder.points[-1][0] <= 100 + 32  # one log interval plus at most one batch
+    assert result.evaluation.accuracy > 0.1
+
+
+def test_divergence_keeps_finite_weights_and_gives_advice(tiny_mnist):
+    config = small("mlp", lr=10.0, optimizer="sgd", momentum=0.99, epochs=5)
+    result = fit(config, tiny_mnist, ListRecorder())
+    assert result.status == "diverged"
+    assert "learning rate 10x smaller" in result.message
+    assert all(torch.isfinite(p).all() for p in result.model.parameters())
+
+
+def test_onecycle_schedule_ends_near_zero():
+    model = build_model("logistic")
+    config = TrainConfig(arch="logistic", lr=0.1, schedule="onecycle", epochs=2)
+    optimizer = make_optimizer(model, config)
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch=10)
+    rates = []
+    for _ in range(20):  # the rate each of the 20 steps uses
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert max(rates) == pytest.approx(0.1, rel=0.05)
+    assert rates[0] < 0.01 and rates[-1] < 1e-4
+
+
+@pytest.mark.parametrize("name, kind", [("sgd", torch.optim.SGD), ("adam", torch.optim.Adam),
+                                        ("adamw", torch.optim.AdamW)])
+def test_optimizer_choice(name, kind):
+    config = TrainConfig(arch="logistic", optimizer=name, weight_decay=0.01)
+    assert isinstance(make_optimizer(build_model("logistic"), config), kind)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_gpu_is_a_clear_error():
+    assert resolve_device("auto").type == "cpu"
+    with pytest.raises(RuntimeError, match="no CUDA GPU"):
+        resolve_device("cuda")
+
+
+def test_clock_counts_only_while_running():
+    clock = Clock()
+    assert clock.seconds() == 0.0
+    clock.resume()
+    clock.pause()
+    paused = clock.seconds()
+    assert paused >= 0.0 and clock.seconds() == paused

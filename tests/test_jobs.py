@@ -1,0 +1,105 @@
+import threading
+import time
+
+import pytest
+
+from core import jobs
+from core.config import TrainConfig
+from core.jobs import TrainingJob
+from core.store import RunStore
+
+
+def config(**changes) -> TrainConfig:
+    values = dict(arch="logistic", epochs=2, batch_size=32, lr=0.01, optimizer="adam", log_every=100, device="cpu")
+    return TrainConfig.from_dict({**values, **changes})
+
+
+def test_a_job_trains_in_the_background_and_saves_the_run(tiny_mnist, store_root):
+    store = RunStore(store_root)
+    job = TrainingJob(config(), tiny_mnist, store, nickname="grace")
+    assert job.snapshot().status == "queued"
+    snap = job.start().wait(timeout=60)
+    assert snap.status == "finished" and snap.done and snap.progress == 1.0
+    assert snap.test_accuracy > 0.9 and snap.param_count == 7850
+    assert [e.epoch for e in snap.epochs] == [0, 1, 2]
+    assert snap.examples_per_second > 0 and snap.eta_seconds is None
+    record = store.get_run(snap.run_id)
+    assert record.status == "finished" and record.nickname == "grace"
+    assert record.test_accuracy == pytest.approx(snap.test_accuracy)
+    assert len(record.history["epochs"]) == 3 and record.model_path.exists()
+    store.load_model(snap.run_id)
+
+
+def test_stop_takes_effect_quickly_and_keeps_the_model(tiny_mnist, store_root):
+    store = RunStore(store_root)
+    job = TrainingJob(config(epochs=50, batch_size=8), tiny_mnist, store).start()
+    while not job.snapshot().train_points:
+        time.sleep(0.01)
+    asked = time.perf_counter()
+    job.stop()
+    snap = job.wait(timeout=30)
+    assert time.perf_counter() - asked < 1.0
+    assert snap.status == "stopped" and snap.examples_seen < snap.total_examples
+    assert snap.test_accuracy is not None and job.result.model is not None
+    assert store.get_run(snap.run_id).status == "stopped"
+    assert store.get_run(snap.run_id).model_path.exists()
+
+
+def test_cancel_while_queued_never_trains(tiny_mnist):
+    job = TrainingJob(config(), tiny_mnist)
+    job.stop()
+    snap = job.start().wait(timeout=10)
+    assert snap.status == "stopped" and snap.examples_seen == 0 and job.result is None
+
+
+def test_a_diverged_job_is_saved_with_its_message(tiny_mnist, store_root):
+    store = RunStore(store_root)
+    job = TrainingJob(config(arch="mlp", lr=10.0, optimizer="sgd", momentum=0.99, epochs=5),
+                      tiny_mnist, store)
+    snap = job.start().wait(timeout=60)
+    assert snap.status == "diverged" and "smaller" in snap.message
+    assert store.get_run(snap.run_id).status == "diverged"
+
+
+def test_an_exception_ends_the_job_as_failed_not_hung(tiny_mnist, store_root, monkeypatch):
+    def broken_fit(*args):
+        raise MemoryError("out of memory in a test")
+    monkeypatch.setattr(jobs, "fit", broken_fit)
+    store = RunStore(store_root)
+    snap = TrainingJob(config(), tiny_mnist, store).start().wait(timeout=10)
+    assert snap.status == "failed" and "MemoryError: out of memory in a test" in snap.message
+    assert store.get_run(snap.run_id).status == "failed"
+    assert store.get_run(snap.run_id).model_path is None
+
+
+def test_a_failing_store_keeps_the_model_in_memory(tiny_mnist, store_root, monkeypatch):
+    store = RunStore(store_root)
+    monkeypatch.setattr(store, "finish_run", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    job = TrainingJob(config(), tiny_mnist, store)
+    snap = job.start().wait(timeout=60)
+    assert snap.status == "finished" and "could not be saved: disk full" in snap.message
+    assert job.result.model is not None
+
+
+def test_snapshots_are_consistent_while_training(tiny_mnist):
+    job = TrainingJob(config(epochs=30, batch_size=8), tiny_mnist).start()
+    seen_before, errors = 0, []
+
+    def reader():
+        nonlocal seen_before
+        while not job.snapshot().done:
+            snap = job.snapshot()
+            xs = [p[0] for p in snap.train_points]
+            if xs != sorted(xs) or snap.examples_seen < seen_before or not 0 <= snap.progress <= 1:
+                errors.append(snap)
+            seen_before = snap.examples_seen
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    job.stop()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors
+    assert job.snapshot().status == "stopped"

@@ -1,0 +1,37 @@
+from dataclasses import dataclass
+
+import pytest
+
+from core.ranges import ConfigError, bounded, validate_fields
+
+
+@dataclass
+class Knobs:
+    width: int = bounded(8, 1, 16, "w")
+    rate: float = bounded(0.1, 0.0, 1.0, "r")
+    layers: list = bounded([4, 4], 1, 32, "l", length=(1, 3))
+
+
+def test_defaults_are_valid():
+    validate_fields(Knobs())
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"width": 0}, "width must be in [1, 16]"),
+    ({"width": 2.5}, "width must be a whole number"),
+    ({"rate": float("nan")}, "rate must be in [0.0, 1.0]"),
+    ({"rate": "fast"}, "rate must be a number"),
+    ({"width": True}, "width must be a number"),
+    ({"layers": []}, "layers must be a list of 1 to 3"),
+    ({"layers": [4, 40]}, "layers[1] must be in [1, 32]"),
+])
+def test_out_of_range_names_field_and_range(changes, fragment):
+    with pytest.raises(ConfigError) as err:
+        validate_fields(Knobs(**changes))
+    assert fragment in str(err.value)
+
+
+def test_list_default_is_not_shared():
+    a, b = Knobs(), Knobs()
+    a.layers.append(1)
+    assert b.layers == [4, 4]

@@ -1,0 +1,137 @@
+import io
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+
+from core.config import preset
+from core.evaluation import evaluate
+from core.models import build_model
+from core.store import CHECKPOINT_FORMAT, RunStore, StoreError, load_checkpoint, save_checkpoint
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def saved_run(store: RunStore, tiny_mnist, arch="cnn") -> tuple[str, torch.nn.Module]:
+    config = preset(arch, "seed")
+    torch.manual_seed(0)
+    model = build_model(arch, config.model).eval()
+    run_id = store.begin_run(config, nickname="ada")
+    history = {"train_points": [[100, 2.0]], "epochs": []}
+    store.finish_run(run_id, "finished", "done", history, model=model,
+                     evaluation=evaluate(model, tiny_mnist.test), train_seconds=1.5,
+                     examples_seen=100, started=0.0)
+    return run_id, model
+
+
+def test_round_trip_keeps_weights_config_and_metrics(store_root, tiny_mnist):
+    store = RunStore(store_root)
+    run_id, model = saved_run(store, tiny_mnist)
+    record = store.get_run(run_id)
+    assert (record.status, record.arch, record.nickname, record.train_seconds) == ("finished", "cnn", "ada", 1.5)
+    assert record.config == preset("cnn", "seed").to_dict()
+    assert record.history["train_points"] == [[100, 2.0]]
+    loaded, checkpoint = store.load_model(run_id)
+    x = torch.randn(3, 1, 28, 28)
+    assert torch.equal(loaded(x), model(x))
+    assert checkpoint["versions"]["torch"] == torch.__version__
+    assert checkpoint["metrics"]["test_accuracy"] == record.test_accuracy
+    assert not list(record.model_path.parent.glob("*.tmp"))
+
+
+def test_listing_filters_and_orders(store_root, tiny_mnist):
+    store = RunStore(store_root)
+    first, _ = saved_run(store, tiny_mnist, "logistic")
+    second, _ = saved_run(store, tiny_mnist, "mlp")
+    unfinished = store.begin_run(preset("cnn"))
+    assert [r.run_id for r in store.list_runs()] == [unfinished, second, first]
+    assert [r.run_id for r in store.list_runs(arch="mlp")] == [second]
+    assert unfinished not in [r.run_id for r in store.list_runs(with_model=True)]
+    store.delete_run(first)
+    assert first not in [r.run_id for r in store.list_runs()]
+
+
+@pytest.mark.parametrize("content", [
+    b"",                                      # empty
+    b"\x00\x01 random bytes",                 # garbage
+])
+def test_corrupt_files_give_a_clear_error_and_nothing_else_breaks(store_root, tiny_mnist, content):
+    store = RunStore(store_root)
+    good, _ = saved_run(store, tiny_mnist)
+    bad, _ = saved_run(store, tiny_mnist)
+    store.get_run(bad).model_path.write_bytes(content)
+    with pytest.raises(StoreError, match="not a readable model file"):
+        store.load_model(bad)
+    store.load_model(good)
+    assert len(store.list_runs()) == 2
+
+
+def test_truncated_file_is_refused(store_root, tiny_mnist):
+    store = RunStore(store_root)
+    run_id, _ = saved_run(store, tiny_mnist)
+    path = store.get_run(run_id).model_path
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(StoreError):
+        store.load_model(run_id)
+
+
+class Exploit:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+def test_a_pickle_with_code_is_never_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "evil.pt"
+    torch.save({"format": CHECKPOINT_FORMAT, "payload": Exploit()}, path)
+    with pytest.raises(StoreError):
+        load_checkpoint(path)
+    assert not (tmp_path / "pwned").exists()
+    path.write_bytes(pickle.dumps(Exploit()))
+    with pytest.raises(StoreError):
+        load_checkpoint(path)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_foreign_checkpoints_are_refused(tmp_path):
+    buffer = io.BytesIO()
+    torch.save({"state_dict": build_model("logistic").state_dict()}, buffer)
+    buffer.seek(0)
+    with pytest.raises(StoreError, match="not a digits-dashboard model file"):
+        load_checkpoint(buffer)
+    mismatched = tmp_path / "mismatch.pt"
+    save_checkpoint({"format": CHECKPOINT_FORMAT, "config": preset("mlp").to_dict(),
+                     "model_state": build_model("logistic").state_dict()}, mismatched)
+    from core.store import model_from_checkpoint
+    with pytest.raises(StoreError, match="does not hold a usable model"):
+        model_from_checkpoint(load_checkpoint(mismatched), mismatched)
+
+
+def test_runs_of_a_crashed_process_are_marked_interrupted(store_root):
+    crash = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from core.config import preset
+        from core.store import RunStore
+        store = RunStore({str(store_root)!r})
+        print(store.begin_run(preset("logistic")), flush=True)
+        os._exit(9)  # dies without cleaning up, like a killed server
+    """)
+    out = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True, timeout=120)
+    crashed = out.stdout.strip()
+    store = RunStore(store_root)
+    mine = store.begin_run(preset("logistic"))
+    record = store.get_run(crashed)
+    assert record.status == "interrupted" and "stopped before" in record.message
+    assert RunStore(store_root).get_run(mine).status == "running"  # a live owner is left alone
+
+
+def test_missing_run_is_a_store_error(store_root):
+    with pytest.raises(StoreError, match="no run"):
+        RunStore(store_root).get_run("nope")

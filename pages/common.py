@@ -12,6 +12,26 @@ from core.store import RunStore, store_dir
 DATA_DIR_KEY = "data_dir"  # session_state key of the data root typed on the home page
 
 
+def _use_app_navigation() -> None:
+    """Make Streamlit run app.py's st.navigation, not its old pages/ folder mode.
+
+    With a folder named pages/ beside app.py, Streamlit runs the requested
+    pages/*.py directly (listing every file, this one too, in the sidebar) until
+    some run has called st.navigation. Every page imports this module, so the
+    first run of the process flips that switch and reruns through app.py.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the old mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_use_app_navigation()
+
+
 @st.cache_resource(show_spinner="Loading MNIST into memory…")
 def _mnist(root: str) -> Mnist:
     return load_mnist(root)

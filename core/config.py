@@ -135,3 +135,49 @@ def preset(arch: str, name: str = "default", **overrides: Any) -> TrainConfig:
         raise ConfigError(f"preset must be one of {sorted(PRESETS[arch])}, got {name!r}")
     values = {"arch": arch, **PRESETS[arch][name], **{k: v for k, v in overrides.items() if v is not None}}
     return TrainConfig.from_dict(values)
+
+
+# -- the configuration as URL query parameters (shareable links) ----------------------
+# Model options are prefixed "m." and lists are comma-separated, so a link reads like
+# ?arch=mlp&epochs=5&lr=0.002&m.hidden=256,128&m.dropout=0.2
+def to_query(config: TrainConfig) -> dict[str, str]:
+    flat = {k: _query_text(v) for k, v in config.to_dict().items() if k != "model"}
+    flat.update({f"m.{k}": _query_text(v) for k, v in config.model.to_dict().items()})
+    return flat
+
+
+def from_query(params: dict[str, str]) -> TrainConfig:
+    """Parse `to_query` output back. Settings a link leaves out come from the
+    architecture's `default` preset; keys that are not settings are ignored."""
+    names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model"}
+    values: dict[str, Any] = {k: v for k, v in params.items() if k in names}
+    arch = values.get("arch", "logistic")
+    if arch not in MODEL_OPTIONS:
+        raise ConfigError(f"arch must be one of {sorted(MODEL_OPTIONS)}, got {arch!r}")
+    option_fields = {f.name: str(f.type) for f in dataclasses.fields(MODEL_OPTIONS[arch])}
+    model = {}
+    for key, text in params.items():
+        name = key[2:] if key.startswith("m.") else None
+        if name in option_fields:
+            model[name] = _parse_option(name, option_fields[name], text)
+    base = PRESETS[arch]["default"]
+    return TrainConfig.from_dict({**base, **values, "model": {**base.get("model", {}), **model}})
+
+
+def _query_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _parse_option(name: str, kind: str, text: str) -> Any:
+    try:
+        if kind.startswith("list"):
+            return [int(part) for part in text.split(",") if part.strip()]
+        if kind == "bool":
+            return text.strip().lower() in ("1", "true", "yes", "on")
+        return int(float(text)) if kind == "int" else float(text)
+    except ValueError:
+        raise ConfigError(f"model.{name} must be a {kind}, got {text!r}") from None

@@ -49,3 +49,11 @@ def validate_fields(obj: Any, prefix: str = "") -> None:
                 check_value(f"{name}[{i}]", item, f.metadata)
         else:
             check_value(name, value, f.metadata)
+
+
+def log_steps(lo: float, hi: float, current: float | None = None) -> list[float]:
+    """1-2-3-5 steps per decade within [lo, hi] (plus `current`), for log-scale sliders."""
+    steps = {round(m * 10.0 ** e, 12) for e in range(-12, 13) for m in (1, 2, 3, 5)}
+    if current is not None:
+        steps.add(current)
+    return sorted(v for v in steps if lo <= v <= hi)

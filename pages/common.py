@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.data import DataError, Mnist, data_dir, load_mnist
+from core.evaluation import Evaluation, evaluate
 from core.store import RunStore, store_dir
 
 DATA_DIR_KEY = "data_dir"  # session_state key of the data root typed on the home page
@@ -57,3 +58,14 @@ def mnist_or_stop() -> Mnist:
 
 def run_store() -> RunStore:
     return _store(str(store_dir()))
+
+
+@st.cache_resource(max_entries=32, show_spinner="Evaluating the model on the test set…")
+def _evaluation(store_root: str, run_id: str, data_root: str) -> Evaluation:
+    model, _ = _store(store_root).load_model(run_id)
+    return evaluate(model, _mnist(data_root).test)
+
+
+def evaluation_of_run(run_id: str) -> Evaluation:
+    """Test-set evaluation of a saved model, computed once per process (raises StoreError)."""
+    return _evaluation(str(store_dir()), run_id, current_data_dir())

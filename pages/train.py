@@ -1,8 +1,164 @@
-"""Train: not built yet (issue 3)."""
+"""Train: pick a model and its hyperparameters, press Start, watch it learn, keep the result."""
 import streamlit as st
 
-import pages.common  # noqa: F401  (routes every first visit through app.py)
+from core.config import from_query, preset, to_query
+from core.jobs import DIVERGED, FAILED, FINISHED, STOPPED, JobSnapshot, TrainingJob
+from core.models import MODEL_LABELS, MODEL_OPTIONS, describe
+from core.plots import Curve, accuracy_figure, loss_figure
+from core.ranges import ConfigError
+from core.samples import prediction_tiles
+from core.settings import LIVE_REFRESH_DEFAULT, live_refresh_seconds
+from core.store import StoreError
+from pages.common import evaluation_of_run, mnist_or_stop, run_store
+from pages.train_form import config_form, form_is_seeded, seed_form
+
+JOB_KEY = "train_job"            # the session's latest TrainingJob
+OVERLAY_KEY = "train_overlay"    # run ids drawn dashed beside the current run
+GRID_SIZE = 32
 
 st.title("📈 Train")
-st.info("The training page is not built yet. Until it is, train from a terminal, for example "
-        "`python -m core.train --arch logistic`; the run then appears on the Home page.")
+st.caption("Choose a model and its hyperparameters, press **Start** and watch it learn. "
+           "The address bar always holds the settings: copy it to share them.")
+mnist = mnist_or_stop()
+store = run_store()
+job: TrainingJob | None = st.session_state.get(JOB_KEY)
+running = job is not None and not job.snapshot().done
+
+if not form_is_seeded():  # first visit in this session: a shared link's settings, else the defaults
+    try:
+        seed_form(from_query(st.query_params.to_dict()) if st.query_params else preset("logistic"))
+    except ConfigError as exc:
+        st.warning(f"The settings in this link could not be used ({exc}); the defaults are shown instead.")
+        seed_form(preset("logistic"))
+
+
+def overlay_curves() -> list[Curve]:
+    chosen = st.session_state.get(OVERLAY_KEY, [])
+    return [Curve(run.run_id, run.history, dashed=True) for run in store.list_runs() if run.run_id in chosen]
+
+
+def show_progress(snap: JobSnapshot) -> None:
+    if snap.status == "queued":
+        st.progress(0.0, text="Starting…")
+        return
+    eta = f" · about {snap.eta_seconds:.0f} s left" if snap.eta_seconds is not None else ""
+    st.progress(snap.progress, text=(
+        f"Epoch {snap.current_epoch} of {snap.config.epochs} · {snap.examples_seen:,} of "
+        f"{snap.total_examples:,} examples · {snap.examples_per_second:,.0f} examples/s{eta}"))
+
+
+def live_view(live: bool, overlays: list[Curve]) -> None:
+    """Progress and curves of the session's job; redrawn every second (by default) while it runs."""
+    snap = st.session_state[JOB_KEY].snapshot()
+    show_progress(snap)
+    curves = [Curve("this run", snap.history()), *overlays]
+    # Static while training: every redraw costs the browser CPU (on a laptop, the CPU
+    # that trains) and hover layers would double it. Interactive once done.
+    chart_config = {"staticPlot": live, "displayModeBar": not live}
+    st.plotly_chart(loss_figure(curves), key="train_loss_chart", config=chart_config)
+    st.plotly_chart(accuracy_figure(curves), key="train_accuracy_chart", config=chart_config)
+    if live and snap.done:
+        st.rerun()  # unlock the form and show the result
+
+
+def show_prediction_grid(evaluation, key: str) -> None:
+    only_mistakes = st.toggle("Show only mistakes", key=f"{key}.mistakes")
+    if only_mistakes:
+        indices = [m.index for m in evaluation.mistakes(limit=GRID_SIZE)]
+    else:
+        indices = list(range(GRID_SIZE))
+    if not indices:
+        st.success("No mistakes on the test set.")
+        return
+    predicted, labels = evaluation.predictions[indices], evaluation.labels[indices]
+    tiles = prediction_tiles(mnist.test.images[indices], predicted, labels)
+    st.image(tiles, caption=[f"says {p}, is {t}" for p, t in zip(predicted.tolist(), labels.tolist())], width=90)
+    st.caption("Green frame: right. Red frame: wrong. Test digits, never seen in training.")
+
+
+def show_run_summary(run_id: str, evaluation, where: str) -> None:
+    """Metrics, configuration, prediction grid and download of a saved run; `where` keeps widget keys apart."""
+    run = store.get_run(run_id)
+    config = run.config
+    options = MODEL_OPTIONS[run.arch].from_dict(config["model"])
+    a, b, c, d = st.columns(4)
+    a.metric("Test accuracy", f"{run.test_accuracy:.2%}")
+    b.metric("Test loss", f"{run.test_loss:.4f}")
+    c.metric("Training time", f"{run.train_seconds:.1f} s")
+    d.metric("Parameters", f"{run.param_count:,}")
+    st.caption(f"{describe(run.arch, options)} · run `{run.run_id}` · {run.status}")
+    with st.expander("Configuration"):
+        st.json(config)
+    show_prediction_grid(evaluation, key=f"{where}.{run_id}")
+    if run.model_path is not None and run.model_path.exists():
+        st.download_button("Download the model (.pt)", data=run.model_path.read_bytes(), key=f"{where}.download",
+                           file_name=f"{run.run_id}.pt", mime="application/octet-stream", icon="⬇️")
+
+
+def show_outcome(job: TrainingJob) -> None:
+    snap = job.snapshot()
+    notice = {FINISHED: st.success, STOPPED: st.info, DIVERGED: st.warning, FAILED: st.error}[snap.status]
+    kept = " The model trained so far is kept." if snap.status == STOPPED and job.result else ""
+    notice(f"**{snap.status.capitalize()}.** {snap.message}{kept}")
+    if job.result is None:
+        return
+    if snap.run_id is None:
+        st.metric("Test accuracy", f"{snap.test_accuracy:.2%}")
+        return
+    try:
+        show_run_summary(snap.run_id, job.result.evaluation, where="current")
+    except StoreError as exc:
+        st.error(f"The saved run could not be read back: {exc}")
+
+
+form_col, view_col = st.columns([1, 2], gap="large")
+with form_col:
+    config = config_form(disabled=running)
+    if config is not None and not running:
+        st.query_params.from_dict(to_query(config))
+    start_col, stop_col = st.columns(2)
+    start = start_col.button("Start", type="primary", icon="▶️", disabled=running or config is None,
+                             width="stretch")
+    stop_col.button("Stop", icon="⏹️", disabled=not running, on_click=job.stop if running else None,
+                    width="stretch", help="Stops within one batch and keeps the model trained so far.")
+if start:
+    st.session_state[JOB_KEY] = TrainingJob(config, mnist, store).start()
+    st.rerun()
+
+with view_col:
+    if job is None:
+        st.info("Press **Start** to train. The loss curve appears here as the model learns; "
+                "the first accuracy point is the untrained model (about 10%, a guess).")
+    elif running:
+        try:
+            refresh = live_refresh_seconds()
+        except ConfigError as exc:
+            st.warning(f"{exc}. Redrawing every {LIVE_REFRESH_DEFAULT:g} s instead.")
+            refresh = LIVE_REFRESH_DEFAULT
+        st.fragment(live_view, run_every=refresh)(True, overlay_curves())
+    else:
+        live_view(False, overlay_curves())
+        show_outcome(job)
+
+st.header("Your runs")
+runs = store.list_runs()
+if not runs:
+    st.caption("Runs you train are saved here, with their curves.")
+else:
+    st.dataframe([{"run": r.run_id, "model": MODEL_LABELS[r.arch], "status": r.status,
+                   "test accuracy": r.test_accuracy, "training s": r.train_seconds,
+                   "epochs": r.config["epochs"], "lr": r.config["lr"], "optimizer": r.config["optimizer"]}
+                  for r in runs],
+                 column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
+                                "training s": st.column_config.NumberColumn(format="%.1f")},
+                 hide_index=True)
+    current = job.snapshot().run_id if job else None
+    st.multiselect("Overlay earlier runs on the charts",
+                   [r.run_id for r in runs if r.run_id != current and r.history.get("epochs")], key=OVERLAY_KEY)
+    opened = st.selectbox("Open a saved run", [r.run_id for r in runs if r.test_accuracy is not None],
+                          index=None, placeholder="Choose a run to see its results…")
+    if opened:
+        try:
+            show_run_summary(opened, evaluation_of_run(opened), where="opened")
+        except StoreError as exc:
+            st.error(f"This run's model could not be loaded: {exc}")

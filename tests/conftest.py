@@ -38,52 +38,37 @@ def store_root(tmp_path: Path) -> Path:
     return tmp_path / "runs"
 
 
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture
+def app_env(monkeypatch, store_root, tiny_mnist):
+    """Pages under AppTest read the tiny synthetic digits and a fresh store."""
+    import streamlit as st
+    import pages.common
+    monkeypatch.setenv("DIGITS_STORE_DIR", str(store_root))
+    monkeypatch.setattr(pages.common, "load_mnist", lambda root: tiny_mnist)
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
 # -- browser tests: a real Streamlit server driven by Debian's chromium ----------------
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ROOT = Path(__file__).resolve().parents[1]
-
-
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    """`streamlit run app.py` on a free port with its own store; yields the base URL."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DIGITS_STORE_DIR": str(tmp_path_factory.mktemp("browser-runs"))}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                pytest.fail(f"streamlit did not start: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    from bench.browser import serve_app
+    with serve_app(tmp_path_factory.mktemp("browser-runs")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def browser():
     playwright = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt")
+    from bench.browser import CHROMIUM, launch_chromium
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium")
     with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        instance = launch_chromium(p)
         yield instance
         instance.close()
 

@@ -80,3 +80,35 @@ def test_field_range_exposes_bounds_for_the_ui():
     meta = field_range("lr")
     assert meta["min"] == 1e-5 and meta["max"] == 10.0 and meta["log"] is True
     assert meta["default"] == TrainConfig().lr
+
+
+@pytest.mark.parametrize("arch, name", [("logistic", "default"), ("mlp", "default"), ("cnn", "seed")])
+def test_query_round_trip(arch, name):
+    from core.config import from_query, to_query
+    config = preset(arch, name)
+    query = to_query(config)
+    assert all(isinstance(v, str) for v in query.values())
+    assert from_query(query) == config
+
+
+def test_query_reads_like_a_link_and_ignores_foreign_keys():
+    from core.config import from_query, to_query
+    query = to_query(preset("mlp", "default"))
+    assert query["m.hidden"] == "512,256" and query["arch"] == "mlp"
+    config = from_query({"arch": "cnn", "epochs": "2", "m.channels": "8,16", "m.batch_norm": "false",
+                         "utm_source": "slides"})
+    assert config.epochs == 2 and config.model.channels == [8, 16] and config.model.batch_norm is False
+    cnn_default = preset("cnn")
+    assert (config.lr, config.optimizer, config.model.fc_hidden) == (
+        cnn_default.lr, cnn_default.optimizer, cnn_default.model.fc_hidden)  # left out: from the preset
+
+
+@pytest.mark.parametrize("params, fragment", [
+    ({"arch": "mlp", "m.hidden": "big"}, "model.hidden must be a list"),
+    ({"arch": "mlp", "lr": "99"}, "lr must be in"),
+    ({"arch": "rnn"}, "arch must be one of"),
+])
+def test_bad_links_raise_config_errors(params, fragment):
+    from core.config import from_query
+    with pytest.raises(ConfigError, match=fragment.replace("[", r"\[")):
+        from_query(params)

@@ -6,22 +6,14 @@ import pages.common
 from core.config import preset
 from core.jobs import TrainingJob
 from core.store import STORE_DIR_ENV, RunStore
-
-
-@pytest.fixture
-def app_env(monkeypatch, store_root, tiny_mnist):
-    monkeypatch.setenv(STORE_DIR_ENV, str(store_root))
-    monkeypatch.setattr(pages.common, "load_mnist", lambda root: tiny_mnist)
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
+from conftest import APP
 
 
 def test_home_shows_sample_digits_and_trained_models(app_env, store_root, tiny_mnist):
     store = RunStore(store_root)
     config = preset("logistic", epochs=1, batch_size=32)
     TrainingJob(config, tiny_mnist, store, nickname="ada").start().wait(timeout=60)
-    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception
     assert at.title[0].value.startswith("✍️ Digits dashboard")
     [grid] = at.get("image")
@@ -33,25 +25,27 @@ def test_home_shows_sample_digits_and_trained_models(app_env, store_root, tiny_m
 
 
 def test_home_without_models_says_how_to_get_one(app_env):
-    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception
     assert any("No trained model yet" in info.value for info in at.info)
 
 
-def test_missing_data_shows_instructions_not_a_traceback(monkeypatch, store_root, tmp_path):
+@pytest.mark.parametrize("page", ["pages/home.py", "pages/train.py"])
+def test_missing_data_shows_instructions_not_a_traceback(monkeypatch, store_root, tmp_path, page):
     monkeypatch.setenv(STORE_DIR_ENV, str(store_root))
     monkeypatch.setenv("DIGITS_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(pages.common, "load_mnist",
                         lambda root: __import__("core.data").data.load_mnist(root, download=False))
     st.cache_resource.clear()
-    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.switch_page(page).run()
     assert not at.exception
     assert "MNIST not found" in at.error[0].value and str(tmp_path) in at.error[0].value
 
 
-@pytest.mark.parametrize("page", ["pages/train.py", "pages/compare.py", "pages/draw.py"])
+@pytest.mark.parametrize("page", ["pages/compare.py", "pages/draw.py"])
 def test_unbuilt_pages_say_so(app_env, page):
-    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=30).run()
     at.switch_page(page).run()
     assert not at.exception
     assert "not built yet" in at.info[0].value

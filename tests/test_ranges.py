@@ -35,3 +35,11 @@ def test_list_default_is_not_shared():
     a, b = Knobs(), Knobs()
     a.layers.append(1)
     assert b.layers == [4, 4]
+
+
+def test_log_steps_cover_the_range_and_keep_the_current_value():
+    from core.ranges import log_steps
+    steps = log_steps(1e-5, 10.0)
+    assert steps[0] == 1e-5 and steps[-1] == 10.0
+    assert 0.003 in steps and 0.01 in steps and steps == sorted(steps)
+    assert 0.0042 in log_steps(1e-5, 10.0, current=0.0042)

@@ -1,0 +1,76 @@
+"""Plotly figures of training curves, shared by the pages and usable from notebooks.
+
+Every figure takes run histories in the stored form: {"train_points": [[examples,
+loss], ...], "epochs": [{"epoch", "examples_seen", "train_seconds", "train_loss",
+"train_accuracy", "test_loss", "test_accuracy"}, ...]}.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
+@dataclass(frozen=True)
+class Curve:
+    label: str                # legend name, e.g. "current run" or a run id
+    history: dict[str, Any]   # stored form, see the module docstring
+    dashed: bool = False      # earlier runs overlaid on the current one
+
+
+def smooth(values: list[float], weight: float = 0.6) -> list[float]:
+    """Exponential moving average with bias correction, as TensorBoard smooths curves."""
+    out, average = [], 0.0
+    for i, value in enumerate(values, start=1):
+        average = weight * average + (1 - weight) * value
+        out.append(average / (1 - weight ** i))
+    return out
+
+
+def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, **yaxis: Any) -> go.Figure:
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, hovermode="x unified",
+                      margin=dict(l=10, r=10, t=50, b=10), height=360,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    fig.update_yaxes(**yaxis)
+    return fig
+
+
+def loss_figure(curves: list[Curve]) -> go.Figure:
+    """Train loss against examples seen (raw and smoothed), test loss per epoch as markers."""
+    fig = go.Figure()
+    for i, curve in enumerate(curves):
+        colour, dash = PALETTE[i % len(PALETTE)], "dash" if curve.dashed else "solid"
+        points = curve.history.get("train_points", [])
+        xs, losses = [p[0] for p in points], [p[1] for p in points]
+        if not curve.dashed:
+            fig.add_scatter(x=xs, y=losses, mode="lines", name=f"{curve.label}: train loss",
+                            line=dict(color=colour, width=1), opacity=0.3)
+        fig.add_scatter(x=xs, y=smooth(losses), mode="lines", name=f"{curve.label}: train loss (smoothed)",
+                        line=dict(color=colour, width=2, dash=dash))
+        epochs = curve.history.get("epochs", [])
+        fig.add_scatter(x=[e["examples_seen"] for e in epochs], y=[e["test_loss"] for e in epochs],
+                        mode="markers", name=f"{curve.label}: test loss",
+                        marker=dict(color=colour, size=9, symbol="circle-open" if curve.dashed else "circle",
+                                    line=dict(width=2, color=colour)))
+    return _layout(fig, "Loss", "training examples seen", "cross-entropy loss", rangemode="tozero")
+
+
+def accuracy_figure(curves: list[Curve], x: str = "epoch") -> go.Figure:
+    """Train and test accuracy per epoch; x is "epoch", "examples_seen" or "train_seconds"."""
+    fig = go.Figure()
+    for i, curve in enumerate(curves):
+        colour, dash = PALETTE[i % len(PALETTE)], "dash" if curve.dashed else "solid"
+        epochs = curve.history.get("epochs", [])
+        fig.add_scatter(x=[e[x] for e in epochs], y=[e["test_accuracy"] for e in epochs],
+                        mode="lines+markers", name=f"{curve.label}: test accuracy",
+                        line=dict(color=colour, dash=dash))
+        trained = [e for e in epochs if e.get("train_accuracy") is not None]
+        fig.add_scatter(x=[e[x] for e in trained], y=[e["train_accuracy"] for e in trained],
+                        mode="lines+markers", name=f"{curve.label}: train accuracy",
+                        line=dict(color=colour, dash="dot"), marker=dict(symbol="diamond"))
+    titles = {"epoch": "epoch (0 = before training)", "examples_seen": "training examples seen",
+              "train_seconds": "training seconds"}
+    return _layout(fig, "Accuracy", titles[x], "accuracy", tickformat=".0%", range=[0, 1.02])

@@ -1,0 +1,28 @@
+"""Server settings read from the environment, validated in one place."""
+from __future__ import annotations
+
+import os
+
+from core.ranges import ConfigError
+
+LIVE_REFRESH_ENV = "DIGITS_LIVE_REFRESH_SECONDS"
+LIVE_REFRESH_DEFAULT = 1.0     # the Train page's live view redraws this often while training
+LIVE_REFRESH_RANGE = (0.25, 10.0)
+
+
+def live_refresh_seconds() -> float:
+    """Seconds between two redraws of the live training view ($DIGITS_LIVE_REFRESH_SECONDS).
+
+    Each redraw costs the browser CPU: on a small machine that also trains, a slower
+    refresh leaves more of it to training (docs/benchmarks.md has the figures)."""
+    text = os.environ.get(LIVE_REFRESH_ENV, "").strip()
+    if not text:
+        return LIVE_REFRESH_DEFAULT
+    lo, hi = LIVE_REFRESH_RANGE
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{LIVE_REFRESH_ENV} must be a number of seconds in [{lo}, {hi}], got {text!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{LIVE_REFRESH_ENV} must be a number of seconds in [{lo}, {hi}], got {text!r}")
+    return value

@@ -1,0 +1,28 @@
+"""Journey: a learner trains logistic regression on /train and watches it learn."""
+import os
+import re
+
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
+pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
+                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
+
+
+def test_train_logistic_regression_and_watch_it_learn(app_server, page):
+    page.goto(f"{app_server}/train")
+    main = page.get_by_test_id("stMainBlockContainer")  # not Streamlit's own Stop in the header
+    main.get_by_role("radio", name="Logistic regression").click(timeout=30_000)
+    main.get_by_role("button", name="Start").click()
+
+    # live: the progress line and the loss chart appear while it trains
+    expect(page.get_by_text(re.compile(r"examples/s"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
+    expect(main.get_by_role("button", name="Stop")).to_be_enabled()
+
+    expect(page.get_by_text("Finished.", exact=False)).to_be_visible(timeout=180_000)
+    metric = page.get_by_test_id("stMetric").filter(has_text="Test accuracy")
+    value = metric.get_by_test_id("stMetricValue").inner_text()
+    assert float(value.rstrip("%")) >= 90.0
+    expect(main.get_by_role("button", name="Start")).to_be_enabled()
+    assert "arch=logistic" in page.url

@@ -1,0 +1,157 @@
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import APP
+from core.config import TrainConfig, preset, to_query
+from core.jobs import TrainingJob
+from core.store import RunStore
+
+TINY = {"arch": "logistic", "epochs": "2", "batch_size": "32", "lr": "0.01", "log_every": "200"}
+
+
+def open_train(query: dict | None = None, job: TrainingJob | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.switch_page("pages/train.py")
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if job is not None:
+        at.session_state["train_job"] = job
+    return at.run()
+
+
+def wait_for_job(at: AppTest) -> None:
+    at.session_state["train_job"].wait(timeout=60)
+    time.sleep(0.05)
+    at.run()
+
+
+def tiny_config(**changes) -> TrainConfig:
+    values = dict(arch="logistic", epochs=2, batch_size=32, lr=0.01, optimizer="adam", log_every=200)
+    return TrainConfig.from_dict({**values, **changes})
+
+
+def test_renders_with_core_defaults_and_mirrors_them_in_the_url(app_env):
+    at = open_train()
+    assert not at.exception
+    default = preset("logistic")
+    assert at.segmented_control(key="train.arch").value == "logistic"
+    assert at.number_input(key="train.epochs").value == default.epochs
+    assert at.select_slider(key="train.lr").value == default.lr
+    assert at.number_input(key="train.epochs").max == 50  # the bound comes from core
+    assert dict(at.query_params) == to_query(default)
+    assert at.button[0].label == "Start" and not at.button[0].disabled and at.button[1].disabled
+
+
+def test_a_shared_link_fills_the_form(app_env):
+    at = open_train({"arch": "mlp", "epochs": "4", "m.hidden": "64,32", "m.dropout": "0.1"})
+    assert not at.exception
+    assert at.segmented_control(key="train.arch").value == "mlp"
+    assert at.number_input(key="train.epochs").value == 4
+    assert at.slider(key="train.m.hidden.n").value == 2
+    assert [at.number_input(key=f"train.m.hidden.{i}").value for i in range(2)] == [64, 32]
+
+
+def test_a_bad_link_warns_and_falls_back_to_defaults(app_env):
+    at = open_train({"arch": "mlp", "lr": "500"})
+    assert not at.exception
+    assert "lr must be in" in at.warning[0].value
+    assert at.segmented_control(key="train.arch").value == "logistic"
+
+
+def test_switching_architecture_loads_its_default_preset(app_env):
+    at = open_train()
+    at.segmented_control(key="train.arch").set_value("cnn").run()
+    assert not at.exception
+    cnn = preset("cnn")
+    assert at.number_input(key="train.epochs").value == cnn.epochs
+    assert at.number_input(key="train.m.channels.0").value == cnn.model.channels[0]
+    at.selectbox(key="train.preset").set_value("seed").run()
+    assert at.number_input(key="train.m.channels.0").value == 10
+    assert at.query_params["m.channels"] == "10,20"
+
+
+def test_start_trains_in_the_background_and_shows_the_result(app_env, store_root):
+    at = open_train(TINY)
+    at.button[0].click().run()
+    assert not at.exception
+    wait_for_job(at)
+    assert not at.exception
+    assert at.success[0].value.startswith("**Finished.**")
+    assert {m.label for m in at.metric} >= {"Test accuracy", "Test loss", "Training time", "Parameters"}
+    [run] = RunStore(store_root).list_runs()
+    assert run.status == "finished" and run.config["epochs"] == 2
+
+
+def test_a_finished_job_shows_summary_charts_grid_and_download(app_env, store_root, tiny_mnist):
+    job = TrainingJob(tiny_config(), tiny_mnist, RunStore(store_root)).start()
+    job.wait(timeout=60)
+    at = open_train(job=job)
+    assert not at.exception
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2
+    metric = {m.label: m.value for m in at.metric}
+    assert metric["Test accuracy"] == f"{job.snapshot().test_accuracy:.2%}" and metric["Parameters"] == "7,850"
+    [grid] = at.get("imgs") or at.get("image")
+    assert len(grid.proto.imgs) == 32 and grid.proto.imgs[0].caption.startswith("says ")
+    assert at.get("download_button")
+    at.toggle(key=f"current.{job.snapshot().run_id}.mistakes").set_value(True).run()
+    assert not at.exception
+
+
+def test_stop_ends_the_run_and_keeps_the_model(app_env, store_root):
+    at = open_train({**TINY, "epochs": "50", "batch_size": "8"})
+    at.button[0].click().run()
+    job = at.session_state["train_job"]
+    while not job.snapshot().train_points:
+        time.sleep(0.01)
+    assert not at.button[1].disabled
+    at.button[1].click().run()
+    wait_for_job(at)
+    assert not at.exception
+    assert at.info[0].value.startswith("**Stopped.**") and "kept" in at.info[0].value
+    assert RunStore(store_root).list_runs()[0].status == "stopped"
+
+
+def test_a_diverged_job_shows_its_message_and_advice(app_env, store_root, tiny_mnist):
+    job = TrainingJob(tiny_config(arch="mlp", lr=10.0, optimizer="sgd", momentum=0.99, epochs=5),
+                      tiny_mnist, RunStore(store_root)).start()
+    job.wait(timeout=60)
+    at = open_train(job=job)
+    assert not at.exception
+    assert at.warning[0].value.startswith("**Diverged.**") and "smaller" in at.warning[0].value
+
+
+def test_earlier_runs_can_be_overlaid_and_reopened(app_env, store_root, tiny_mnist):
+    store = RunStore(store_root)
+    earlier = TrainingJob(tiny_config(), tiny_mnist, store).start().wait(timeout=60)
+    current = TrainingJob(tiny_config(seed=2), tiny_mnist, store).start()
+    current.wait(timeout=60)
+    at = open_train(job=current)
+    overlay = at.multiselect(key="train_overlay")
+    assert overlay.options == [earlier.run_id]
+    traces_before = len(at.get("plotly_chart")[0].proto.spec)
+    overlay.set_value([earlier.run_id]).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")[0].proto.spec) > traces_before
+    at.selectbox[-1].set_value(earlier.run_id).run()
+    assert not at.exception
+    assert any(m.value == f"{earlier.test_accuracy:.2%}" for m in at.metric)
+    at.selectbox[-1].set_value(current.snapshot().run_id).run()  # the current run, shown twice
+    assert not at.exception
+
+
+def test_visiting_another_page_keeps_the_run_and_the_form(app_env):
+    at = open_train({**TINY, "epochs": "50", "batch_size": "8", "arch": "mlp", "m.hidden": "40"})
+    at.button[0].click().run()
+    job = at.session_state["train_job"]
+    at.switch_page("pages/home.py").run()
+    assert not job.snapshot().done  # leaving the page does not stop it
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert at.session_state["train_job"] is job
+    assert at.number_input(key="train.m.hidden.0").value == 40
+    assert at.button[1].label == "Stop" and not at.button[1].disabled
+    job.stop()
+    job.wait(timeout=30)

@@ -1,0 +1,38 @@
+import pytest
+
+from core.plots import Curve, accuracy_figure, loss_figure, smooth
+
+HISTORY = {
+    "train_points": [[100, 2.0], [200, 1.0], [300, 0.5]],
+    "epochs": [
+        {"epoch": 0, "examples_seen": 0, "train_seconds": 0.0, "train_loss": None, "train_accuracy": None,
+         "test_loss": 2.3, "test_accuracy": 0.1},
+        {"epoch": 1, "examples_seen": 300, "train_seconds": 1.5, "train_loss": 1.1, "train_accuracy": 0.7,
+         "test_loss": 0.6, "test_accuracy": 0.8},
+    ],
+}
+
+
+def test_smooth_starts_at_the_first_value_and_lags_behind():
+    assert smooth([]) == []
+    values = smooth([2.0, 1.0, 0.5])
+    assert values[0] == pytest.approx(2.0)
+    assert 0.5 < values[-1] < 1.0
+
+
+def test_loss_figure_has_raw_smoothed_and_test_points():
+    fig = loss_figure([Curve("now", HISTORY), Curve("earlier", HISTORY, dashed=True)])
+    names = [trace.name for trace in fig.data]
+    assert names == ["now: train loss", "now: train loss (smoothed)", "now: test loss",
+                     "earlier: train loss (smoothed)", "earlier: test loss"]
+    assert list(fig.data[2].x) == [0, 300] and list(fig.data[2].y) == [2.3, 0.6]
+    assert fig.data[3].line.dash == "dash"
+
+
+@pytest.mark.parametrize("x, expected", [("epoch", [0, 1]), ("examples_seen", [0, 300]),
+                                         ("train_seconds", [0.0, 1.5])])
+def test_accuracy_figure_starts_with_the_untrained_model(x, expected):
+    fig = accuracy_figure([Curve("now", HISTORY)], x=x)
+    test, train = fig.data
+    assert list(test.x) == expected and list(test.y) == [0.1, 0.8]
+    assert list(train.y) == [0.7]  # no train accuracy before training

@@ -1,0 +1,27 @@
+import torch
+
+from core.data import Split
+from core.samples import RIGHT, WRONG, enlarge, prediction_tiles, sample_grid
+
+
+def test_enlarge_keeps_pixels_crisp():
+    image = torch.tensor([[0, 255], [255, 0]], dtype=torch.uint8)
+    big = enlarge(image, 3)
+    assert big.shape == (6, 6) and big[0, 0] == 0 and big[0, 3] == 255 and big[2, 2] == 0
+
+
+def test_sample_grid_is_seeded():
+    split = Split(torch.arange(50, dtype=torch.uint8).view(50, 1, 1).expand(50, 28, 28), torch.arange(50) % 10)
+    images, labels = sample_grid(split, count=6, seed=4)
+    again, labels_again = sample_grid(split, count=6, seed=4)
+    assert len(images) == 6 and labels == labels_again
+    assert all((a == b).all() for a, b in zip(images, again))
+    assert images[0].shape == (84, 84)
+
+
+def test_prediction_tiles_are_framed_by_correctness():
+    images = torch.full((2, 28, 28), 128, dtype=torch.uint8)
+    right, wrong = prediction_tiles(images, torch.tensor([3, 5]), torch.tensor([3, 4]))
+    assert right.shape == (90, 90, 3)
+    assert tuple(right[0, 0]) == RIGHT and tuple(wrong[0, 0]) == WRONG
+    assert tuple(right[45, 45]) == (128, 128, 128)

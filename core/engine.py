@@ -187,7 +187,7 @@ def fit(config: TrainConfig, data: Mnist, recorder: Recorder) -> FitResult:
     before = evaluate(model, test, device)
     recorder.on_epoch(EpochMetrics(0, 0, 0.0, None, None, before.loss, before.accuracy))
     good = LastGoodWeights(model)
-    status, message = "finished", f"Trained {config.epochs} epochs."
+    status, message = "finished", f"Trained {config.epochs} epoch{'s' if config.epochs != 1 else ''}."
     for epoch in range(1, config.epochs + 1):
         clock.resume()
         try:

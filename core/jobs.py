@@ -170,3 +170,41 @@ class TrainingJob:
             if result is not None:
                 self._train_seconds = result.train_seconds
             self._status, self._message = status, message
+
+
+class JobSequence:
+    """Several trainings one after another in one background thread ("Train all three")."""
+
+    def __init__(self, configs: list[TrainConfig], data: Mnist, store: RunStore | None = None,
+                 nickname: str = "") -> None:
+        self.jobs = [TrainingJob(config, data, store, nickname) for config in configs]
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "JobSequence":
+        self._thread = threading.Thread(target=self._run, name="job-sequence", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        for job in self.jobs:
+            if self._stop.is_set():
+                job.stop()  # still queued: marked cancelled, never trains
+            job.start().wait()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for job in self.jobs:
+            job.stop()
+
+    def wait(self, timeout: float | None = None) -> list[JobSnapshot]:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.snapshots()
+
+    def snapshots(self) -> list[JobSnapshot]:
+        return [job.snapshot() for job in self.jobs]
+
+    @property
+    def done(self) -> bool:
+        return all(snap.done for snap in self.snapshots())

@@ -74,3 +74,38 @@ def accuracy_figure(curves: list[Curve], x: str = "epoch") -> go.Figure:
     titles = {"epoch": "epoch (0 = before training)", "examples_seen": "training examples seen",
               "train_seconds": "training seconds"}
     return _layout(fig, "Accuracy", titles[x], "accuracy", tickformat=".0%", range=[0, 1.02])
+
+
+def accuracy_bars(names: list[str], accuracies: list[float]) -> go.Figure:
+    """Test accuracy per model, as seed 003 compares its three networks."""
+    fig = go.Figure(go.Bar(x=accuracies, y=names, orientation="h", text=[f"{a:.2%}" for a in accuracies],
+                           marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(names))]))
+    low = max(0.0, min(accuracies, default=0.0) - 0.05)
+    fig.update_layout(title="Test accuracy", height=120 + 40 * len(names), margin=dict(l=10, r=10, t=50, b=10))
+    fig.update_xaxes(range=[low, 1.0], tickformat=".0%")
+    return fig
+
+
+def per_class_bars(names: list[str], per_class: list[list[float]]) -> go.Figure:
+    """Accuracy on each digit, one bar per model."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(zip(names, per_class)):
+        fig.add_bar(x=list(range(10)), y=values, name=name, marker_color=PALETTE[i % len(PALETTE)])
+    low = max(0.0, min((v for vs in per_class for v in vs), default=0.0) - 0.05)
+    fig.update_layout(barmode="group", title="Accuracy per digit", height=360,
+                      margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=1.0, yanchor="bottom"))
+    fig.update_xaxes(title="true digit", dtick=1)
+    fig.update_yaxes(range=[low, 1.0], tickformat=".0%")
+    return fig
+
+
+def confusion_heatmap(confusion: list[list[int]], title: str) -> go.Figure:
+    """Counts of (true, predicted) pairs; the diagonal is hidden so the mistakes stand out."""
+    off_diagonal = [[None if r == c else n for c, n in enumerate(row)] for r, row in enumerate(confusion)]
+    fig = go.Figure(go.Heatmap(z=off_diagonal, x=list(range(10)), y=list(range(10)), colorscale="Reds",
+                               text=confusion, texttemplate="%{text}",
+                               hovertemplate="true %{y}, predicted %{x}: %{text} images<extra></extra>"))
+    fig.update_layout(title=title, height=460, margin=dict(l=10, r=10, t=50, b=10))
+    fig.update_xaxes(title="predicted digit", dtick=1, side="bottom")
+    fig.update_yaxes(title="true digit", dtick=1, autorange="reversed")
+    return fig

@@ -1,7 +1,141 @@
-"""Compare: not built yet (issue 4)."""
+"""Compare: the three architectures side by side, and where each one fails."""
 import streamlit as st
 
-import pages.common  # noqa: F401  (routes every first visit through app.py)
+from core.compare import (THRESHOLDS, best_per_arch, cell_indices, comparable_runs, disagreements,
+                          time_to_accuracy, train_all_configs)
+from core.jobs import JobSequence
+from core.models import MODEL_LABELS, MODEL_OPTIONS
+from core.plots import Curve, accuracy_bars, accuracy_figure, confusion_heatmap, per_class_bars
+from core.samples import prediction_tiles
+from core.store import StoreError
+from pages.common import evaluation_of_run, mnist_or_stop, run_store
+
+SEQUENCE_KEY = "compare_sequence"  # the session's "Train all three" JobSequence
+QUICK = {"epochs": 1, "train_examples": 5_000}  # the quick budget: seconds, not minutes
+GALLERY_SIZE = 24
 
 st.title("⚖️ Compare")
-st.info("The comparison page is not built yet.")
+st.caption("Which model is better, and why? Test accuracy, speed and the digits each one gets wrong.")
+mnist = mnist_or_stop()
+store = run_store()
+sequence: JobSequence | None = st.session_state.get(SEQUENCE_KEY)
+training = sequence is not None and not sequence.done
+
+
+def sequence_progress(live: bool) -> None:
+    for snap in st.session_state[SEQUENCE_KEY].snapshots():
+        label = MODEL_LABELS[snap.config.arch]
+        if snap.done:
+            accuracy = f", test accuracy {snap.test_accuracy:.2%}" if snap.test_accuracy is not None else ""
+            st.progress(1.0, text=f"{label}: {snap.status}{accuracy}")
+        else:
+            st.progress(snap.progress, text=f"{label}: {snap.status}, {snap.examples_seen:,} of "
+                                            f"{snap.total_examples:,} examples")
+    if live and st.session_state[SEQUENCE_KEY].done:
+        st.rerun()
+
+
+with st.container(border=True):
+    st.markdown("**Train all three** with their `default` presets on the same data and seed, one after "
+                "another. The full budget takes a few minutes on a laptop CPU.")
+    quick = st.toggle("Quick comparison (1 epoch on 5,000 images)", disabled=training)
+    left, right = st.columns(2)
+    if left.button("Train all three", type="primary", disabled=training, icon="▶️"):
+        configs = train_all_configs(**(QUICK if quick else {}))
+        st.session_state[SEQUENCE_KEY] = JobSequence(configs, mnist, store).start()
+        st.rerun()
+    right.button("Stop", disabled=not training, on_click=sequence.stop if training else None, icon="⏹️")
+    if training:
+        st.fragment(sequence_progress, run_every=1.0)(True)
+    elif sequence is not None:
+        sequence_progress(False)
+
+runs = comparable_runs(store.list_runs())
+if not runs:
+    st.info("No trained model yet. Press **Train all three** above, or train one on the **Train** page.")
+    st.stop()
+
+st.header("Models")
+best = best_per_arch(runs)
+chosen = []
+for arch, column in zip(MODEL_OPTIONS, st.columns(len(MODEL_OPTIONS))):
+    options = [r.run_id for r in runs if r.arch == arch]
+    labels = {r.run_id: f"{r.test_accuracy:.2%} · {r.run_id}" for r in runs}
+    chosen += column.multiselect(MODEL_LABELS[arch], options, default=[best[arch]] if arch in best else [],
+                                 format_func=labels.get, help="The most accurate run is preselected.")
+records = {r.run_id: r for r in runs}
+evaluations = {}
+for run_id in chosen:
+    try:
+        evaluations[run_id] = evaluation_of_run(run_id)
+    except StoreError as exc:
+        st.warning(f"Skipped run `{run_id}`: its model file could not be loaded ({exc}).")
+if not evaluations:
+    st.info("Choose at least one model that loads.")
+    st.stop()
+names = {run_id: f"{MODEL_LABELS[records[run_id].arch]} ({run_id[-6:]})" for run_id in evaluations}
+
+st.header("Test accuracy")
+st.plotly_chart(accuracy_bars([names[i] for i in evaluations], [e.accuracy for e in evaluations.values()]))
+table = []
+for run_id, evaluation in evaluations.items():
+    run, reached = records[run_id], time_to_accuracy(records[run_id].history)
+    table.append({"model": names[run_id], "test accuracy": evaluation.accuracy, "test loss": evaluation.loss,
+                  "parameters": run.param_count, "training s": run.train_seconds,
+                  "epochs": len(run.history.get("epochs", [])) - 1,
+                  **{f"s to {t:.0%}": reached[t] for t in THRESHOLDS}})
+st.dataframe(table, hide_index=True, column_config={
+    "test accuracy": st.column_config.NumberColumn(format="percent"),
+    "test loss": st.column_config.NumberColumn(format="%.4f"),
+    **{c: st.column_config.NumberColumn(format="%.1f") for c in table[0] if c.endswith("%") or c == "training s"}})
+st.caption("\"s to 99%\": training seconds until the end of the first epoch at or above that accuracy; "
+           "empty where never reached.")
+left, right = st.columns(2)
+curves = [Curve(names[i], records[i].history) for i in evaluations]
+left.plotly_chart(accuracy_figure(curves, x="examples_seen"), key="curves_examples")
+right.plotly_chart(accuracy_figure(curves, x="train_seconds"), key="curves_seconds")
+
+
+def gallery(indices: list[int], evaluation, captions: list[str] | None = None) -> None:
+    if not indices:
+        st.caption("No such digits.")
+        return
+    indices = indices[:GALLERY_SIZE]
+    predicted, labels = evaluation.predictions[indices], evaluation.labels[indices]
+    captions = captions or [f"says {p}, is {t}" for p, t in zip(predicted.tolist(), labels.tolist())]
+    st.image(prediction_tiles(mnist.test.images[indices], predicted, labels), caption=captions[:GALLERY_SIZE],
+             width=90)
+
+
+st.header("Where each model fails")
+st.plotly_chart(per_class_bars([names[i] for i in evaluations],
+                               [e.per_class_accuracy for e in evaluations.values()]))
+for run_id, tab in zip(evaluations, st.tabs([names[i] for i in evaluations])):
+    evaluation = evaluations[run_id]
+    with tab:
+        matrix, chooser = st.columns([3, 2])
+        event = matrix.plotly_chart(confusion_heatmap(evaluation.confusion.tolist(), f"Confusion: {names[run_id]}"),
+                                    key=f"confusion.{run_id}", on_select="rerun", selection_mode="points")
+        points = event.selection.points if event and event.selection else []
+        with chooser:
+            true = st.selectbox("True digit", range(10), index=4, key=f"true.{run_id}")
+            guess = st.selectbox("Predicted digit", range(10), index=9, key=f"guess.{run_id}")
+            if points:  # a clicked cell wins over the boxes
+                true, guess = int(points[0]["y"]), int(points[0]["x"])
+            st.markdown(f"**True {true}, predicted {guess}**")
+            gallery(cell_indices(evaluation, true, guess), evaluation)
+        st.subheader("Most confident mistakes")
+        mistakes = evaluation.mistakes(limit=GALLERY_SIZE)
+        gallery([m.index for m in mistakes], evaluation,
+                [f"says {m.predicted} ({m.confidence:.0%}), is {m.true}" for m in mistakes])
+
+if len(evaluations) >= 2:
+    st.header("Disagreements")
+    left, right = st.columns(2)
+    ids = list(evaluations)
+    good = left.selectbox("Right according to", ids, format_func=names.get, index=len(ids) - 1)
+    bad = right.selectbox("Wrong according to", ids, format_func=names.get, index=0)
+    found = disagreements(evaluations[good], evaluations[bad])
+    st.caption(f"{len(found)} test digits that {names[good]} gets right and {names[bad]} gets wrong "
+               f"(frames and captions show {names[bad]}'s answer).")
+    gallery(found, evaluations[bad])

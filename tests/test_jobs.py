@@ -103,3 +103,16 @@ def test_snapshots_are_consistent_while_training(tiny_mnist):
         t.join(timeout=30)
     assert not errors
     assert job.snapshot().status == "stopped"
+
+
+def test_a_sequence_trains_one_after_another_and_stops_the_rest(tiny_mnist):
+    from core.jobs import JobSequence
+    done = JobSequence([config(), config(arch="mlp")], tiny_mnist).start().wait(timeout=60)
+    assert [s.status for s in done] == ["finished", "finished"]
+    sequence = JobSequence([config(epochs=50, batch_size=8), config(arch="mlp")], tiny_mnist).start()
+    while not sequence.jobs[0].snapshot().train_points:
+        time.sleep(0.01)
+    sequence.stop()
+    first, second = sequence.wait(timeout=30)
+    assert sequence.done and first.status == "stopped"
+    assert second.status == "stopped" and second.examples_seen == 0  # never started

@@ -1,0 +1,45 @@
+import torch
+
+from core.compare import (best_per_arch, cell_indices, comparable_runs, disagreements, time_to_accuracy,
+                          train_all_configs)
+from core.config import preset
+from core.evaluation import Evaluation
+from core.store import RunRecord
+
+
+def record(run_id, arch, accuracy, with_model=True) -> RunRecord:
+    return RunRecord(run_id, arch, "finished", "", "", 0.0, 1.0, {}, {}, 1.0, 10, accuracy, 0.1, 10,
+                     __import__("pathlib").Path("m.pt") if with_model else None)
+
+
+def evaluation(predictions, labels) -> Evaluation:
+    p, l = torch.tensor(predictions), torch.tensor(labels)
+    return Evaluation(0.0, (p == l).double().mean().item(), p, torch.ones(len(p)), l)
+
+
+def test_train_all_configs_are_the_three_defaults_with_one_seed():
+    configs = train_all_configs(epochs=1)
+    assert [c.arch for c in configs] == ["logistic", "mlp", "cnn"]
+    assert len({c.seed for c in configs}) == 1 and all(c.epochs == 1 for c in configs)
+    assert configs[2].model == preset("cnn").model
+
+
+def test_best_per_arch_ignores_runs_without_weights():
+    runs = [record("a", "cnn", 0.98), record("b", "cnn", 0.99), record("c", "cnn", 0.999, with_model=False),
+            record("d", "mlp", 0.97), record("e", "logistic", None)]
+    assert [r.run_id for r in comparable_runs(runs)] == ["a", "b", "d"]
+    assert best_per_arch(runs) == {"cnn": "b", "mlp": "d"}
+
+
+def test_time_to_accuracy_takes_the_first_epoch_at_or_above():
+    history = {"epochs": [{"test_accuracy": 0.1, "train_seconds": 0.0}, {"test_accuracy": 0.96, "train_seconds": 5.0},
+                          {"test_accuracy": 0.985, "train_seconds": 9.0}]}
+    assert time_to_accuracy(history) == {0.90: 5.0, 0.95: 5.0, 0.98: 9.0, 0.99: None}
+
+
+def test_disagreements_and_confusion_cells():
+    labels = [1, 2, 3, 4]
+    good, bad = evaluation([1, 2, 3, 0], labels), evaluation([1, 7, 3, 9], labels)
+    assert disagreements(good, bad) == [1]
+    assert disagreements(bad, good) == []
+    assert cell_indices(bad, true=2, predicted=7) == [1] and cell_indices(bad, true=1, predicted=1) == [0]

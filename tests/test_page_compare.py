@@ -1,0 +1,75 @@
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import APP
+from core.compare import train_all_configs
+from core.jobs import JobSequence
+from core.store import RunStore
+
+
+def open_compare(**state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/compare.py")
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+@pytest.fixture
+def three_runs(store_root, tiny_mnist):
+    """Small real models of all three architectures, trained on the tiny digits."""
+    store = RunStore(store_root)
+    configs = train_all_configs(epochs=1, batch_size=64, log_every=200)
+    snaps = JobSequence(configs, tiny_mnist, store).start().wait(timeout=120)
+    assert [s.status for s in snaps] == ["finished"] * 3
+    return store, snaps
+
+
+def test_without_models_the_page_explains_and_offers_training(app_env):
+    at = open_compare()
+    assert not at.exception
+    assert "No trained model yet" in at.info[0].value
+    assert at.button[0].label == "Train all three" and not at.button[0].disabled
+
+
+def test_charts_tables_and_galleries_render_for_three_models(app_env, three_runs):
+    store, snaps = three_runs
+    at = open_compare()
+    assert not at.exception
+    assert [ms.value for ms in at.multiselect] == [[s.run_id] for s in snaps]  # best of each preselected
+    [table] = at.dataframe
+    assert len(table.value) == 3
+    assert list(table.value["test accuracy"]) == pytest.approx([s.test_accuracy for s in snaps])
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2 + 1 + 1 + 3  # bars, two curve charts, per digit, a confusion matrix per model
+    assert len(at.tabs) == 3
+    assert any("True 4, predicted 9" in m.value for m in at.markdown)
+    run_id = snaps[0].run_id
+    at.selectbox(key=f"guess.{run_id}").set_value(4).run()  # the diagonal: fours read as fours
+    assert not at.exception
+    [gallery] = at.get("image")
+    assert gallery.proto.imgs[0].caption == "says 4, is 4"
+
+
+def test_a_broken_model_file_is_reported_and_skipped(app_env, three_runs):
+    store, snaps = three_runs
+    broken = snaps[1].run_id
+    store.get_run(broken).model_path.write_bytes(b"not a model")
+    at = open_compare()
+    assert not at.exception
+    assert any(broken in w.value and "could not be loaded" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 2
+
+
+def test_train_all_three_runs_every_architecture(app_env, store_root):
+    at = open_compare()
+    at.toggle[0].set_value(True).run()
+    at.button[0].click().run()
+    assert not at.exception
+    sequence = at.session_state["compare_sequence"]
+    snaps = sequence.wait(timeout=180)
+    assert [s.config.arch for s in snaps] == ["logistic", "mlp", "cnn"]
+    assert all(s.status == "finished" and s.config.epochs == 1 for s in snaps)
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 3

@@ -93,3 +93,25 @@ def paste_digit(digit: np.ndarray, canvas: int, size: int, top: int, left: int) 
     rgba[top:top + h, left:left + w, :3] = 255
     rgba[top:top + h, left:left + w, 3] = np.round(big * 255).astype(np.uint8)
     return rgba
+
+
+NOT_SURE_BELOW = 0.6  # a top probability under this is flagged "not sure"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    digit: int
+    confidence: float         # probability of `digit`
+    probabilities: list[float]  # one per digit 0-9
+
+    @property
+    def sure(self) -> bool:
+        return self.confidence >= NOT_SURE_BELOW
+
+
+def predict(model: torch.nn.Module, tensor: torch.Tensor) -> Prediction:
+    """One model's answer for one preprocessed drawing."""
+    from core.models import predict_proba
+    probabilities = predict_proba(model, tensor)[0]
+    confidence, digit = probabilities.max(dim=0)
+    return Prediction(int(digit), float(confidence), probabilities.tolist())

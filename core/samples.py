@@ -7,9 +7,9 @@ import torch
 from core.data import Split
 
 
-def enlarge(image: torch.Tensor, factor: int = 3) -> np.ndarray:
+def enlarge(image: torch.Tensor | np.ndarray, factor: int = 3) -> np.ndarray:
     """Nearest-neighbour upscaling keeps the pixels crisp, as a learner should see them."""
-    return image.numpy().repeat(factor, axis=0).repeat(factor, axis=1)
+    return np.asarray(image).repeat(factor, axis=0).repeat(factor, axis=1)
 
 
 def sample_grid(split: Split, count: int, seed: int, factor: int = 3) -> tuple[list[np.ndarray], list[int]]:

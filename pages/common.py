@@ -69,3 +69,13 @@ def _evaluation(store_root: str, run_id: str, data_root: str) -> Evaluation:
 def evaluation_of_run(run_id: str) -> Evaluation:
     """Test-set evaluation of a saved model, computed once per process (raises StoreError)."""
     return _evaluation(str(store_dir()), run_id, current_data_dir())
+
+
+@st.cache_resource(max_entries=32)
+def _model(store_root: str, run_id: str):
+    return _store(store_root).load_model(run_id)[0]
+
+
+def model_of_run(run_id: str):
+    """A saved model, loaded once per process (raises StoreError)."""
+    return _model(str(store_dir()), run_id)

@@ -94,3 +94,22 @@ def test_an_mnist_digit_pasted_large_comes_back_in_its_own_framing(real_mnist):
         a, b = result.centred.astype(np.float64).ravel(), digit.astype(np.float64).ravel()
         scores.append(np.corrcoef(a, b)[0, 1])
     assert np.median(scores) > 0.9 and min(scores) > 0.7
+
+
+def test_predict_reports_digit_confidence_and_doubt():
+    from core.drawing import NOT_SURE_BELOW, predict
+
+    class Fixed(torch.nn.Module):
+        def __init__(self, logits):
+            super().__init__()
+            self.logits = torch.tensor([logits])
+
+        def forward(self, x):
+            return self.logits
+
+    x = torch.zeros(1, 1, 28, 28)
+    sure = predict(Fixed([0.0] * 7 + [10.0, 0.0, 0.0]), x)
+    assert sure.digit == 7 and sure.confidence > 0.99 and sure.sure
+    assert len(sure.probabilities) == 10 and abs(sum(sure.probabilities) - 1) < 1e-6
+    doubtful = predict(Fixed([1.0, 1.0] + [0.0] * 8), x)
+    assert doubtful.confidence < NOT_SURE_BELOW and not doubtful.sure

@@ -43,9 +43,3 @@ def test_missing_data_shows_instructions_not_a_traceback(monkeypatch, store_root
     assert "MNIST not found" in at.error[0].value and str(tmp_path) in at.error[0].value
 
 
-@pytest.mark.parametrize("page", ["pages/draw.py"])
-def test_unbuilt_pages_say_so(app_env, page):
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page(page).run()
-    assert not at.exception
-    assert "not built yet" in at.info[0].value

@@ -109,3 +109,13 @@ def confusion_heatmap(confusion: list[list[int]], title: str) -> go.Figure:
     fig.update_xaxes(title="predicted digit", dtick=1, side="bottom")
     fig.update_yaxes(title="true digit", dtick=1, autorange="reversed")
     return fig
+
+
+def probability_bars(probabilities: list[float]) -> go.Figure:
+    """One model's probability for each digit 0-9."""
+    fig = go.Figure(go.Bar(x=list(range(10)), y=probabilities, marker_color=PALETTE[0],
+                           hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+    fig.update_layout(height=160, margin=dict(l=10, r=10, t=10, b=10))
+    fig.update_xaxes(dtick=1)
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    return fig

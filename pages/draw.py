@@ -1,11 +1,11 @@
 """Draw: draw a digit and see what every trained model answers."""
-import plotly.graph_objects as go
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from core.compare import best_per_arch, comparable_runs
 from core.drawing import predict, preprocess
 from core.models import MODEL_LABELS
+from core.plots import probability_bars
 from core.samples import enlarge
 from core.store import StoreError
 from pages.common import model_of_run, run_store
@@ -49,8 +49,4 @@ with answer_col:
             st.metric(label=MODEL_LABELS[arch], value=str(answer.digit),
                       delta=f"{answer.confidence:.0%} sure" if answer.sure else f"not sure ({answer.confidence:.0%})",
                       delta_color="normal" if answer.sure else "off")
-            bars = go.Figure(go.Bar(x=list(range(10)), y=answer.probabilities))
-            bars.update_layout(height=160, margin=dict(l=10, r=10, t=10, b=10))
-            bars.update_xaxes(dtick=1)
-            bars.update_yaxes(range=[0, 1], tickformat=".0%")
-            st.plotly_chart(bars, key=f"probabilities.{arch}")
+            st.plotly_chart(probability_bars(answer.probabilities), key=f"probabilities.{arch}")

@@ -36,3 +36,9 @@ def test_accuracy_figure_starts_with_the_untrained_model(x, expected):
     test, train = fig.data
     assert list(test.x) == expected and list(test.y) == [0.1, 0.8]
     assert list(train.y) == [0.7]  # no train accuracy before training
+
+
+def test_probability_bars_cover_the_ten_digits():
+    from core.plots import probability_bars
+    [bars] = probability_bars([0.1] * 10).data
+    assert list(bars.x) == list(range(10)) and list(bars.y) == [0.1] * 10

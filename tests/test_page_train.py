@@ -1,6 +1,5 @@
 import time
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import APP

@@ -20,6 +20,7 @@ import urllib.parse
 from bench.browser import ROOT, launch_chromium, serve_app
 from core.config import preset, to_query
 from core.store import RunStore
+from core.train import OVERRIDES
 
 
 def through_page(url: str, query: dict, playwright) -> None:
@@ -35,7 +36,7 @@ def through_cli(config, store_dir: str) -> None:
     values = config.to_dict()
     args = [sys.executable, "-m", "core.train", "--arch", config.arch, "--store-dir", store_dir,
             "--model", json.dumps(values.pop("model"))]
-    for name in ("epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "seed"):
+    for name in OVERRIDES:
         args += [f"--{name.replace('_', '-')}", str(values[name])]
     subprocess.run(args, cwd=ROOT, check=True, capture_output=True)
 

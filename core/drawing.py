@@ -13,9 +13,10 @@ import torch
 import torch.nn.functional as F
 
 from core.data import normalize
+from core.models import IMAGE_SIZE, predict_proba
 
 BOX = 20            # the longer side of the digit after scaling, in pixels
-SIDE = 28           # the model's input side
+SIDE = IMAGE_SIZE   # the model's input side
 INK_THRESHOLD = 0.1  # grey level (0..1) above which a pixel counts as ink
 MIN_INK_FRACTION = 0.0002  # less ink than this share of the canvas (16 px of 280x280) is "nothing drawn"
 
@@ -111,7 +112,6 @@ class Prediction:
 
 def predict(model: torch.nn.Module, tensor: torch.Tensor) -> Prediction:
     """One model's answer for one preprocessed drawing."""
-    from core.models import predict_proba
     probabilities = predict_proba(model, tensor)[0]
     confidence, digit = probabilities.max(dim=0)
     return Prediction(int(digit), float(confidence), probabilities.tolist())

@@ -21,6 +21,13 @@ def sample_grid(split: Split, count: int, seed: int, factor: int = 3) -> tuple[l
 RIGHT, WRONG = (46, 160, 67), (215, 38, 61)  # green and red frames, as seed 003 colours its titles
 
 
+def evaluation_tiles(images: torch.Tensor, evaluation, indices: list[int]) -> tuple[list[np.ndarray], list[str]]:
+    """Tiles and "says p, is t" captions for some examples of an evaluated split."""
+    predicted, labels = evaluation.predictions[indices], evaluation.labels[indices]
+    captions = [f"says {p}, is {t}" for p, t in zip(predicted.tolist(), labels.tolist())]
+    return prediction_tiles(images[indices], predicted, labels), captions
+
+
 def prediction_tiles(images: torch.Tensor, predicted: torch.Tensor, labels: torch.Tensor,
                      factor: int = 3, border: int = 3) -> list[np.ndarray]:
     """Enlarged RGB digits framed green when the prediction is right and red when wrong."""

@@ -62,8 +62,7 @@ def run_store() -> RunStore:
 
 @st.cache_resource(max_entries=32, show_spinner="Evaluating the model on the test set…")
 def _evaluation(store_root: str, run_id: str, data_root: str) -> Evaluation:
-    model, _ = _store(store_root).load_model(run_id)
-    return evaluate(model, _mnist(data_root).test)
+    return evaluate(_model(store_root, run_id), _mnist(data_root).test)
 
 
 def evaluation_of_run(run_id: str) -> Evaluation:

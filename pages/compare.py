@@ -6,7 +6,7 @@ from core.compare import (THRESHOLDS, best_per_arch, cell_indices, comparable_ru
 from core.jobs import JobSequence
 from core.models import MODEL_LABELS, MODEL_OPTIONS
 from core.plots import Curve, accuracy_bars, accuracy_figure, confusion_heatmap, per_class_bars
-from core.samples import prediction_tiles
+from core.samples import evaluation_tiles
 from core.store import StoreError
 from pages.common import evaluation_of_run, mnist_or_stop, run_store
 
@@ -100,11 +100,8 @@ def gallery(indices: list[int], evaluation, captions: list[str] | None = None) -
     if not indices:
         st.caption("No such digits.")
         return
-    indices = indices[:GALLERY_SIZE]
-    predicted, labels = evaluation.predictions[indices], evaluation.labels[indices]
-    captions = captions or [f"says {p}, is {t}" for p, t in zip(predicted.tolist(), labels.tolist())]
-    st.image(prediction_tiles(mnist.test.images[indices], predicted, labels), caption=captions[:GALLERY_SIZE],
-             width=90)
+    tiles, default_captions = evaluation_tiles(mnist.test.images, evaluation, indices[:GALLERY_SIZE])
+    st.image(tiles, caption=(captions or default_captions)[:GALLERY_SIZE], width=90)
 
 
 st.header("Where each model fails")

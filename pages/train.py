@@ -6,7 +6,7 @@ from core.jobs import DIVERGED, FAILED, FINISHED, STOPPED, JobSnapshot, Training
 from core.models import MODEL_LABELS, MODEL_OPTIONS, describe
 from core.plots import Curve, accuracy_figure, loss_figure
 from core.ranges import ConfigError
-from core.samples import prediction_tiles
+from core.samples import evaluation_tiles
 from core.settings import LIVE_REFRESH_DEFAULT, live_refresh_seconds
 from core.store import StoreError
 from pages.common import evaluation_of_run, mnist_or_stop, run_store
@@ -21,6 +21,7 @@ st.caption("Choose a model and its hyperparameters, press **Start** and watch it
            "The address bar always holds the settings: copy it to share them.")
 mnist = mnist_or_stop()
 store = run_store()
+runs = store.list_runs()  # read once: the live view's overlays and "Your runs" both use it
 job: TrainingJob | None = st.session_state.get(JOB_KEY)
 running = job is not None and not job.snapshot().done
 
@@ -34,7 +35,7 @@ if not form_is_seeded():  # first visit in this session: a shared link's setting
 
 def overlay_curves() -> list[Curve]:
     chosen = st.session_state.get(OVERLAY_KEY, [])
-    return [Curve(run.run_id, run.history, dashed=True) for run in store.list_runs() if run.run_id in chosen]
+    return [Curve(run.run_id, run.history, dashed=True) for run in runs if run.run_id in chosen]
 
 
 def show_progress(snap: JobSnapshot) -> None:
@@ -70,9 +71,8 @@ def show_prediction_grid(evaluation, key: str) -> None:
     if not indices:
         st.success("No mistakes on the test set.")
         return
-    predicted, labels = evaluation.predictions[indices], evaluation.labels[indices]
-    tiles = prediction_tiles(mnist.test.images[indices], predicted, labels)
-    st.image(tiles, caption=[f"says {p}, is {t}" for p, t in zip(predicted.tolist(), labels.tolist())], width=90)
+    tiles, captions = evaluation_tiles(mnist.test.images, evaluation, indices)
+    st.image(tiles, caption=captions, width=90)
     st.caption("Green frame: right. Red frame: wrong. Test digits, never seen in training.")
 
 
@@ -141,7 +141,6 @@ with view_col:
         show_outcome(job)
 
 st.header("Your runs")
-runs = store.list_runs()
 if not runs:
     st.caption("Runs you train are saved here, with their curves.")
 else:

@@ -10,7 +10,7 @@ import dataclasses
 
 import streamlit as st
 
-from core.config import OPTIMIZERS, PRESETS, SCHEDULES, TrainConfig, field_range, preset
+from core.config import DEVICES, OPTIMIZERS, PRESETS, SCHEDULES, TrainConfig, field_range, preset
 from core.models import MODEL_LABELS, MODEL_OPTIONS, CNNOptions, MLPOptions
 from core.ranges import ConfigError, log_steps
 
@@ -129,7 +129,7 @@ def config_form(disabled: bool) -> TrainConfig | None:
     with st.expander("More settings"):
         values["seed"] = _number("seed", "Random seed", disabled)
         values["train_examples"] = _number("train_examples", "Training examples (0 = all 60,000)", disabled)
-        values["device"] = st.selectbox("Device", ("auto", "cpu", "cuda"), key=PREFIX + "device", disabled=disabled, **KEEP)
+        values["device"] = st.selectbox("Device", DEVICES, key=PREFIX + "device", disabled=disabled, **KEEP)
         values["log_every"] = _number("log_every", "Examples between loss points", disabled)
     try:
         return TrainConfig.from_dict(values)

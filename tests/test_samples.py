@@ -25,3 +25,13 @@ def test_prediction_tiles_are_framed_by_correctness():
     assert right.shape == (90, 90, 3)
     assert tuple(right[0, 0]) == RIGHT and tuple(wrong[0, 0]) == WRONG
     assert tuple(right[45, 45]) == (128, 128, 128)
+
+
+def test_evaluation_tiles_caption_each_answer():
+    from core.evaluation import Evaluation
+    from core.samples import evaluation_tiles
+    images = torch.zeros(3, 28, 28, dtype=torch.uint8)
+    evaluation = Evaluation(0.0, 2 / 3, torch.tensor([1, 5, 2]), torch.ones(3), torch.tensor([1, 4, 2]))
+    tiles, captions = evaluation_tiles(images, evaluation, [1, 2])
+    assert captions == ["says 5, is 4", "says 2, is 2"]
+    assert tuple(tiles[0][0, 0]) == WRONG and tuple(tiles[1][0, 0]) == RIGHT

@@ -89,7 +89,7 @@ st.dataframe(table, hide_index=True, column_config={
     "test loss": st.column_config.NumberColumn(format="%.4f"),
     **{c: st.column_config.NumberColumn(format="%.1f") for c in table[0] if c.endswith("%") or c == "training s"}})
 st.caption("\"s to 99%\": training seconds until the end of the first epoch at or above that accuracy; "
-           "empty where never reached.")
+           "None where never reached.")
 left, right = st.columns(2)
 curves = [Curve(names[i], records[i].history) for i in evaluations]
 left.plotly_chart(accuracy_figure(curves, x="examples_seen"), key="curves_examples")

@@ -94,6 +94,12 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
     return x.mul_(1.0 / (255.0 * MNIST_STD)).sub_(MNIST_MEAN / MNIST_STD)
 
 
+def normalize_ink(ink: torch.Tensor) -> torch.Tensor:
+    """float (N, 28, 28) ink in 0..1 -> what `normalize` gives for the same pixels, without
+    in-place steps, so gradients flow back to the ink (saliency)."""
+    return ((ink - MNIST_MEAN) / MNIST_STD).unsqueeze(1)
+
+
 def shuffled_batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
     """Index tensors of one epoch: a seeded permutation cut into batches (the last may be short)."""
     order = torch.randperm(n, generator=generator)

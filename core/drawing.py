@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from core.data import normalize
+from core.data import normalize, normalize_ink
 from core.models import IMAGE_SIZE, predict_proba
 
 BOX = 20            # the longer side of the digit after scaling, in pixels
@@ -115,3 +115,27 @@ def predict(model: torch.nn.Module, tensor: torch.Tensor) -> Prediction:
     probabilities = predict_proba(model, tensor)[0]
     confidence, digit = probabilities.max(dim=0)
     return Prediction(int(digit), float(confidence), probabilities.tolist())
+
+
+def saliency(model: torch.nn.Module, centred: np.ndarray, digit: int) -> np.ndarray:
+    """Gradient x input of `digit`'s score, per pixel of the 28x28 drawing (float32).
+
+    Positive where the ink pushed the model towards `digit`, negative where it pushed
+    away. Taken on the ink (0..1) rather than the normalised input, so blank background
+    scores exactly 0 instead of noise. Gradients go to the drawing only; the model's
+    own `.grad`s are untouched, so a model shared between sessions stays as it was."""
+    ink = torch.from_numpy(centred.astype(np.float32) / 255.0)[None].requires_grad_(True)
+    with torch.enable_grad():
+        score = model.eval()(normalize_ink(ink))[0, digit]
+        (gradient,) = torch.autograd.grad(score, ink)
+    return (gradient * ink).detach()[0].numpy()
+
+
+def saliency_overlay(centred: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """uint8 RGB (28, 28, 3): the drawing in dim grey, red where it supports the answer,
+    blue where it argues against, each scaled to the strongest pixel."""
+    strongest = float(np.abs(scores).max()) or 1.0
+    base = centred.astype(np.float32) * 0.35
+    towards, against = np.clip(scores / strongest, 0, 1) * 255, np.clip(-scores / strongest, 0, 1) * 255
+    rgb = np.stack([base + towards, base, base + against], axis=-1)
+    return np.clip(rgb, 0, 255).astype(np.uint8)

@@ -12,9 +12,12 @@ import threading
 import time
 from dataclasses import dataclass
 
+import torch
+
 from core.config import TrainConfig
 from core.data import Mnist
 from core.engine import EpochMetrics, FitResult, fit
+from core.settings import torch_threads
 from core.store import RunStore
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,23 @@ QUEUED, RUNNING, FINISHED, STOPPED, DIVERGED, FAILED = (
     "queued", "running", "finished", "stopped", "diverged", "failed")
 TERMINAL = frozenset({FINISHED, STOPPED, DIVERGED, FAILED})
 _job_numbers = itertools.count(1)
+
+
+def use_one_torch_thread() -> None:
+    """For a long-lived thread that starts jobs but does no heavy tensor work (the CLI's
+    main thread, a benchmark driver): call it before its first tensor operation.
+
+    libgomp, PyTorch's OpenMP, keeps a pool of worker threads for every thread that
+    ever ran a parallel operation. Once the pools hold more threads than there are
+    cores, every pool sleeps between operations instead of spin-waiting: a training
+    thread started by a main thread that had loaded the data ran 1.6-1.9x slower here
+    (22,000 context switches in half an MLP epoch, against 1; docs/benchmarks.md).
+    With one torch thread this thread never makes a pool. Short-lived threads, such
+    as Streamlit's script runs, take their pool with them when they end."""
+    torch.set_num_threads(1)
+    # Reading it settles this thread's count now; otherwise the thread would take the
+    # process-wide count (set by the next job) on its first operation.
+    torch.get_num_threads()
 
 
 @dataclass(frozen=True)
@@ -73,8 +93,9 @@ class TrainingJob:
     """Train `config` on `data` in a daemon thread; save the outcome to `store` if given."""
 
     def __init__(self, config: TrainConfig, data: Mnist, store: RunStore | None = None,
-                 nickname: str = "") -> None:
+                 nickname: str = "", threads: int | None = None) -> None:
         self.config = config.validate()
+        self.threads = threads or torch_threads()   # torch CPU threads of this training
         self.job_id = f"job-{next(_job_numbers)}"
         self._data, self._store, self._nickname = data, store, nickname
         self._lock = threading.Lock()
@@ -142,6 +163,7 @@ class TrainingJob:
             self._status, self._message = RUNNING, "Training…"
         started = time.time()
         try:
+            torch.set_num_threads(self.threads)  # this thread's pool; see use_one_torch_thread
             if self._store is not None:
                 run_id = self._store.begin_run(self.config, nickname=self._nickname)
                 with self._lock:

@@ -8,6 +8,7 @@ from core.ranges import ConfigError
 LIVE_REFRESH_ENV = "DIGITS_LIVE_REFRESH_SECONDS"
 LIVE_REFRESH_DEFAULT = 1.0     # the Train page's live view redraws this often while training
 LIVE_REFRESH_RANGE = (0.25, 10.0)
+TORCH_THREADS_ENV = "DIGITS_TORCH_THREADS"   # default: every core this process may use
 
 
 def live_refresh_seconds() -> float:
@@ -26,3 +27,17 @@ def live_refresh_seconds() -> float:
     if not lo <= value <= hi:
         raise ConfigError(f"{LIVE_REFRESH_ENV} must be a number of seconds in [{lo}, {hi}], got {text!r}")
     return value
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def torch_threads() -> int:
+    """CPU threads one training uses ($DIGITS_TORCH_THREADS, default: all usable cores)."""
+    text = os.environ.get(TORCH_THREADS_ENV, "").strip()
+    if not text:
+        return usable_cores()
+    if not text.isdigit() or not 1 <= int(text) <= 256:
+        raise ConfigError(f"{TORCH_THREADS_ENV} must be a whole number of threads in [1, 256], got {text!r}")
+    return int(text)

@@ -12,7 +12,7 @@ import time
 
 from core.config import PRESETS, TrainConfig, field_range
 from core.data import DataError, load_mnist
-from core.jobs import FAILED, TrainingJob
+from core.jobs import FAILED, TrainingJob, use_one_torch_thread
 from core.models import MODEL_OPTIONS
 from core.ranges import ConfigError
 from core.store import RunStore
@@ -70,6 +70,7 @@ def watch(job: TrainingJob, out=None, poll_seconds: float = 0.2) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    use_one_torch_thread()
     try:
         config = build_config(args)
         data = load_mnist(args.data_dir)

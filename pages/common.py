@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.config import TrainConfig
 from core.data import DataError, Mnist, data_dir, load_mnist
 from core.evaluation import Evaluation, evaluate
+from core.jobs import JobSequence
+from core.models import MODEL_LABELS
 from core.store import RunStore, store_dir
 
 DATA_DIR_KEY = "data_dir"  # session_state key of the data root typed on the home page
+# the session's JobSequence: Compare's "Train all three" and Draw's in-place training
+SEQUENCE_KEY = "training_sequence"
 
 
 def _use_app_navigation() -> None:
@@ -78,3 +83,36 @@ def _model(store_root: str, run_id: str):
 def model_of_run(run_id: str):
     """A saved model, loaded once per process (raises StoreError)."""
     return _model(str(store_dir()), run_id)
+
+
+def training_sequence() -> JobSequence | None:
+    return st.session_state.get(SEQUENCE_KEY)
+
+
+def start_sequence(configs: list[TrainConfig]) -> None:
+    """Train `configs` one after another in the background, then rerun to show the form locked."""
+    st.session_state[SEQUENCE_KEY] = JobSequence(configs, mnist_or_stop(), run_store()).start()
+    st.rerun()
+
+
+def sequence_progress() -> None:
+    """A progress bar per model of the session's sequence, redrawn every second while it
+    trains; when it ends the whole page reruns, so the new models show up everywhere."""
+    sequence = training_sequence()
+    if sequence is not None and sequence.done:
+        _progress_bars(sequence, live=False)
+    elif sequence is not None:
+        st.fragment(_progress_bars, run_every=1.0)(sequence, live=True)
+
+
+def _progress_bars(sequence: JobSequence, live: bool) -> None:
+    for snap in sequence.snapshots():
+        label = MODEL_LABELS[snap.config.arch]
+        if snap.done:
+            accuracy = f", test accuracy {snap.test_accuracy:.2%}" if snap.test_accuracy is not None else ""
+            st.progress(1.0, text=f"{label}: {snap.status}{accuracy}")
+        else:
+            st.progress(snap.progress, text=f"{label}: {snap.status}, {snap.examples_seen:,} of "
+                                            f"{snap.total_examples:,} examples")
+    if live and sequence.done:
+        st.rerun()

@@ -3,14 +3,15 @@ import streamlit as st
 
 from core.compare import (THRESHOLDS, best_per_arch, cell_indices, comparable_runs, disagreements,
                           time_to_accuracy, train_all_configs)
-from core.jobs import JobSequence
+from core.evaluation import evaluate
 from core.models import MODEL_LABELS, MODEL_OPTIONS
+from core.my_drawings import MyDrawings, as_split
 from core.plots import Curve, accuracy_bars, accuracy_figure, confusion_heatmap, per_class_bars
 from core.samples import evaluation_tiles
 from core.store import StoreError
-from pages.common import evaluation_of_run, mnist_or_stop, run_store
+from pages.common import (evaluation_of_run, mnist_or_stop, model_of_run, run_store, sequence_progress,
+                          start_sequence, training_sequence)
 
-SEQUENCE_KEY = "compare_sequence"  # the session's "Train all three" JobSequence
 QUICK = {"epochs": 1, "train_examples": 5_000}  # the quick budget: seconds, not minutes
 GALLERY_SIZE = 24
 
@@ -18,22 +19,8 @@ st.title("⚖️ Compare")
 st.caption("Which model is better, and why? Test accuracy, speed and the digits each one gets wrong.")
 mnist = mnist_or_stop()
 store = run_store()
-sequence: JobSequence | None = st.session_state.get(SEQUENCE_KEY)
+sequence = training_sequence()
 training = sequence is not None and not sequence.done
-
-
-def sequence_progress(live: bool) -> None:
-    for snap in st.session_state[SEQUENCE_KEY].snapshots():
-        label = MODEL_LABELS[snap.config.arch]
-        if snap.done:
-            accuracy = f", test accuracy {snap.test_accuracy:.2%}" if snap.test_accuracy is not None else ""
-            st.progress(1.0, text=f"{label}: {snap.status}{accuracy}")
-        else:
-            st.progress(snap.progress, text=f"{label}: {snap.status}, {snap.examples_seen:,} of "
-                                            f"{snap.total_examples:,} examples")
-    if live and st.session_state[SEQUENCE_KEY].done:
-        st.rerun()
-
 
 with st.container(border=True):
     st.markdown("**Train all three** with their `default` presets on the same data and seed, one after "
@@ -41,14 +28,9 @@ with st.container(border=True):
     quick = st.toggle("Quick comparison (1 epoch on 5,000 images)", disabled=training)
     left, right = st.columns(2)
     if left.button("Train all three", type="primary", disabled=training, icon="▶️"):
-        configs = train_all_configs(**(QUICK if quick else {}))
-        st.session_state[SEQUENCE_KEY] = JobSequence(configs, mnist, store).start()
-        st.rerun()
+        start_sequence(train_all_configs(**(QUICK if quick else {})))
     right.button("Stop", disabled=not training, on_click=sequence.stop if training else None, icon="⏹️")
-    if training:
-        st.fragment(sequence_progress, run_every=1.0)(True)
-    elif sequence is not None:
-        sequence_progress(False)
+    sequence_progress()
 
 runs = comparable_runs(store.list_runs())
 if not runs:
@@ -136,3 +118,21 @@ if len(evaluations) >= 2:
     st.caption(f"{len(found)} test digits that {names[good]} gets right and {names[bad]} gets wrong "
                f"(frames and captions show {names[bad]}'s answer).")
     gallery(found, evaluations[bad])
+
+st.header("My drawings")
+drawn = MyDrawings(store).list()
+if not drawn:
+    st.caption("None yet. Draw digits on the **Draw** page and save each with its true digit: "
+               "this section then tests every model on your own handwriting.")
+else:
+    split = as_split(drawn)
+    on_drawings = {run_id: evaluate(model_of_run(run_id), split) for run_id in evaluations}
+    st.dataframe([{"model": names[i], "MNIST test accuracy": evaluations[i].accuracy,
+                   f"accuracy on {len(split)} drawings": on_drawings[i].accuracy} for i in evaluations],
+                 hide_index=True, column_config={c: st.column_config.NumberColumn(format="percent")
+                                                 for c in ("MNIST test accuracy", f"accuracy on {len(split)} drawings")})
+    st.caption("Models trained on MNIST meet new handwriting here: a gap to the MNIST figure shows how "
+               "much the 10,000 test digits flatter them.")
+    for run_id, tab in zip(on_drawings, st.tabs([names[i] for i in on_drawings])):
+        tiles, captions = evaluation_tiles(split.images, on_drawings[run_id], list(range(len(split)))[-GALLERY_SIZE:])
+        tab.image(tiles, caption=captions, width=90)

@@ -2,51 +2,127 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from core.compare import best_per_arch, comparable_runs
-from core.drawing import predict, preprocess
+from core.compare import best_per_arch, comparable_runs, train_all_configs
+from core.config import preset
+from core.drawing import predict, preprocess, saliency, saliency_overlay
 from core.models import MODEL_LABELS
+from core.my_drawings import MyDrawings
 from core.plots import probability_bars
 from core.samples import enlarge
 from core.store import StoreError
-from pages.common import model_of_run, run_store
+from pages.common import model_of_run, run_store, sequence_progress, start_sequence, training_sequence
 
-CANVAS_SIDE = 280
+CANVAS_SIDE = 280   # px; fits a phone's column (about 330 px wide) as well as a desktop's
 CLEARS_KEY = "draw_clears"  # bumping it gives the canvas a new key: a truly empty canvas
+STROKES_KEY = "draw_strokes"  # the canvas's last drawing (fabric.js objects), for Undo
+REDRAW_KEY = "draw_redraw"    # what a new canvas starts from after Undo
+LABEL_KEY = "draw_label"
+NICKNAME_KEY = "nickname"
+
+
+def clear_canvas() -> None:
+    st.session_state[CLEARS_KEY] = st.session_state.get(CLEARS_KEY, 0) + 1
+    st.session_state[REDRAW_KEY] = st.session_state[STROKES_KEY] = None
+
+
+def undo_stroke() -> None:
+    """Redraw the canvas with every stroke but the last. (The canvas's own undo sits in
+    a toolbar that appears on mouse hover, which touch screens never get.)"""
+    drawing = st.session_state.get(STROKES_KEY) or {}
+    st.session_state[REDRAW_KEY] = {**drawing, "objects": drawing.get("objects", [])[:-1]}
+
+
+def save_drawing(image, store) -> None:
+    label = st.session_state.get(LABEL_KEY)
+    MyDrawings(store).add(image, label, nickname=st.session_state.get(NICKNAME_KEY, ""))
+    st.toast(f"Saved your {label} to “my drawings”. Draw the next one!", icon="💾")
+    st.session_state[LABEL_KEY] = None
+    clear_canvas()
+
 
 st.title("✏️ Draw")
 st.caption("Draw a digit with the mouse or a finger. Every trained model says what it sees.")
 store = run_store()
-found = best_per_arch(comparable_runs(store.list_runs()))
+runs = {run.run_id: run for run in comparable_runs(store.list_runs())}
+found = best_per_arch(list(runs.values()))
 best = {arch: found[arch] for arch in MODEL_LABELS if arch in found}  # logistic, MLP, CNN
-if not best:
-    st.info("No trained model yet. Train one on the **Train** page (logistic regression takes "
-            "seconds) or press **Train all three** on the **Compare** page, then come back.")
+
+
+def model_name(run_id: str) -> str:
+    """The best run of an architecture is named by the architecture alone; others add their id."""
+    arch = runs[run_id].arch
+    return MODEL_LABELS[arch] if best.get(arch) == run_id else f"{MODEL_LABELS[arch]} ({run_id[-6:]})"
+
+
+sequence = training_sequence()
+if not best and (sequence is None or sequence.done):
+    with st.container(border=True):
+        st.markdown("**No trained model yet.** Train one right here, or on the **Train** and **Compare** pages.")
+        fast, full = st.columns(2)
+        if fast.button("Train logistic regression (about 10 s)", type="primary", icon="⚡"):
+            start_sequence([preset("logistic")])
+        if full.button("Train all three (a few minutes)", icon="▶️"):
+            start_sequence(train_all_configs())
+if sequence is not None and (not sequence.done or not best):
+    sequence_progress()
 
 canvas_col, answer_col = st.columns([1, 1], gap="large")
 with canvas_col:
     width = st.slider("Pen width", 6, 40, 18, help="MNIST strokes are about a tenth of the digit's height.")
     result = st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000",
                        height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw", return_image_data=True,
+                       initial_drawing=st.session_state.get(REDRAW_KEY),
                        key=f"canvas.{st.session_state.get(CLEARS_KEY, 0)}")
-    if st.button("Clear", icon="🧹"):
-        st.session_state[CLEARS_KEY] = st.session_state.get(CLEARS_KEY, 0) + 1
-        st.rerun()
+    if result is not None and result.json_data:
+        st.session_state[STROKES_KEY] = result.json_data
+    undo, clear = st.columns(2)
+    undo.button("Undo stroke", icon="↩️", on_click=undo_stroke, width="stretch",
+                disabled=len((st.session_state.get(STROKES_KEY) or {}).get("objects", [])) == 0)
+    clear.button("Clear", icon="🧹", on_click=clear_canvas, width="stretch")
+    show_steps = st.toggle("Show each preprocessing step")
+    show_saliency = st.toggle("Show which pixels mattered", help="Gradient × input: red pixels pushed the "
+                              "model towards its answer, blue ones away from it.")
 
 image = result.image_data if result is not None else None
 drawing = preprocess(image) if image is not None else None
 with answer_col:
+    chosen = st.multiselect("Models that answer", list(runs), default=list(best.values()),
+                            format_func=lambda i: f"{model_name(i)} · {runs[i].test_accuracy:.2%}",
+                            help="The most accurate saved model of each architecture is chosen; add any other.")
     if drawing is None:
         st.info("Draw a digit on the black square: nothing is drawn yet.")
     else:
-        st.image(enlarge(drawing.centred, 6),
-                 caption="What the models see: 28×28, centred like MNIST", width=168)
-        for arch, run_id in best.items():
+        st.image(enlarge(drawing.centred, 6), caption="What the models see: 28×28, centred like MNIST", width=168)
+        for run_id in chosen:
             try:
-                answer = predict(model_of_run(run_id), drawing.tensor)
+                model = model_of_run(run_id)
             except StoreError as exc:
-                st.warning(f"{MODEL_LABELS[arch]} (run `{run_id}`) could not be loaded: {exc}")
+                st.warning(f"{model_name(run_id)} (run `{run_id}`) could not be loaded: {exc}")
                 continue
-            st.metric(label=MODEL_LABELS[arch], value=str(answer.digit),
-                      delta=f"{answer.confidence:.0%} sure" if answer.sure else f"not sure ({answer.confidence:.0%})",
-                      delta_color="normal" if answer.sure else "off")
-            st.plotly_chart(probability_bars(answer.probabilities), key=f"probabilities.{arch}")
+            answer = predict(model, drawing.tensor)
+            left, right = st.columns([1, 2])
+            left.metric(label=model_name(run_id), value=str(answer.digit),
+                        delta=f"{answer.confidence:.0%} sure" if answer.sure else f"not sure ({answer.confidence:.0%})",
+                        delta_color="normal" if answer.sure else "off")
+            if show_saliency:
+                left.image(enlarge(saliency_overlay(drawing.centred, saliency(model, drawing.centred, answer.digit)),
+                                   4), caption=f"why {answer.digit}", width=112)
+            right.plotly_chart(probability_bars(answer.probabilities), key=f"probabilities.{run_id}")
+
+if drawing is not None and show_steps:
+    st.subheader("From your drawing to the model's input")
+    steps = [(drawing.grey, "1. Your drawing as ink"), (drawing.cropped, "2. Cropped to the ink"),
+             (enlarge(drawing.scaled, 6), "3. Longer side scaled to 20 px"),
+             (enlarge(drawing.centred, 6), "4. Centre of mass put at the centre of 28×28")]
+    for column, (picture, caption) in zip(st.columns(len(steps)), steps):
+        column.image(picture.clip(0, 1) if picture.dtype.kind == "f" else picture, caption=caption, width=160)
+    st.caption("MNIST was made this way, so a drawing looks like MNIST only after the same steps. "
+               "Without centring, a digit drawn in a corner lands where the models never saw ink.")
+
+if drawing is not None:
+    with st.container(border=True):
+        st.markdown("**Keep it for a test.** Tell the true digit to save this drawing to *my drawings*; "
+                    "the Compare page tests every model on them.")
+        st.segmented_control("It is a", list(range(10)), key=LABEL_KEY)
+        st.button("Save drawing", icon="💾", disabled=st.session_state.get(LABEL_KEY) is None,
+                  on_click=save_drawing, args=(drawing.centred, store))

@@ -1,4 +1,4 @@
-"""Journey: a learner draws a 1 and a 0 with the mouse on /draw and reads each model's answer."""
+"""Journeys on /draw: drawing with a mouse on a desktop, and with a finger on a phone."""
 import math
 import os
 
@@ -38,6 +38,11 @@ def test_draw_a_one_and_a_zero_then_clear(app_server, page):
     metric = main.get_by_test_id("stMetric").filter(has_text="Logistic regression")
     expect(metric.get_by_test_id("stMetricValue")).to_have_text("1", timeout=30_000)
 
+    stroke(page, [(cx - 90 + 9 * i, cy - 40) for i in range(21)])  # a slip of the hand...
+    expect(metric.get_by_test_id("stMetricValue")).not_to_have_text("1", timeout=30_000)
+    main.get_by_role("button", name="Undo stroke").click()         # ...taken back
+    expect(metric.get_by_test_id("stMetricValue")).to_have_text("1", timeout=30_000)
+
     main.get_by_role("button", name="Clear").click()
     expect(main.get_by_test_id("stMetric")).to_have_count(0, timeout=30_000)
     expect(main.get_by_text("nothing is drawn yet")).to_be_visible()
@@ -47,3 +52,46 @@ def test_draw_a_one_and_a_zero_then_clear(app_server, page):
     stroke(page, [(cx + 55 * math.sin(a / 20 * 2 * math.pi), cy - 85 * math.cos(a / 20 * 2 * math.pi))
                   for a in range(22)])  # an oval
     expect(metric.get_by_test_id("stMetricValue")).to_have_text("0", timeout=30_000)
+
+
+def test_on_a_phone_the_canvas_fits_and_a_finger_draws(app_server, browser):
+    """Runs after the desktop journey, whose model is in the server's store."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{app_server}/draw")
+    main = page.get_by_test_id("stMainBlockContainer")
+    box = drawing_area(page)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # the whole canvas is on screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+    touch = context.new_cdp_session(page)
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    points = [{"x": cx, "y": cy - 100 + 10 * i} for i in range(21)]
+    touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
+    for point in points[1:]:
+        touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    metric = main.get_by_test_id("stMetric").filter(has_text="Logistic regression")
+    expect(metric.get_by_test_id("stMetricValue")).to_have_text("1", timeout=30_000)
+    main.get_by_role("button", name="Undo stroke").tap()  # the canvas's own toolbar needs a hover
+    expect(main.get_by_test_id("stMetric")).to_have_count(0, timeout=30_000)
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_canvas_toolbar_is_readable_in_both_themes(app_server, browser, scheme):
+    from io import BytesIO
+
+    from PIL import Image
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(f"{app_server}/draw")
+    main = page.get_by_test_id("stMainBlockContainer")
+    drawing_area(page)
+    main.locator("canvas").last.hover()
+    toolbar = main.locator(".dc-toolbar")
+    expect(toolbar).to_have_css("opacity", "1", timeout=5_000)
+    grey = Image.open(BytesIO(toolbar.locator(".dc-toolbar-card").screenshot())).convert("L")
+    darkest, lightest = grey.getextrema()
+    assert lightest - darkest > 120, f"toolbar icons hardly stand out in the {scheme} theme"
+    context.close()

@@ -52,6 +52,16 @@ def test_normalize_uses_the_mnist_constants():
     assert x[0, 0, 0, 1].item() == pytest.approx((1 - MNIST_MEAN) / MNIST_STD, rel=1e-5)
 
 
+def test_normalize_ink_matches_normalize_and_lets_gradients_through():
+    from core.data import normalize_ink
+    images = torch.randint(0, 256, (3, 28, 28), dtype=torch.uint8)
+    ink = (images.float() / 255).requires_grad_(True)
+    x = normalize_ink(ink)
+    assert torch.allclose(x, normalize(images), atol=1e-5)
+    x.sum().backward()
+    assert torch.allclose(ink.grad, torch.full_like(ink, 1 / MNIST_STD))
+
+
 def test_shuffled_batches_cover_every_index_once_and_repeat_with_the_seed():
     first = list(shuffled_batches(10, 4, torch.Generator().manual_seed(3)))
     again = list(shuffled_batches(10, 4, torch.Generator().manual_seed(3)))

@@ -113,3 +113,60 @@ def test_predict_reports_digit_confidence_and_doubt():
     assert len(sure.probabilities) == 10 and abs(sum(sure.probabilities) - 1) < 1e-6
     doubtful = predict(Fixed([1.0, 1.0] + [0.0] * 8), x)
     assert doubtful.confidence < NOT_SURE_BELOW and not doubtful.sure
+
+
+def linear_model_with(weights: torch.Tensor) -> torch.nn.Module:
+    from core.models import build_model
+    model = build_model("logistic")
+    linear = next(m for m in model.modules() if isinstance(m, torch.nn.Linear))
+    with torch.no_grad():
+        linear.weight.copy_(weights.reshape(10, -1))
+        linear.bias.zero_()
+    return model
+
+
+def test_saliency_is_gradient_times_ink_and_zero_on_the_background():
+    from core.drawing import saliency
+    weights = torch.zeros(10, 28, 28)
+    weights[3, :14] = 1.0    # ink in the top half speaks for a 3
+    weights[3, 14:] = -2.0   # ink in the bottom half against it
+    model = linear_model_with(weights)
+    drawing = np.zeros((28, 28), dtype=np.uint8)
+    drawing[5:9, 10:18] = 255
+    drawing[20:22, 10:18] = 128
+    scores = saliency(model, drawing, digit=3)
+    assert scores.shape == (28, 28) and scores.dtype == np.float32
+    # for a linear model d(score)/d(ink) = weight / MNIST_STD exactly
+    expected = weights[3].numpy() / MNIST_STD * drawing / 255.0
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-6)
+    assert (scores[5:9, 10:18] > 0).all() and (scores[20:22, 10:18] < 0).all()
+    assert (scores[drawing == 0] == 0).all()
+    assert all(p.grad is None for p in model.parameters())  # a shared model stays untouched
+
+
+def test_saliency_works_for_every_architecture():
+    from core.drawing import saliency
+    from core.models import MODEL_OPTIONS, build_model
+    drawing = np.zeros((28, 28), dtype=np.uint8)
+    drawing[6:22, 13:16] = 255
+    for arch in MODEL_OPTIONS:
+        scores = saliency(build_model(arch), drawing, digit=1)
+        assert scores.shape == (28, 28) and np.isfinite(scores).all(), arch
+        assert (scores[drawing == 0] == 0).all() and np.abs(scores).max() > 0, arch
+
+
+def test_saliency_overlay_colours_support_red_and_opposition_blue():
+    from core.drawing import saliency_overlay
+    drawing = np.zeros((28, 28), dtype=np.uint8)
+    drawing[:, :3] = 255
+    scores = np.zeros((28, 28), dtype=np.float32)
+    scores[:, 0], scores[:, 1] = 2.0, -1.0
+    rgb = saliency_overlay(drawing, scores)
+    assert rgb.shape == (28, 28, 3) and rgb.dtype == np.uint8
+    red, green, blue = (rgb[..., i].astype(int) for i in range(3))
+    assert (red[:, 0] == 255).all() and (blue[:, 0] == green[:, 0]).all()      # strongest support
+    assert (blue[:, 1] > green[:, 1] + 100).all() and (red[:, 1] == green[:, 1]).all()  # against
+    assert (red[:, 2] == green[:, 2]).all() and (green[:, 2] == blue[:, 2]).all()   # ink, no say: grey
+    assert (rgb[:, 3:] == 0).all()
+    silent = saliency_overlay(drawing, np.zeros_like(scores))  # nothing mattered: plain grey, no division by 0
+    assert (silent[..., 0] == silent[..., 1]).all() and (silent[..., 1] == silent[..., 2]).all()

@@ -2,6 +2,7 @@ import threading
 import time
 
 import pytest
+import torch
 
 from core import jobs
 from core.config import TrainConfig
@@ -116,3 +117,35 @@ def test_a_sequence_trains_one_after_another_and_stops_the_rest(tiny_mnist):
     first, second = sequence.wait(timeout=30)
     assert sequence.done and first.status == "stopped"
     assert second.status == "stopped" and second.examples_seen == 0  # never started
+
+
+class ThreadCountingJob(TrainingJob):
+    def on_start(self, total_examples: int, param_count: int) -> None:
+        self.threads_seen = torch.get_num_threads()
+        super().on_start(total_examples, param_count)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_job_trains_with_its_own_torch_thread_count(tiny_mnist, threads):
+    job = ThreadCountingJob(config(epochs=1), tiny_mnist, threads=threads)
+    assert job.start().wait(timeout=60).status == "finished"
+    assert job.threads_seen == threads
+
+
+def test_jobs_default_to_the_configured_thread_count(tiny_mnist, monkeypatch):
+    monkeypatch.setenv("DIGITS_TORCH_THREADS", "1")
+    assert TrainingJob(config(), tiny_mnist).threads == 1
+
+
+def test_use_one_torch_thread_leaves_the_caller_without_a_pool_and_jobs_unaffected(tiny_mnist):
+    def driver(box):
+        jobs.use_one_torch_thread()
+        job = ThreadCountingJob(config(epochs=1), tiny_mnist, threads=2)
+        job.start().wait(timeout=60)
+        box.update(driver=torch.get_num_threads(), job=job.threads_seen)
+
+    box = {}
+    thread = threading.Thread(target=driver, args=(box,))  # not the test's own thread
+    thread.start()
+    thread.join(60)
+    assert box == {"driver": 1, "job": 2}

@@ -3,7 +3,9 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import APP
 from core.compare import train_all_configs
+from core.evaluation import evaluate
 from core.jobs import JobSequence
+from core.my_drawings import MyDrawings, as_split
 from core.store import RunStore
 
 
@@ -66,10 +68,31 @@ def test_train_all_three_runs_every_architecture(app_env, store_root):
     at.toggle[0].set_value(True).run()
     at.button[0].click().run()
     assert not at.exception
-    sequence = at.session_state["compare_sequence"]
+    sequence = at.session_state["training_sequence"]  # pages.common.SEQUENCE_KEY
     snaps = sequence.wait(timeout=180)
     assert [s.config.arch for s in snaps] == ["logistic", "mlp", "cnn"]
     assert all(s.status == "finished" and s.config.epochs == 1 for s in snaps)
     at.run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 3
+
+
+def test_my_drawings_are_an_extra_test_set_for_every_model(app_env, three_runs, tiny_mnist):
+    store, snaps = three_runs
+    drawings = MyDrawings(store)
+    for i in range(5):  # five test digits, "drawn" and labelled by a learner
+        drawings.add(tiny_mnist.test.images[i].numpy(), int(tiny_mnist.test.labels[i]))
+    at = open_compare()
+    assert not at.exception
+    table = at.dataframe[1].value
+    assert len(table) == 3 and "accuracy on 5 drawings" in table.columns
+    split = as_split(drawings.list())
+    for snap, accuracy in zip(snaps, table["accuracy on 5 drawings"]):
+        assert accuracy == pytest.approx(evaluate(store.load_model(snap.run_id)[0], split).accuracy)
+    assert len(at.tabs) == 3 + 3  # confusion per model, then drawings per model
+    assert len(at.get("image")[-1].proto.imgs) == 5
+
+
+def test_without_drawings_the_section_says_how_to_make_them(app_env, three_runs):
+    at = open_compare()
+    assert any("Draw" in c.value and "true digit" in c.value for c in at.caption)

@@ -1,8 +1,13 @@
+import types
+
+import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import APP
 from core.config import preset
 from core.jobs import TrainingJob
+from core.my_drawings import MyDrawings
 from core.store import RunStore
 
 
@@ -12,16 +17,99 @@ def open_draw() -> AppTest:
     return at.run()
 
 
-def test_without_models_the_page_says_how_to_get_one(app_env):
+def a_one() -> np.ndarray:
+    """What the canvas returns for a vertical stroke: RGBA, white ink on black."""
+    image = np.zeros((280, 280, 4), dtype=np.uint8)
+    image[..., 3] = 255
+    image[40:240, 130:150, :3] = 255
+    return image
+
+
+@pytest.fixture
+def drawn_canvas(monkeypatch):
+    """The page's canvas as if a learner had drawn a "1" (AppTest has no pointer to draw with)."""
+    import streamlit_drawable_canvas
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas",
+                        lambda **kwargs: types.SimpleNamespace(image_data=a_one(), json_data={"objects": [{"type": "path"}]}))
+
+
+@pytest.fixture
+def logistic_run(store_root, tiny_mnist) -> str:
+    job = TrainingJob(preset("logistic", epochs=1), tiny_mnist, RunStore(store_root))
+    return job.start().wait(timeout=60).run_id
+
+
+def test_without_models_the_page_offers_to_train_here(app_env):
     at = open_draw()
     assert not at.exception
-    assert "No trained model yet" in at.info[0].value
+    assert any("No trained model yet" in m.value for m in at.markdown)
     assert any("nothing is drawn yet" in info.value for info in at.info)
+    assert {"Train logistic regression (about 10 s)", "Train all three (a few minutes)"} <= {b.label for b in at.button}
 
 
-def test_an_empty_canvas_gives_no_prediction(app_env, store_root, tiny_mnist):
-    TrainingJob(preset("logistic", epochs=1), tiny_mnist, RunStore(store_root)).start().wait(timeout=60)
+def test_training_in_place_makes_a_model_that_then_answers(app_env, drawn_canvas, store_root):
+    at = open_draw()
+    assert not at.metric
+    next(b for b in at.button if b.label.startswith("Train logistic")).click().run()
+    assert not at.exception
+    sequence = at.session_state["training_sequence"]
+    assert [s.config.arch for s in sequence.snapshots()] == ["logistic"]
+    assert at.get("progress"), "progress is shown while it trains"
+    assert sequence.wait(timeout=120)[0].status == "finished"
+    at.run()
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["Logistic regression"]
+    assert not any(b.label.startswith("Train logistic") for b in at.button)  # the offer is gone
+
+
+def test_an_empty_canvas_gives_no_prediction(app_env, logistic_run):
     at = open_draw()
     assert not at.exception
     assert not at.metric
     assert "nothing is drawn yet" in at.info[0].value
+
+
+def test_a_drawing_gets_an_answer_steps_and_saliency(app_env, drawn_canvas, logistic_run):
+    at = open_draw()
+    assert not at.exception
+    metric = at.metric[0]
+    assert metric.label == "Logistic regression" and metric.value in list("0123456789")
+    assert "sure" in metric.delta
+    assert len(at.get("plotly_chart")) == 1
+    images_before = len(at.image)
+    at.toggle[0].set_value(True).run()   # each preprocessing step
+    assert not at.exception
+    assert len(at.image) == images_before + 4
+    assert any("From your drawing" in h.value for h in at.subheader)
+    at.toggle[1].set_value(True).run()   # which pixels mattered
+    assert not at.exception
+    assert len(at.image) == images_before + 5
+
+
+def test_a_labelled_drawing_is_saved_to_my_drawings_and_the_canvas_cleared(app_env, drawn_canvas,
+                                                                        logistic_run, store_root):
+    at = open_draw()
+    save = next(b for b in at.button if b.label == "Save drawing")
+    assert save.disabled  # no true digit chosen yet
+    at.segmented_control[0].set_value(1).run()
+    next(b for b in at.button if b.label == "Save drawing").click().run()
+    assert not at.exception
+    saved = MyDrawings(RunStore(store_root)).list()
+    assert [d.label for d in saved] == [1]
+    assert saved[0].image.shape == (28, 28) and saved[0].image.max() == 255
+    assert at.session_state["draw_clears"] == 1          # the canvas got a new, empty key
+    assert at.segmented_control[0].value is None          # ready for the next digit
+
+
+def test_any_saved_model_can_answer_beside_the_best_of_each_kind(app_env, drawn_canvas, logistic_run,
+                                                                 store_root, tiny_mnist):
+    second = TrainingJob(preset("logistic", epochs=1, lr=0.0001), tiny_mnist, RunStore(store_root))
+    second_id = second.start().wait(timeout=60).run_id
+    at = open_draw()
+    chooser = at.multiselect[0]
+    assert len(chooser.options) == 2 and len(chooser.value) == 1
+    assert [m.label for m in at.metric] == ["Logistic regression"]  # only the best one by default
+    other = next(i for i in (logistic_run, second_id) if i not in chooser.value)
+    chooser.select(other).run()
+    assert not at.exception
+    assert len(at.metric) == 2 and at.metric[1].label == f"Logistic regression ({other[-6:]})"

@@ -1,0 +1,88 @@
+""""My drawings": digits learners drew and labelled, kept in the run store's database.
+
+They make an extra test set: how well do models trained on MNIST read new handwriting?
+Each drawing is stored as the model sees it (28x28 uint8 after `core.drawing.preprocess`),
+with its true digit and the nickname of whoever drew it.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.data import Split
+from core.models import IMAGE_SIZE
+from core.store import RunStore
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS drawings (
+    drawing_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
+    image BLOB NOT NULL,            -- IMAGE_SIZE x IMAGE_SIZE uint8, row-major, 255 = ink
+    nickname TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL
+)"""
+
+
+@dataclass(frozen=True)
+class Drawing:
+    drawing_id: int
+    label: int
+    image: np.ndarray  # uint8 (28, 28)
+    nickname: str
+    created_at: float
+
+
+class MyDrawings:
+    """The labelled drawings in `store`'s database (one table beside the runs)."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.db_path = store.db_path
+        self._execute(_SCHEMA)
+
+    def _execute(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        con = sqlite3.connect(self.db_path, timeout=30)
+        con.row_factory = sqlite3.Row
+        try:
+            with con:
+                return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def add(self, image: np.ndarray, label: int, nickname: str = "") -> int:
+        """Save one preprocessed drawing with its true digit; returns its id."""
+        image = np.asarray(image)
+        if image.shape != (IMAGE_SIZE, IMAGE_SIZE) or image.dtype != np.uint8:
+            raise ValueError(f"a drawing is a {IMAGE_SIZE}x{IMAGE_SIZE} uint8 image, got {image.shape} {image.dtype}")
+        if label not in range(10):
+            raise ValueError(f"the true digit must be 0-9, got {label!r}")
+        con = sqlite3.connect(self.db_path, timeout=30)
+        try:
+            with con:
+                cursor = con.execute("INSERT INTO drawings (label, image, nickname, created_at) VALUES (?, ?, ?, ?)",
+                                     (int(label), image.tobytes(), nickname, time.time()))
+                return int(cursor.lastrowid)
+        finally:
+            con.close()
+
+    def list(self, nickname: str | None = None) -> list[Drawing]:
+        """Oldest first; only `nickname`'s when given."""
+        sql, params = "SELECT * FROM drawings", ()
+        if nickname is not None:
+            sql, params = sql + " WHERE nickname=?", (nickname,)
+        return [Drawing(r["drawing_id"], r["label"],
+                        np.frombuffer(r["image"], dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE).copy(),
+                        r["nickname"], r["created_at"])
+                for r in self._execute(sql + " ORDER BY drawing_id", params)]
+
+    def delete(self, drawing_id: int) -> None:
+        self._execute("DELETE FROM drawings WHERE drawing_id=?", (drawing_id,))
+
+
+def as_split(drawings: list[Drawing]) -> Split:
+    """The drawings as a test split, ready for `core.evaluation.evaluate`."""
+    images = np.stack([d.image for d in drawings]) if drawings else np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.uint8)
+    return Split(torch.from_numpy(images), torch.tensor([d.label for d in drawings], dtype=torch.int64))

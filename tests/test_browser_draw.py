@@ -43,7 +43,7 @@ def test_draw_a_one_and_a_zero_then_clear(app_server, page):
     main.get_by_role("button", name="Undo stroke").click()         # ...taken back
     expect(metric.get_by_test_id("stMetricValue")).to_have_text("1", timeout=30_000)
 
-    main.get_by_role("button", name="Clear").click()
+    main.get_by_role("button", name="Clear", exact=True).click()
     expect(main.get_by_test_id("stMetric")).to_have_count(0, timeout=30_000)
     expect(main.get_by_text("nothing is drawn yet")).to_be_visible()
 

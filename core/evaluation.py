@@ -10,7 +10,7 @@ from torch import nn
 from core.data import Split, normalize
 from core.models import NUM_CLASSES
 
-EVAL_BATCH_SIZE = 1000
+EVAL_BATCH_SIZE = 250  # fits the CPU caches: the default CNN evaluates 2x faster than at 1000
 
 
 @dataclass(frozen=True)

@@ -36,3 +36,24 @@ def test_invalid_options_are_rejected():
 def test_describe_is_readable():
     assert describe("mlp", MLPOptions(hidden=[50])) == "MLP (784 → 50 → 10)"
     assert "conv 16/32" in describe("cnn", CNNOptions())
+
+
+def test_the_cnn_runs_channels_last_with_unchanged_values_and_checkpoint_keys():
+    torch.manual_seed(0)
+    model = build_model("cnn").eval()
+    conv = model[0]
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    seen = {}
+
+    def record_layout(module, args, output):
+        seen["nhwc"] = args[0].is_contiguous(memory_format=torch.channels_last)
+
+    conv.register_forward_hook(record_layout)
+    plain = build_model("cnn").eval()
+    plain._forward_pre_hooks.clear()
+    plain.to(memory_format=torch.contiguous_format)
+    plain.load_state_dict(model.state_dict())   # checkpoints of NCHW models load, and back
+    assert list(model.state_dict())[0] == "0.weight"
+    x = torch.randn(4, 1, 28, 28)
+    assert torch.allclose(model(x), plain(x), atol=1e-5)
+    assert seen == {"nhwc": True}

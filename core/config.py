@@ -112,8 +112,9 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         # seed 002: 784-50-10, dropout 0.5, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (94%)
         "seed": dict(model={"hidden": [50], "dropout": 0.5}, epochs=3, batch_size=64, lr=0.01,
                      optimizer="sgd", momentum=0.5),
-        "default": dict(model={"hidden": [512, 256], "dropout": 0.2}, epochs=12, batch_size=128,
-                        lr=0.002, optimizer="adamw", weight_decay=0.01, schedule="onecycle"),
+        # batch 256 for 7 epochs: 98.6% in 15 s, where batch 128 for 12 took 31 s for 98.6%
+        "default": dict(model={"hidden": [512, 256], "dropout": 0.2}, epochs=7, batch_size=256,
+                        lr=0.003, optimizer="adamw", weight_decay=0.01, schedule="onecycle"),
     },
     "cnn": {
         # seed 000: conv 10/20 5x5 + fc 50, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (97%)

@@ -105,9 +105,11 @@ def _cnn(opts: CNNOptions) -> nn.Module:
         return nn.BatchNorm2d(c) if opts.batch_norm else nn.Identity()
 
     model = nn.Sequential(
-        nn.Conv2d(1, c1, k, bias=not opts.batch_norm), norm(c1), nn.ReLU(), nn.MaxPool2d(2),
+        # pool, then ReLU, as seed 000 does: the same values (ReLU and max commute), a
+        # quarter of the ReLU work
+        nn.Conv2d(1, c1, k, bias=not opts.batch_norm), norm(c1), nn.MaxPool2d(2), nn.ReLU(),
         nn.Conv2d(c1, c2, k, bias=not opts.batch_norm), norm(c2), nn.Dropout2d(opts.conv_dropout),
-        nn.ReLU(), nn.MaxPool2d(2),
+        nn.MaxPool2d(2), nn.ReLU(),
         nn.Flatten(),
         nn.Linear(c2 * side * side, opts.fc_hidden), nn.ReLU(), nn.Dropout(opts.dropout),
         nn.Linear(opts.fc_hidden, NUM_CLASSES),

@@ -1,4 +1,6 @@
 """Draw: draw a digit and see what every trained model answers."""
+import sqlite3
+
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
@@ -34,7 +36,11 @@ def undo_stroke() -> None:
 
 def save_drawing(image, store) -> None:
     label = st.session_state.get(LABEL_KEY)
-    MyDrawings(store).add(image, label, nickname=st.session_state.get(NICKNAME_KEY, ""))
+    try:
+        MyDrawings(store).add(image, label, nickname=st.session_state.get(NICKNAME_KEY, ""))
+    except (ValueError, sqlite3.Error) as exc:  # the drawing stays on the canvas: nothing is lost
+        st.error(f"The drawing could not be saved ({exc}). Check that {store.root} is writable and try again.")
+        return
     st.toast(f"Saved your {label} to “my drawings”. Draw the next one!", icon="💾")
     st.session_state[LABEL_KEY] = None
     clear_canvas()

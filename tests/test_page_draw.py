@@ -113,3 +113,21 @@ def test_any_saved_model_can_answer_beside_the_best_of_each_kind(app_env, drawn_
     chooser.select(other).run()
     assert not at.exception
     assert len(at.metric) == 2 and at.metric[1].label == f"Logistic regression ({other[-6:]})"
+
+
+def test_a_failed_save_keeps_the_drawing_and_says_why(app_env, drawn_canvas, logistic_run, monkeypatch):
+    import sqlite3
+
+    from core import my_drawings
+
+    def read_only(*args, **kwargs):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    at = open_draw()
+    monkeypatch.setattr(my_drawings.MyDrawings, "add", read_only)
+    at.segmented_control[0].set_value(7).run()
+    next(b for b in at.button if b.label == "Save drawing").click().run()
+    assert not at.exception
+    assert any("could not be saved" in e.value and "readonly" in e.value for e in at.error)
+    assert "draw_clears" not in at.session_state  # the canvas was not cleared
+    assert at.segmented_control[0].value == 7  # nothing to choose again

@@ -7,7 +7,7 @@ import torch
 
 from core.config import TrainConfig, preset
 from core.evaluation import Evaluation
-from core.models import MODEL_OPTIONS
+from core.models import MODEL_LABELS, MODEL_OPTIONS
 from core.store import RunRecord
 
 THRESHOLDS = (0.90, 0.95, 0.98, 0.99)  # the accuracies whose time-to-reach the table shows
@@ -49,3 +49,18 @@ def cell_indices(evaluation: Evaluation, true: int, predicted: int) -> list[int]
     """Test indices behind one confusion-matrix cell."""
     mask = (evaluation.labels == true) & (evaluation.predictions == predicted)
     return torch.nonzero(mask).flatten().tolist()
+
+
+def leaderboard(runs: list[RunRecord], archs: list[str] | None = None) -> list[dict[str, Any]]:
+    """One row per evaluated run, most accurate first: who, what, key settings, how well, how fast."""
+    rows = []
+    for run in comparable_runs(runs):
+        if archs is not None and run.arch not in archs:
+            continue
+        config = run.config
+        rows.append({"nickname": run.nickname or "anonymous", "model": MODEL_LABELS[run.arch],
+                     "layers": MODEL_OPTIONS[run.arch].from_dict(config.get("model") or {}).describe(),
+                     "epochs": config["epochs"], "batch": config["batch_size"], "lr": config["lr"],
+                     "optimizer": config["optimizer"], "test accuracy": run.test_accuracy,
+                     "training s": run.train_seconds, "status": run.status, "run": run.run_id})
+    return sorted(rows, key=lambda row: -row["test accuracy"])

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -100,6 +101,8 @@ class TrainingJob:
         self._data, self._store, self._nickname = data, store, nickname
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._done = threading.Event()
+        self._done_callbacks: list[Callable[["TrainingJob"], None]] = []
         self._thread: threading.Thread | None = None
         self._status, self._message = QUEUED, "Waiting to start."
         self._run_id: str | None = None
@@ -120,13 +123,36 @@ class TrainingJob:
         """Ask the training to stop; it does so before its next batch."""
         self._stop.set()
         with self._lock:
-            if self._status == QUEUED:
+            cancelled = self._status == QUEUED
+            if cancelled:
                 self._status, self._message = STOPPED, "Cancelled before it started."
+        if cancelled:
+            self._settle()
 
     def wait(self, timeout: float | None = None) -> JobSnapshot:
-        if self._thread is not None:
-            self._thread.join(timeout)
+        """Block until the job has ended (or `timeout` passed); a queued job waits for its turn too."""
+        self._done.wait(timeout)
+        if self._thread is not None and self._done.is_set():
+            self._thread.join(timeout)  # the thread's last step (saving) is behind the status
         return self.snapshot()
+
+    def add_done_callback(self, callback: Callable[["TrainingJob"], None]) -> None:
+        """Call `callback(job)` once the job has ended (at once if it has), on the ending thread."""
+        with self._lock:
+            if not self._done.is_set():
+                self._done_callbacks.append(callback)
+                return
+        callback(self)
+
+    def _settle(self) -> None:
+        with self._lock:
+            self._done.set()
+            callbacks, self._done_callbacks = self._done_callbacks, []
+        for callback in callbacks:
+            try:
+                callback(self)
+            except Exception:  # a broken observer must not take the job's thread down with it
+                log.exception("done callback of %s failed", self.job_id)
 
     def snapshot(self) -> JobSnapshot:
         with self._lock:
@@ -192,14 +218,19 @@ class TrainingJob:
             if result is not None:
                 self._train_seconds = result.train_seconds
             self._status, self._message = status, message
+        self._settle()
 
 
 class JobSequence:
-    """Several trainings one after another in one background thread ("Train all three")."""
+    """Several trainings one after another in one background thread ("Train all three").
+
+    With a `queue` (core.queue.TrainingQueue) each job waits its turn there, one at a time,
+    so the sequence holds one place in the queue like any single training."""
 
     def __init__(self, configs: list[TrainConfig], data: Mnist, store: RunStore | None = None,
-                 nickname: str = "") -> None:
+                 nickname: str = "", queue=None, owner: str = "") -> None:
         self.jobs = [TrainingJob(config, data, store, nickname) for config in configs]
+        self._queue, self._owner = queue, owner
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -212,12 +243,22 @@ class JobSequence:
         for job in self.jobs:
             if self._stop.is_set():
                 job.stop()  # still queued: marked cancelled, never trains
-            job.start().wait()
+            if self._queue is None:
+                job.start().wait()
+                continue
+            try:
+                self._queue.submit(job, self._owner).wait()
+            except Exception:  # refused (a limit): this and the rest end as cancelled
+                log.exception("job sequence could not queue %s", job.job_id)
+                self.stop()
 
     def stop(self) -> None:
         self._stop.set()
         for job in self.jobs:
-            job.stop()
+            if self._queue is not None:
+                self._queue.cancel(job)
+            else:
+                job.stop()
 
     def wait(self, timeout: float | None = None) -> list[JobSnapshot]:
         if self._thread is not None:

@@ -2,7 +2,7 @@
 
 They make an extra test set: how well do models trained on MNIST read new handwriting?
 Each drawing is stored as the model sees it (28x28 uint8 after `core.drawing.preprocess`),
-with its true digit and the nickname of whoever drew it.
+with its true digit, the nickname of whoever drew it and their browser session.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS drawings (
     label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
     image BLOB NOT NULL,            -- IMAGE_SIZE x IMAGE_SIZE uint8, row-major, 255 = ink
     nickname TEXT NOT NULL DEFAULT '',
+    owner TEXT NOT NULL DEFAULT '', -- the browser session that drew it
     created_at REAL NOT NULL
 )"""
 
@@ -33,6 +34,7 @@ class Drawing:
     label: int
     image: np.ndarray  # uint8 (28, 28)
     nickname: str
+    owner: str
     created_at: float
 
 
@@ -52,7 +54,7 @@ class MyDrawings:
         finally:
             con.close()
 
-    def add(self, image: np.ndarray, label: int, nickname: str = "") -> int:
+    def add(self, image: np.ndarray, label: int, nickname: str = "", owner: str = "") -> int:
         """Save one preprocessed drawing with its true digit; returns its id."""
         image = np.asarray(image)
         if image.shape != (IMAGE_SIZE, IMAGE_SIZE) or image.dtype != np.uint8:
@@ -62,20 +64,23 @@ class MyDrawings:
         con = sqlite3.connect(self.db_path, timeout=30)
         try:
             with con:
-                cursor = con.execute("INSERT INTO drawings (label, image, nickname, created_at) VALUES (?, ?, ?, ?)",
-                                     (int(label), image.tobytes(), nickname, time.time()))
+                cursor = con.execute(
+                    "INSERT INTO drawings (label, image, nickname, owner, created_at) VALUES (?, ?, ?, ?, ?)",
+                    (int(label), image.tobytes(), nickname, owner, time.time()))
                 return int(cursor.lastrowid)
         finally:
             con.close()
 
-    def list(self, nickname: str | None = None) -> list[Drawing]:
-        """Oldest first; only `nickname`'s when given."""
-        sql, params = "SELECT * FROM drawings", ()
+    def list(self, nickname: str | None = None, owner: str | None = None) -> list[Drawing]:
+        """Oldest first; only those of `nickname` and/or `owner` when given."""
+        sql, params = "SELECT * FROM drawings WHERE 1=1", ()
         if nickname is not None:
-            sql, params = sql + " WHERE nickname=?", (nickname,)
+            sql, params = sql + " AND nickname=?", (*params, nickname)
+        if owner is not None:
+            sql, params = sql + " AND owner=?", (*params, owner)
         return [Drawing(r["drawing_id"], r["label"],
                         np.frombuffer(r["image"], dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE).copy(),
-                        r["nickname"], r["created_at"])
+                        r["nickname"], r["owner"], r["created_at"])
                 for r in self._execute(sql + " ORDER BY drawing_id", params)]
 
     def delete(self, drawing_id: int) -> None:

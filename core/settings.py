@@ -33,11 +33,16 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def whole_number(name: str, default: int | None, lo: int, hi: int) -> int | None:
+    """$name as a whole number in [lo, hi]; `default` when unset; a ConfigError otherwise."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not lo <= int(text) <= hi:
+        raise ConfigError(f"{name} must be a whole number in [{lo}, {hi}], got {text!r}")
+    return int(text)
+
+
 def torch_threads() -> int:
     """CPU threads one training uses ($DIGITS_TORCH_THREADS, default: all usable cores)."""
-    text = os.environ.get(TORCH_THREADS_ENV, "").strip()
-    if not text:
-        return usable_cores()
-    if not text.isdigit() or not 1 <= int(text) <= 256:
-        raise ConfigError(f"{TORCH_THREADS_ENV} must be a whole number of threads in [1, 256], got {text!r}")
-    return int(text)
+    return whole_number(TORCH_THREADS_ENV, usable_cores(), 1, 256)

@@ -4,6 +4,8 @@ Not a page: app.py lists the pages explicitly, so this module is never shown.
 """
 from __future__ import annotations
 
+import uuid
+
 import streamlit as st
 
 from core.config import TrainConfig
@@ -11,11 +13,15 @@ from core.data import DataError, Mnist, data_dir, load_mnist
 from core.evaluation import Evaluation, evaluate
 from core.jobs import JobSequence
 from core.models import MODEL_LABELS
+from core.queue import TrainingQueue
+from core.ranges import ConfigError
 from core.store import RunStore, store_dir
 
 DATA_DIR_KEY = "data_dir"  # session_state key of the data root typed on the home page
 # the session's JobSequence: Compare's "Train all three" and Draw's in-place training
 SEQUENCE_KEY = "training_sequence"
+OWNER_KEY = "session_owner"  # this session's id in the training queue
+NICKNAME_KEY = "nickname"    # what this session's runs are attributed to
 
 
 def _use_app_navigation() -> None:
@@ -85,13 +91,63 @@ def model_of_run(run_id: str):
     return _model(str(store_dir()), run_id)
 
 
+@st.cache_resource
+def _queue() -> TrainingQueue:
+    return TrainingQueue()
+
+
+def training_queue() -> TrainingQueue:
+    """The process's one training queue; bad limits in the environment end the page with their message."""
+    try:
+        return _queue()
+    except ConfigError as exc:
+        st.error(f"**The server's training limits are misconfigured.** {exc}", icon="⚙️")
+        st.stop()
+
+
+def session_owner() -> str:
+    """This browser session's id: its jobs in the queue are its own."""
+    if OWNER_KEY not in st.session_state:
+        st.session_state[OWNER_KEY] = uuid.uuid4().hex
+    return st.session_state[OWNER_KEY]
+
+
+def nickname() -> str:
+    return st.session_state.get(NICKNAME_KEY, "") or "anonymous"
+
+
+def _keep_nickname() -> None:
+    st.session_state[NICKNAME_KEY] = st.session_state["nickname_input"].strip()[:30]
+
+
+def nickname_input() -> None:
+    """A box for the learner's nickname; kept outside the widget so it survives page changes."""
+    st.text_input("Your nickname", value=st.session_state.get(NICKNAME_KEY, ""), key="nickname_input",
+                  max_chars=30, on_change=_keep_nickname, placeholder="anonymous",
+                  help="Your runs are listed under it on the Leaderboard, and your saved drawings are kept under it.")
+
+
+def my_drawings_filter() -> dict[str, str]:
+    """Whose drawings this session sees: its nickname's, across visits, once it has one;
+    else only those drawn in this session."""
+    name = st.session_state.get(NICKNAME_KEY, "")
+    return {"nickname": name} if name else {"owner": session_owner()}
+
+
 def training_sequence() -> JobSequence | None:
     return st.session_state.get(SEQUENCE_KEY)
 
 
 def start_sequence(configs: list[TrainConfig]) -> None:
-    """Train `configs` one after another in the background, then rerun to show the form locked."""
-    st.session_state[SEQUENCE_KEY] = JobSequence(configs, mnist_or_stop(), run_store()).start()
+    """Train `configs` one after another through the queue, then rerun to show the form locked."""
+    queue, owner = training_queue(), session_owner()
+    try:
+        queue.check(configs[0], owner)
+    except ConfigError as exc:
+        st.warning(str(exc))
+        return
+    st.session_state[SEQUENCE_KEY] = JobSequence(configs, mnist_or_stop(), run_store(), nickname(),
+                                                 queue=queue, owner=owner).start()
     st.rerun()
 
 
@@ -105,10 +161,22 @@ def sequence_progress() -> None:
         st.fragment(_progress_bars, run_every=1.0)(sequence, live=True)
 
 
+def queue_notice(job) -> str:
+    """ "2 ahead of you, about 40 s" for a waiting job; "" otherwise."""
+    place = training_queue().place(job)
+    if place is None or place.running:
+        return ""
+    wait = f", about {place.wait_seconds:.0f} s" if place.wait_seconds is not None else ""
+    return f"{place.ahead} ahead of you{wait}"
+
+
 def _progress_bars(sequence: JobSequence, live: bool) -> None:
-    for snap in sequence.snapshots():
+    for job, snap in zip(sequence.jobs, sequence.snapshots()):
         label = MODEL_LABELS[snap.config.arch]
-        if snap.done:
+        waiting = queue_notice(job) if not snap.done else ""
+        if waiting:
+            st.progress(0.0, text=f"{label}: waiting in the queue, {waiting}")
+        elif snap.done:
             accuracy = f", test accuracy {snap.test_accuracy:.2%}" if snap.test_accuracy is not None else ""
             st.progress(1.0, text=f"{label}: {snap.status}{accuracy}")
         else:

@@ -9,8 +9,8 @@ from core.my_drawings import MyDrawings, as_split
 from core.plots import Curve, accuracy_bars, accuracy_figure, confusion_heatmap, per_class_bars
 from core.samples import evaluation_tiles
 from core.store import StoreError
-from pages.common import (evaluation_of_run, mnist_or_stop, model_of_run, run_store, sequence_progress,
-                          start_sequence, training_sequence)
+from pages.common import (evaluation_of_run, mnist_or_stop, model_of_run, my_drawings_filter, run_store,
+                          sequence_progress, start_sequence, training_sequence)
 
 QUICK = {"epochs": 1, "train_examples": 5_000}  # the quick budget: seconds, not minutes
 GALLERY_SIZE = 24
@@ -29,7 +29,8 @@ with st.container(border=True):
     left, right = st.columns(2)
     if left.button("Train all three", type="primary", disabled=training, icon="▶️"):
         start_sequence(train_all_configs(**(QUICK if quick else {})))
-    right.button("Stop", disabled=not training, on_click=sequence.stop if training else None, icon="⏹️")
+    right.button("Stop", disabled=not training, on_click=sequence.stop if training else None, icon="⏹️",
+                 help="Stops the model in training and cancels the ones still waiting.")
     sequence_progress()
 
 runs = comparable_runs(store.list_runs())
@@ -120,7 +121,7 @@ if len(evaluations) >= 2:
     gallery(found, evaluations[bad])
 
 st.header("My drawings")
-drawn = MyDrawings(store).list()
+drawn = MyDrawings(store).list(**my_drawings_filter())
 if not drawn:
     st.caption("None yet. Draw digits on the **Draw** page and save each with its true digit: "
                "this section then tests every model on your own handwriting.")

@@ -12,14 +12,14 @@ from core.my_drawings import MyDrawings
 from core.plots import probability_bars
 from core.samples import enlarge
 from core.store import StoreError
-from pages.common import model_of_run, run_store, sequence_progress, start_sequence, training_sequence
+from pages.common import (NICKNAME_KEY, model_of_run, run_store, sequence_progress, session_owner,
+                          start_sequence, training_sequence)
 
 CANVAS_SIDE = 280   # px; fits a phone's column (about 330 px wide) as well as a desktop's
 CLEARS_KEY = "draw_clears"  # bumping it gives the canvas a new key: a truly empty canvas
 STROKES_KEY = "draw_strokes"  # the canvas's last drawing (fabric.js objects), for Undo
 REDRAW_KEY = "draw_redraw"    # what a new canvas starts from after Undo
 LABEL_KEY = "draw_label"
-NICKNAME_KEY = "nickname"
 
 
 def clear_canvas() -> None:
@@ -37,7 +37,7 @@ def undo_stroke() -> None:
 def save_drawing(image, store) -> None:
     label = st.session_state.get(LABEL_KEY)
     try:
-        MyDrawings(store).add(image, label, nickname=st.session_state.get(NICKNAME_KEY, ""))
+        MyDrawings(store).add(image, label, nickname=st.session_state.get(NICKNAME_KEY, ""), owner=session_owner())
     except (ValueError, sqlite3.Error) as exc:  # the drawing stays on the canvas: nothing is lost
         st.error(f"The drawing could not be saved ({exc}). Check that {store.root} is writable and try again.")
         return

@@ -4,7 +4,7 @@ import streamlit as st
 from core.data import DATA_DIR_ENV
 from core.models import MODEL_LABELS
 from core.samples import sample_grid
-from pages.common import DATA_DIR_KEY, current_data_dir, mnist_or_stop, run_store
+from pages.common import DATA_DIR_KEY, current_data_dir, mnist_or_stop, nickname_input, run_store
 
 st.title("✍️ Digits dashboard")
 st.markdown(
@@ -14,6 +14,7 @@ col_train, col_compare, col_draw = st.columns(3)
 col_train.page_link("pages/train.py", label="**Train** a model and watch it learn", icon="📈")
 col_compare.page_link("pages/compare.py", label="**Compare** logistic regression, MLP and CNN", icon="⚖️")
 col_draw.page_link("pages/draw.py", label="**Draw** a digit and see what each model says", icon="✏️")
+nickname_input()
 
 st.header("The data")
 with st.expander("Where MNIST is read from"):

@@ -9,7 +9,8 @@ from core.ranges import ConfigError
 from core.samples import evaluation_tiles
 from core.settings import LIVE_REFRESH_DEFAULT, live_refresh_seconds
 from core.store import StoreError
-from pages.common import evaluation_of_run, mnist_or_stop, run_store
+from pages.common import (evaluation_of_run, mnist_or_stop, nickname, queue_notice, run_store, session_owner,
+                          training_queue)
 from pages.train_form import config_form, form_is_seeded, seed_form
 
 JOB_KEY = "train_job"            # the session's latest TrainingJob
@@ -40,7 +41,8 @@ def overlay_curves() -> list[Curve]:
 
 def show_progress(snap: JobSnapshot) -> None:
     if snap.status == "queued":
-        st.progress(0.0, text="Starting…")
+        waiting = queue_notice(st.session_state[JOB_KEY])
+        st.progress(0.0, text=f"Waiting in the training queue: {waiting}" if waiting else "Starting…")
         return
     eta = f" · about {snap.eta_seconds:.0f} s left" if snap.eta_seconds is not None else ""
     st.progress(snap.progress, text=(
@@ -119,11 +121,17 @@ with form_col:
     start_col, stop_col = st.columns(2)
     start = start_col.button("Start", type="primary", icon="▶️", disabled=running or config is None,
                              width="stretch")
-    stop_col.button("Stop", icon="⏹️", disabled=not running, on_click=job.stop if running else None,
-                    width="stretch", help="Stops within one batch and keeps the model trained so far.")
+    stop_col.button("Stop", icon="⏹️", disabled=not running, width="stretch",
+                    on_click=training_queue().cancel if running else None, args=(job,) if running else None,
+                    help="Stops within one batch and keeps the model trained so far; a waiting run leaves the queue.")
 if start:
-    st.session_state[JOB_KEY] = TrainingJob(config, mnist, store).start()
-    st.rerun()
+    try:
+        queued = training_queue().submit(TrainingJob(config, mnist, store, nickname()), session_owner())
+    except ConfigError as exc:  # a limit of this server (LimitError) or of the machine
+        form_col.warning(str(exc))
+    else:
+        st.session_state[JOB_KEY] = queued
+        st.rerun()
 
 with view_col:
     if job is None:

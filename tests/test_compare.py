@@ -43,3 +43,19 @@ def test_disagreements_and_confusion_cells():
     assert disagreements(good, bad) == [1]
     assert disagreements(bad, good) == []
     assert cell_indices(bad, true=2, predicted=7) == [1] and cell_indices(bad, true=1, predicted=1) == [0]
+
+
+def test_the_leaderboard_ranks_evaluated_runs_with_who_and_how():
+    from core.compare import leaderboard
+    config = preset("mlp").to_dict()
+    runs = [RunRecord("a", "mlp", "finished", "", "ada", 0.0, 1.0, config, {}, 12.5, 10, 0.97, 0.1, 10,
+                      __import__("pathlib").Path("m.pt")),
+            RunRecord("b", "mlp", "stopped", "", "", 0.0, 1.0, config, {}, 3.0, 10, 0.985, 0.1, 10,
+                      __import__("pathlib").Path("m.pt")),
+            record("c", "cnn", None)]  # never evaluated: not on the board
+    rows = leaderboard(runs)
+    assert [r["run"] for r in rows] == ["b", "a"]
+    assert rows[0]["nickname"] == "anonymous" and rows[1]["nickname"] == "ada"
+    assert rows[1]["layers"] == "784 → 512 → 256 → 10"
+    assert (rows[1]["epochs"], rows[1]["batch"], rows[1]["optimizer"]) == (7, 256, "adamw")
+    assert leaderboard(runs, archs=["cnn"]) == []

@@ -81,12 +81,13 @@ def test_my_drawings_are_an_extra_test_set_for_every_model(app_env, three_runs, 
     store, snaps = three_runs
     drawings = MyDrawings(store)
     for i in range(5):  # five test digits, "drawn" and labelled by a learner
-        drawings.add(tiny_mnist.test.images[i].numpy(), int(tiny_mnist.test.labels[i]))
-    at = open_compare()
+        drawings.add(tiny_mnist.test.images[i].numpy(), int(tiny_mnist.test.labels[i]), nickname="ada")
+    drawings.add(tiny_mnist.test.images[9].numpy(), 3, nickname="someone else")
+    at = open_compare(nickname="ada")
     assert not at.exception
     table = at.dataframe[1].value
     assert len(table) == 3 and "accuracy on 5 drawings" in table.columns
-    split = as_split(drawings.list())
+    split = as_split(drawings.list(nickname="ada"))  # not the other learner's
     for snap, accuracy in zip(snaps, table["accuracy on 5 drawings"]):
         assert accuracy == pytest.approx(evaluate(store.load_model(snap.run_id)[0], split).accuracy)
     assert len(at.tabs) == 3 + 3  # confusion per model, then drawings per model

@@ -154,3 +154,22 @@ def test_visiting_another_page_keeps_the_run_and_the_form(app_env):
     assert at.button[1].label == "Stop" and not at.button[1].disabled
     job.stop()
     job.wait(timeout=30)
+
+
+def test_a_run_behind_others_shows_its_place_in_the_queue(app_env, tiny_mnist):
+    import pages.common
+    from test_queue import GatedJob
+    queue = pages.common._queue()   # the process's queue, as the page gets it
+    other = queue.submit(GatedJob("other session", tiny_config(), tiny_mnist), owner="someone else")
+    other.entered.wait(10)
+    at = open_train(TINY)
+    start = next(b for b in at.button if b.label == "Start")
+    start.click().run()
+    assert not at.exception
+    mine = at.session_state["train_job"]
+    assert mine.snapshot().status == "queued"
+    assert any("Waiting in the training queue: 1 ahead of you, about" in p.proto.text for p in at.get("progress"))
+    other.gate.set()
+    assert mine.wait(60).status == "finished"
+    wait_for_job(at)
+    assert any("Finished" in s.value for s in at.success)

@@ -1,0 +1,122 @@
+import threading
+
+import pytest
+
+from core.config import TrainConfig
+from core.jobs import TrainingJob
+from core.queue import LimitError, Place, QueueLimits, TrainingQueue, queue_limits
+from core.ranges import ConfigError
+
+
+def config(**changes) -> TrainConfig:
+    values = dict(arch="logistic", epochs=1, batch_size=64, lr=0.01, optimizer="adam", log_every=100, device="cpu")
+    return TrainConfig.from_dict({**values, **changes})
+
+
+class GatedJob(TrainingJob):
+    """Holds its slot at the start of training until the test opens the gate."""
+    starts: list[str] = []
+    running_now = 0
+    most_at_once = 0
+    counter_lock = threading.Lock()
+
+    def __init__(self, name: str, *args, fail: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.name, self.fail = name, fail
+        self.gate, self.entered = threading.Event(), threading.Event()
+
+    def on_start(self, total_examples: int, param_count: int) -> None:
+        with GatedJob.counter_lock:
+            GatedJob.starts.append(self.name)
+            GatedJob.running_now += 1
+            GatedJob.most_at_once = max(GatedJob.most_at_once, GatedJob.running_now)
+        self.entered.set()
+        self.gate.wait(30)
+        with GatedJob.counter_lock:
+            GatedJob.running_now -= 1
+        if self.fail:
+            raise RuntimeError("boom")
+        super().on_start(total_examples, param_count)
+
+
+@pytest.fixture
+def gated(tiny_mnist):
+    GatedJob.starts, GatedJob.running_now, GatedJob.most_at_once = [], 0, 0
+    return lambda name, **kw: GatedJob(name, config(), tiny_mnist, **kw)
+
+
+def test_jobs_start_in_order_and_never_more_than_the_slots(gated):
+    queue = TrainingQueue(QueueLimits(slots=2, threads_per_job=1))
+    jobs = [queue.submit(gated(name), owner=name) for name in "abcd"]
+    jobs[0].entered.wait(10), jobs[1].entered.wait(10)
+    assert [j.snapshot().status for j in jobs] == ["running", "running", "queued", "queued"]
+    assert queue.place(jobs[3]) == Place(False, 3, queue.place(jobs[3]).wait_seconds)
+    assert queue.place(jobs[2]).ahead == 2 and queue.place(jobs[2]).wait_seconds > 0
+    assert queue.place(jobs[0]) == Place(True, 0, 0.0)
+    for job in jobs:
+        job.gate.set()
+    assert [j.wait(60).status for j in jobs] == ["finished"] * 4
+    assert GatedJob.starts[:2] in (["a", "b"], ["b", "a"]) and GatedJob.starts[2:] == ["c", "d"]
+    assert GatedJob.most_at_once == 2
+    assert all(j.threads == 1 for j in jobs)
+    assert queue.counts() == (0, 0) and queue.place(jobs[0]) is None
+
+
+def test_cancel_while_queued_and_while_running(gated):
+    queue = TrainingQueue(QueueLimits(slots=1))
+    first, second, third = (queue.submit(gated(n), owner=n) for n in "abc")
+    first.entered.wait(10)
+    queue.cancel(second)                       # waiting: leaves the queue, never trains
+    assert second.snapshot().status == "stopped" and queue.place(second) is None
+    assert queue.place(third).ahead == 1
+    queue.cancel(first)                        # running: stops before its next batch
+    first.gate.set()
+    assert first.wait(30).status == "stopped"
+    third.gate.set()
+    assert third.wait(60).status == "finished"
+    assert GatedJob.starts == ["a", "c"] and second.snapshot().epochs == ()
+
+
+def test_a_failing_job_does_not_block_the_queue(gated):
+    queue = TrainingQueue(QueueLimits(slots=1))
+    broken, after = queue.submit(gated("x", fail=True), owner="x"), queue.submit(gated("y"), owner="y")
+    broken.gate.set(), after.gate.set()
+    assert broken.wait(30).status == "failed" and "boom" in broken.snapshot().message
+    assert after.wait(60).status == "finished"
+
+
+def test_a_session_may_hold_only_its_share(gated):
+    queue = TrainingQueue(QueueLimits(slots=1, per_session=1))
+    mine = queue.submit(gated("a"), owner="me")
+    with pytest.raises(LimitError, match="already have a training"):
+        queue.submit(gated("b"), owner="me")
+    other = queue.submit(gated("c"), owner="you")          # another session is not affected
+    assert queue.jobs_of("me") == [mine] and queue.jobs_of("you") == [other]
+    mine.gate.set(), other.gate.set()
+    mine.wait(60)
+    again = queue.submit(gated("d"), owner="me")            # once it has ended, the next may come
+    again.gate.set()
+    assert again.wait(60).status == "finished"
+
+
+def test_hosted_demo_caps_refuse_big_trainings(tiny_mnist):
+    queue = TrainingQueue(QueueLimits(max_epochs=3, max_cnn_channels=32))
+    with pytest.raises(LimitError, match="at most 3 epochs"):
+        queue.check(config(epochs=4), "me")
+    with pytest.raises(LimitError, match="at most 32 channels"):
+        queue.check(config(arch="cnn", model={"channels": [16, 64]}), "me")
+    queue.check(config(arch="cnn", epochs=3, model={"channels": [16, 32]}), "me")
+
+
+def test_limits_come_from_the_environment(monkeypatch):
+    for name in ("DIGITS_QUEUE_SLOTS", "DIGITS_TORCH_THREADS", "DIGITS_JOBS_PER_SESSION",
+                 "DIGITS_MAX_EPOCHS", "DIGITS_MAX_CNN_CHANNELS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("core.queue.usable_cores", lambda: 8)
+    assert queue_limits() == QueueLimits(slots=4, threads_per_job=2, per_session=1)
+    monkeypatch.setenv("DIGITS_QUEUE_SLOTS", "2")
+    monkeypatch.setenv("DIGITS_MAX_EPOCHS", "5")
+    assert queue_limits() == QueueLimits(slots=2, threads_per_job=4, per_session=1, max_epochs=5)
+    monkeypatch.setenv("DIGITS_QUEUE_SLOTS", "none")
+    with pytest.raises(ConfigError, match="DIGITS_QUEUE_SLOTS"):
+        queue_limits()

@@ -149,20 +149,37 @@ def to_query(config: TrainConfig) -> dict[str, str]:
 
 def from_query(params: dict[str, str]) -> TrainConfig:
     """Parse `to_query` output back. Settings a link leaves out come from the
-    architecture's `default` preset; keys that are not settings are ignored."""
+    architecture's preset named by `preset` (default: `default`); keys that are not
+    settings are ignored."""
     names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model"}
     values: dict[str, Any] = {k: v for k, v in params.items() if k in names}
     arch = values.get("arch", "logistic")
     if arch not in MODEL_OPTIONS:
         raise ConfigError(f"arch must be one of {sorted(MODEL_OPTIONS)}, got {arch!r}")
+    preset_name = params.get("preset", "default")
+    if preset_name not in PRESETS[arch]:
+        raise ConfigError(f"preset must be one of {sorted(PRESETS[arch])}, got {preset_name!r}")
     option_fields = {f.name: str(f.type) for f in dataclasses.fields(MODEL_OPTIONS[arch])}
     model = {}
     for key, text in params.items():
         name = key[2:] if key.startswith("m.") else None
         if name in option_fields:
             model[name] = _parse_option(name, option_fields[name], text)
-    base = PRESETS[arch]["default"]
+    base = PRESETS[arch][preset_name]
     return TrainConfig.from_dict({**base, **values, "model": {**base.get("model", {}), **model}})
+
+
+def parse_lock(text: str | None) -> frozenset[str]:
+    """The settings a teacher's link fixes: `lock=arch,epochs,lr`, `lock=model` (all model
+    options) or `lock=all`. Unknown names are a ConfigError."""
+    lockable = {f.name for f in dataclasses.fields(TrainConfig)}
+    names = {name.strip() for name in (text or "").split(",") if name.strip()}
+    if "all" in names:
+        return frozenset(lockable)
+    unknown = names - lockable
+    if unknown:
+        raise ConfigError(f"lock names unknown settings {sorted(unknown)}; choose from {sorted(lockable)} or 'all'")
+    return frozenset(names)
 
 
 def _query_text(value: Any) -> str:

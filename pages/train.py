@@ -1,7 +1,7 @@
 """Train: pick a model and its hyperparameters, press Start, watch it learn, keep the result."""
 import streamlit as st
 
-from core.config import from_query, preset, to_query
+from core.config import from_query, parse_lock, preset, to_query
 from core.jobs import DIVERGED, FAILED, FINISHED, STOPPED, JobSnapshot, TrainingJob
 from core.models import MODEL_LABELS, MODEL_OPTIONS, describe
 from core.plots import Curve, accuracy_figure, loss_figure
@@ -15,6 +15,7 @@ from pages.train_form import config_form, form_is_seeded, seed_form
 
 JOB_KEY = "train_job"            # the session's latest TrainingJob
 OVERLAY_KEY = "train_overlay"    # run ids drawn dashed beside the current run
+LOCK_KEY = "train_locked"        # settings a teacher's link fixed for this session
 GRID_SIZE = 32
 
 st.title("📈 Train")
@@ -29,9 +30,11 @@ running = job is not None and not job.snapshot().done
 if not form_is_seeded():  # first visit in this session: a shared link's settings, else the defaults
     try:
         seed_form(from_query(st.query_params.to_dict()) if st.query_params else preset("logistic"))
+        st.session_state[LOCK_KEY] = parse_lock(st.query_params.get("lock"))
     except ConfigError as exc:
         st.warning(f"The settings in this link could not be used ({exc}); the defaults are shown instead.")
         seed_form(preset("logistic"))
+locked = st.session_state.get(LOCK_KEY, frozenset())
 
 
 def overlay_curves() -> list[Curve]:
@@ -115,9 +118,9 @@ def show_outcome(job: TrainingJob) -> None:
 
 form_col, view_col = st.columns([1, 2], gap="large")
 with form_col:
-    config = config_form(disabled=running)
+    config = config_form(disabled=running, locked=locked)
     if config is not None and not running:
-        st.query_params.from_dict(to_query(config))
+        st.query_params.from_dict({**to_query(config), **({"lock": ",".join(sorted(locked))} if locked else {})})
     start_col, stop_col = st.columns(2)
     start = start_col.button("Start", type="primary", icon="▶️", disabled=running or config is None,
                              width="stretch")

@@ -101,36 +101,43 @@ def _model_options(arch: str, disabled: bool) -> dict:
     return {}
 
 
-def config_form(disabled: bool) -> TrainConfig | None:
-    """Draw the form; return the config, or None after showing why it is not valid."""
+def config_form(disabled: bool, locked: frozenset[str] = frozenset()) -> TrainConfig | None:
+    """Draw the form; return the config, or None after showing why it is not valid.
+    `locked` settings (a teacher's link, see core.config.parse_lock) are shown but fixed."""
+    def fixed(name: str) -> bool:
+        return disabled or name in locked
+
+    if locked:
+        st.info(f"Your teacher fixed: {', '.join(sorted(locked))}. Change the rest and see what happens.", icon="🔒")
     arch = st.segmented_control("Architecture", options=list(MODEL_OPTIONS), format_func=MODEL_LABELS.get,
-                                key=PREFIX + "arch", on_change=_switch_arch, disabled=disabled,
+                                key=PREFIX + "arch", on_change=_switch_arch, disabled=fixed("arch"),
                                 required=True, **KEEP)
     st.selectbox("Preset", options=list(PRESETS[arch]), index=None, format_func=PRESET_LABELS.get,
                  placeholder="Fill the form from a preset…", key=PREFIX + "preset", on_change=_apply_preset,
-                 disabled=disabled, **KEEP)
+                 disabled=disabled or bool(locked), **KEEP)  # a preset would overwrite fixed settings
     with st.container(border=True):
         st.caption(f"{MODEL_LABELS[arch]} options" if arch != "logistic" else
                    "Logistic regression: 784 pixels → 10 scores, nothing to choose.")
-        model = _model_options(arch, disabled)
+        model = _model_options(arch, fixed("model"))
     values = {"arch": arch, "model": model,
-              "epochs": _number("epochs", "Epochs", disabled),
-              "batch_size": _number("batch_size", "Batch size", disabled),
-              "lr": _log_choice("lr", "Learning rate", disabled)}
+              "epochs": _number("epochs", "Epochs", fixed("epochs")),
+              "batch_size": _number("batch_size", "Batch size", fixed("batch_size")),
+              "lr": _log_choice("lr", "Learning rate", fixed("lr"))}
     left, right = st.columns(2)
     with left:
         values["optimizer"] = st.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get,
-                                           key=PREFIX + "optimizer", disabled=disabled, **KEEP)
+                                           key=PREFIX + "optimizer", disabled=fixed("optimizer"), **KEEP)
     with right:
         values["schedule"] = st.selectbox("Schedule", SCHEDULES, format_func=SCHEDULE_LABELS.get,
-                                          key=PREFIX + "schedule", disabled=disabled, **KEEP)
-    values["momentum"] = _fraction("momentum", "Momentum (SGD)", disabled or values["optimizer"] != "sgd")
-    values["weight_decay"] = _log_choice("weight_decay", "Weight decay", disabled, with_zero=True)
+                                          key=PREFIX + "schedule", disabled=fixed("schedule"), **KEEP)
+    values["momentum"] = _fraction("momentum", "Momentum (SGD)", fixed("momentum") or values["optimizer"] != "sgd")
+    values["weight_decay"] = _log_choice("weight_decay", "Weight decay", fixed("weight_decay"), with_zero=True)
     with st.expander("More settings"):
-        values["seed"] = _number("seed", "Random seed", disabled)
-        values["train_examples"] = _number("train_examples", "Training examples (0 = all 60,000)", disabled)
-        values["device"] = st.selectbox("Device", DEVICES, key=PREFIX + "device", disabled=disabled, **KEEP)
-        values["log_every"] = _number("log_every", "Examples between loss points", disabled)
+        values["seed"] = _number("seed", "Random seed", fixed("seed"))
+        values["train_examples"] = _number("train_examples", "Training examples (0 = all 60,000)",
+                                           fixed("train_examples"))
+        values["device"] = st.selectbox("Device", DEVICES, key=PREFIX + "device", disabled=fixed("device"), **KEEP)
+        values["log_every"] = _number("log_every", "Examples between loss points", fixed("log_every"))
     try:
         return TrainConfig.from_dict(values)
     except ConfigError as exc:

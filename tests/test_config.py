@@ -112,3 +112,20 @@ def test_bad_links_raise_config_errors(params, fragment):
     from core.config import from_query
     with pytest.raises(ConfigError, match=fragment.replace("[", r"\[")):
         from_query(params)
+
+
+def test_a_link_may_name_the_preset_its_missing_settings_come_from():
+    from core.config import from_query
+    config = from_query({"arch": "cnn", "preset": "seed", "epochs": "1"})
+    assert config.epochs == 1 and config.model == preset("cnn", "seed").model and config.optimizer == "sgd"
+    with pytest.raises(ConfigError, match="preset must be one of"):
+        from_query({"arch": "cnn", "preset": "fastest"})
+
+
+def test_parse_lock_names_settings_or_all():
+    from core.config import parse_lock
+    assert parse_lock(None) == frozenset() and parse_lock("") == frozenset()
+    assert parse_lock("arch, epochs,lr") == {"arch", "epochs", "lr"}
+    assert {"arch", "model", "lr", "seed"} <= parse_lock("all")
+    with pytest.raises(ConfigError, match="unknown settings \\['speed'\\]"):
+        parse_lock("lr,speed")

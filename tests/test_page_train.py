@@ -173,3 +173,20 @@ def test_a_run_behind_others_shows_its_place_in_the_queue(app_env, tiny_mnist):
     assert mine.wait(60).status == "finished"
     wait_for_job(at)
     assert any("Finished" in s.value for s in at.success)
+
+
+def test_a_teacher_link_fixes_some_settings_and_keeps_them_fixed(app_env):
+    at = open_train({"arch": "cnn", "preset": "seed", "epochs": "1", "lock": "arch,epochs,model"})
+    assert not at.exception
+    assert any("Your teacher fixed: arch, epochs, model" in i.value for i in at.info)
+    assert at.segmented_control(key="train.arch").disabled and at.number_input(key="train.epochs").disabled
+    assert at.number_input(key="train.m.channels.0").disabled and at.number_input(key="train.m.channels.0").value == 10
+    assert not at.select_slider(key="train.lr").disabled       # the rest is the learner's to explore
+    at.select_slider(key="train.lr").set_value(0.003).run()
+    assert at.query_params["lock"] == "arch,epochs,model" and at.query_params["epochs"] == "1"
+
+
+def test_a_link_locking_an_unknown_setting_falls_back_to_the_open_form(app_env):
+    at = open_train({"arch": "cnn", "lock": "everything"})
+    assert any("could not be used" in w.value for w in at.warning)
+    assert not at.segmented_control(key="train.arch").disabled

@@ -15,10 +15,11 @@ from typing import Callable
 
 import torch
 
+from core.compare import best_per_arch
 from core.config import TrainConfig
 from core.data import Mnist
 from core.engine import EpochMetrics, FitResult, fit
-from core.settings import torch_threads
+from core.settings import store_max_runs, torch_threads
 from core.store import RunStore
 
 log = logging.getLogger(__name__)
@@ -94,8 +95,9 @@ class TrainingJob:
     """Train `config` on `data` in a daemon thread; save the outcome to `store` if given."""
 
     def __init__(self, config: TrainConfig, data: Mnist, store: RunStore | None = None,
-                 nickname: str = "", threads: int | None = None) -> None:
+                 nickname: str = "", threads: int | None = None, session: str = "") -> None:
         self.config = config.validate()
+        self.session = session  # the browser session that asked for it (its runs list shows it)
         self.threads = threads or torch_threads()   # torch CPU threads of this training
         self.job_id = f"job-{next(_job_numbers)}"
         self._data, self._store, self._nickname = data, store, nickname
@@ -191,7 +193,7 @@ class TrainingJob:
         try:
             torch.set_num_threads(self.threads)  # this thread's pool; see use_one_torch_thread
             if self._store is not None:
-                run_id = self._store.begin_run(self.config, nickname=self._nickname)
+                run_id = self._store.begin_run(self.config, nickname=self._nickname, session=self.session)
                 with self._lock:
                     self._run_id = run_id
             result = fit(self.config, self._data, self)
@@ -200,6 +202,17 @@ class TrainingJob:
             self._finish(FAILED, f"Training failed: {type(exc).__name__}: {exc}", None, started)
             return
         self._finish(result.status, result.message, result, started)
+
+    def _prune_store(self) -> None:
+        """Keep the store under $DIGITS_STORE_MAX_RUNS: never this run, a live one, or the best
+        of an architecture (Draw and Compare show those)."""
+        try:
+            limit = store_max_runs()
+            if limit is not None:
+                keep = {self._run_id, *best_per_arch(self._store.list_runs()).values()}
+                self._store.prune(limit, keep=keep)
+        except Exception:  # pruning is housekeeping: it must never fail a training
+            log.exception("could not prune the run store")
 
     def _finish(self, status: str, message: str, result: FitResult | None, started: float) -> None:
         if self._store is not None and self._run_id is not None:
@@ -213,6 +226,7 @@ class TrainingJob:
             except Exception as exc:  # keep the trained model in memory even if saving fails
                 log.exception("could not save run %s", self._run_id)
                 message += f" The run could not be saved: {exc}"
+            self._prune_store()
         with self._lock:
             self.result = result
             if result is not None:
@@ -229,7 +243,7 @@ class JobSequence:
 
     def __init__(self, configs: list[TrainConfig], data: Mnist, store: RunStore | None = None,
                  nickname: str = "", queue=None, owner: str = "") -> None:
-        self.jobs = [TrainingJob(config, data, store, nickname) for config in configs]
+        self.jobs = [TrainingJob(config, data, store, nickname, session=owner) for config in configs]
         self._queue, self._owner = queue, owner
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS drawings (
     label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
     image BLOB NOT NULL,            -- IMAGE_SIZE x IMAGE_SIZE uint8, row-major, 255 = ink
     nickname TEXT NOT NULL DEFAULT '',
-    owner TEXT NOT NULL DEFAULT '', -- the browser session that drew it
+    session TEXT NOT NULL DEFAULT '', -- the browser session that drew it
     created_at REAL NOT NULL
 )"""
 
@@ -34,7 +34,7 @@ class Drawing:
     label: int
     image: np.ndarray  # uint8 (28, 28)
     nickname: str
-    owner: str
+    session: str
     created_at: float
 
 
@@ -54,7 +54,7 @@ class MyDrawings:
         finally:
             con.close()
 
-    def add(self, image: np.ndarray, label: int, nickname: str = "", owner: str = "") -> int:
+    def add(self, image: np.ndarray, label: int, nickname: str = "", session: str = "") -> int:
         """Save one preprocessed drawing with its true digit; returns its id."""
         image = np.asarray(image)
         if image.shape != (IMAGE_SIZE, IMAGE_SIZE) or image.dtype != np.uint8:
@@ -65,22 +65,22 @@ class MyDrawings:
         try:
             with con:
                 cursor = con.execute(
-                    "INSERT INTO drawings (label, image, nickname, owner, created_at) VALUES (?, ?, ?, ?, ?)",
-                    (int(label), image.tobytes(), nickname, owner, time.time()))
+                    "INSERT INTO drawings (label, image, nickname, session, created_at) VALUES (?, ?, ?, ?, ?)",
+                    (int(label), image.tobytes(), nickname, session, time.time()))
                 return int(cursor.lastrowid)
         finally:
             con.close()
 
-    def list(self, nickname: str | None = None, owner: str | None = None) -> list[Drawing]:
-        """Oldest first; only those of `nickname` and/or `owner` when given."""
+    def list(self, nickname: str | None = None, session: str | None = None) -> list[Drawing]:
+        """Oldest first; only those of `nickname` and/or `session` when given."""
         sql, params = "SELECT * FROM drawings WHERE 1=1", ()
         if nickname is not None:
             sql, params = sql + " AND nickname=?", (*params, nickname)
-        if owner is not None:
-            sql, params = sql + " AND owner=?", (*params, owner)
+        if session is not None:
+            sql, params = sql + " AND session=?", (*params, session)
         return [Drawing(r["drawing_id"], r["label"],
                         np.frombuffer(r["image"], dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE).copy(),
-                        r["nickname"], r["owner"], r["created_at"])
+                        r["nickname"], r["session"], r["created_at"])
                 for r in self._execute(sql + " ORDER BY drawing_id", params)]
 
     def delete(self, drawing_id: int) -> None:

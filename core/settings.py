@@ -9,6 +9,7 @@ LIVE_REFRESH_ENV = "DIGITS_LIVE_REFRESH_SECONDS"
 LIVE_REFRESH_DEFAULT = 1.0     # the Train page's live view redraws this often while training
 LIVE_REFRESH_RANGE = (0.25, 10.0)
 TORCH_THREADS_ENV = "DIGITS_TORCH_THREADS"   # default: every core this process may use
+STORE_MAX_RUNS_ENV = "DIGITS_STORE_MAX_RUNS"  # default: no cap
 
 
 def live_refresh_seconds() -> float:
@@ -46,3 +47,8 @@ def whole_number(name: str, default: int | None, lo: int, hi: int) -> int | None
 def torch_threads() -> int:
     """CPU threads one training uses ($DIGITS_TORCH_THREADS, default: all usable cores)."""
     return whole_number(TORCH_THREADS_ENV, usable_cores(), 1, 256)
+
+
+def store_max_runs() -> int | None:
+    """Runs the store keeps before pruning the oldest ($DIGITS_STORE_MAX_RUNS; None: all)."""
+    return whole_number(STORE_MAX_RUNS_ENV, None, 10, 1_000_000)

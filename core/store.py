@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL,
     message TEXT NOT NULL DEFAULT '',
     nickname TEXT NOT NULL DEFAULT '',
+    session TEXT NOT NULL DEFAULT '', -- the browser session that started it ('' for the CLI)
     owner TEXT NOT NULL,            -- the process that trains it, see _owner_alive
     created_at REAL NOT NULL,
     finished_at REAL,
@@ -69,6 +70,7 @@ class RunRecord:
     test_loss: float | None
     param_count: int | None
     model_path: Path | None
+    session: str = ""
 
 
 def store_dir(override: str | os.PathLike | None = None) -> Path:
@@ -81,9 +83,16 @@ class RunStore:
         (self.root / "models").mkdir(parents=True, exist_ok=True)
         self.db_path = self.root / "runs.sqlite"
         self._owner = _claim_owner_token(self.root)
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute(_SCHEMA)
+        con = self._connect()
+        try:
+            with con:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute(_SCHEMA)
+                columns = {row["name"] for row in con.execute("PRAGMA table_info(runs)")}
+                if "session" not in columns:  # a store from before sessions were recorded
+                    con.execute("ALTER TABLE runs ADD COLUMN session TEXT NOT NULL DEFAULT ''")
+        finally:
+            con.close()
         self.mark_interrupted()
 
     def _connect(self) -> sqlite3.Connection:
@@ -108,11 +117,11 @@ class RunStore:
                           (time.time(), "The server stopped before this run finished.", run_id))
         return len(dead)
 
-    def begin_run(self, config: TrainConfig, nickname: str = "") -> str:
+    def begin_run(self, config: TrainConfig, nickname: str = "", session: str = "") -> str:
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{uuid.uuid4().hex[:6]}"
-        self._execute("INSERT INTO runs (run_id, arch, status, nickname, owner, created_at, config_json) "
-                      "VALUES (?, ?, 'running', ?, ?, ?, ?)",
-                      (run_id, config.arch, nickname, self._owner, time.time(), json.dumps(config.to_dict())))
+        self._execute("INSERT INTO runs (run_id, arch, status, nickname, session, owner, created_at, config_json) "
+                      "VALUES (?, ?, 'running', ?, ?, ?, ?, ?)", (run_id, config.arch, nickname, session,
+                                                                  self._owner, time.time(), json.dumps(config.to_dict())))
         return run_id
 
     def finish_run(self, run_id: str, status: str, message: str, history: dict[str, Any], *,
@@ -136,11 +145,13 @@ class RunStore:
              evaluation.accuracy if evaluation else None, evaluation.loss if evaluation else None,
              count_parameters(model) if model is not None else None, model_file, run_id))
 
-    def list_runs(self, arch: str | None = None, with_model: bool = False) -> list[RunRecord]:
-        """Newest first; `with_model` keeps only runs whose weights were saved."""
+    def list_runs(self, arch: str | None = None, with_model: bool = False, nickname: str | None = None,
+                  session: str | None = None) -> list[RunRecord]:
+        """Newest first; `with_model` keeps only runs whose weights were saved; the others filter."""
         sql, params = "SELECT * FROM runs WHERE 1=1", []
-        if arch is not None:
-            sql, params = sql + " AND arch=?", [arch]
+        for column, value in (("arch", arch), ("nickname", nickname), ("session", session)):
+            if value is not None:
+                sql, params = sql + f" AND {column}=?", [*params, value]
         if with_model:
             sql += " AND model_file IS NOT NULL"
         return [self._record(r) for r in self._execute(sql + " ORDER BY created_at DESC", tuple(params))]
@@ -157,6 +168,14 @@ class RunStore:
             raise StoreError(f"run {run_id} ({record.status}) has no saved model")
         return model_from_checkpoint(load_checkpoint(record.model_path), record.model_path)
 
+    def prune(self, max_runs: int, keep: set[str] = frozenset()) -> list[str]:
+        """Delete the oldest runs beyond `max_runs`, never a live one or one in `keep`; returns their ids."""
+        runs = self.list_runs()  # newest first
+        spare = [r for r in runs[max_runs:] if r.status not in LIVE_STATUSES and r.run_id not in keep]
+        for run in spare:
+            self.delete_run(run.run_id)
+        return [r.run_id for r in spare]
+
     def delete_run(self, run_id: str) -> None:
         record = self.get_run(run_id)
         if record.model_path is not None:
@@ -169,7 +188,7 @@ class RunStore:
             row["created_at"], row["finished_at"], json.loads(row["config_json"]),
             json.loads(row["history_json"]), row["train_seconds"], row["examples_seen"],
             row["test_accuracy"], row["test_loss"], row["param_count"],
-            self.root / row["model_file"] if row["model_file"] else None)
+            self.root / row["model_file"] if row["model_file"] else None, row["session"])
 
 
 def library_versions() -> dict[str, str]:

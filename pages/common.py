@@ -127,11 +127,12 @@ def nickname_input() -> None:
                   help="Your runs are listed under it on the Leaderboard, and your saved drawings are kept under it.")
 
 
-def my_drawings_filter() -> dict[str, str]:
-    """Whose drawings this session sees: its nickname's, across visits, once it has one;
-    else only those drawn in this session."""
+def mine() -> dict[str, str]:
+    """Which runs and drawings are this learner's (a filter for RunStore.list_runs and
+    MyDrawings.list): their nickname's, across visits, once they chose one; else only
+    this browser session's."""
     name = st.session_state.get(NICKNAME_KEY, "")
-    return {"nickname": name} if name else {"owner": session_owner()}
+    return {"nickname": name} if name else {"session": session_owner()}
 
 
 def training_sequence() -> JobSequence | None:

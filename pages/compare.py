@@ -9,7 +9,7 @@ from core.my_drawings import MyDrawings, as_split
 from core.plots import Curve, accuracy_bars, accuracy_figure, confusion_heatmap, per_class_bars
 from core.samples import evaluation_tiles
 from core.store import StoreError
-from pages.common import (evaluation_of_run, mnist_or_stop, model_of_run, my_drawings_filter, run_store,
+from pages.common import (evaluation_of_run, mnist_or_stop, mine, model_of_run, run_store,
                           sequence_progress, start_sequence, training_sequence)
 
 QUICK = {"epochs": 1, "train_examples": 5_000}  # the quick budget: seconds, not minutes
@@ -121,7 +121,7 @@ if len(evaluations) >= 2:
     gallery(found, evaluations[bad])
 
 st.header("My drawings")
-drawn = MyDrawings(store).list(**my_drawings_filter())
+drawn = MyDrawings(store).list(**mine())
 if not drawn:
     st.caption("None yet. Draw digits on the **Draw** page and save each with its true digit: "
                "this section then tests every model on your own handwriting.")

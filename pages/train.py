@@ -9,8 +9,8 @@ from core.ranges import ConfigError
 from core.samples import evaluation_tiles
 from core.settings import LIVE_REFRESH_DEFAULT, live_refresh_seconds
 from core.store import StoreError
-from pages.common import (evaluation_of_run, mnist_or_stop, nickname, queue_notice, run_store, session_owner,
-                          training_queue)
+from pages.common import (evaluation_of_run, mine, mnist_or_stop, nickname, queue_notice, run_store,
+                          session_owner, training_queue)
 from pages.train_form import config_form, form_is_seeded, seed_form
 
 JOB_KEY = "train_job"            # the session's latest TrainingJob
@@ -23,7 +23,7 @@ st.caption("Choose a model and its hyperparameters, press **Start** and watch it
            "The address bar always holds the settings: copy it to share them.")
 mnist = mnist_or_stop()
 store = run_store()
-runs = store.list_runs()  # read once: the live view's overlays and "Your runs" both use it
+runs = store.list_runs(**mine())  # this learner's only; read once for overlays and "Your runs"
 job: TrainingJob | None = st.session_state.get(JOB_KEY)
 running = job is not None and not job.snapshot().done
 
@@ -129,7 +129,8 @@ with form_col:
                     help="Stops within one batch and keeps the model trained so far; a waiting run leaves the queue.")
 if start:
     try:
-        queued = training_queue().submit(TrainingJob(config, mnist, store, nickname()), session_owner())
+        queued = training_queue().submit(TrainingJob(config, mnist, store, nickname(), session=session_owner()),
+                                         session_owner())
     except ConfigError as exc:  # a limit of this server (LimitError) or of the machine
         form_col.warning(str(exc))
     else:

@@ -149,3 +149,18 @@ def test_use_one_torch_thread_leaves_the_caller_without_a_pool_and_jobs_unaffect
     thread.start()
     thread.join(60)
     assert box == {"driver": 1, "job": 2}
+
+
+def test_a_finished_job_prunes_the_store_to_its_cap_but_keeps_the_best(tiny_mnist, store_root, monkeypatch):
+    store = RunStore(store_root)
+    for i in range(12):
+        run_id = store.begin_run(config())
+        arch = "mlp" if i == 0 else "logistic"  # the oldest is the only, so the best, MLP: Draw shows it
+        store._execute("UPDATE runs SET status='finished', arch=?, test_accuracy=0.9, model_file='models/x.pt', "
+                       "created_at=? WHERE run_id=?", (arch, 1000.0 + i, run_id))
+    best = store.list_runs()[-1].run_id
+    monkeypatch.setenv("DIGITS_STORE_MAX_RUNS", "10")
+    snap = TrainingJob(config(epochs=1), tiny_mnist, store).start().wait(timeout=60)
+    left = {r.run_id for r in store.list_runs()}
+    assert snap.run_id in left and best in left
+    assert len(left) == 11  # the 10 newest (this run among them) and the kept best

@@ -10,9 +10,11 @@ from core.store import RunStore
 TINY = {"arch": "logistic", "epochs": "2", "batch_size": "32", "lr": "0.01", "log_every": "200"}
 
 
-def open_train(query: dict | None = None, job: TrainingJob | None = None) -> AppTest:
+def open_train(query: dict | None = None, job: TrainingJob | None = None, **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.switch_page("pages/train.py")
+    for key, value in state.items():
+        at.session_state[key] = value
     for key, value in (query or {}).items():
         at.query_params[key] = value
     if job is not None:
@@ -124,10 +126,11 @@ def test_a_diverged_job_shows_its_message_and_advice(app_env, store_root, tiny_m
 
 def test_earlier_runs_can_be_overlaid_and_reopened(app_env, store_root, tiny_mnist):
     store = RunStore(store_root)
-    earlier = TrainingJob(tiny_config(), tiny_mnist, store).start().wait(timeout=60)
-    current = TrainingJob(tiny_config(seed=2), tiny_mnist, store).start()
+    earlier = TrainingJob(tiny_config(), tiny_mnist, store, nickname="ada").start().wait(timeout=60)
+    current = TrainingJob(tiny_config(seed=2), tiny_mnist, store, nickname="ada").start()
     current.wait(timeout=60)
-    at = open_train(job=current)
+    TrainingJob(tiny_config(seed=3), tiny_mnist, store, nickname="bob").start().wait(timeout=60)  # not ada's
+    at = open_train(job=current, nickname="ada")
     overlay = at.multiselect(key="train_overlay")
     assert overlay.options == [earlier.run_id]
     traces_before = len(at.get("plotly_chart")[0].proto.spec)
@@ -190,3 +193,14 @@ def test_a_link_locking_an_unknown_setting_falls_back_to_the_open_form(app_env):
     at = open_train({"arch": "cnn", "lock": "everything"})
     assert any("could not be used" in w.value for w in at.warning)
     assert not at.segmented_control(key="train.arch").disabled
+
+
+def test_a_session_lists_only_its_own_runs(app_env, store_root, tiny_mnist):
+    store = RunStore(store_root)
+    TrainingJob(tiny_config(), tiny_mnist, store, session="someone else").start().wait(timeout=60)
+    at = open_train(TINY)
+    assert any("Runs you train are saved here" in c.value for c in at.caption)  # nothing of theirs
+    next(b for b in at.button if b.label == "Start").click().run()
+    wait_for_job(at)
+    [table] = at.dataframe
+    assert list(table.value["run"]) == [at.session_state["train_job"].snapshot().run_id]

@@ -135,3 +135,45 @@ def test_runs_of_a_crashed_process_are_marked_interrupted(store_root):
 def test_missing_run_is_a_store_error(store_root):
     with pytest.raises(StoreError, match="no run"):
         RunStore(store_root).get_run("nope")
+
+
+def test_runs_remember_their_session_and_can_be_filtered(store_root):
+    from core.config import preset
+    store = RunStore(store_root)
+    mine = store.begin_run(preset("logistic"), nickname="ada", session="s1")
+    store.begin_run(preset("logistic"), nickname="bob", session="s2")
+    assert [r.run_id for r in store.list_runs(session="s1")] == [mine]
+    assert [r.run_id for r in store.list_runs(nickname="ada")] == [mine]
+    assert store.get_run(mine).session == "s1"
+
+
+def test_a_store_from_before_sessions_gains_the_column(store_root):
+    import sqlite3
+    store_root.mkdir(parents=True)
+    con = sqlite3.connect(store_root / "runs.sqlite")
+    con.execute("CREATE TABLE runs (run_id TEXT PRIMARY KEY, arch TEXT NOT NULL, status TEXT NOT NULL, "
+                "message TEXT NOT NULL DEFAULT '', nickname TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL, "
+                "created_at REAL NOT NULL, finished_at REAL, config_json TEXT NOT NULL, "
+                "history_json TEXT NOT NULL DEFAULT '{}', train_seconds REAL, examples_seen INTEGER, "
+                "test_accuracy REAL, test_loss REAL, param_count INTEGER, model_file TEXT)")
+    con.execute("INSERT INTO runs (run_id, arch, status, owner, created_at, config_json) "
+                "VALUES ('old', 'logistic', 'finished', 'gone', 1.0, '{}')")
+    con.commit()
+    con.close()
+    store = RunStore(store_root)
+    assert store.get_run("old").session == "" and store.get_run("old").status == "finished"
+
+
+def test_prune_keeps_the_newest_the_live_and_the_chosen(store_root):
+    from core.config import preset
+    store = RunStore(store_root)
+    ids = []
+    for i in range(6):
+        ids.append(store.begin_run(preset("logistic")))
+        if i != 1:  # run 1 is still training
+            store._execute("UPDATE runs SET status='finished', created_at=? WHERE run_id=?", (1000.0 + i, ids[-1]))
+        else:
+            store._execute("UPDATE runs SET created_at=? WHERE run_id=?", (1000.0 + i, ids[-1]))
+    deleted = store.prune(2, keep={ids[0]})
+    assert sorted(deleted) == sorted([ids[2], ids[3]])           # oldest beyond 2, minus live 1 and kept 0
+    assert {r.run_id for r in store.list_runs()} == {ids[0], ids[1], ids[4], ids[5]}

@@ -17,9 +17,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-@contextlib.contextmanager
-def serve_app(store_dir: str | os.PathLike, timeout: float = 60) -> Iterator[str]:
-    """Run `streamlit run app.py` on a free port with its own run store; yield the base URL."""
+def start_server(store_dir: str | os.PathLike, timeout: float = 60) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free port with its own run store; returns it once healthy."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -29,23 +28,34 @@ def serve_app(store_dir: str | os.PathLike, timeout: float = 60) -> Iterator[str
          f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            return proc, url
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                stop_server(proc)
+                raise RuntimeError(f"streamlit did not start: {proc.stderr.read().decode()[-2000:]}")
+            time.sleep(0.3)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
     try:
-        deadline = time.time() + timeout
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {proc.stderr.read().decode()[-2000:]}")
-                time.sleep(0.3)
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@contextlib.contextmanager
+def serve_app(store_dir: str | os.PathLike, timeout: float = 60) -> Iterator[str]:
+    """A running app for the duration of the block; yields its base URL."""
+    proc, url = start_server(store_dir, timeout)
+    try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
 
 
 def launch_chromium(playwright):

@@ -1,0 +1,109 @@
+"""A workshop in one process: N simulated learners train and draw at the same time.
+
+    DIGITS_DATA_DIR=../shared/data python -m bench.load_test --sessions 8
+
+Each learner is a Streamlit AppTest session of this process, as browser sessions are
+threads of one server: it opens /train with a short configuration and presses Start
+(every job goes into the server's one queue at once), then all are followed round-robin
+until their runs end, and each one draws a "1" on /draw. Bounded (a deadline) and
+localhost-only. Checks: every run finishes, every session sees only its own job and run,
+no page raises, and the process's peak RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import resource
+import sys
+import tempfile
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+CONFIGS = ({"arch": "logistic", "epochs": "2"},
+           {"arch": "mlp", "epochs": "1", "train_examples": "20000", "m.hidden": "128"})
+
+
+def a_one() -> types.SimpleNamespace:
+    image = np.zeros((280, 280, 4), dtype=np.uint8)
+    image[..., 3] = 255
+    image[40:240, 130:150, :3] = 255
+    return types.SimpleNamespace(image_data=image, json_data={"objects": [{"type": "path"}]})
+
+
+def run_load_test(sessions: int, deadline_s: float = 600) -> dict:
+    """Run the workshop; return the figures and whatever went wrong (an empty `problems`)."""
+    from streamlit.testing.v1 import AppTest
+
+    # AppTest cannot move a mouse: the Draw page's canvas module answers with a drawn "1"
+    sys.modules["streamlit_drawable_canvas"] = types.SimpleNamespace(st_canvas=lambda **kwargs: a_one())
+    started = time.perf_counter()
+    learners, problems = [], []
+    for i in range(sessions):
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.switch_page("pages/train.py")
+        for key, value in CONFIGS[i % len(CONFIGS)].items():
+            at.query_params[key] = value
+        at.session_state["nickname"] = f"learner-{i}"
+        at.run()
+        next(b for b in at.button if b.label == "Start").click().run()
+        learners.append({"at": at, "job": at.session_state["train_job"], "submitted": time.perf_counter(),
+                         "began": None, "ended": None})
+    while any(learner["ended"] is None for learner in learners):
+        if time.perf_counter() - started > deadline_s:
+            problems.append(f"deadline of {deadline_s:.0f} s passed")
+            break
+        for learner in learners:
+            status = learner["job"].snapshot().status
+            if status != "queued" and learner["began"] is None:
+                learner["began"] = time.perf_counter()
+            if learner["job"].snapshot().done and learner["ended"] is None:
+                learner["ended"] = time.perf_counter()
+            learner["at"].run()  # the learner's page keeps redrawing, as an open tab does
+        time.sleep(0.2)
+    for i, learner in enumerate(learners):
+        at, snap = learner["at"], learner["job"].snapshot()
+        at.run()
+        if snap.status != "finished":
+            problems.append(f"learner {i}: run ended {snap.status}: {snap.message}")
+        runs = list(at.dataframe[0].value["run"]) if at.dataframe else []
+        if runs != [snap.run_id]:
+            problems.append(f"learner {i} sees runs {runs}, not just its own {snap.run_id}")
+        at.switch_page("pages/draw.py").run()
+        if not at.metric:
+            problems.append(f"learner {i}: no model answered the drawing")
+        if at.exception:
+            problems.append(f"learner {i}: a page raised {at.exception[0].message}")
+    waits = [learner["began"] - learner["submitted"] for learner in learners if learner["began"]]
+    return {"sessions": sessions, "wall_s": time.perf_counter() - started,
+            "max_queue_wait_s": max(waits, default=0.0), "mean_queue_wait_s": sum(waits) / max(len(waits), 1),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "problems": problems}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=8)
+    parser.add_argument("--deadline", type=float, default=600, help="give up after this many seconds")
+    args = parser.parse_args()
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's "missing ScriptRunContext" chatter
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory() as store:
+        os.environ["DIGITS_STORE_DIR"] = store
+        result = run_load_test(args.sessions, args.deadline)
+    print("| sessions | wall s | queue wait s (mean / max) | peak RSS MB | problems |")
+    print("| --- | --- | --- | --- | --- |")
+    print(f"| {result['sessions']} | {result['wall_s']:.1f} | {result['mean_queue_wait_s']:.1f} / "
+          f"{result['max_queue_wait_s']:.1f} | {result['peak_rss_mb']:,.0f} | {len(result['problems'])} |")
+    for problem in result["problems"]:
+        print(f"- {problem}")
+    sys.exit(1 if result["problems"] else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -69,25 +69,32 @@ class TrainingQueue:
 
     def check(self, config: TrainConfig, owner: str) -> None:
         """Raise LimitError if `owner` may not start `config` now."""
+        self._check_size(config)
+        with self._lock:
+            self._check_share(owner)
+
+    def submit(self, job: TrainingJob, owner: str) -> TrainingJob:
+        """Queue `job` for `owner` (a session id); it starts when a slot is free."""
+        self._check_size(job.config)
+        job.threads = self.limits.threads_per_job
+        with self._lock:
+            self._check_share(owner)  # under the same lock as the append: two quick clicks queue one job
+            self._waiting.append((job, owner))
+        self._dispatch()
+        return job
+
+    def _check_size(self, config: TrainConfig) -> None:
         caps = self.limits
         if caps.max_epochs is not None and config.epochs > caps.max_epochs:
             raise LimitError(f"This server allows at most {caps.max_epochs} epochs per training.")
         channels = getattr(config.model, "channels", None)
         if caps.max_cnn_channels is not None and channels and max(channels) > caps.max_cnn_channels:
             raise LimitError(f"This server allows CNN layers of at most {caps.max_cnn_channels} channels.")
-        with self._lock:
-            mine = sum(1 for _, o in self._waiting if o == owner) + sum(1 for o in self._running.values() if o == owner)
-        if mine >= caps.per_session:
-            raise LimitError("You already have a training queued or running: wait for it, or stop it first.")
 
-    def submit(self, job: TrainingJob, owner: str) -> TrainingJob:
-        """Queue `job` for `owner` (a session id); it starts when a slot is free."""
-        self.check(job.config, owner)
-        job.threads = self.limits.threads_per_job
-        with self._lock:
-            self._waiting.append((job, owner))
-        self._dispatch()
-        return job
+    def _check_share(self, owner: str) -> None:  # with self._lock held
+        mine = sum(1 for _, o in self._waiting if o == owner) + sum(1 for o in self._running.values() if o == owner)
+        if mine >= self.limits.per_session:
+            raise LimitError("You already have a training queued or running: wait for it, or stop it first.")
 
     def cancel(self, job: TrainingJob) -> None:
         """Stop a running job, or take a waiting one out of the queue."""

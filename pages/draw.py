@@ -37,7 +37,8 @@ def undo_stroke() -> None:
 def save_drawing(image, store) -> None:
     label = st.session_state.get(LABEL_KEY)
     try:
-        MyDrawings(store).add(image, label, nickname=st.session_state.get(NICKNAME_KEY, ""), session=session_owner())
+        MyDrawings(store).add(image, label, nickname=st.session_state.get(NICKNAME_KEY, ""),
+                              session=session_owner())
     except (ValueError, sqlite3.Error) as exc:  # the drawing stays on the canvas: nothing is lost
         st.error(f"The drawing could not be saved ({exc}). Check that {store.root} is writable and try again.")
         return

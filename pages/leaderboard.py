@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.compare import leaderboard
 from core.models import MODEL_LABELS
-from pages.common import nickname_input, run_store
+from pages.common import NICKNAME_KEY, nickname_input, run_store
 
 st.title("🏆 Leaderboard")
 st.caption("Every model trained on this server, most accurate first. Click a column header to sort by it.")
@@ -14,11 +14,11 @@ rows = leaderboard(run_store().list_runs(), archs)
 if not rows:
     st.info("No trained model yet: be the first! Train one on the **Train** page.")
     st.stop()
-me = st.session_state.get("nickname")
+me = st.session_state.get(NICKNAME_KEY)
 st.dataframe(rows, hide_index=True, column_config={
     "test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
     "training s": st.column_config.NumberColumn(format="%.1f"),
     "lr": st.column_config.NumberColumn(format="%g")})
 if me:
-    mine = [i + 1 for i, row in enumerate(rows) if row["nickname"] == me]
-    st.caption(f"Your best place: **{mine[0]}** of {len(rows)}." if mine else "No run of yours here yet.")
+    places = [i + 1 for i, row in enumerate(rows) if row["nickname"] == me]
+    st.caption(f"Your best place: **{places[0]}** of {len(rows)}." if places else "No run of yours here yet.")

@@ -6,7 +6,6 @@ with its true digit, the nickname of whoever drew it and their browser session.
 """
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
 
@@ -42,17 +41,8 @@ class MyDrawings:
     """The labelled drawings in `store`'s database (one table beside the runs)."""
 
     def __init__(self, store: RunStore) -> None:
-        self.db_path = store.db_path
-        self._execute(_SCHEMA)
-
-    def _execute(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        con = sqlite3.connect(self.db_path, timeout=30)
-        con.row_factory = sqlite3.Row
-        try:
-            with con:
-                return con.execute(sql, params).fetchall()
-        finally:
-            con.close()
+        self._store = store
+        store.execute(_SCHEMA)
 
     def add(self, image: np.ndarray, label: int, nickname: str = "", session: str = "") -> int:
         """Save one preprocessed drawing with its true digit; returns its id."""
@@ -61,15 +51,10 @@ class MyDrawings:
             raise ValueError(f"a drawing is a {IMAGE_SIZE}x{IMAGE_SIZE} uint8 image, got {image.shape} {image.dtype}")
         if label not in range(10):
             raise ValueError(f"the true digit must be 0-9, got {label!r}")
-        con = sqlite3.connect(self.db_path, timeout=30)
-        try:
-            with con:
-                cursor = con.execute(
-                    "INSERT INTO drawings (label, image, nickname, session, created_at) VALUES (?, ?, ?, ?, ?)",
-                    (int(label), image.tobytes(), nickname, session, time.time()))
-                return int(cursor.lastrowid)
-        finally:
-            con.close()
+        [row] = self._store.execute(
+            "INSERT INTO drawings (label, image, nickname, session, created_at) VALUES (?, ?, ?, ?, ?) "
+            "RETURNING drawing_id", (int(label), image.tobytes(), nickname, session, time.time()))
+        return int(row["drawing_id"])
 
     def list(self, nickname: str | None = None, session: str | None = None) -> list[Drawing]:
         """Oldest first; only those of `nickname` and/or `session` when given."""
@@ -81,10 +66,10 @@ class MyDrawings:
         return [Drawing(r["drawing_id"], r["label"],
                         np.frombuffer(r["image"], dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE).copy(),
                         r["nickname"], r["session"], r["created_at"])
-                for r in self._execute(sql + " ORDER BY drawing_id", params)]
+                for r in self._store.execute(sql + " ORDER BY drawing_id", params)]
 
     def delete(self, drawing_id: int) -> None:
-        self._execute("DELETE FROM drawings WHERE drawing_id=?", (drawing_id,))
+        self._store.execute("DELETE FROM drawings WHERE drawing_id=?", (drawing_id,))
 
 
 def as_split(drawings: list[Drawing]) -> Split:

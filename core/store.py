@@ -100,7 +100,9 @@ class RunStore:
         con.row_factory = sqlite3.Row
         return con
 
-    def _execute(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    def execute(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        """One statement in its own transaction on the store's database (also used by
+        core.my_drawings for its table beside the runs)."""
         con = self._connect()
         try:
             with con:
@@ -110,16 +112,16 @@ class RunStore:
 
     def mark_interrupted(self) -> int:
         """Runs whose training process has died are marked `interrupted`; returns how many."""
-        rows = self._execute(f"SELECT run_id, owner FROM runs WHERE status IN {LIVE_STATUSES}")
+        rows = self.execute(f"SELECT run_id, owner FROM runs WHERE status IN {LIVE_STATUSES}")
         dead = [r["run_id"] for r in rows if not _owner_alive(self.root, r["owner"])]
         for run_id in dead:
-            self._execute("UPDATE runs SET status='interrupted', finished_at=?, message=? WHERE run_id=?",
+            self.execute("UPDATE runs SET status='interrupted', finished_at=?, message=? WHERE run_id=?",
                           (time.time(), "The server stopped before this run finished.", run_id))
         return len(dead)
 
     def begin_run(self, config: TrainConfig, nickname: str = "", session: str = "") -> str:
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{uuid.uuid4().hex[:6]}"
-        self._execute("INSERT INTO runs (run_id, arch, status, nickname, session, owner, created_at, config_json) "
+        self.execute("INSERT INTO runs (run_id, arch, status, nickname, session, owner, created_at, config_json) "
                       "VALUES (?, ?, 'running', ?, ?, ?, ?, ?)", (run_id, config.arch, nickname, session,
                                                                   self._owner, time.time(), json.dumps(config.to_dict())))
         return run_id
@@ -138,7 +140,7 @@ class RunStore:
                             "train_seconds": train_seconds, "examples_seen": examples_seen},
                 "versions": library_versions(), "created_at": started}
             save_checkpoint(checkpoint, self.root / model_file)
-        self._execute(
+        self.execute(
             "UPDATE runs SET status=?, message=?, finished_at=?, history_json=?, train_seconds=?, "
             "examples_seen=?, test_accuracy=?, test_loss=?, param_count=?, model_file=? WHERE run_id=?",
             (status, message, time.time(), json.dumps(history), train_seconds, examples_seen,
@@ -154,10 +156,10 @@ class RunStore:
                 sql, params = sql + f" AND {column}=?", [*params, value]
         if with_model:
             sql += " AND model_file IS NOT NULL"
-        return [self._record(r) for r in self._execute(sql + " ORDER BY created_at DESC", tuple(params))]
+        return [self._record(r) for r in self.execute(sql + " ORDER BY created_at DESC", tuple(params))]
 
     def get_run(self, run_id: str) -> RunRecord:
-        rows = self._execute("SELECT * FROM runs WHERE run_id=?", (run_id,))
+        rows = self.execute("SELECT * FROM runs WHERE run_id=?", (run_id,))
         if not rows:
             raise StoreError(f"no run {run_id!r} in {self.db_path}")
         return self._record(rows[0])
@@ -180,7 +182,7 @@ class RunStore:
         record = self.get_run(run_id)
         if record.model_path is not None:
             record.model_path.unlink(missing_ok=True)
-        self._execute("DELETE FROM runs WHERE run_id=?", (run_id,))
+        self.execute("DELETE FROM runs WHERE run_id=?", (run_id,))
 
     def _record(self, row: sqlite3.Row) -> RunRecord:
         return RunRecord(

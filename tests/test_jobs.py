@@ -156,7 +156,7 @@ def test_a_finished_job_prunes_the_store_to_its_cap_but_keeps_the_best(tiny_mnis
     for i in range(12):
         run_id = store.begin_run(config())
         arch = "mlp" if i == 0 else "logistic"  # the oldest is the only, so the best, MLP: Draw shows it
-        store._execute("UPDATE runs SET status='finished', arch=?, test_accuracy=0.9, model_file='models/x.pt', "
+        store.execute("UPDATE runs SET status='finished', arch=?, test_accuracy=0.9, model_file='models/x.pt', "
                        "created_at=? WHERE run_id=?", (arch, 1000.0 + i, run_id))
     best = store.list_runs()[-1].run_id
     monkeypatch.setenv("DIGITS_STORE_MAX_RUNS", "10")

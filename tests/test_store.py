@@ -171,9 +171,9 @@ def test_prune_keeps_the_newest_the_live_and_the_chosen(store_root):
     for i in range(6):
         ids.append(store.begin_run(preset("logistic")))
         if i != 1:  # run 1 is still training
-            store._execute("UPDATE runs SET status='finished', created_at=? WHERE run_id=?", (1000.0 + i, ids[-1]))
+            store.execute("UPDATE runs SET status='finished', created_at=? WHERE run_id=?", (1000.0 + i, ids[-1]))
         else:
-            store._execute("UPDATE runs SET created_at=? WHERE run_id=?", (1000.0 + i, ids[-1]))
+            store.execute("UPDATE runs SET created_at=? WHERE run_id=?", (1000.0 + i, ids[-1]))
     deleted = store.prune(2, keep={ids[0]})
     assert sorted(deleted) == sorted([ids[2], ids[3]])           # oldest beyond 2, minus live 1 and kept 0
     assert {r.run_id for r in store.list_runs()} == {ids[0], ids[1], ids[4], ids[5]}

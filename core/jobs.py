@@ -239,12 +239,12 @@ class JobSequence:
     """Several trainings one after another in one background thread ("Train all three").
 
     With a `queue` (core.queue.TrainingQueue) each job waits its turn there, one at a time,
-    so the sequence holds one place in the queue like any single training."""
+    so the sequence holds one place in the queue like any single training of `session`."""
 
     def __init__(self, configs: list[TrainConfig], data: Mnist, store: RunStore | None = None,
-                 nickname: str = "", queue=None, owner: str = "") -> None:
-        self.jobs = [TrainingJob(config, data, store, nickname, session=owner) for config in configs]
-        self._queue, self._owner = queue, owner
+                 nickname: str = "", queue=None, session: str = "") -> None:
+        self.jobs = [TrainingJob(config, data, store, nickname, session=session) for config in configs]
+        self._queue = queue
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -261,7 +261,7 @@ class JobSequence:
                 job.start().wait()
                 continue
             try:
-                self._queue.submit(job, self._owner).wait()
+                self._queue.submit(job).wait()
             except Exception:  # refused (a limit): this and the rest end as cancelled
                 log.exception("job sequence could not queue %s", job.job_id)
                 self.stop()

@@ -63,23 +63,23 @@ class TrainingQueue:
     def __init__(self, limits: QueueLimits | None = None) -> None:
         self.limits = limits or queue_limits()
         self._lock = threading.Lock()
-        self._waiting: list[tuple[TrainingJob, str]] = []
-        self._running: dict[TrainingJob, str] = {}
+        self._waiting: list[TrainingJob] = []   # in order; each job's session is `job.session`
+        self._running: list[TrainingJob] = []
         self._rates: dict[str, float] = {}  # examples/s seen here, per architecture
 
-    def check(self, config: TrainConfig, owner: str) -> None:
-        """Raise LimitError if `owner` may not start `config` now."""
+    def check(self, config: TrainConfig, session: str) -> None:
+        """Raise LimitError if `session` may not start `config` now."""
         self._check_size(config)
         with self._lock:
-            self._check_share(owner)
+            self._check_share(session)
 
-    def submit(self, job: TrainingJob, owner: str) -> TrainingJob:
-        """Queue `job` for `owner` (a session id); it starts when a slot is free."""
+    def submit(self, job: TrainingJob) -> TrainingJob:
+        """Queue `job` for its session (`job.session`); it starts when a slot is free."""
         self._check_size(job.config)
         job.threads = self.limits.threads_per_job
         with self._lock:
-            self._check_share(owner)  # under the same lock as the append: two quick clicks queue one job
-            self._waiting.append((job, owner))
+            self._check_share(job.session)  # under the same lock as the append: two quick clicks queue one job
+            self._waiting.append(job)
         self._dispatch()
         return job
 
@@ -91,15 +91,15 @@ class TrainingQueue:
         if caps.max_cnn_channels is not None and channels and max(channels) > caps.max_cnn_channels:
             raise LimitError(f"This server allows CNN layers of at most {caps.max_cnn_channels} channels.")
 
-    def _check_share(self, owner: str) -> None:  # with self._lock held
-        mine = sum(1 for _, o in self._waiting if o == owner) + sum(1 for o in self._running.values() if o == owner)
+    def _check_share(self, session: str) -> None:  # with self._lock held
+        mine = sum(1 for job in self._waiting + self._running if job.session == session)
         if mine >= self.limits.per_session:
             raise LimitError("You already have a training queued or running: wait for it, or stop it first.")
 
     def cancel(self, job: TrainingJob) -> None:
         """Stop a running job, or take a waiting one out of the queue."""
         with self._lock:
-            self._waiting = [(j, o) for j, o in self._waiting if j is not job]
+            self._waiting = [j for j in self._waiting if j is not job]
         job.stop()
 
     def place(self, job: TrainingJob) -> Place | None:
@@ -107,17 +107,16 @@ class TrainingQueue:
         with self._lock:
             if job in self._running:
                 return Place(True, 0, 0.0)
-            ahead = [j for j, _ in self._waiting]
-            if job not in ahead:
+            if job not in self._waiting:
                 return None
-            ahead = ahead[:ahead.index(job)] + list(self._running)
+            ahead = self._waiting[:self._waiting.index(job)] + self._running
         seconds = [self._remaining_seconds(j) for j in ahead]
         wait = None if None in seconds else sum(seconds) / self.limits.slots
         return Place(False, len(ahead), wait)
 
-    def jobs_of(self, owner: str) -> list[TrainingJob]:
+    def jobs_of(self, session: str) -> list[TrainingJob]:
         with self._lock:
-            return [j for j, o in self._running.items() if o == owner] + [j for j, o in self._waiting if o == owner]
+            return [job for job in self._running + self._waiting if job.session == session]
 
     def counts(self) -> tuple[int, int]:
         """(running, waiting)."""
@@ -128,10 +127,10 @@ class TrainingQueue:
         started = []
         with self._lock:
             while self._waiting and len(self._running) < self.limits.slots:
-                job, owner = self._waiting.pop(0)
+                job = self._waiting.pop(0)
                 if job.snapshot().done:  # cancelled while waiting
                     continue
-                self._running[job] = owner
+                self._running.append(job)
                 started.append(job)
         for job in started:
             job.add_done_callback(self._finished)
@@ -140,7 +139,7 @@ class TrainingQueue:
     def _finished(self, job: TrainingJob) -> None:
         snap = job.snapshot()
         with self._lock:
-            self._running.pop(job, None)
+            self._running = [j for j in self._running if j is not job]
             if snap.examples_per_second > 0:
                 self._rates[job.config.arch] = snap.examples_per_second
         self._dispatch()

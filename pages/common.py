@@ -148,7 +148,7 @@ def start_sequence(configs: list[TrainConfig]) -> None:
         st.warning(str(exc))
         return
     st.session_state[SEQUENCE_KEY] = JobSequence(configs, mnist_or_stop(), run_store(), nickname(),
-                                                 queue=queue, owner=owner).start()
+                                                 queue=queue, session=owner).start()
     st.rerun()
 
 

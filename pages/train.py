@@ -129,8 +129,7 @@ with form_col:
                     help="Stops within one batch and keeps the model trained so far; a waiting run leaves the queue.")
 if start:
     try:
-        queued = training_queue().submit(TrainingJob(config, mnist, store, nickname(), session=session_owner()),
-                                         session_owner())
+        queued = training_queue().submit(TrainingJob(config, mnist, store, nickname(), session=session_owner()))
     except ConfigError as exc:  # a limit of this server (LimitError) or of the machine
         form_col.warning(str(exc))
     else:

@@ -42,12 +42,12 @@ class GatedJob(TrainingJob):
 @pytest.fixture
 def gated(tiny_mnist):
     GatedJob.starts, GatedJob.running_now, GatedJob.most_at_once = [], 0, 0
-    return lambda name, **kw: GatedJob(name, config(), tiny_mnist, **kw)
+    return lambda name, **kw: GatedJob(name, config(), tiny_mnist, **kw)  # session=: whose job it is
 
 
 def test_jobs_start_in_order_and_never_more_than_the_slots(gated):
     queue = TrainingQueue(QueueLimits(slots=2, threads_per_job=1))
-    jobs = [queue.submit(gated(name), owner=name) for name in "abcd"]
+    jobs = [queue.submit(gated(name, session=name)) for name in "abcd"]
     jobs[0].entered.wait(10), jobs[1].entered.wait(10)
     assert [j.snapshot().status for j in jobs] == ["running", "running", "queued", "queued"]
     assert queue.place(jobs[3]) == Place(False, 3, queue.place(jobs[3]).wait_seconds)
@@ -64,7 +64,7 @@ def test_jobs_start_in_order_and_never_more_than_the_slots(gated):
 
 def test_cancel_while_queued_and_while_running(gated):
     queue = TrainingQueue(QueueLimits(slots=1))
-    first, second, third = (queue.submit(gated(n), owner=n) for n in "abc")
+    first, second, third = (queue.submit(gated(n, session=n)) for n in "abc")
     first.entered.wait(10)
     queue.cancel(second)                       # waiting: leaves the queue, never trains
     assert second.snapshot().status == "stopped" and queue.place(second) is None
@@ -79,7 +79,7 @@ def test_cancel_while_queued_and_while_running(gated):
 
 def test_a_failing_job_does_not_block_the_queue(gated):
     queue = TrainingQueue(QueueLimits(slots=1))
-    broken, after = queue.submit(gated("x", fail=True), owner="x"), queue.submit(gated("y"), owner="y")
+    broken, after = queue.submit(gated("x", fail=True, session="x")), queue.submit(gated("y", session="y"))
     broken.gate.set(), after.gate.set()
     assert broken.wait(30).status == "failed" and "boom" in broken.snapshot().message
     assert after.wait(60).status == "finished"
@@ -87,14 +87,14 @@ def test_a_failing_job_does_not_block_the_queue(gated):
 
 def test_a_session_may_hold_only_its_share(gated):
     queue = TrainingQueue(QueueLimits(slots=1, per_session=1))
-    mine = queue.submit(gated("a"), owner="me")
+    mine = queue.submit(gated("a", session="me"))
     with pytest.raises(LimitError, match="already have a training"):
-        queue.submit(gated("b"), owner="me")
-    other = queue.submit(gated("c"), owner="you")          # another session is not affected
+        queue.submit(gated("b", session="me"))
+    other = queue.submit(gated("c", session="you"))          # another session is not affected
     assert queue.jobs_of("me") == [mine] and queue.jobs_of("you") == [other]
     mine.gate.set(), other.gate.set()
     mine.wait(60)
-    again = queue.submit(gated("d"), owner="me")            # once it has ended, the next may come
+    again = queue.submit(gated("d", session="me"))            # once it has ended, the next may come
     again.gate.set()
     assert again.wait(60).status == "finished"
 

@@ -1,6 +1,7 @@
 """Server settings read from the environment, validated in one place."""
 from __future__ import annotations
 
+import math
 import os
 
 from core.ranges import ConfigError
@@ -24,7 +25,7 @@ def live_refresh_seconds() -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ConfigError(f"{LIVE_REFRESH_ENV} must be a number of seconds in [{lo}, {hi}], got {text!r}") from None
+        value = math.nan  # fails the range check below, with the same message
     if not lo <= value <= hi:
         raise ConfigError(f"{LIVE_REFRESH_ENV} must be a number of seconds in [{lo}, {hi}], got {text!r}")
     return value

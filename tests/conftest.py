@@ -41,6 +41,18 @@ def store_root(tmp_path: Path) -> Path:
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
+def open_page(page: str, query: dict | None = None, timeout: float = 30, **state):
+    """AppTest of `page` ("pages/train.py"), run once with `query` parameters and `state` set."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.switch_page(page)
+    for key, value in state.items():
+        at.session_state[key] = value
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
 @pytest.fixture
 def app_env(monkeypatch, store_root, tiny_mnist):
     """Pages under AppTest read the tiny synthetic digits and a fresh store."""

@@ -1,7 +1,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP
+from conftest import open_page
 from core.compare import train_all_configs
 from core.evaluation import evaluate
 from core.jobs import JobSequence
@@ -10,11 +10,7 @@ from core.store import RunStore
 
 
 def open_compare(**state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.switch_page("pages/compare.py")
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.run()
+    return open_page("pages/compare.py", timeout=60, **state)
 
 
 @pytest.fixture

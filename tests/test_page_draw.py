@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP
+from conftest import open_page
 from core.config import preset
 from core.jobs import TrainingJob
 from core.my_drawings import MyDrawings
@@ -12,9 +12,7 @@ from core.store import RunStore
 
 
 def open_draw() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.switch_page("pages/draw.py")
-    return at.run()
+    return open_page("pages/draw.py")
 
 
 def a_one() -> np.ndarray:

@@ -1,17 +1,13 @@
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP
+from conftest import APP, open_page
 from core.config import preset
 from core.jobs import TrainingJob
 from core.store import RunStore
 
 
 def open_leaderboard(**state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.switch_page("pages/leaderboard.py")
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.run()
+    return open_page("pages/leaderboard.py", **state)
 
 
 def test_an_empty_server_invites_the_first_run(app_env):

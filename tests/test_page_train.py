@@ -2,7 +2,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP
+from conftest import open_page
 from core.config import TrainConfig, preset, to_query
 from core.jobs import TrainingJob
 from core.store import RunStore
@@ -11,15 +11,9 @@ TINY = {"arch": "logistic", "epochs": "2", "batch_size": "32", "lr": "0.01", "lo
 
 
 def open_train(query: dict | None = None, job: TrainingJob | None = None, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.switch_page("pages/train.py")
-    for key, value in state.items():
-        at.session_state[key] = value
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
     if job is not None:
-        at.session_state["train_job"] = job
-    return at.run()
+        state["train_job"] = job
+    return open_page("pages/train.py", query, **state)
 
 
 def wait_for_job(at: AppTest) -> None:

@@ -8,8 +8,8 @@ alternating so that machine noise hits both. Examples/s = examples seen / traini
 from the run store.
 
 Where the browser runs changes the answer on a small machine, so it is a choice:
-  (default)            chromium shares every core with the training, as this bench's root
-                       user starts it: root's chromium raises its own UI threads to nice -8
+  (default)            chromium shares every core with the training; started by root, it
+                       raises its own UI threads to nice -8
   --desktop-priority   the same, but chromium cannot raise its priority (CAP_SYS_NICE
                        dropped), as a browser started by a desktop user
   --browser-cpu N      chromium on CPU N alone, the server and the CLI on the other CPUs:

@@ -45,14 +45,13 @@ def through_page(url: str, query: dict, playwright) -> None:
     browser.close()
 
 
-def through_cli(config, store_dir: str, cpus: set[int]) -> None:
+def through_cli(config, store_dir: str) -> None:
     values = config.to_dict()
     args = [sys.executable, "-m", "core.train", "--arch", config.arch, "--store-dir", store_dir,
             "--model", json.dumps(values.pop("model"))]
     for name in OVERRIDES:
         args += [f"--{name.replace('_', '-')}", str(values[name])]
-    subprocess.run(args, cwd=ROOT, check=True, capture_output=True,
-                   preexec_fn=lambda: os.sched_setaffinity(0, cpus))
+    subprocess.run(args, cwd=ROOT, check=True, capture_output=True)
 
 
 def rate(store_dir: str) -> float:
@@ -101,7 +100,8 @@ def measure(arch: str, epochs: int, repeat: int, browser_cpu: int | None = None,
             for i in range(repeat):
                 through_page(url, to_query(config), playwright)
                 page_rates.append(rate(page_store))
-                through_cli(config, cli_store, train_cpus)
+                with affinity(train_cpus):
+                    through_cli(config, cli_store)
                 cli_rates.append(rate(cli_store))
                 print(f"repeat {i + 1}: page {page_rates[-1]:,.0f} ex/s, cli {cli_rates[-1]:,.0f} ex/s")
     return page_rates, cli_rates

@@ -74,12 +74,19 @@ def app_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt")
-    from bench.browser import CHROMIUM, launch_chromium
+def playwright_api():
+    """playwright.sync_api, once Debian's chromium and the playwright package are both here."""
+    api = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt")
+    from bench.browser import CHROMIUM
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium")
-    with playwright.sync_playwright() as p:
+    return api
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_api):
+    from bench.browser import launch_chromium
+    with playwright_api.sync_playwright() as p:
         instance = launch_chromium(p)
         yield instance
         instance.close()

@@ -158,7 +158,7 @@ def test_a_run_behind_others_shows_its_place_in_the_queue(app_env, tiny_mnist):
     from test_queue import GatedJob
     queue = pages.common._queue()   # the process's queue, as the page gets it
     other = queue.submit(GatedJob("other session", tiny_config(), tiny_mnist, session="someone else"))
-    other.entered.wait(10)
+    assert other.entered.wait(10)
     at = open_train(TINY)
     start = next(b for b in at.button if b.label == "Start")
     start.click().run()

@@ -48,12 +48,14 @@ def gated(tiny_mnist):
 def test_jobs_start_in_order_and_never_more_than_the_slots(gated):
     queue = TrainingQueue(QueueLimits(slots=2, threads_per_job=1))
     jobs = [queue.submit(gated(name, session=name)) for name in "abcd"]
-    jobs[0].entered.wait(10), jobs[1].entered.wait(10)
+    assert jobs[0].entered.wait(10) and jobs[1].entered.wait(10)
     assert [j.snapshot().status for j in jobs] == ["running", "running", "queued", "queued"]
     assert queue.place(jobs[3]) == Place(False, 3, queue.place(jobs[3]).wait_seconds)
     assert queue.place(jobs[2]).ahead == 2 and queue.place(jobs[2]).wait_seconds > 0
     assert queue.place(jobs[0]) == Place(True, 0, 0.0)
-    for job in jobs:
+    jobs[0].gate.set()                         # one slot frees: the first in the queue takes it
+    assert jobs[2].entered.wait(10) and jobs[3].snapshot().status == "queued"
+    for job in jobs[1:]:
         job.gate.set()
     assert [j.wait(60).status for j in jobs] == ["finished"] * 4
     assert GatedJob.starts[:2] in (["a", "b"], ["b", "a"]) and GatedJob.starts[2:] == ["c", "d"]
@@ -65,7 +67,7 @@ def test_jobs_start_in_order_and_never_more_than_the_slots(gated):
 def test_cancel_while_queued_and_while_running(gated):
     queue = TrainingQueue(QueueLimits(slots=1))
     first, second, third = (queue.submit(gated(n, session=n)) for n in "abc")
-    first.entered.wait(10)
+    assert first.entered.wait(10)
     queue.cancel(second)                       # waiting: leaves the queue, never trains
     assert second.snapshot().status == "stopped" and queue.place(second) is None
     assert queue.place(third).ahead == 1

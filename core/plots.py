@@ -73,6 +73,9 @@ def accuracy_figure(curves: list[Curve], x: str = "epoch") -> go.Figure:
                         line=dict(color=colour, dash="dot"), marker=dict(symbol="diamond"))
     titles = {"epoch": "epoch (0 = before training)", "examples_seen": "training examples seen",
               "train_seconds": "training seconds"}
+    last_epoch = max((e["epoch"] for c in curves for e in c.history.get("epochs", [])), default=0)
+    if x == "epoch" and last_epoch <= 12:  # plotly would tick 0.5, 1.5, ... on short runs
+        fig.update_xaxes(dtick=1)
     return _layout(fig, "Accuracy", titles[x], "accuracy", tickformat=".0%", range=[0, 1.02])
 
 

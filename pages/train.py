@@ -60,7 +60,8 @@ def live_view(live: bool, overlays: list[Curve]) -> None:
     curves = [Curve("this run", snap.history()), *overlays]
     # Static while training: every redraw costs the browser CPU (on a laptop, the CPU
     # that trains) and hover layers would double it. Interactive once done.
-    chart_config = {"staticPlot": live, "displayModeBar": not live}
+    # the mode bar shows on hover only: shown always, it covers the legend's right end
+    chart_config = {"staticPlot": live, "displayModeBar": "hover"}
     st.plotly_chart(loss_figure(curves), key="train_loss_chart", config=chart_config)
     st.plotly_chart(accuracy_figure(curves), key="train_accuracy_chart", config=chart_config)
     if live and snap.done:

@@ -16,7 +16,8 @@ from core.ranges import ConfigError, log_steps
 
 PREFIX = "train."
 OPTIMIZER_LABELS = {"sgd": "SGD with momentum", "adam": "Adam", "adamw": "AdamW"}
-SCHEDULE_LABELS = {"none": "constant", "onecycle": "one-cycle (warm up, then anneal)"}
+SCHEDULE_LABELS = {"none": "constant", "onecycle": "one-cycle"}
+SCHEDULE_HELP = "How the learning rate changes during training. One-cycle warms it up, then anneals it."
 PRESET_LABELS = {"default": "default: tuned for this CPU", "seed": "seed: the tutorial's setup"}
 KEEP = {"persist_state": "session"}  # values survive a visit to another page
 
@@ -111,7 +112,7 @@ def config_form(disabled: bool, locked: frozenset[str] = frozenset()) -> TrainCo
         st.info(f"Your teacher fixed: {', '.join(sorted(locked))}. Change the rest and see what happens.", icon="🔒")
     arch = st.segmented_control("Architecture", options=list(MODEL_OPTIONS), format_func=MODEL_LABELS.get,
                                 key=PREFIX + "arch", on_change=_switch_arch, disabled=fixed("arch"),
-                                required=True, **KEEP)
+                                required=True, wrap=True, **KEEP)  # wrap: the form column is narrow
     st.selectbox("Preset", options=list(PRESETS[arch]), index=None, format_func=PRESET_LABELS.get,
                  placeholder="Fill the form from a preset…", key=PREFIX + "preset", on_change=_apply_preset,
                  disabled=disabled or bool(locked), **KEEP)  # a preset would overwrite fixed settings
@@ -129,7 +130,8 @@ def config_form(disabled: bool, locked: frozenset[str] = frozenset()) -> TrainCo
                                            key=PREFIX + "optimizer", disabled=fixed("optimizer"), **KEEP)
     with right:
         values["schedule"] = st.selectbox("Schedule", SCHEDULES, format_func=SCHEDULE_LABELS.get,
-                                          key=PREFIX + "schedule", disabled=fixed("schedule"), **KEEP)
+                                          key=PREFIX + "schedule", help=SCHEDULE_HELP,
+                                          disabled=fixed("schedule"), **KEEP)
     values["momentum"] = _fraction("momentum", "Momentum (SGD)", fixed("momentum") or values["optimizer"] != "sgd")
     values["weight_decay"] = _log_choice("weight_decay", "Weight decay", fixed("weight_decay"), with_zero=True)
     with st.expander("More settings"):

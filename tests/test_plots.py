@@ -38,6 +38,13 @@ def test_accuracy_figure_starts_with_the_untrained_model(x, expected):
     assert list(train.y) == [0.7]  # no train accuracy before training
 
 
+def test_epoch_axis_ticks_whole_epochs_on_short_runs():
+    assert accuracy_figure([Curve("now", HISTORY)]).layout.xaxis.dtick == 1
+    long_run = {"epochs": [{**HISTORY["epochs"][1], "epoch": n} for n in range(40)]}
+    assert accuracy_figure([Curve("now", long_run)]).layout.xaxis.dtick is None  # plotly picks 5, 10, ...
+    assert accuracy_figure([Curve("now", HISTORY)], x="train_seconds").layout.xaxis.dtick is None
+
+
 def test_probability_bars_cover_the_ten_digits():
     from core.plots import probability_bars
     [bars] = probability_bars([0.1] * 10).data

@@ -5,7 +5,10 @@
 Each repeat trains once through the page (headless chromium on /train, the live view
 redrawing every $DIGITS_LIVE_REFRESH_SECONDS) and once through `python -m core.train`,
 alternating so that machine noise hits both. Examples/s = examples seen / training seconds,
-from the run store.
+from the run store. Each page run also reports the live view's cost inside the server: the
+CPU seconds of the server's threads other than the training thread (Streamlit's event loop,
+the fragment reruns that build the charts), as a share of the training thread's, read
+from /proc. Unlike examples/s it hardly moves when the machine is busy.
 
 Where the browser runs changes the answer on a small machine, so it is a choice:
   (default)            chromium shares every core with the training; started by root, it
@@ -26,23 +29,82 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import urllib.parse
+from dataclasses import dataclass, field
+from typing import Iterator
 
-from bench.browser import ROOT, launch_chromium, serve_app
+from bench.browser import ROOT, launch_chromium, start_server, stop_server
 from core.config import preset, to_query
+from core.queue import queue_limits
 from core.store import RunStore
 from core.train import OVERRIDES
 
 PR_CAPBSET_DROP, CAP_SYS_NICE = 24, 23  # <linux/prctl.h>, <linux/capability.h>
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def through_page(url: str, query: dict, playwright) -> None:
+@dataclass
+class Measurement:
+    page_rates: list[float] = field(default_factory=list)     # examples/s, one per repeat
+    cli_rates: list[float] = field(default_factory=list)
+    server_shares: list[float] = field(default_factory=list)  # see through_page
+
+    @property
+    def ratio(self) -> float:
+        """Page / CLI, medians of the repeats."""
+        return statistics.median(self.page_rates) / statistics.median(self.cli_rates)
+
+
+def through_page(url: str, query: dict, playwright, server_pid: int, torch_threads: int) -> float:
+    """Train once through /train; returns the server's CPU outside the training's threads
+    (the job's thread and its torch workers) as a share of theirs."""
     browser = launch_chromium(playwright)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{url}/train?{urllib.parse.urlencode(query)}")
-    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Start").click(timeout=60_000)
-    page.get_by_text("Finished.").wait_for(timeout=600_000)
+    start = page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Start")
+    start.wait_for(timeout=60_000)
+    with thread_cpu_spent(server_pid) as spent:
+        start.click()
+        page.get_by_text("Finished.").wait_for(timeout=600_000)
     browser.close()
+    busiest = sorted(spent.values(), reverse=True)  # the training's threads work hardest
+    return sum(busiest[torch_threads:]) / sum(busiest[:torch_threads])
+
+
+def thread_cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU seconds of each live thread of `pid` (proc(5): fields 14 and 15)."""
+    seconds = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except (FileNotFoundError, ProcessLookupError):  # the thread ended while we read it
+            continue
+        seconds[int(tid)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return seconds
+
+
+@contextlib.contextmanager
+def thread_cpu_spent(pid: int, every: float = 0.2) -> Iterator[dict[int, float]]:
+    """CPU seconds each thread of `pid` spent inside the block. Sampled while the block runs
+    because a job's thread leaves /proc when the job ends (its last `every` s go unseen)."""
+    before = thread_cpu_seconds(pid)
+    latest, spent, done = dict(before), {}, threading.Event()
+
+    def sample() -> None:
+        while not done.wait(every):
+            latest.update(thread_cpu_seconds(pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield spent
+    finally:
+        done.set()
+        sampler.join()
+        latest.update(thread_cpu_seconds(pid))
+        spent.update({tid: cpu - before.get(tid, 0.0) for tid, cpu in latest.items()})
 
 
 def through_cli(config, store_dir: str) -> None:
@@ -80,31 +142,35 @@ def affinity(cpus: set[int]):
 
 
 def measure(arch: str, epochs: int, repeat: int, browser_cpu: int | None = None,
-            desktop_priority: bool = False) -> tuple[list[float], list[float]]:
-    """Examples/s of `repeat` page runs and `repeat` CLI runs of the arch's default preset."""
+            desktop_priority: bool = False) -> Measurement:
+    """`repeat` page runs and `repeat` CLI runs of the arch's default preset, alternating."""
     from playwright.sync_api import sync_playwright
 
     all_cpus = os.sched_getaffinity(0)
     browser_cpus = {browser_cpu} if browser_cpu is not None else all_cpus
     train_cpus = all_cpus - browser_cpus or all_cpus
     config = preset(arch, epochs=epochs)
-    page_rates, cli_rates = [], []
+    result = Measurement()
     with contextlib.ExitStack() as stack:
         page_store = stack.enter_context(tempfile.TemporaryDirectory())
         cli_store = stack.enter_context(tempfile.TemporaryDirectory())
         with affinity(train_cpus):
-            url = stack.enter_context(serve_app(page_store))
+            server, url = start_server(page_store)
+            torch_threads = queue_limits().threads_per_job  # as the server counts them
+        stack.callback(stop_server, server)
         if desktop_priority:
             drop_sys_nice()  # after the server started: only playwright and chromium lose it
         with affinity(browser_cpus), sync_playwright() as playwright:
             for i in range(repeat):
-                through_page(url, to_query(config), playwright)
-                page_rates.append(rate(page_store))
+                result.server_shares.append(through_page(url, to_query(config), playwright, server.pid, torch_threads))
+                result.page_rates.append(rate(page_store))
                 with affinity(train_cpus):
                     through_cli(config, cli_store)
-                cli_rates.append(rate(cli_store))
-                print(f"repeat {i + 1}: page {page_rates[-1]:,.0f} ex/s, cli {cli_rates[-1]:,.0f} ex/s")
-    return page_rates, cli_rates
+                result.cli_rates.append(rate(cli_store))
+                print(f"repeat {i + 1}: page {result.page_rates[-1]:,.0f} ex/s "
+                      f"(server CPU besides the training: {result.server_shares[-1]:.1%} of its), "
+                      f"cli {result.cli_rates[-1]:,.0f} ex/s")
+    return result
 
 
 def main() -> None:
@@ -117,14 +183,14 @@ def main() -> None:
     parser.add_argument("--browser-cpu", type=int, default=None,
                         help="chromium on this CPU alone, the training on the others")
     args = parser.parse_args()
-    page_rates, cli_rates = measure(args.arch, args.epochs, args.repeat, args.browser_cpu, args.desktop_priority)
-    page_median, cli_median = statistics.median(page_rates), statistics.median(cli_rates)
+    result = measure(args.arch, args.epochs, args.repeat, args.browser_cpu, args.desktop_priority)
     if args.browser_cpu is not None:
         where = f"chromium on CPU {args.browser_cpu} alone"
     else:
         where = "chromium on the training's cores, " + ("desktop" if args.desktop_priority else "root") + " priority"
-    print(f"| {args.arch} default, {args.epochs} epochs | {where} | "
-          f"{page_median:,.0f} | {cli_median:,.0f} | {page_median / cli_median:.2f} |")
+    print(f"| {args.arch} default, {args.epochs} epochs | {where} | {statistics.median(result.page_rates):,.0f} | "
+          f"{statistics.median(result.cli_rates):,.0f} | {result.ratio:.2f} | "
+          f"{statistics.median(result.server_shares):.1%} |")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import uuid
 
+# st.dataframe imports pandas on its first call: 0.4 s holding the GIL, which on the Train
+# page fell inside a process's first training ("Your runs" lists the new run). Imported
+# with the first page instead (docs/benchmarks.md, Train page open vs the CLI).
+import pandas  # noqa: F401
 import streamlit as st
 
 from core.config import TrainConfig

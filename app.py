@@ -1,13 +1,6 @@
-"""Digits dashboard: the entry point only builds the navigation."""
-import streamlit as st
+"""Digits dashboard: the entry point opens the app's navigation (listed in
+pages/navigation.py, with the learner and the sidebar every page shares) and runs the
+page it chose."""
+from pages.navigation import open_app, run_routed
 
-st.set_page_config(page_title="Digits dashboard", page_icon="✍️", layout="wide")
-
-navigation = st.navigation([
-    st.Page("pages/home.py", title="Home", icon="🏠", url_path="home", default=True),
-    st.Page("pages/train.py", title="Train", icon="📈", url_path="train"),
-    st.Page("pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
-    st.Page("pages/draw.py", title="Draw", icon="✏️", url_path="draw"),
-    st.Page("pages/leaderboard.py", title="Leaderboard", icon="🏆", url_path="leaderboard"),
-])
-navigation.run()
+run_routed(open_app())

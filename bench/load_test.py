@@ -6,7 +6,7 @@ Each learner is a Streamlit AppTest session of this process, as browser sessions
 threads of one server: it opens /train with a short configuration and presses Start
 (every job goes into the server's one queue at once), then all are followed round-robin
 until their runs end, and each one draws a "1" on /draw. Bounded (a deadline) and
-localhost-only. Checks: every run finishes, every session sees only its own job and run,
+localhost-only. Checks: every run finishes, every learner sees only their own job and run,
 no page raises, and the process's peak RSS.
 """
 from __future__ import annotations
@@ -39,19 +39,23 @@ def run_load_test(sessions: int, deadline_s: float = 600) -> dict:
     """Run the workshop; return the figures and whatever went wrong (an empty `problems`)."""
     from streamlit.testing.v1 import AppTest
 
+    from pages.common import training_queue
+    from pages.identity import LEARNER_KEY
+
     # AppTest cannot move a mouse: the Draw page's canvas module answers with a drawn "1"
     sys.modules["streamlit_drawable_canvas"] = types.SimpleNamespace(st_canvas=lambda **kwargs: a_one())
     started = time.perf_counter()
     learners, problems = [], []
     for i in range(sessions):
+        learner = f"{i:032x}"  # the id a browser's cookie would give (AppTest has no cookies)
         at = AppTest.from_file(APP, default_timeout=120)
         at.switch_page("pages/train.py")
         for key, value in CONFIGS[i % len(CONFIGS)].items():
             at.query_params[key] = value
-        at.session_state["nickname"] = f"learner-{i}"
+        at.session_state[LEARNER_KEY] = learner
         at.run()
         next(b for b in at.button if b.label == "Start").click().run()
-        learners.append({"at": at, "job": at.session_state["train_job"], "submitted": time.perf_counter(),
+        learners.append({"at": at, "job": training_queue().latest_job(learner), "submitted": time.perf_counter(),
                          "began": None, "ended": None})
     while any(learner["ended"] is None for learner in learners):
         if time.perf_counter() - started > deadline_s:

@@ -51,14 +51,18 @@ def cell_indices(evaluation: Evaluation, true: int, predicted: int) -> list[int]
     return torch.nonzero(mask).flatten().tolist()
 
 
-def leaderboard(runs: list[RunRecord], archs: list[str] | None = None) -> list[dict[str, Any]]:
-    """One row per evaluated run, most accurate first: who, what, key settings, how well, how fast."""
+def leaderboard(runs: list[RunRecord], archs: list[str] | None = None,
+                names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """One row per evaluated run, most accurate first: who, what, key settings, how well, how fast.
+    `names` maps learner ids to what is shown (core.identity.display_names); runs without a
+    learner (the CLI's) show the nickname they were trained under."""
     rows = []
     for run in comparable_runs(runs):
         if archs is not None and run.arch not in archs:
             continue
         config = run.config
-        rows.append({"nickname": run.nickname or "anonymous", "model": MODEL_LABELS[run.arch],
+        who = (names or {}).get(run.learner) or run.nickname or "anonymous"
+        rows.append({"nickname": who, "model": MODEL_LABELS[run.arch],
                      "layers": MODEL_OPTIONS[run.arch].from_dict(config.get("model") or {}).describe(),
                      "epochs": config["epochs"], "batch": config["batch_size"], "lr": config["lr"],
                      "optimizer": config["optimizer"], "test accuracy": run.test_accuracy,

@@ -95,9 +95,10 @@ class TrainingJob:
     """Train `config` on `data` in a daemon thread; save the outcome to `store` if given."""
 
     def __init__(self, config: TrainConfig, data: Mnist, store: RunStore | None = None,
-                 nickname: str = "", threads: int | None = None, session: str = "") -> None:
+                 nickname: str = "", threads: int | None = None, learner: str = "") -> None:
         self.config = config.validate()
-        self.session = session  # the browser session that asked for it (its runs list shows it)
+        self.learner = learner  # core.identity.learner_id of who asked for it; '' for the CLI
+        self.in_sequence = False  # one part of a JobSequence, which holds the learner's place
         self.threads = threads or torch_threads()   # torch CPU threads of this training
         self.job_id = f"job-{next(_job_numbers)}"
         self._data, self._store, self._nickname = data, store, nickname
@@ -193,7 +194,7 @@ class TrainingJob:
         try:
             torch.set_num_threads(self.threads)  # this thread's pool; see use_one_torch_thread
             if self._store is not None:
-                run_id = self._store.begin_run(self.config, nickname=self._nickname, session=self.session)
+                run_id = self._store.begin_run(self.config, nickname=self._nickname, learner=self.learner)
                 with self._lock:
                     self._run_id = run_id
             result = fit(self.config, self._data, self)
@@ -238,17 +239,22 @@ class TrainingJob:
 class JobSequence:
     """Several trainings one after another in one background thread ("Train all three").
 
-    With a `queue` (core.queue.TrainingQueue) each job waits its turn there, one at a time,
-    so the sequence holds one place in the queue like any single training of `session`."""
+    Started by core.queue.TrainingQueue.submit_sequence, each job waits its turn in that
+    queue, one at a time, and the whole sequence counts as one training of `learner`."""
 
     def __init__(self, configs: list[TrainConfig], data: Mnist, store: RunStore | None = None,
-                 nickname: str = "", queue=None, session: str = "") -> None:
-        self.jobs = [TrainingJob(config, data, store, nickname, session=session) for config in configs]
-        self._queue = queue
+                 nickname: str = "", learner: str = "") -> None:
+        self.learner = learner
+        self.jobs = [TrainingJob(config, data, store, nickname, learner=learner) for config in configs]
+        for job in self.jobs:
+            job.in_sequence = True
+        self._queue = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "JobSequence":
+    def start(self, queue=None) -> "JobSequence":
+        """Train the jobs in turn: through `queue` (see TrainingQueue.submit_sequence), else directly."""
+        self._queue = queue
         self._thread = threading.Thread(target=self._run, name="job-sequence", daemon=True)
         self._thread.start()
         return self
@@ -261,8 +267,8 @@ class JobSequence:
                 job.start().wait()
                 continue
             try:
-                self._queue.submit(job).wait()
-            except Exception:  # refused (a limit): this and the rest end as cancelled
+                self._queue.submit_part(job).wait()
+            except Exception:  # the queue refused it: this and the rest end as cancelled
                 log.exception("job sequence could not queue %s", job.job_id)
                 self.stop()
 

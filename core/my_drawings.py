@@ -2,7 +2,7 @@
 
 They make an extra test set: how well do models trained on MNIST read new handwriting?
 Each drawing is stored as the model sees it (28x28 uint8 after `core.drawing.preprocess`),
-with its true digit, the nickname of whoever drew it and their browser session.
+with its true digit, the nickname of whoever drew it and their learner id (core.identity).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS drawings (
     label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
     image BLOB NOT NULL,            -- IMAGE_SIZE x IMAGE_SIZE uint8, row-major, 255 = ink
     nickname TEXT NOT NULL DEFAULT '',
-    session TEXT NOT NULL DEFAULT '', -- the browser session that drew it
+    learner TEXT NOT NULL DEFAULT '', -- core.identity.learner_id of the browser that drew it
     created_at REAL NOT NULL
 )"""
 
@@ -33,7 +33,7 @@ class Drawing:
     label: int
     image: np.ndarray  # uint8 (28, 28)
     nickname: str
-    session: str
+    learner: str
     created_at: float
 
 
@@ -43,8 +43,11 @@ class MyDrawings:
     def __init__(self, store: RunStore) -> None:
         self._store = store
         store.execute(_SCHEMA)
+        columns = {row["name"] for row in store.execute("PRAGMA table_info(drawings)")}
+        if "learner" not in columns:  # drawings from before learners were recorded are nobody's
+            store.execute("ALTER TABLE drawings ADD COLUMN learner TEXT NOT NULL DEFAULT ''")
 
-    def add(self, image: np.ndarray, label: int, nickname: str = "", session: str = "") -> int:
+    def add(self, image: np.ndarray, label: int, nickname: str = "", learner: str = "") -> int:
         """Save one preprocessed drawing with its true digit; returns its id."""
         image = np.asarray(image)
         if image.shape != (IMAGE_SIZE, IMAGE_SIZE) or image.dtype != np.uint8:
@@ -52,20 +55,18 @@ class MyDrawings:
         if label not in range(10):
             raise ValueError(f"the true digit must be 0-9, got {label!r}")
         [row] = self._store.execute(
-            "INSERT INTO drawings (label, image, nickname, session, created_at) VALUES (?, ?, ?, ?, ?) "
-            "RETURNING drawing_id", (int(label), image.tobytes(), nickname, session, time.time()))
+            "INSERT INTO drawings (label, image, nickname, learner, created_at) VALUES (?, ?, ?, ?, ?) "
+            "RETURNING drawing_id", (int(label), image.tobytes(), nickname, learner, time.time()))
         return int(row["drawing_id"])
 
-    def list(self, nickname: str | None = None, session: str | None = None) -> list[Drawing]:
-        """Oldest first; only those of `nickname` and/or `session` when given."""
+    def list(self, learner: str | None = None) -> list[Drawing]:
+        """Oldest first; only `learner`'s when given."""
         sql, params = "SELECT * FROM drawings WHERE 1=1", ()
-        if nickname is not None:
-            sql, params = sql + " AND nickname=?", (*params, nickname)
-        if session is not None:
-            sql, params = sql + " AND session=?", (*params, session)
+        if learner is not None:
+            sql, params = sql + " AND learner=?", (learner,)
         return [Drawing(r["drawing_id"], r["label"],
                         np.frombuffer(r["image"], dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE).copy(),
-                        r["nickname"], r["session"], r["created_at"])
+                        r["nickname"], r["learner"], r["created_at"])
                 for r in self._store.execute(sql + " ORDER BY drawing_id", params)]
 
     def delete(self, drawing_id: int) -> None:

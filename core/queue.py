@@ -5,25 +5,31 @@ pressing Start at once would otherwise start thirty trainings on a few cores. Al
 through `TrainingQueue`: at most `slots` train at once, each with its share of the
 cores as torch threads, the others wait in order. Limits come from the environment
 (`queue_limits`), so a host sets them without touching code.
+
+The queue also remembers each learner's latest training and sequence, so a page opened
+again (a reload, a new tab, a link) finds the learner's job from their identity alone.
 """
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from core.config import TrainConfig
-from core.jobs import TrainingJob
+from core.jobs import JobSequence, TrainingJob
 from core.ranges import ConfigError
 from core.settings import TORCH_THREADS_ENV, usable_cores, whole_number
 
 SLOTS_ENV = "DIGITS_QUEUE_SLOTS"              # trainings at once; default: one per 2 cores
-PER_SESSION_ENV = "DIGITS_JOBS_PER_SESSION"   # queued + running per session; default 1
+PER_LEARNER_ENV = "DIGITS_JOBS_PER_LEARNER"   # queued + running per learner; default 1
+PER_LEARNER_OLD_ENV = "DIGITS_JOBS_PER_SESSION"  # its earlier name, still read
 MAX_EPOCHS_ENV = "DIGITS_MAX_EPOCHS"          # hosted-demo caps; default: none
 MAX_CNN_CHANNELS_ENV = "DIGITS_MAX_CNN_CHANNELS"
 # Examples/s of each architecture's default preset on 2 cores (docs/benchmarks.md),
 # for waiting-time estimates until this process has timed its own trainings.
 MEASURED_RATES = {"logistic": 170_000.0, "mlp": 30_000.0, "cnn": 4_600.0}
 FULL_TRAIN_SET = 60_000
+LATEST_KEPT = 256  # learners whose finished job the queue still shows; live jobs are always kept
 
 
 class LimitError(ConfigError):
@@ -34,7 +40,7 @@ class LimitError(ConfigError):
 class QueueLimits:
     slots: int = 1                        # trainings at once
     threads_per_job: int = 2              # torch threads of each
-    per_session: int = 1                  # queued + running trainings one session may have
+    per_learner: int = 1                  # queued + running trainings one learner may have
     max_epochs: int | None = None         # None: the config's own range
     max_cnn_channels: int | None = None   # widest conv layer allowed; None: no cap
 
@@ -46,7 +52,8 @@ def queue_limits() -> QueueLimits:
     return QueueLimits(slots=slots,
                        # $DIGITS_TORCH_THREADS wins; else the cores shared out between the slots
                        threads_per_job=whole_number(TORCH_THREADS_ENV, max(1, cores // slots), 1, 256),
-                       per_session=whole_number(PER_SESSION_ENV, 1, 1, 100),
+                       per_learner=whole_number(PER_LEARNER_ENV, whole_number(PER_LEARNER_OLD_ENV, 1, 1, 100),
+                                                1, 100),
                        max_epochs=whole_number(MAX_EPOCHS_ENV, None, 1, 1000),
                        max_cnn_channels=whole_number(MAX_CNN_CHANNELS_ENV, None, 1, 1024))
 
@@ -63,25 +70,61 @@ class TrainingQueue:
     def __init__(self, limits: QueueLimits | None = None) -> None:
         self.limits = limits or queue_limits()
         self._lock = threading.Lock()
-        self._waiting: list[TrainingJob] = []   # in order; each job's session is `job.session`
+        self._waiting: list[TrainingJob] = []   # in order; each job's learner is `job.learner`
         self._running: list[TrainingJob] = []
+        self._sequences: list[JobSequence] = []  # started and not yet known to be done
+        self._latest: OrderedDict[tuple[str, str], TrainingJob | JobSequence] = OrderedDict()
         self._rates: dict[str, float] = {}  # examples/s seen here, per architecture
 
-    def check(self, config: TrainConfig, session: str) -> None:
-        """Raise LimitError if `session` may not start `config` now."""
-        self._check_size(config)
-        with self._lock:
-            self._check_share(session)
-
     def submit(self, job: TrainingJob) -> TrainingJob:
-        """Queue `job` for its session (`job.session`); it starts when a slot is free."""
+        """Queue `job` for its learner (`job.learner`); it starts when a slot is free."""
         self._check_size(job.config)
-        job.threads = self.limits.threads_per_job
         with self._lock:
-            self._check_share(job.session)  # under the same lock as the append: two quick clicks queue one job
-            self._waiting.append(job)
+            self._check_share(job.learner)  # under the same lock as the append: two quick clicks queue one job
+            self._remember(job.learner, "job", job)
+            self._add(job)
         self._dispatch()
         return job
+
+    def submit_sequence(self, sequence: JobSequence) -> JobSequence:
+        """Start `sequence`: its jobs queue one after another and hold one place of its learner."""
+        for job in sequence.jobs:
+            self._check_size(job.config)
+        with self._lock:
+            self._check_share(sequence.learner)
+            self._remember(sequence.learner, "sequence", sequence)
+            self._sequences.append(sequence)
+        return sequence.start(queue=self)
+
+    def submit_part(self, job: TrainingJob) -> TrainingJob:
+        """Queue the next job of a sequence started with submit_sequence (its place is already held)."""
+        with self._lock:
+            self._add(job)
+        self._dispatch()
+        return job
+
+    def latest_job(self, learner: str) -> TrainingJob | None:
+        """The learner's latest single training (queued, running or ended), if this process has it."""
+        with self._lock:
+            return self._latest.get((learner, "job")) if learner else None
+
+    def latest_sequence(self, learner: str) -> JobSequence | None:
+        """The learner's latest sequence ("Train all three", Draw's in-place training)."""
+        with self._lock:
+            return self._latest.get((learner, "sequence")) if learner else None
+
+    def _add(self, job: TrainingJob) -> None:  # with self._lock held
+        job.threads = self.limits.threads_per_job
+        self._waiting.append(job)
+
+    def _remember(self, learner: str, kind: str, work: TrainingJob | JobSequence) -> None:  # lock held
+        if not learner:
+            return
+        self._latest[(learner, kind)] = work
+        self._latest.move_to_end((learner, kind))
+        ended = [key for key, old in self._latest.items() if _ended(old)]
+        for key in ended[:max(0, len(self._latest) - LATEST_KEPT)]:  # the oldest ended ones go first
+            del self._latest[key]
 
     def _check_size(self, config: TrainConfig) -> None:
         caps = self.limits
@@ -91,9 +134,13 @@ class TrainingQueue:
         if caps.max_cnn_channels is not None and channels and max(channels) > caps.max_cnn_channels:
             raise LimitError(f"This server allows CNN layers of at most {caps.max_cnn_channels} channels.")
 
-    def _check_share(self, session: str) -> None:  # with self._lock held
-        mine = sum(1 for job in self._waiting + self._running if job.session == session)
-        if mine >= self.limits.per_session:
+    def _check_share(self, learner: str) -> None:  # with self._lock held
+        if not learner:  # the CLI and tests without a learner: only the slots limit them
+            return
+        self._sequences = [s for s in self._sequences if not s.done]
+        mine = sum(1 for job in self._waiting + self._running if job.learner == learner and not job.in_sequence)
+        mine += sum(1 for sequence in self._sequences if sequence.learner == learner)
+        if mine >= self.limits.per_learner:
             raise LimitError("You already have a training queued or running: wait for it, or stop it first.")
 
     def cancel(self, job: TrainingJob) -> None:
@@ -113,15 +160,6 @@ class TrainingQueue:
         seconds = [self._remaining_seconds(j) for j in ahead]
         wait = None if None in seconds else sum(seconds) / self.limits.slots
         return Place(False, len(ahead), wait)
-
-    def jobs_of(self, session: str) -> list[TrainingJob]:
-        with self._lock:
-            return [job for job in self._running + self._waiting if job.session == session]
-
-    def counts(self) -> tuple[int, int]:
-        """(running, waiting)."""
-        with self._lock:
-            return len(self._running), len(self._waiting)
 
     def _dispatch(self) -> None:
         started = []
@@ -151,3 +189,7 @@ class TrainingQueue:
         rate = self._rates.get(job.config.arch, MEASURED_RATES.get(job.config.arch))
         examples = job.config.epochs * (job.config.train_examples or FULL_TRAIN_SET)
         return examples / rate if rate else None
+
+
+def _ended(work: TrainingJob | JobSequence) -> bool:
+    return work.done if isinstance(work, JobSequence) else work.snapshot().done

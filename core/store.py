@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL,
     message TEXT NOT NULL DEFAULT '',
     nickname TEXT NOT NULL DEFAULT '',
-    session TEXT NOT NULL DEFAULT '', -- the browser session that started it ('' for the CLI)
+    learner TEXT NOT NULL DEFAULT '', -- core.identity.learner_id of the browser that started it ('' for the CLI)
     owner TEXT NOT NULL,            -- the process that trains it, see _owner_alive
     created_at REAL NOT NULL,
     finished_at REAL,
@@ -70,7 +70,7 @@ class RunRecord:
     test_loss: float | None
     param_count: int | None
     model_path: Path | None
-    session: str = ""
+    learner: str = ""   # core.identity.learner_id; '' for the CLI and runs from older stores
 
 
 def store_dir(override: str | os.PathLike | None = None) -> Path:
@@ -89,8 +89,8 @@ class RunStore:
                 con.execute("PRAGMA journal_mode=WAL")
                 con.execute(_SCHEMA)
                 columns = {row["name"] for row in con.execute("PRAGMA table_info(runs)")}
-                if "session" not in columns:  # a store from before sessions were recorded
-                    con.execute("ALTER TABLE runs ADD COLUMN session TEXT NOT NULL DEFAULT ''")
+                if "learner" not in columns:  # a store from before learners were recorded: its runs are nobody's
+                    con.execute("ALTER TABLE runs ADD COLUMN learner TEXT NOT NULL DEFAULT ''")
         finally:
             con.close()
         self.mark_interrupted()
@@ -119,10 +119,10 @@ class RunStore:
                           (time.time(), "The server stopped before this run finished.", run_id))
         return len(dead)
 
-    def begin_run(self, config: TrainConfig, nickname: str = "", session: str = "") -> str:
+    def begin_run(self, config: TrainConfig, nickname: str = "", learner: str = "") -> str:
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{uuid.uuid4().hex[:6]}"
-        self.execute("INSERT INTO runs (run_id, arch, status, nickname, session, owner, created_at, config_json) "
-                      "VALUES (?, ?, 'running', ?, ?, ?, ?, ?)", (run_id, config.arch, nickname, session,
+        self.execute("INSERT INTO runs (run_id, arch, status, nickname, learner, owner, created_at, config_json) "
+                      "VALUES (?, ?, 'running', ?, ?, ?, ?, ?)", (run_id, config.arch, nickname, learner,
                                                                   self._owner, time.time(), json.dumps(config.to_dict())))
         return run_id
 
@@ -147,11 +147,11 @@ class RunStore:
              evaluation.accuracy if evaluation else None, evaluation.loss if evaluation else None,
              count_parameters(model) if model is not None else None, model_file, run_id))
 
-    def list_runs(self, arch: str | None = None, with_model: bool = False, nickname: str | None = None,
-                  session: str | None = None) -> list[RunRecord]:
+    def list_runs(self, arch: str | None = None, with_model: bool = False,
+                  learner: str | None = None) -> list[RunRecord]:
         """Newest first; `with_model` keeps only runs whose weights were saved; the others filter."""
         sql, params = "SELECT * FROM runs WHERE 1=1", []
-        for column, value in (("arch", arch), ("nickname", nickname), ("session", session)):
+        for column, value in (("arch", arch), ("learner", learner)):
             if value is not None:
                 sql, params = sql + f" AND {column}=?", [*params, value]
         if with_model:
@@ -190,7 +190,7 @@ class RunStore:
             row["created_at"], row["finished_at"], json.loads(row["config_json"]),
             json.loads(row["history_json"]), row["train_seconds"], row["examples_seen"],
             row["test_accuracy"], row["test_loss"], row["param_count"],
-            self.root / row["model_file"] if row["model_file"] else None, row["session"])
+            self.root / row["model_file"] if row["model_file"] else None, row["learner"])
 
 
 def library_versions() -> dict[str, str]:

@@ -1,10 +1,9 @@
-"""Resources the pages share: one MNIST and one run store per process.
+"""Resources the pages share: one MNIST, run store and training queue per process, and
+the learner's nickname.
 
 Not a page: app.py lists the pages explicitly, so this module is never shown.
 """
 from __future__ import annotations
-
-import uuid
 
 # st.dataframe imports pandas on its first call: 0.4 s holding the GIL, which on the Train
 # page fell inside a process's first training ("Your runs" lists the new run). Imported
@@ -15,37 +14,16 @@ import streamlit as st
 from core.config import TrainConfig
 from core.data import DataError, Mnist, data_dir, load_mnist
 from core.evaluation import Evaluation, evaluate
+from core.identity import Learners
 from core.jobs import JobSequence
 from core.models import MODEL_LABELS
 from core.queue import TrainingQueue
 from core.ranges import ConfigError
 from core.store import RunStore, store_dir
+from pages.identity import learner
 
 DATA_DIR_KEY = "data_dir"  # session_state key of the data root typed on the home page
-# the session's JobSequence: Compare's "Train all three" and Draw's in-place training
-SEQUENCE_KEY = "training_sequence"
-OWNER_KEY = "session_owner"  # this session's id in the training queue
-NICKNAME_KEY = "nickname"    # what this session's runs are attributed to
-
-
-def _use_app_navigation() -> None:
-    """Make Streamlit run app.py's st.navigation, not its old pages/ folder mode.
-
-    With a folder named pages/ beside app.py, Streamlit runs the requested
-    pages/*.py directly (listing every file, this one too, in the sidebar) until
-    some run has called st.navigation. Every page imports this module, so the
-    first run of the process flips that switch and reruns through app.py.
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a Streamlit without the old mode
-        return
-    if getattr(PagesManager, "uses_pages_directory", False):
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-_use_app_navigation()
+NICKNAME_KEYS = ("nickname.sidebar", "nickname.home")  # the nickname boxes' widget keys
 
 
 @st.cache_resource(show_spinner="Loading MNIST into memory…")
@@ -109,55 +87,60 @@ def training_queue() -> TrainingQueue:
         st.stop()
 
 
-def session_owner() -> str:
-    """This browser session's id: its jobs in the queue are its own."""
-    if OWNER_KEY not in st.session_state:
-        st.session_state[OWNER_KEY] = uuid.uuid4().hex
-    return st.session_state[OWNER_KEY]
+@st.cache_resource
+def _learners(store_root: str) -> Learners:
+    return Learners(_store(store_root))
+
+
+def learners() -> Learners:
+    return _learners(str(store_dir()))
 
 
 def nickname() -> str:
-    return st.session_state.get(NICKNAME_KEY, "") or "anonymous"
+    """This learner's nickname, '' until they choose one."""
+    return learners().nickname(learner())
 
 
-def _keep_nickname() -> None:
-    st.session_state[NICKNAME_KEY] = st.session_state["nickname_input"].strip()[:30]
+def _keep_nickname(key: str) -> None:
+    kept = learners().set_nickname(learner(), st.session_state[key])
+    for other in NICKNAME_KEYS:  # every box shows what was kept
+        st.session_state[other] = kept
 
 
-def nickname_input() -> None:
-    """A box for the learner's nickname; kept outside the widget so it survives page changes."""
-    st.text_input("Your nickname", value=st.session_state.get(NICKNAME_KEY, ""), key="nickname_input",
-                  max_chars=30, on_change=_keep_nickname, placeholder="anonymous",
-                  help="Your runs are listed under it on the Leaderboard, and your saved drawings are kept under it.")
+def nickname_input(where: str, label: str = "Your nickname") -> None:
+    """A box for the learner's nickname, kept in the store under their identity."""
+    key = f"nickname.{where}"
+    if key not in st.session_state:
+        st.session_state[key] = nickname()
+    st.text_input(label, key=key, max_chars=30, on_change=_keep_nickname, args=(key,), placeholder="anonymous",
+                  help="Shown on the Leaderboard and beside your runs. Your runs and drawings belong to this "
+                       "browser, not to the name: someone else typing the same name sees none of them.")
 
 
-def mine() -> dict[str, str]:
-    """Which runs and drawings are this learner's (a filter for RunStore.list_runs and
-    MyDrawings.list): their nickname's, across visits, once they chose one; else only
-    this browser session's."""
-    name = st.session_state.get(NICKNAME_KEY, "")
-    return {"nickname": name} if name else {"session": session_owner()}
+def learner_sidebar() -> None:
+    """The nickname on every page, in the sidebar, where it can be changed."""
+    with st.sidebar:
+        nickname_input("sidebar")
 
 
 def training_sequence() -> JobSequence | None:
-    return st.session_state.get(SEQUENCE_KEY)
+    """This learner's latest "Train all three" or Draw training, found again after a reload."""
+    return training_queue().latest_sequence(learner())
 
 
 def start_sequence(configs: list[TrainConfig]) -> None:
     """Train `configs` one after another through the queue, then rerun to show the form locked."""
-    queue, owner = training_queue(), session_owner()
+    sequence = JobSequence(configs, mnist_or_stop(), run_store(), nickname(), learner=learner())
     try:
-        queue.check(configs[0], owner)
+        training_queue().submit_sequence(sequence)
     except ConfigError as exc:
         st.warning(str(exc))
         return
-    st.session_state[SEQUENCE_KEY] = JobSequence(configs, mnist_or_stop(), run_store(), nickname(),
-                                                 queue=queue, session=owner).start()
     st.rerun()
 
 
 def sequence_progress() -> None:
-    """A progress bar per model of the session's sequence, redrawn every second while it
+    """A progress bar per model of the learner's sequence, redrawn every second while it
     trains; when it ends the whole page reruns, so the new models show up everywhere."""
     sequence = training_sequence()
     if sequence is not None and sequence.done:

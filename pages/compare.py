@@ -9,12 +9,15 @@ from core.my_drawings import MyDrawings, as_split
 from core.plots import Curve, accuracy_bars, accuracy_figure, confusion_heatmap, per_class_bars
 from core.samples import evaluation_tiles
 from core.store import StoreError
-from pages.common import (evaluation_of_run, mnist_or_stop, mine, model_of_run, run_store,
-                          sequence_progress, start_sequence, training_sequence)
+from pages.common import (evaluation_of_run, mnist_or_stop, model_of_run, run_store, sequence_progress,
+                          start_sequence, training_sequence)
+from pages.identity import learner
+from pages.navigation import require_app_navigation
 
 QUICK = {"epochs": 1, "train_examples": 5_000}  # the quick budget: seconds, not minutes
 GALLERY_SIZE = 24
 
+require_app_navigation()
 st.title("⚖️ Compare")
 st.caption("Which model is better, and why? Test accuracy, speed and the digits each one gets wrong.")
 mnist = mnist_or_stop()
@@ -121,7 +124,7 @@ if len(evaluations) >= 2:
     gallery(found, evaluations[bad])
 
 st.header("My drawings")
-drawn = MyDrawings(store).list(**mine())
+drawn = MyDrawings(store).list(learner=learner())
 if not drawn:
     st.caption("None yet. Draw digits on the **Draw** page and save each with its true digit: "
                "this section then tests every model on your own handwriting.")

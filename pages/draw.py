@@ -12,8 +12,9 @@ from core.my_drawings import MyDrawings
 from core.plots import probability_bars
 from core.samples import enlarge
 from core.store import StoreError
-from pages.common import (NICKNAME_KEY, model_of_run, run_store, sequence_progress, session_owner,
-                          start_sequence, training_sequence)
+from pages.common import model_of_run, nickname, run_store, sequence_progress, start_sequence, training_sequence
+from pages.identity import learner
+from pages.navigation import require_app_navigation
 
 CANVAS_SIDE = 280   # px; fits a phone's column (about 330 px wide) as well as a desktop's
 CLEARS_KEY = "draw_clears"  # bumping it gives the canvas a new key: a truly empty canvas
@@ -37,8 +38,7 @@ def undo_stroke() -> None:
 def save_drawing(image, store) -> None:
     label = st.session_state.get(LABEL_KEY)
     try:
-        MyDrawings(store).add(image, label, nickname=st.session_state.get(NICKNAME_KEY, ""),
-                              session=session_owner())
+        MyDrawings(store).add(image, label, nickname=nickname(), learner=learner())
     except (ValueError, sqlite3.Error) as exc:  # the drawing stays on the canvas: nothing is lost
         st.error(f"The drawing could not be saved ({exc}). Check that {store.root} is writable and try again.")
         return
@@ -47,6 +47,7 @@ def save_drawing(image, store) -> None:
     clear_canvas()
 
 
+require_app_navigation()
 st.title("✏️ Draw")
 st.caption("Draw a digit with the mouse or a finger. Every trained model says what it sees.")
 store = run_store()

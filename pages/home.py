@@ -4,8 +4,11 @@ import streamlit as st
 from core.data import DATA_DIR_ENV
 from core.models import MODEL_LABELS
 from core.samples import sample_grid
-from pages.common import DATA_DIR_KEY, current_data_dir, mnist_or_stop, nickname_input, run_store
+from pages.common import (DATA_DIR_KEY, current_data_dir, learners, mnist_or_stop, nickname, nickname_input,
+                          run_store)
+from pages.navigation import require_app_navigation
 
+require_app_navigation()
 st.title("✍️ Digits dashboard")
 st.markdown(
     "Learn how neural networks read handwritten digits by training them yourself on "
@@ -14,7 +17,8 @@ col_train, col_compare, col_draw = st.columns(3)
 col_train.page_link("pages/train.py", label="**Train** a model and watch it learn", icon="📈")
 col_compare.page_link("pages/compare.py", label="**Compare** logistic regression, MLP and CNN", icon="⚖️")
 col_draw.page_link("pages/draw.py", label="**Draw** a digit and see what each model says", icon="✏️")
-nickname_input()
+if not nickname():  # asked once; afterwards it sits in the sidebar of every page
+    nickname_input("home", label="Choose a nickname for the Leaderboard")
 
 st.header("The data")
 with st.expander("Where MNIST is read from"):
@@ -36,9 +40,11 @@ if not runs:
     st.info("No trained model yet. Train one on the **Train** page, or from a terminal: "
             "`python -m core.train --arch cnn`.")
 else:
+    names = learners().display_names({r.learner for r in runs})
     st.dataframe(
         [{"run": r.run_id, "model": MODEL_LABELS[r.arch], "status": r.status,
-          "test accuracy": r.test_accuracy, "training s": r.train_seconds, "by": r.nickname}
+          "test accuracy": r.test_accuracy, "training s": r.train_seconds,
+          "by": names.get(r.learner) or r.nickname or "anonymous"}
          for r in runs],
         column_config={"test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
                        "training s": st.column_config.NumberColumn(format="%.1f")},

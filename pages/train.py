@@ -9,27 +9,29 @@ from core.ranges import ConfigError
 from core.samples import evaluation_tiles
 from core.settings import LIVE_REFRESH_DEFAULT, live_refresh_seconds
 from core.store import StoreError
-from pages.common import (evaluation_of_run, mine, mnist_or_stop, nickname, queue_notice, run_store,
-                          session_owner, training_queue)
+from pages.common import evaluation_of_run, mnist_or_stop, nickname, queue_notice, run_store, training_queue
+from pages.identity import learner
+from pages.navigation import require_app_navigation
 from pages.train_form import config_form, form_is_seeded, seed_form
 
-JOB_KEY = "train_job"            # the session's latest TrainingJob
 OVERLAY_KEY = "train_overlay"    # run ids drawn dashed beside the current run
 LOCK_KEY = "train_locked"        # settings a teacher's link fixed for this session
 GRID_SIZE = 32
 
+require_app_navigation()
 st.title("📈 Train")
 st.caption("Choose a model and its hyperparameters, press **Start** and watch it learn. "
            "The address bar always holds the settings: copy it to share them.")
 mnist = mnist_or_stop()
 store = run_store()
-runs = store.list_runs(**mine())  # this learner's only; read once for overlays and "Your runs"
-job: TrainingJob | None = st.session_state.get(JOB_KEY)
+runs = store.list_runs(learner=learner())  # this learner's only; read once for overlays and "Your runs"
+job: TrainingJob | None = training_queue().latest_job(learner())  # found again after a reload or in a new tab
 running = job is not None and not job.snapshot().done
 
-if not form_is_seeded():  # first visit in this session: a shared link's settings, else the defaults
+if not form_is_seeded():  # first visit in this session: the running job's, a shared link's, or the defaults
     try:
-        seed_form(from_query(st.query_params.to_dict()) if st.query_params else preset("logistic"))
+        seed_form(job.config if running else
+                  from_query(st.query_params.to_dict()) if st.query_params else preset("logistic"))
         st.session_state[LOCK_KEY] = parse_lock(st.query_params.get("lock"))
     except ConfigError as exc:
         st.warning(f"The settings in this link could not be used ({exc}); the defaults are shown instead.")
@@ -44,7 +46,7 @@ def overlay_curves() -> list[Curve]:
 
 def show_progress(snap: JobSnapshot) -> None:
     if snap.status == "queued":
-        waiting = queue_notice(st.session_state[JOB_KEY])
+        waiting = queue_notice(job)
         st.progress(0.0, text=f"Waiting in the training queue: {waiting}" if waiting else "Starting…")
         return
     eta = f" · about {snap.eta_seconds:.0f} s left" if snap.eta_seconds is not None else ""
@@ -54,8 +56,8 @@ def show_progress(snap: JobSnapshot) -> None:
 
 
 def live_view(live: bool, overlays: list[Curve]) -> None:
-    """Progress and curves of the session's job; redrawn every second (by default) while it runs."""
-    snap = st.session_state[JOB_KEY].snapshot()
+    """Progress and curves of the learner's job; redrawn every second (by default) while it runs."""
+    snap = job.snapshot()
     show_progress(snap)
     curves = [Curve("this run", snap.history()), *overlays]
     # Static while training: every redraw costs the browser CPU (on a laptop, the CPU
@@ -130,11 +132,10 @@ with form_col:
                     help="Stops within one batch and keeps the model trained so far; a waiting run leaves the queue.")
 if start:
     try:
-        queued = training_queue().submit(TrainingJob(config, mnist, store, nickname(), session=session_owner()))
+        training_queue().submit(TrainingJob(config, mnist, store, nickname(), learner=learner()))
     except ConfigError as exc:  # a limit of this server (LimitError) or of the machine
         form_col.warning(str(exc))
     else:
-        st.session_state[JOB_KEY] = queued
         st.rerun()
 
 with view_col:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -41,10 +42,39 @@ def store_root(tmp_path: Path) -> Path:
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def open_page(page: str, query: dict | None = None, timeout: float = 30, **state):
-    """AppTest of `page` ("pages/train.py"), run once with `query` parameters and `state` set."""
+LEARNER = "a" * 32  # the learner id AppTest sessions use unless a test names another
+
+
+def new_app(learner: str = LEARNER, timeout: float = 30):
+    """An AppTest of the app, not yet run, for `learner`. AppTest has no cookies, so the id
+    a browser's cookie would give goes straight into session_state."""
     from streamlit.testing.v1 import AppTest
+    from pages.identity import LEARNER_KEY
     at = AppTest.from_file(APP, default_timeout=timeout)
+    at.session_state[LEARNER_KEY] = learner
+    return at
+
+
+def wait_until(condition, timeout: float = 30, every: float = 0.02, what: str = "the condition"):
+    """Poll `condition()` until it is truthy (returned) or `timeout` seconds pass (a failure)."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not hold within {timeout} s")
+        time.sleep(every)
+    return value
+
+
+def server_queue():
+    """The process's training queue, as the pages get it (app_env gives each test a new one)."""
+    from pages.common import training_queue
+    return training_queue()
+
+
+def open_page(page: str, query: dict | None = None, timeout: float = 30, learner: str = LEARNER, **state):
+    """AppTest of `page` ("pages/train.py") for `learner`, run once with `query` parameters
+    and `state` set."""
+    at = new_app(learner, timeout)
     at.switch_page(page)
     for key, value in state.items():
         at.session_state[key] = value

@@ -15,8 +15,9 @@ def test_train_all_three_and_compare(app_server, page):
     main.get_by_role("button", name="Train all three").click()
     expect(main.get_by_text("CNN: finished")).to_be_visible(timeout=300_000)
 
-    bars = main.get_by_test_id("stPlotlyChart").first
-    expect(bars.get_by_text("Test accuracy")).to_be_visible(timeout=60_000)
+    # the chart titled exactly "Test accuracy" (the curves' legends say "…: test accuracy")
+    bars = main.get_by_test_id("stPlotlyChart").filter(has=page.get_by_text("Test accuracy", exact=True))
+    expect(bars).to_be_visible(timeout=60_000)
     expect(bars.locator("g.trace.bars path")).to_have_count(3)
     expect(main.get_by_text("Confusion:").first).to_be_visible()
     expect(main.locator("g.hm, image").first).to_be_attached()

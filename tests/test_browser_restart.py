@@ -10,12 +10,10 @@ pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
 
 
 def set_nickname(page, name):
-    """On Home, reached inside the app: a fresh page load would be a new session."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Home").click()
-    box = page.get_by_role("textbox", name="Your nickname")
-    box.fill(name)
+    box = page.get_by_test_id("stSidebar").get_by_role("textbox", name="Your nickname")
+    box.fill(name, timeout=60_000)
     box.press("Enter")
-    page.wait_for_timeout(1000)
+    expect(box).to_have_value(name)
 
 
 def go_to(page, name):
@@ -36,7 +34,6 @@ def test_a_killed_server_loses_only_the_unfinished_run(browser, tmp_path):
         expect(page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Start")).to_be_visible(
             timeout=60_000)
         set_nickname(page, "ada")
-        go_to(page, "Train")   # the form kept the link's settings
         main = page.get_by_test_id("stMainBlockContainer")
         main.get_by_role("button", name="Start").click(timeout=30_000)
         expect(main.get_by_text("examples/s")).to_be_visible(timeout=60_000)   # it is training
@@ -47,14 +44,13 @@ def test_a_killed_server_loses_only_the_unfinished_run(browser, tmp_path):
 
     proc, url = start_server(store)
     try:
-        page.goto(f"{url}/home")
-        set_nickname(page, "ada")
-        go_to(page, "Train")
+        page.goto(f"{url}/train")   # the same browser: its learner and runs are found again
         main = page.get_by_test_id("stMainBlockContainer")
         table = main.get_by_test_id("stDataFrame")
         expect(table).to_be_visible(timeout=60_000)
         expect(table).to_contain_text("interrupted", timeout=30_000)
-        expect(table).to_contain_text("finished")                 # the earlier run is intact...
+        go_to(page, "Home")
+        expect(main.get_by_test_id("stDataFrame")).to_contain_text("finished", timeout=60_000)  # the CLI's run...
         go_to(page, "Draw")
         expect(page.get_by_test_id("stMainBlockContainer").get_by_text("Logistic regression").first
                ).to_be_visible(timeout=60_000)                      # ...and still answers on /draw

@@ -15,15 +15,15 @@ def digit(value: int) -> np.ndarray:
 
 def test_drawings_are_saved_with_label_and_nickname_and_read_back(store_root):
     drawings = MyDrawings(RunStore(store_root))
-    first = drawings.add(digit(1), 1, nickname="ada", session="session-1")
-    second = drawings.add(digit(7), 7, session="session-2")
+    first = drawings.add(digit(1), 1, nickname="ada", learner="learner-1")
+    second = drawings.add(digit(7), 7, learner="learner-2")
     again = MyDrawings(RunStore(store_root)).list()  # a new process sees them too
     assert [d.drawing_id for d in again] == [first, second]
     assert [d.label for d in again] == [1, 7] and [d.nickname for d in again] == ["ada", ""]
     assert (again[0].image == digit(1)).all() and again[0].image.dtype == np.uint8
-    assert [d.label for d in drawings.list(nickname="ada")] == [1]
-    assert [d.label for d in drawings.list(session="session-2")] == [7]
-    assert drawings.list(nickname="ada", session="session-2") == []
+    assert [d.label for d in drawings.list(learner="learner-1")] == [1]
+    assert [d.label for d in drawings.list(learner="learner-2")] == [7]
+    assert drawings.list(learner="nobody") == []
     drawings.delete(first)
     assert [d.drawing_id for d in drawings.list()] == [second]
 

@@ -1,7 +1,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import open_page
+from conftest import LEARNER, open_page, server_queue
 from core.compare import train_all_configs
 from core.evaluation import evaluate
 from core.jobs import JobSequence
@@ -64,7 +64,7 @@ def test_train_all_three_runs_every_architecture(app_env, store_root):
     at.toggle[0].set_value(True).run()
     at.button[0].click().run()
     assert not at.exception
-    sequence = at.session_state["training_sequence"]  # pages.common.SEQUENCE_KEY
+    sequence = server_queue().latest_sequence(LEARNER)
     snaps = sequence.wait(timeout=180)
     assert [s.config.arch for s in snaps] == ["logistic", "mlp", "cnn"]
     assert all(s.status == "finished" and s.config.epochs == 1 for s in snaps)
@@ -77,13 +77,13 @@ def test_my_drawings_are_an_extra_test_set_for_every_model(app_env, three_runs, 
     store, snaps = three_runs
     drawings = MyDrawings(store)
     for i in range(5):  # five test digits, "drawn" and labelled by a learner
-        drawings.add(tiny_mnist.test.images[i].numpy(), int(tiny_mnist.test.labels[i]), nickname="ada")
-    drawings.add(tiny_mnist.test.images[9].numpy(), 3, nickname="someone else")
-    at = open_compare(nickname="ada")
+        drawings.add(tiny_mnist.test.images[i].numpy(), int(tiny_mnist.test.labels[i]), learner=LEARNER)
+    drawings.add(tiny_mnist.test.images[9].numpy(), 3, nickname="ada", learner="b" * 32)  # same name, not theirs
+    at = open_compare()
     assert not at.exception
     table = at.dataframe[1].value
     assert len(table) == 3 and "accuracy on 5 drawings" in table.columns
-    split = as_split(drawings.list(nickname="ada"))  # not the other learner's
+    split = as_split(drawings.list(learner=LEARNER))  # not the other learner's
     for snap, accuracy in zip(snaps, table["accuracy on 5 drawings"]):
         assert accuracy == pytest.approx(evaluate(store.load_model(snap.run_id)[0], split).accuracy)
     assert len(at.tabs) == 3 + 3  # confusion per model, then drawings per model

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import open_page
+from conftest import LEARNER, open_page, server_queue
 from core.config import preset
 from core.jobs import TrainingJob
 from core.my_drawings import MyDrawings
@@ -50,7 +50,7 @@ def test_training_in_place_makes_a_model_that_then_answers(app_env, drawn_canvas
     assert not at.metric
     next(b for b in at.button if b.label.startswith("Train logistic")).click().run()
     assert not at.exception
-    sequence = at.session_state["training_sequence"]
+    sequence = server_queue().latest_sequence(LEARNER)
     assert [s.config.arch for s in sequence.snapshots()] == ["logistic"]
     assert at.get("progress"), "progress is shown while it trains"
     assert sequence.wait(timeout=120)[0].status == "finished"

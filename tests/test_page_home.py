@@ -1,19 +1,20 @@
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
-
 import pages.common
 from core.config import preset
+from core.identity import Learners
 from core.jobs import TrainingJob
 from core.store import STORE_DIR_ENV, RunStore
-from conftest import APP
+from conftest import LEARNER, new_app
 
 
 def test_home_shows_sample_digits_and_trained_models(app_env, store_root, tiny_mnist):
     store = RunStore(store_root)
     config = preset("logistic", epochs=1, batch_size=32)
-    TrainingJob(config, tiny_mnist, store, nickname="ada").start().wait(timeout=60)
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    TrainingJob(config, tiny_mnist, store, nickname="ada", learner=LEARNER).start().wait(timeout=60)
+    TrainingJob(config, tiny_mnist, store, nickname="cli").start().wait(timeout=60)  # nobody's: the CLI's
+    Learners(store).set_nickname(LEARNER, "ada")
+    at = new_app().run()
     assert not at.exception
     assert at.title[0].value.startswith("✍️ Digits dashboard")
     [grid] = at.get("image")
@@ -21,11 +22,25 @@ def test_home_shows_sample_digits_and_trained_models(app_env, store_root, tiny_m
     assert len(captions) == 24 and all(c.startswith("label ") for c in captions)
     assert "640 training and 200 test images" in at.caption[0].value
     table = at.dataframe[0].value
-    assert list(table["by"]) == ["ada"] and list(table["status"]) == ["finished"]
+    assert list(table["by"]) == ["cli", "ada"] and list(table["status"]) == ["finished"] * 2
+
+
+def test_home_asks_for_a_nickname_once_and_the_sidebar_keeps_it(app_env, store_root):
+    at = new_app().run()
+    at.text_input(key="nickname.home").input("  ada\tlovelace ").run()
+    assert not at.exception
+    assert Learners(RunStore(store_root)).nickname(LEARNER) == "ada lovelace"
+    assert at.text_input(key="nickname.sidebar").value == "ada lovelace"
+    again = new_app().run()  # a reload: a new session of the same browser
+    assert "nickname.home" not in [box.key for box in again.text_input]  # asked once
+    assert again.text_input(key="nickname.sidebar").value == "ada lovelace"
+    again.text_input(key="nickname.sidebar").input("grace").run()
+    assert Learners(RunStore(store_root)).nickname(LEARNER) == "grace"
+    assert new_app(learner="b" * 32).run().text_input(key="nickname.sidebar").value == ""  # another browser
 
 
 def test_home_without_models_says_how_to_get_one(app_env):
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = new_app().run()
     assert not at.exception
     assert any("No trained model yet" in info.value for info in at.info)
 
@@ -37,7 +52,7 @@ def test_missing_data_shows_instructions_not_a_traceback(monkeypatch, store_root
     monkeypatch.setattr(pages.common, "load_mnist",
                         lambda root: __import__("core.data").data.load_mnist(root, download=False))
     st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = new_app()
     at.switch_page(page).run()
     assert not at.exception
     assert "MNIST not found" in at.error[0].value and str(tmp_path) in at.error[0].value

@@ -1,13 +1,21 @@
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, open_page
+from conftest import LEARNER, open_page
 from core.config import preset
+from core.identity import Learners
 from core.jobs import TrainingJob
 from core.store import RunStore
+
+OTHER = "b" * 32  # another browser
 
 
 def open_leaderboard(**state) -> AppTest:
     return open_page("pages/leaderboard.py", **state)
+
+
+def train(store, tiny_mnist, lr: float, **who) -> str:
+    job = TrainingJob(preset("logistic", epochs=1, lr=lr), tiny_mnist, store, **who).start()
+    return job.wait(timeout=60).run_id
 
 
 def test_an_empty_server_invites_the_first_run(app_env):
@@ -16,21 +24,33 @@ def test_an_empty_server_invites_the_first_run(app_env):
     assert "No trained model yet" in at.info[0].value
 
 
-def test_every_run_of_the_server_is_ranked_with_its_nickname(app_env, store_root, tiny_mnist):
+def test_every_run_of_the_server_is_ranked_with_its_learners_nickname(app_env, store_root, tiny_mnist):
     store = RunStore(store_root)
-    for name, lr in (("ada", 0.01), ("grace", 0.0001)):
-        TrainingJob(preset("logistic", epochs=1, lr=lr), tiny_mnist, store, nickname=name).start().wait(timeout=60)
-    at = open_leaderboard(nickname="grace")
+    train(store, tiny_mnist, 0.01, learner=OTHER)
+    train(store, tiny_mnist, 0.0001, learner=LEARNER)   # trained before choosing a nickname: still theirs
+    train(store, tiny_mnist, 0.00001, nickname="teacher")  # the CLI's: no learner
+    Learners(store).set_nickname(OTHER, "ada")
+    Learners(store).set_nickname(LEARNER, "grace")
+    at = open_leaderboard()
     assert not at.exception
     table = at.dataframe[0].value
-    assert list(table["nickname"]) == ["ada", "grace"]  # the higher learning rate learns more in one epoch
+    assert list(table["nickname"]) == ["ada", "grace", "teacher"]  # the higher learning rate learns more
     assert list(table["test accuracy"]) == sorted(table["test accuracy"], reverse=True)
-    assert "Your best place: **2** of 2." in at.caption[-1].value
+    assert "Your best place: **2** of 3." in at.caption[-1].value
 
 
-def test_a_nickname_typed_on_home_is_kept_for_the_session(app_env):
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.text_input(key="nickname_input").input("  ada  ").run()
-    assert at.session_state["nickname"] == "ada"
-    at.switch_page("pages/leaderboard.py").run()
-    assert at.text_input(key="nickname_input").value == "ada"
+def test_two_learners_with_one_nickname_are_told_apart_and_keep_their_own_places(app_env, store_root, tiny_mnist):
+    store = RunStore(store_root)
+    train(store, tiny_mnist, 0.01, learner=OTHER)
+    train(store, tiny_mnist, 0.0001, learner=LEARNER)
+    for learner in (OTHER, LEARNER):
+        Learners(store).set_nickname(learner, "ada")
+    at = open_leaderboard()
+    assert list(at.dataframe[0].value["nickname"]) == [f"ada · {OTHER[:3]}", f"ada · {LEARNER[:3]}"]
+    assert "Your best place: **2** of 2." in at.caption[-1].value      # not the other ada's first place
+    assert "Your best place: **1** of 2." in open_page("pages/leaderboard.py", learner=OTHER).caption[-1].value
+
+
+def test_a_learner_without_runs_is_told_so(app_env, store_root, tiny_mnist):
+    train(RunStore(store_root), tiny_mnist, 0.01, learner=OTHER)
+    assert open_leaderboard().caption[-1].value == "No run of yours here yet."

@@ -1,8 +1,6 @@
-import time
-
 from streamlit.testing.v1 import AppTest
 
-from conftest import open_page
+from conftest import LEARNER, open_page, server_queue, wait_until
 from core.config import TrainConfig, preset, to_query
 from core.jobs import TrainingJob
 from core.store import RunStore
@@ -11,14 +9,18 @@ TINY = {"arch": "logistic", "epochs": "2", "batch_size": "32", "lr": "0.01", "lo
 
 
 def open_train(query: dict | None = None, job: TrainingJob | None = None, **state) -> AppTest:
+    """The Train page; `job` (a TrainingJob of LEARNER) is submitted to the server's queue first."""
     if job is not None:
-        state["train_job"] = job
+        server_queue().submit(job)
     return open_page("pages/train.py", query, **state)
 
 
+def my_job() -> TrainingJob:
+    return server_queue().latest_job(LEARNER)
+
+
 def wait_for_job(at: AppTest) -> None:
-    at.session_state["train_job"].wait(timeout=60)
-    time.sleep(0.05)
+    my_job().wait(timeout=60)
     at.run()
 
 
@@ -80,9 +82,9 @@ def test_start_trains_in_the_background_and_shows_the_result(app_env, store_root
 
 
 def test_a_finished_job_shows_summary_charts_grid_and_download(app_env, store_root, tiny_mnist):
-    job = TrainingJob(tiny_config(), tiny_mnist, RunStore(store_root)).start()
-    job.wait(timeout=60)
-    at = open_train(job=job)
+    job = TrainingJob(tiny_config(), tiny_mnist, RunStore(store_root), learner=LEARNER)
+    server_queue().submit(job).wait(timeout=60)
+    at = open_train()
     assert not at.exception
     charts = at.get("plotly_chart")
     assert len(charts) == 2
@@ -98,9 +100,8 @@ def test_a_finished_job_shows_summary_charts_grid_and_download(app_env, store_ro
 def test_stop_ends_the_run_and_keeps_the_model(app_env, store_root):
     at = open_train({**TINY, "epochs": "50", "batch_size": "8"})
     at.button[0].click().run()
-    job = at.session_state["train_job"]
-    while not job.snapshot().train_points:
-        time.sleep(0.01)
+    job = my_job()
+    wait_until(lambda: job.snapshot().train_points)
     assert not at.button[1].disabled
     at.button[1].click().run()
     wait_for_job(at)
@@ -111,20 +112,20 @@ def test_stop_ends_the_run_and_keeps_the_model(app_env, store_root):
 
 def test_a_diverged_job_shows_its_message_and_advice(app_env, store_root, tiny_mnist):
     job = TrainingJob(tiny_config(arch="mlp", lr=10.0, optimizer="sgd", momentum=0.99, epochs=5),
-                      tiny_mnist, RunStore(store_root)).start()
-    job.wait(timeout=60)
-    at = open_train(job=job)
+                      tiny_mnist, RunStore(store_root), learner=LEARNER)
+    server_queue().submit(job).wait(timeout=60)
+    at = open_train()
     assert not at.exception
     assert at.warning[0].value.startswith("**Diverged.**") and "smaller" in at.warning[0].value
 
 
 def test_earlier_runs_can_be_overlaid_and_reopened(app_env, store_root, tiny_mnist):
     store = RunStore(store_root)
-    earlier = TrainingJob(tiny_config(), tiny_mnist, store, nickname="ada").start().wait(timeout=60)
-    current = TrainingJob(tiny_config(seed=2), tiny_mnist, store, nickname="ada").start()
-    current.wait(timeout=60)
-    TrainingJob(tiny_config(seed=3), tiny_mnist, store, nickname="bob").start().wait(timeout=60)  # not ada's
-    at = open_train(job=current, nickname="ada")
+    earlier = TrainingJob(tiny_config(), tiny_mnist, store, learner=LEARNER).start().wait(timeout=60)
+    current = TrainingJob(tiny_config(seed=2), tiny_mnist, store, learner=LEARNER)
+    server_queue().submit(current).wait(timeout=60)
+    TrainingJob(tiny_config(seed=3), tiny_mnist, store, learner="b" * 32).start().wait(timeout=60)  # not theirs
+    at = open_train()
     overlay = at.multiselect(key="train_overlay")
     assert overlay.options == [earlier.run_id]
     traces_before = len(at.get("plotly_chart")[0].proto.spec)
@@ -141,12 +142,12 @@ def test_earlier_runs_can_be_overlaid_and_reopened(app_env, store_root, tiny_mni
 def test_visiting_another_page_keeps_the_run_and_the_form(app_env):
     at = open_train({**TINY, "epochs": "50", "batch_size": "8", "arch": "mlp", "m.hidden": "40"})
     at.button[0].click().run()
-    job = at.session_state["train_job"]
+    job = my_job()
     at.switch_page("pages/home.py").run()
     assert not job.snapshot().done  # leaving the page does not stop it
     at.switch_page("pages/train.py").run()
     assert not at.exception
-    assert at.session_state["train_job"] is job
+    assert my_job() is job
     assert at.number_input(key="train.m.hidden.0").value == 40
     assert at.button[1].label == "Stop" and not at.button[1].disabled
     job.stop()
@@ -157,13 +158,13 @@ def test_a_run_behind_others_shows_its_place_in_the_queue(app_env, tiny_mnist):
     import pages.common
     from test_queue import GatedJob
     queue = pages.common._queue()   # the process's queue, as the page gets it
-    other = queue.submit(GatedJob("other session", tiny_config(), tiny_mnist, session="someone else"))
+    other = queue.submit(GatedJob("other learner", tiny_config(), tiny_mnist, learner="someone else"))
     assert other.entered.wait(10)
     at = open_train(TINY)
     start = next(b for b in at.button if b.label == "Start")
     start.click().run()
     assert not at.exception
-    mine = at.session_state["train_job"]
+    mine = my_job()
     assert mine.snapshot().status == "queued"
     assert any("Waiting in the training queue: 1 ahead of you, about" in p.proto.text for p in at.get("progress"))
     other.gate.set()
@@ -189,12 +190,12 @@ def test_a_link_locking_an_unknown_setting_falls_back_to_the_open_form(app_env):
     assert not at.segmented_control(key="train.arch").disabled
 
 
-def test_a_session_lists_only_its_own_runs(app_env, store_root, tiny_mnist):
+def test_a_learner_lists_only_their_own_runs(app_env, store_root, tiny_mnist):
     store = RunStore(store_root)
-    TrainingJob(tiny_config(), tiny_mnist, store, session="someone else").start().wait(timeout=60)
+    TrainingJob(tiny_config(), tiny_mnist, store, learner="someone else").start().wait(timeout=60)
     at = open_train(TINY)
     assert any("Runs you train are saved here" in c.value for c in at.caption)  # nothing of theirs
     next(b for b in at.button if b.label == "Start").click().run()
     wait_for_job(at)
     [table] = at.dataframe
-    assert list(table.value["run"]) == [at.session_state["train_job"].snapshot().run_id]
+    assert list(table.value["run"]) == [my_job().snapshot().run_id]

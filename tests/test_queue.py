@@ -3,7 +3,7 @@ import threading
 import pytest
 
 from core.config import TrainConfig
-from core.jobs import TrainingJob
+from core.jobs import JobSequence, TrainingJob
 from core.queue import LimitError, Place, QueueLimits, TrainingQueue, queue_limits
 from core.ranges import ConfigError
 
@@ -42,12 +42,12 @@ class GatedJob(TrainingJob):
 @pytest.fixture
 def gated(tiny_mnist):
     GatedJob.starts, GatedJob.running_now, GatedJob.most_at_once = [], 0, 0
-    return lambda name, **kw: GatedJob(name, config(), tiny_mnist, **kw)  # session=: whose job it is
+    return lambda name, **kw: GatedJob(name, config(), tiny_mnist, **kw)  # learner=: whose job it is
 
 
 def test_jobs_start_in_order_and_never_more_than_the_slots(gated):
     queue = TrainingQueue(QueueLimits(slots=2, threads_per_job=1))
-    jobs = [queue.submit(gated(name, session=name)) for name in "abcd"]
+    jobs = [queue.submit(gated(name, learner=name)) for name in "abcd"]
     assert jobs[0].entered.wait(10) and jobs[1].entered.wait(10)
     assert [j.snapshot().status for j in jobs] == ["running", "running", "queued", "queued"]
     assert queue.place(jobs[3]) == Place(False, 3, queue.place(jobs[3]).wait_seconds)
@@ -61,12 +61,12 @@ def test_jobs_start_in_order_and_never_more_than_the_slots(gated):
     assert GatedJob.starts[:2] in (["a", "b"], ["b", "a"]) and GatedJob.starts[2:] == ["c", "d"]
     assert GatedJob.most_at_once == 2
     assert all(j.threads == 1 for j in jobs)
-    assert queue.counts() == (0, 0) and queue.place(jobs[0]) is None
+    assert all(queue.place(job) is None for job in jobs)  # every job has left the queue
 
 
 def test_cancel_while_queued_and_while_running(gated):
     queue = TrainingQueue(QueueLimits(slots=1))
-    first, second, third = (queue.submit(gated(n, session=n)) for n in "abc")
+    first, second, third = (queue.submit(gated(n, learner=n)) for n in "abc")
     assert first.entered.wait(10)
     queue.cancel(second)                       # waiting: leaves the queue, never trains
     assert second.snapshot().status == "stopped" and queue.place(second) is None
@@ -81,44 +81,82 @@ def test_cancel_while_queued_and_while_running(gated):
 
 def test_a_failing_job_does_not_block_the_queue(gated):
     queue = TrainingQueue(QueueLimits(slots=1))
-    broken, after = queue.submit(gated("x", fail=True, session="x")), queue.submit(gated("y", session="y"))
+    broken, after = queue.submit(gated("x", fail=True, learner="x")), queue.submit(gated("y", learner="y"))
     broken.gate.set(), after.gate.set()
     assert broken.wait(30).status == "failed" and "boom" in broken.snapshot().message
     assert after.wait(60).status == "finished"
 
 
-def test_a_session_may_hold_only_its_share(gated):
-    queue = TrainingQueue(QueueLimits(slots=1, per_session=1))
-    mine = queue.submit(gated("a", session="me"))
+def test_a_learner_may_hold_only_their_share(gated):
+    queue = TrainingQueue(QueueLimits(slots=1, per_learner=1))
+    mine = queue.submit(gated("a", learner="me"))
     with pytest.raises(LimitError, match="already have a training"):
-        queue.submit(gated("b", session="me"))
-    other = queue.submit(gated("c", session="you"))          # another session is not affected
-    assert queue.jobs_of("me") == [mine] and queue.jobs_of("you") == [other]
+        queue.submit(gated("b", learner="me"))
+    other = queue.submit(gated("c", learner="you"))          # another learner is not affected
+    assert queue.latest_job("me") is mine and queue.latest_job("you") is other
     mine.gate.set(), other.gate.set()
     mine.wait(60)
-    again = queue.submit(gated("d", session="me"))            # once it has ended, the next may come
+    again = queue.submit(gated("d", learner="me"))            # once it has ended, the next may come
+    assert queue.latest_job("me") is again
     again.gate.set()
     assert again.wait(60).status == "finished"
+    assert queue.latest_job("me") is again                    # ended jobs are still found
+
+
+def test_a_sequence_holds_one_place_of_its_learner_from_start_to_end(gated, tiny_mnist):
+    queue = TrainingQueue(QueueLimits(slots=1, per_learner=1))
+    sequence = JobSequence([config(), config()], tiny_mnist, learner="me")
+    assert queue.submit_sequence(sequence) is sequence and queue.latest_sequence("me") is sequence
+    with pytest.raises(LimitError, match="already have a training"):
+        queue.submit(gated("single", learner="me"))
+    with pytest.raises(LimitError, match="already have a training"):
+        queue.submit_sequence(JobSequence([config()], tiny_mnist, learner="me"))
+    assert [snap.status for snap in sequence.wait(60)] == ["finished", "finished"]
+    queue.submit(gated("after", learner="me")).gate.set()     # its place is free once it has ended
+    assert queue.latest_job("me").wait(60).status == "finished"
+
+
+def test_a_sequence_too_big_for_the_caps_is_refused_before_it_starts(tiny_mnist):
+    queue = TrainingQueue(QueueLimits(max_epochs=3))
+    with pytest.raises(LimitError, match="at most 3 epochs"):
+        queue.submit_sequence(JobSequence([config(), config(epochs=4)], tiny_mnist, learner="me"))
+    assert queue.latest_sequence("me") is None
+
+
+def test_only_so_many_ended_jobs_are_remembered(tiny_mnist, monkeypatch):
+    monkeypatch.setattr("core.queue.LATEST_KEPT", 3)
+    queue = TrainingQueue(QueueLimits(slots=1, per_learner=1))
+    jobs = [queue.submit(TrainingJob(config(), tiny_mnist, learner=f"l{i}")) for i in range(5)]
+    for job in jobs:
+        job.wait(60)
+    queue.submit(TrainingJob(config(), tiny_mnist, learner="l5")).wait(60)
+    assert [queue.latest_job(f"l{i}") is not None for i in range(6)] == [False] * 3 + [True] * 3
 
 
 def test_hosted_demo_caps_refuse_big_trainings(tiny_mnist):
     queue = TrainingQueue(QueueLimits(max_epochs=3, max_cnn_channels=32))
     with pytest.raises(LimitError, match="at most 3 epochs"):
-        queue.check(config(epochs=4), "me")
+        queue.submit(TrainingJob(config(epochs=4), tiny_mnist, learner="me"))
     with pytest.raises(LimitError, match="at most 32 channels"):
-        queue.check(config(arch="cnn", model={"channels": [16, 64]}), "me")
-    queue.check(config(arch="cnn", epochs=3, model={"channels": [16, 32]}), "me")
+        queue.submit(TrainingJob(config(arch="cnn", model={"channels": [16, 64]}), tiny_mnist, learner="me"))
+    fits = queue.submit(TrainingJob(config(arch="cnn", epochs=1, train_examples=256, model={"channels": [4, 8]}),
+                                    tiny_mnist, learner="me"))
+    assert fits.wait(60).status == "finished"
 
 
 def test_limits_come_from_the_environment(monkeypatch):
-    for name in ("DIGITS_QUEUE_SLOTS", "DIGITS_TORCH_THREADS", "DIGITS_JOBS_PER_SESSION",
+    for name in ("DIGITS_QUEUE_SLOTS", "DIGITS_TORCH_THREADS", "DIGITS_JOBS_PER_LEARNER", "DIGITS_JOBS_PER_SESSION",
                  "DIGITS_MAX_EPOCHS", "DIGITS_MAX_CNN_CHANNELS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("core.queue.usable_cores", lambda: 8)
-    assert queue_limits() == QueueLimits(slots=4, threads_per_job=2, per_session=1)
+    assert queue_limits() == QueueLimits(slots=4, threads_per_job=2, per_learner=1)
     monkeypatch.setenv("DIGITS_QUEUE_SLOTS", "2")
     monkeypatch.setenv("DIGITS_MAX_EPOCHS", "5")
-    assert queue_limits() == QueueLimits(slots=2, threads_per_job=4, per_session=1, max_epochs=5)
+    assert queue_limits() == QueueLimits(slots=2, threads_per_job=4, per_learner=1, max_epochs=5)
+    monkeypatch.setenv("DIGITS_JOBS_PER_SESSION", "3")  # the setting's earlier name still counts
+    assert queue_limits().per_learner == 3
+    monkeypatch.setenv("DIGITS_JOBS_PER_LEARNER", "2")
+    assert queue_limits().per_learner == 2
     monkeypatch.setenv("DIGITS_QUEUE_SLOTS", "none")
     with pytest.raises(ConfigError, match="DIGITS_QUEUE_SLOTS"):
         queue_limits()

@@ -137,17 +137,16 @@ def test_missing_run_is_a_store_error(store_root):
         RunStore(store_root).get_run("nope")
 
 
-def test_runs_remember_their_session_and_can_be_filtered(store_root):
+def test_runs_remember_their_learner_and_can_be_filtered(store_root):
     from core.config import preset
     store = RunStore(store_root)
-    mine = store.begin_run(preset("logistic"), nickname="ada", session="s1")
-    store.begin_run(preset("logistic"), nickname="bob", session="s2")
-    assert [r.run_id for r in store.list_runs(session="s1")] == [mine]
-    assert [r.run_id for r in store.list_runs(nickname="ada")] == [mine]
-    assert store.get_run(mine).session == "s1"
+    mine = store.begin_run(preset("logistic"), nickname="ada", learner="l1")
+    store.begin_run(preset("logistic"), nickname="ada", learner="l2")  # the same name, another browser
+    assert [r.run_id for r in store.list_runs(learner="l1")] == [mine]
+    assert store.get_run(mine).learner == "l1"
 
 
-def test_a_store_from_before_sessions_gains_the_column(store_root):
+def test_a_store_from_before_learners_gains_the_column(store_root):
     import sqlite3
     store_root.mkdir(parents=True)
     con = sqlite3.connect(store_root / "runs.sqlite")
@@ -161,7 +160,7 @@ def test_a_store_from_before_sessions_gains_the_column(store_root):
     con.commit()
     con.close()
     store = RunStore(store_root)
-    assert store.get_run("old").session == "" and store.get_run("old").status == "finished"
+    assert store.get_run("old").learner == "" and store.get_run("old").status == "finished"
 
 
 def test_prune_keeps_the_newest_the_live_and_the_chosen(store_root):

@@ -93,10 +93,12 @@ def test_a_labelled_drawing_is_saved_to_my_drawings_and_the_canvas_cleared(app_e
     next(b for b in at.button if b.label == "Save drawing").click().run()
     assert not at.exception
     saved = MyDrawings(RunStore(store_root)).list()
-    assert [d.label for d in saved] == [1]
+    assert [d.label for d in saved] == [1] and saved[0].learner == LEARNER  # the browser's, nickname or not
     assert saved[0].image.shape == (28, 28) and saved[0].image.max() == 255
     assert at.session_state["draw_clears"] == 1          # the canvas got a new, empty key
     assert at.segmented_control[0].value is None          # ready for the next digit
+    reloaded = open_page("pages/compare.py")              # a reload: a new session of the same browser
+    assert any("accuracy on 1 drawings" in str(t.value.columns) for t in reloaded.dataframe)
 
 
 def test_any_saved_model_can_answer_beside_the_best_of_each_kind(app_env, drawn_canvas, logistic_run,

@@ -199,3 +199,21 @@ def test_a_learner_lists_only_their_own_runs(app_env, store_root, tiny_mnist):
     wait_for_job(at)
     [table] = at.dataframe
     assert list(table.value["run"]) == [my_job().snapshot().run_id]
+
+
+def test_a_reload_finds_the_running_job_and_its_limit_still_counts(app_env, store_root):
+    first = open_train({**TINY, "epochs": "50", "batch_size": "8"})
+    next(b for b in first.button if b.label == "Start").click().run()
+    job = my_job()
+    wait_until(lambda: job.snapshot().train_points)
+    reloaded = open_train()                                   # a new session of the same browser
+    assert not reloaded.exception
+    assert any("examples/s" in p.proto.text for p in reloaded.get("progress"))
+    assert next(b for b in reloaded.button if b.label == "Start").disabled
+    compare = open_page("pages/compare.py")                   # a second training is still refused
+    next(b for b in compare.button if b.label == "Train all three").click().run()
+    assert any("already have a training" in w.value for w in compare.warning)
+    next(b for b in reloaded.button if b.label == "Stop").click().run()
+    assert job.wait(timeout=30).status == "stopped"
+    stranger = open_train(learner="b" * 32)                   # another browser never sees it
+    assert any("Press **Start** to train" in i.value for i in stranger.info)

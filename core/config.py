@@ -87,10 +87,18 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
     try:
         converted = kind(float(value)) if kind is int else kind(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{f.name} must be a number, got {value!r}") from None
+        raise ConfigError(f"{f.name} must be a number, got {_shown(value)}") from None
+    except OverflowError:  # int(float("inf")), int(float("1e400"))
+        raise ConfigError(f"{f.name} must be a finite number, got {_shown(value)}") from None
     if kind is float and not math.isfinite(converted):
-        raise ConfigError(f"{f.name} must be a finite number, got {value!r}")
+        raise ConfigError(f"{f.name} must be a finite number, got {_shown(value)}")
     return converted
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """A visitor's value as an error message quotes it: repr'd and cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def field_range(name: str, owner: type = TrainConfig) -> dict[str, Any]:
@@ -155,10 +163,10 @@ def from_query(params: dict[str, str]) -> TrainConfig:
     values: dict[str, Any] = {k: v for k, v in params.items() if k in names}
     arch = values.get("arch", "logistic")
     if arch not in MODEL_OPTIONS:
-        raise ConfigError(f"arch must be one of {sorted(MODEL_OPTIONS)}, got {arch!r}")
+        raise ConfigError(f"arch must be one of {sorted(MODEL_OPTIONS)}, got {_shown(arch)}")
     preset_name = params.get("preset", "default")
     if preset_name not in PRESETS[arch]:
-        raise ConfigError(f"preset must be one of {sorted(PRESETS[arch])}, got {preset_name!r}")
+        raise ConfigError(f"preset must be one of {sorted(PRESETS[arch])}, got {_shown(preset_name)}")
     option_fields = {f.name: str(f.type) for f in dataclasses.fields(MODEL_OPTIONS[arch])}
     model = {}
     for key, text in params.items():
@@ -178,7 +186,8 @@ def parse_lock(text: str | None) -> frozenset[str]:
         return frozenset(lockable)
     unknown = names - lockable
     if unknown:
-        raise ConfigError(f"lock names unknown settings {sorted(unknown)}; choose from {sorted(lockable)} or 'all'")
+        raise ConfigError(f"lock names unknown settings {_shown(sorted(unknown))}; choose from "
+                          f"{sorted(lockable)} or 'all'")
     return frozenset(names)
 
 
@@ -193,9 +202,12 @@ def _query_text(value: Any) -> str:
 def _parse_option(name: str, kind: str, text: str) -> Any:
     try:
         if kind.startswith("list"):
-            return [int(part) for part in text.split(",") if part.strip()]
+            return [int(part) for part in text.split(",")[:16] if part.strip()]  # longer lists fail the range check
         if kind == "bool":
             return text.strip().lower() in ("1", "true", "yes", "on")
-        return int(float(text)) if kind == "int" else float(text)
-    except ValueError:
-        raise ConfigError(f"model.{name} must be a {kind}, got {text!r}") from None
+        value = int(float(text)) if kind == "int" else float(text)
+    except (ValueError, OverflowError):
+        raise ConfigError(f"model.{name} must be a {kind}, got {_shown(text)}") from None
+    if kind == "float" and not math.isfinite(value):
+        raise ConfigError(f"model.{name} must be a finite number, got {_shown(text)}")
+    return value

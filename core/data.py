@@ -5,6 +5,8 @@ are normalised per batch by `normalize`, the one place the MNIST constants live.
 """
 from __future__ import annotations
 
+import gzip
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,27 +59,56 @@ def missing_files(root: Path) -> list[str]:
 
 
 def load_mnist(root: str | os.PathLike | None = None, download: bool = True) -> Mnist:
-    """Read MNIST from `root`/MNIST/raw; try torchvision's download only if files are missing."""
-    from torchvision.datasets import MNIST  # deferred: importing torchvision takes ~1 s
-
+    """Read MNIST from `root`/MNIST/raw (plain or .gz idx files); try torchvision's download
+    into `root` only if files are missing and `download` allows it."""
     root = data_dir(root)
     source = "local files"
     if missing_files(root):
         if not download:
             raise DataError(_missing_message(root, "download was not allowed"))
+        from torchvision.datasets import MNIST  # deferred: importing torchvision takes ~1 s
         try:
             MNIST(str(root), train=True, download=True)
             MNIST(str(root), train=False, download=True)
         except Exception as exc:  # network down, mirror gone, disk full: all say the same to the user
             raise DataError(_missing_message(root, f"the download failed: {exc}")) from exc
         source = "downloaded"
+    raw = root / "MNIST" / "raw"
     try:
-        train = MNIST(str(root), train=True, download=False)
-        test = MNIST(str(root), train=False, download=False)
-    except Exception as exc:  # truncated or foreign files
-        raise DataError(f"MNIST files in {root / 'MNIST' / 'raw'} could not be read ({exc}). "
+        train = Split(_read_idx(raw, RAW_FILES[0], 3), _read_idx(raw, RAW_FILES[1], 1).long())
+        test = Split(_read_idx(raw, RAW_FILES[2], 3), _read_idx(raw, RAW_FILES[3], 1).long())
+        if len(train.images) != len(train) or len(test.images) != len(test) or train.images.shape[1:] != (28, 28):
+            raise ValueError("images and labels do not match")
+    except (OSError, EOFError, ValueError, RuntimeError) as exc:  # truncated or foreign files
+        raise DataError(f"MNIST files in {raw} could not be read ({exc}). "
                         "Replace them with the official files.") from exc
-    return Mnist(Split(train.data, train.targets), Split(test.data, test.targets), root, source)
+    return Mnist(train, test, root, source)
+
+
+def _read_idx(raw: Path, name: str, ndim: int) -> torch.Tensor:
+    """One idx file of unsigned bytes (the format MNIST ships in), plain or gzipped."""
+    path = raw / name if (raw / name).is_file() else raw / f"{name}.gz"
+    with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
+        data = f.read()
+    if len(data) < 4 + 4 * ndim or data[:2] != b"\0\0" or data[2] != 0x08 or data[3] != ndim:
+        raise ValueError(f"{path.name} is not an idx file of {ndim}-dimensional bytes")
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    body = data[4 + 4 * ndim:]
+    if len(body) != math.prod(shape):
+        raise ValueError(f"{path.name} holds {len(body):,} bytes where its header promises {math.prod(shape):,}")
+    return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(shape)
+
+
+def data_roots(root: str | os.PathLike | None = None) -> list[Path]:
+    """The configured data root and its direct subfolders that hold every MNIST file: the
+    only folders a learner may choose between in the app."""
+    root = data_dir(root).resolve()
+    found = [root] if not missing_files(root) else []
+    try:
+        children = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        children = []
+    return found + [p for p in children if not missing_files(p)]
 
 
 def _missing_message(root: Path, why: str) -> str:

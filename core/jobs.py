@@ -19,7 +19,7 @@ from core.compare import best_per_arch
 from core.config import TrainConfig
 from core.data import Mnist
 from core.engine import EpochMetrics, FitResult, fit
-from core.settings import store_max_runs, torch_threads
+from core.settings import STORE_MAX_MB_ENV, bounded_setting, store_max_runs, torch_threads
 from core.store import RunStore
 
 log = logging.getLogger(__name__)
@@ -205,13 +205,12 @@ class TrainingJob:
         self._finish(result.status, result.message, result, started)
 
     def _prune_store(self) -> None:
-        """Keep the store under $DIGITS_STORE_MAX_RUNS: never this run, a live one, or the best
-        of an architecture (Draw and Compare show those)."""
+        """Keep the store within $DIGITS_STORE_MAX_RUNS runs and $DIGITS_STORE_MAX_MB of model
+        files: never this run, a live one, or the best of an architecture (Draw and Compare
+        show those)."""
         try:
-            limit = store_max_runs()
-            if limit is not None:
-                keep = {self._run_id, *best_per_arch(self._store.list_runs()).values()}
-                self._store.prune(limit, keep=keep)
+            keep = {self._run_id, *best_per_arch(self._store.list_runs()).values()}
+            self._store.prune(store_max_runs(), keep=keep, max_bytes=bounded_setting(STORE_MAX_MB_ENV) * 2**20)
         except Exception:  # pruning is housekeeping: it must never fail a training
             log.exception("could not prune the run store")
 

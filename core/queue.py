@@ -15,20 +15,19 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from core.budget import FULL_TRAIN_SET, MEASURED_RATES, duration, estimate
 from core.config import TrainConfig
 from core.jobs import JobSequence, TrainingJob
 from core.ranges import ConfigError
-from core.settings import TORCH_THREADS_ENV, usable_cores, whole_number
+from core.settings import (MAX_TRAINING_MB_ENV, MAX_TRAINING_SECONDS_ENV, QUEUE_MAX_ENV, TORCH_THREADS_ENV,
+                           bounded_setting, hosted, usable_cores, whole_number)
 
 SLOTS_ENV = "DIGITS_QUEUE_SLOTS"              # trainings at once; default: one per 2 cores
 PER_LEARNER_ENV = "DIGITS_JOBS_PER_LEARNER"   # queued + running per learner; default 1
 PER_LEARNER_OLD_ENV = "DIGITS_JOBS_PER_SESSION"  # its earlier name, still read
 MAX_EPOCHS_ENV = "DIGITS_MAX_EPOCHS"          # hosted-demo caps; default: none
 MAX_CNN_CHANNELS_ENV = "DIGITS_MAX_CNN_CHANNELS"
-# Examples/s of each architecture's default preset on 2 cores (docs/benchmarks.md),
-# for waiting-time estimates until this process has timed its own trainings.
-MEASURED_RATES = {"logistic": 170_000.0, "mlp": 30_000.0, "cnn": 4_600.0}
-FULL_TRAIN_SET = 60_000
+HOSTED_CAPS = {MAX_EPOCHS_ENV: 8, MAX_CNN_CHANNELS_ENV: 64}  # fit every preset (the default logistic: 8 epochs)
 LATEST_KEPT = 256  # learners whose finished job the queue still shows; live jobs are always kept
 
 
@@ -43,6 +42,9 @@ class QueueLimits:
     per_learner: int = 1                  # queued + running trainings one learner may have
     max_epochs: int | None = None         # None: the config's own range
     max_cnn_channels: int | None = None   # widest conv layer allowed; None: no cap
+    max_queued: int = 64                  # trainings queued or running at once, all learners together
+    max_seconds: float | None = None      # estimated training time allowed (core.budget); None: any
+    max_mb: float | None = None           # estimated peak memory allowed; None: any
 
 
 def queue_limits() -> QueueLimits:
@@ -54,8 +56,13 @@ def queue_limits() -> QueueLimits:
                        threads_per_job=whole_number(TORCH_THREADS_ENV, max(1, cores // slots), 1, 256),
                        per_learner=whole_number(PER_LEARNER_ENV, whole_number(PER_LEARNER_OLD_ENV, 1, 1, 100),
                                                 1, 100),
-                       max_epochs=whole_number(MAX_EPOCHS_ENV, None, 1, 1000),
-                       max_cnn_channels=whole_number(MAX_CNN_CHANNELS_ENV, None, 1, 1024))
+                       max_epochs=whole_number(MAX_EPOCHS_ENV, HOSTED_CAPS[MAX_EPOCHS_ENV] if hosted() else None,
+                                               1, 1000),
+                       max_cnn_channels=whole_number(MAX_CNN_CHANNELS_ENV, HOSTED_CAPS[MAX_CNN_CHANNELS_ENV]
+                                                     if hosted() else None, 1, 1024),
+                       max_queued=bounded_setting(QUEUE_MAX_ENV),
+                       max_seconds=bounded_setting(MAX_TRAINING_SECONDS_ENV),
+                       max_mb=bounded_setting(MAX_TRAINING_MB_ENV))
 
 
 @dataclass(frozen=True)
@@ -127,14 +134,12 @@ class TrainingQueue:
             del self._latest[key]
 
     def _check_size(self, config: TrainConfig) -> None:
-        caps = self.limits
-        if caps.max_epochs is not None and config.epochs > caps.max_epochs:
-            raise LimitError(f"This server allows at most {caps.max_epochs} epochs per training.")
-        channels = getattr(config.model, "channels", None)
-        if caps.max_cnn_channels is not None and channels and max(channels) > caps.max_cnn_channels:
-            raise LimitError(f"This server allows CNN layers of at most {caps.max_cnn_channels} channels.")
+        check_size(config, self.limits)
 
     def _check_share(self, learner: str) -> None:  # with self._lock held
+        if len(self._waiting) + len(self._running) >= self.limits.max_queued:
+            raise LimitError(f"The training queue is full ({self.limits.max_queued} trainings): "
+                             "try again in a few minutes.")
         if not learner:  # the CLI and tests without a learner: only the slots limit them
             return
         self._sequences = [s for s in self._sequences if not s.done]
@@ -193,3 +198,33 @@ class TrainingQueue:
 
 def _ended(work: TrainingJob | JobSequence) -> bool:
     return work.done if isinstance(work, JobSequence) else work.snapshot().done
+
+
+def check_size(config: TrainConfig, limits: QueueLimits) -> None:
+    """Raise LimitError if `config` is beyond the server's caps (also used by the form, to
+    say so before Start)."""
+    if limits.max_epochs is not None and config.epochs > limits.max_epochs:
+        raise LimitError(f"This server allows at most {limits.max_epochs} epochs per training.")
+    channels = getattr(config.model, "channels", None)
+    if limits.max_cnn_channels is not None and channels and max(channels) > limits.max_cnn_channels:
+        raise LimitError(f"This server allows CNN layers of at most {limits.max_cnn_channels} channels.")
+    if limits.max_seconds is None and limits.max_mb is None:
+        return
+    cost = estimate(config)
+    if limits.max_seconds is not None and cost.seconds > limits.max_seconds:
+        raise LimitError(f"This training would take about {duration(cost.seconds)} on this server, and the limit "
+                         f"is {duration(limits.max_seconds)}: choose fewer epochs or examples, or a smaller model.")
+    if limits.max_mb is not None and cost.peak_mb > limits.max_mb:
+        raise LimitError(f"This training would need about {cost.peak_mb:,.0f} MB of memory, and the limit is "
+                         f"{limits.max_mb:,.0f} MB: choose a smaller batch or model.")
+
+
+def limits_note(limits: QueueLimits) -> str:
+    """The server's limits in one sentence, for the Train form."""
+    parts = [f"at most {limits.max_epochs} epochs" if limits.max_epochs else "",
+             f"CNN layers of up to {limits.max_cnn_channels} channels" if limits.max_cnn_channels else "",
+             f"about {duration(limits.max_seconds)} of training" if limits.max_seconds else "",
+             f"{limits.max_mb:,.0f} MB of memory" if limits.max_mb else ""]
+    allowed = ", ".join(p for p in parts if p)
+    return (f"This server allows {allowed} per training, and {limits.max_queued} trainings in its queue."
+            if allowed else f"This server holds {limits.max_queued} trainings in its queue.")

@@ -10,7 +10,21 @@ LIVE_REFRESH_ENV = "DIGITS_LIVE_REFRESH_SECONDS"
 LIVE_REFRESH_DEFAULT = 1.0     # the Train page's live view redraws this often while training
 LIVE_REFRESH_RANGE = (0.25, 10.0)
 TORCH_THREADS_ENV = "DIGITS_TORCH_THREADS"   # default: every core this process may use
-STORE_MAX_RUNS_ENV = "DIGITS_STORE_MAX_RUNS"  # default: no cap
+STORE_MAX_RUNS_ENV = "DIGITS_STORE_MAX_RUNS"
+STORE_MAX_MB_ENV = "DIGITS_STORE_MAX_MB"
+QUEUE_MAX_ENV = "DIGITS_QUEUE_MAX"
+MAX_TRAINING_SECONDS_ENV = "DIGITS_MAX_TRAINING_SECONDS"
+MAX_TRAINING_MB_ENV = "DIGITS_MAX_TRAINING_MB"
+HOSTED_ENV = "DIGITS_HOSTED"
+# Bounds that hold on every server: name -> (default, default when hosted, lowest, highest, meaning).
+# The hosted defaults fit every preset and one-click flow (the default CNN: about 55 s, 550 MB).
+BOUNDS = {
+    STORE_MAX_RUNS_ENV: (5_000, 500, 10, 1_000_000, "runs the store keeps; the oldest go first"),
+    STORE_MAX_MB_ENV: (5_000, 1_000, 50, 1_000_000, "megabytes of model files the store keeps"),
+    QUEUE_MAX_ENV: (64, 16, 1, 10_000, "trainings queued or running on the server at once"),
+    MAX_TRAINING_SECONDS_ENV: (3_600, 300, 10, 1_000_000, "estimated seconds one training may take"),
+    MAX_TRAINING_MB_ENV: (4_000, 1_500, 500, 1_000_000, "estimated megabytes one training may need"),
+}
 
 
 def live_refresh_seconds() -> float:
@@ -50,6 +64,35 @@ def torch_threads() -> int:
     return whole_number(TORCH_THREADS_ENV, usable_cores(), 1, 256)
 
 
-def store_max_runs() -> int | None:
-    """Runs the store keeps before pruning the oldest ($DIGITS_STORE_MAX_RUNS; None: all)."""
-    return whole_number(STORE_MAX_RUNS_ENV, None, 10, 1_000_000)
+def hosted() -> bool:
+    """$DIGITS_HOSTED: a public demo. Tighter default bounds, no data-folder box, no
+    developer menu (README, Hosting)."""
+    text = os.environ.get(HOSTED_ENV, "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{HOSTED_ENV} must be 1 or 0, got {text!r}")
+
+
+def bounded_setting(name: str) -> int:
+    """One of the bounds in BOUNDS, from the environment or its default (hosted or not)."""
+    local, public, lo, hi, _ = BOUNDS[name]
+    return whole_number(name, public if hosted() else local, lo, hi)
+
+
+def store_max_runs() -> int:
+    """Runs the store keeps before pruning the oldest ($DIGITS_STORE_MAX_RUNS)."""
+    return bounded_setting(STORE_MAX_RUNS_ENV)
+
+
+def check_settings() -> None:
+    """Read every setting once, so a mistake is reported at start-up, naming the variable
+    (a ConfigError), rather than when a learner presses Start."""
+    hosted()
+    live_refresh_seconds()
+    torch_threads()
+    for name in BOUNDS:
+        bounded_setting(name)
+    from core.queue import queue_limits  # the queue's own settings (slots, caps)
+    queue_limits()

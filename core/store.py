@@ -170,13 +170,27 @@ class RunStore:
             raise StoreError(f"run {run_id} ({record.status}) has no saved model")
         return model_from_checkpoint(load_checkpoint(record.model_path), record.model_path)
 
-    def prune(self, max_runs: int, keep: set[str] = frozenset()) -> list[str]:
-        """Delete the oldest runs beyond `max_runs`, never a live one or one in `keep`; returns their ids."""
+    def prune(self, max_runs: int, keep: set[str] = frozenset(), max_bytes: int | None = None) -> list[str]:
+        """Delete the oldest runs beyond the newest `max_runs`, then the oldest ones while
+        the model files take more than `max_bytes`; never a live run or one in `keep`.
+        Returns the deleted ids."""
         runs = self.list_runs()  # newest first
-        spare = [r for r in runs[max_runs:] if r.status not in LIVE_STATUSES and r.run_id not in keep]
-        for run in spare:
+        spare = {r.run_id for r in runs if r.status not in LIVE_STATUSES and r.run_id not in keep}
+        doomed = [r for r in runs[max_runs:] if r.run_id in spare]
+        total = sum(_file_size(r.model_path) for r in runs) - sum(_file_size(r.model_path) for r in doomed)
+        for run in reversed(runs[:max_runs]):  # oldest first
+            if max_bytes is None or total <= max_bytes:
+                break
+            if run.run_id in spare and run.model_path is not None:
+                doomed.append(run)
+                total -= _file_size(run.model_path)
+        for run in doomed:
             self.delete_run(run.run_id)
-        return [r.run_id for r in spare]
+        return [r.run_id for r in doomed]
+
+    def model_bytes(self) -> int:
+        """Bytes of every model file the store keeps."""
+        return sum(_file_size(path) for path in (self.root / "models").glob("*.pt"))
 
     def delete_run(self, run_id: str) -> None:
         record = self.get_run(run_id)
@@ -191,6 +205,13 @@ class RunStore:
             json.loads(row["history_json"]), row["train_seconds"], row["examples_seen"],
             row["test_accuracy"], row["test_loss"], row["param_count"],
             self.root / row["model_file"] if row["model_file"] else None, row["learner"])
+
+
+def _file_size(path: Path | None) -> int:
+    try:
+        return path.stat().st_size if path is not None else 0
+    except OSError:
+        return 0
 
 
 def library_versions() -> dict[str, str]:

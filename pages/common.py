@@ -5,6 +5,9 @@ Not a page: app.py lists the pages explicitly, so this module is never shown.
 """
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 # st.dataframe imports pandas on its first call: 0.4 s holding the GIL, which on the Train
 # page fell inside a process's first training ("Your runs" lists the new run). Imported
 # with the first page instead (docs/benchmarks.md, Train page open vs the CLI).
@@ -12,23 +15,37 @@ import pandas  # noqa: F401
 import streamlit as st
 
 from core.config import TrainConfig
-from core.data import DataError, Mnist, data_dir, load_mnist
+from core.data import DataError, Mnist, data_dir, data_roots, load_mnist
 from core.evaluation import Evaluation, evaluate
 from core.identity import Learners
 from core.jobs import JobSequence
 from core.models import MODEL_LABELS
 from core.queue import TrainingQueue
 from core.ranges import ConfigError
+from core.settings import check_settings, hosted
 from core.store import RunStore, store_dir
 from pages.identity import learner
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:$&=\"'])")  # every character markdown could act on
+
+
+def plain(text: object) -> str:
+    """Text that may hold a visitor's words, made safe to show inside st.markdown/st.warning:
+    every character markdown (and Streamlit's :colour[...] directives) could act on is
+    escaped, and line breaks become spaces. No link, image or HTML can come out of it."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+
 
 DATA_DIR_KEY = "data_dir"  # session_state key of the data root typed on the home page
 NICKNAME_KEYS = ("nickname.sidebar", "nickname.home")  # the nickname boxes' widget keys
 
 
-@st.cache_resource(show_spinner="Loading MNIST into memory…")
+# One entry per real folder (paths are resolved first), at most two kept: a visitor cannot
+# fill the memory with copies of MNIST by spelling one folder several ways.
+@st.cache_resource(show_spinner="Loading MNIST into memory…", max_entries=2)
 def _mnist(root: str) -> Mnist:
-    return load_mnist(root)
+    # only the configured root may be downloaded into; a chosen subfolder is read as it is
+    return load_mnist(root, download=Path(root) == data_dir().resolve())
 
 
 @st.cache_resource
@@ -37,7 +54,12 @@ def _store(root: str) -> RunStore:
 
 
 def current_data_dir() -> str:
-    return str(data_dir(st.session_state.get(DATA_DIR_KEY) or None))
+    """The configured data root, or the folder under it this session chose on Home (never
+    anything outside it: the choice is re-checked against the folders that hold MNIST)."""
+    chosen = st.session_state.get(DATA_DIR_KEY)
+    if chosen and not hosted() and Path(chosen) in data_roots():
+        return chosen
+    return str(data_dir().resolve())
 
 
 def mnist_or_stop() -> Mnist:
@@ -45,7 +67,7 @@ def mnist_or_stop() -> Mnist:
     try:
         return _mnist(current_data_dir())
     except DataError as exc:
-        st.error(f"**MNIST is not available.** {exc}", icon="📂")
+        st.error(f"**MNIST is not available.** {plain(exc)}", icon="📂")
         st.stop()
 
 
@@ -61,6 +83,27 @@ def _evaluation(store_root: str, run_id: str, data_root: str) -> Evaluation:
 def evaluation_of_run(run_id: str) -> Evaluation:
     """Test-set evaluation of a saved model, computed once per process (raises StoreError)."""
     return _evaluation(str(store_dir()), run_id, current_data_dir())
+
+
+@st.cache_resource
+def _checked_settings() -> bool:
+    check_settings()
+    return hosted()
+
+
+def settings_or_stop() -> None:
+    """Every DIGITS_* setting is read once, at the server's first page; a wrong one ends every
+    page with one sentence naming it. A hosted demo hides Streamlit's developer menu and
+    error details."""
+    try:
+        public = _checked_settings()
+    except ConfigError as exc:
+        st.error(f"**This server is misconfigured.** {plain(exc)}. Fix the setting and restart the server.",
+                 icon="⚙️")
+        st.stop()
+    if public:
+        st.set_option("client.toolbarMode", "viewer")
+        st.set_option("client.showErrorDetails", "none")
 
 
 @st.cache_resource(max_entries=32)
@@ -83,7 +126,7 @@ def training_queue() -> TrainingQueue:
     try:
         return _queue()
     except ConfigError as exc:
-        st.error(f"**The server's training limits are misconfigured.** {exc}", icon="⚙️")
+        st.error(f"**The server's training limits are misconfigured.** {plain(exc)}", icon="⚙️")
         st.stop()
 
 

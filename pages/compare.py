@@ -9,8 +9,8 @@ from core.my_drawings import MyDrawings, as_split
 from core.plots import Curve, accuracy_bars, accuracy_figure, confusion_heatmap, per_class_bars
 from core.samples import evaluation_tiles
 from core.store import StoreError
-from pages.common import (evaluation_of_run, mnist_or_stop, model_of_run, run_store, sequence_progress,
-                          start_sequence, training_sequence)
+from pages.common import (evaluation_of_run, mnist_or_stop, model_of_run, plain, run_store,
+                          sequence_progress, start_sequence, training_sequence)
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 
@@ -55,7 +55,7 @@ for run_id in chosen:
     try:
         evaluations[run_id] = evaluation_of_run(run_id)
     except StoreError as exc:
-        st.warning(f"Skipped run `{run_id}`: its model file could not be loaded ({exc}).")
+        st.warning(f"Skipped run `{run_id}`: its model file could not be loaded ({plain(exc)}).")
 if not evaluations:
     st.info("Choose at least one model that loads.")
     st.stop()

@@ -12,7 +12,8 @@ from core.my_drawings import MyDrawings
 from core.plots import probability_bars
 from core.samples import enlarge
 from core.store import StoreError
-from pages.common import model_of_run, nickname, run_store, sequence_progress, start_sequence, training_sequence
+from pages.common import (model_of_run, nickname, plain, run_store, sequence_progress, start_sequence,
+                          training_sequence)
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 
@@ -40,7 +41,7 @@ def save_drawing(image, store) -> None:
     try:
         MyDrawings(store).add(image, label, nickname=nickname(), learner=learner())
     except (ValueError, sqlite3.Error) as exc:  # the drawing stays on the canvas: nothing is lost
-        st.error(f"The drawing could not be saved ({exc}). Check that {store.root} is writable and try again.")
+        st.error(f"The drawing could not be saved ({plain(exc)}). Check that {plain(store.root)} is writable and try again.")
         return
     st.toast(f"Saved your {label} to “my drawings”. Draw the next one!", icon="💾")
     st.session_state[LABEL_KEY] = None
@@ -105,7 +106,7 @@ with answer_col:
             try:
                 model = model_of_run(run_id)
             except StoreError as exc:
-                st.warning(f"{model_name(run_id)} (run `{run_id}`) could not be loaded: {exc}")
+                st.warning(f"{model_name(run_id)} (run `{run_id}`) could not be loaded: {plain(exc)}")
                 continue
             answer = predict(model, drawing.tensor)
             left, right = st.columns([1, 2])

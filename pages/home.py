@@ -1,11 +1,11 @@
 """Home: what the app does, the data it uses, and the models trained so far."""
 import streamlit as st
 
-from core.data import DATA_DIR_ENV
+from core.data import DATA_DIR_ENV, data_roots
+from core.settings import hosted
 from core.models import MODEL_LABELS
 from core.samples import sample_grid
-from pages.common import (DATA_DIR_KEY, current_data_dir, learners, mnist_or_stop, nickname, nickname_input,
-                          run_store)
+from pages.common import DATA_DIR_KEY, learners, mnist_or_stop, nickname, nickname_input, plain, run_store
 from pages.navigation import require_app_navigation
 
 require_app_navigation()
@@ -21,14 +21,15 @@ if not nickname():  # asked once; afterwards it sits in the sidebar of every pag
     nickname_input("home", label="Choose a nickname for the Leaderboard")
 
 st.header("The data")
-with st.expander("Where MNIST is read from"):
-    st.text_input(
-        "Data folder (holds MNIST/raw/)", key=DATA_DIR_KEY, placeholder=current_data_dir(),
-        help=f"Defaults to ${DATA_DIR_ENV}, else ./data. Without internet, copy the four MNIST "
-             "files into <folder>/MNIST/raw/ and enter the folder here.")
+roots = [str(root) for root in data_roots()]
+if len(roots) > 1 and not hosted():  # copies of MNIST side by side under the data root
+    with st.expander("Where MNIST is read from"):
+        st.selectbox("Data folder", roots, key=DATA_DIR_KEY,
+                     help=f"The folders under ${DATA_DIR_ENV} that hold MNIST/raw/. Another folder is "
+                          "added by the server's host, not from the browser.")
 mnist = mnist_or_stop()
-st.caption(f"{len(mnist.train):,} training and {len(mnist.test):,} test images, "
-           f"read from `{mnist.root}` ({mnist.source}).")
+st.caption(f"{len(mnist.train):,} training and {len(mnist.test):,} test images"
+           + ("." if hosted() else f", read from {plain(mnist.root)} ({mnist.source})."))
 seed = st.number_input("Sample", min_value=0, max_value=10_000, value=0, step=1,
                        help="Change to draw another random sample of training digits.")
 images, labels = sample_grid(mnist.train, count=24, seed=int(seed))

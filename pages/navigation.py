@@ -14,7 +14,7 @@ import contextvars
 
 import streamlit as st
 
-from pages.common import learner_sidebar
+from pages.common import learner_sidebar, settings_or_stop
 from pages.identity import learner_or_stop
 
 _routed = contextvars.ContextVar("routed_by_app", default=False)  # this run came through app.py
@@ -38,6 +38,7 @@ def open_app():
     """Page settings, the navigation (returns the page it chose), the learner and the sidebar."""
     st.set_page_config(page_title="Digits dashboard", page_icon="✍️", layout="wide")
     page = st.navigation(app_pages())
+    settings_or_stop()
     learner_or_stop()
     learner_sidebar()
     return page

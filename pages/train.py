@@ -1,15 +1,18 @@
 """Train: pick a model and its hyperparameters, press Start, watch it learn, keep the result."""
 import streamlit as st
 
+from core.budget import duration, estimate
 from core.config import from_query, parse_lock, preset, to_query
 from core.jobs import DIVERGED, FAILED, FINISHED, STOPPED, JobSnapshot, TrainingJob
 from core.models import MODEL_LABELS, MODEL_OPTIONS, describe
 from core.plots import Curve, accuracy_figure, loss_figure
+from core.queue import LimitError, check_size, limits_note
 from core.ranges import ConfigError
 from core.samples import evaluation_tiles
 from core.settings import LIVE_REFRESH_DEFAULT, live_refresh_seconds
 from core.store import StoreError
-from pages.common import evaluation_of_run, mnist_or_stop, nickname, queue_notice, run_store, training_queue
+from pages.common import (evaluation_of_run, mnist_or_stop, nickname, plain, queue_notice, run_store,
+                          training_queue)
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 from pages.train_form import config_form, form_is_seeded, seed_form
@@ -34,7 +37,7 @@ if not form_is_seeded():  # first visit in this session: the running job's, a sh
                   from_query(st.query_params.to_dict()) if st.query_params else preset("logistic"))
         st.session_state[LOCK_KEY] = parse_lock(st.query_params.get("lock"))
     except ConfigError as exc:
-        st.warning(f"The settings in this link could not be used ({exc}); the defaults are shown instead.")
+        st.warning(f"The settings in this link could not be used ({plain(exc)}); the defaults are shown instead.")
         seed_form(preset("logistic"))
 locked = st.session_state.get(LOCK_KEY, frozenset())
 
@@ -116,7 +119,20 @@ def show_outcome(job: TrainingJob) -> None:
     try:
         show_run_summary(snap.run_id, job.result.evaluation, where="current")
     except StoreError as exc:
-        st.error(f"The saved run could not be read back: {exc}")
+        st.error(f"The saved run could not be read back: {plain(exc)}")
+
+
+def fits_this_server(config) -> bool:
+    """Say what the training will cost here, or which of the server's limits it is beyond."""
+    try:
+        check_size(config, training_queue().limits)
+    except LimitError as exc:
+        st.warning(plain(exc), icon="⛔")
+        return False
+    cost = estimate(config)
+    st.caption(f"About {duration(cost.seconds)} of training on this server when it trains alone, "
+               f"about {cost.peak_mb:,.0f} MB of memory.")
+    return True
 
 
 form_col, view_col = st.columns([1, 2], gap="large")
@@ -124,17 +140,18 @@ with form_col:
     config = config_form(disabled=running, locked=locked)
     if config is not None and not running:
         st.query_params.from_dict({**to_query(config), **({"lock": ",".join(sorted(locked))} if locked else {})})
+    fits = config is not None and fits_this_server(config)
     start_col, stop_col = st.columns(2)
-    start = start_col.button("Start", type="primary", icon="▶️", disabled=running or config is None,
-                             width="stretch")
+    start = start_col.button("Start", type="primary", icon="▶️", disabled=running or not fits, width="stretch")
     stop_col.button("Stop", icon="⏹️", disabled=not running, width="stretch",
                     on_click=training_queue().cancel if running else None, args=(job,) if running else None,
                     help="Stops within one batch and keeps the model trained so far; a waiting run leaves the queue.")
+    st.caption(limits_note(training_queue().limits))
 if start:
     try:
         training_queue().submit(TrainingJob(config, mnist, store, nickname(), learner=learner()))
     except ConfigError as exc:  # a limit of this server (LimitError) or of the machine
-        form_col.warning(str(exc))
+        form_col.warning(plain(exc))
     else:
         st.rerun()
 
@@ -146,7 +163,7 @@ with view_col:
         try:
             refresh = live_refresh_seconds()
         except ConfigError as exc:
-            st.warning(f"{exc}. Redrawing every {LIVE_REFRESH_DEFAULT:g} s instead.")
+            st.warning(f"{plain(exc)}. Redrawing every {LIVE_REFRESH_DEFAULT:g} s instead.")
             refresh = LIVE_REFRESH_DEFAULT
         st.fragment(live_view, run_every=refresh)(True, overlay_curves())
     else:
@@ -173,4 +190,4 @@ else:
         try:
             show_run_summary(opened, evaluation_of_run(opened), where="opened")
         except StoreError as exc:
-            st.error(f"This run's model could not be loaded: {exc}")
+            st.error(f"This run's model could not be loaded: {plain(exc)}")

@@ -13,6 +13,7 @@ import streamlit as st
 from core.config import DEVICES, OPTIMIZERS, PRESETS, SCHEDULES, TrainConfig, field_range, preset
 from core.models import MODEL_LABELS, MODEL_OPTIONS, CNNOptions, MLPOptions
 from core.ranges import ConfigError, log_steps
+from pages.common import plain
 
 PREFIX = "train."
 OPTIMIZER_LABELS = {"sgd": "SGD with momentum", "adam": "Adam", "adamw": "AdamW"}
@@ -143,5 +144,5 @@ def config_form(disabled: bool, locked: frozenset[str] = frozenset()) -> TrainCo
     try:
         return TrainConfig.from_dict(values)
     except ConfigError as exc:
-        st.error(f"These settings are not valid: {exc}")
+        st.error(f"These settings are not valid: {plain(exc)}")
         return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -65,6 +66,11 @@ def wait_until(condition, timeout: float = 30, every: float = 0.02, what: str = 
     return value
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees of a message that pages.common.plain() escaped."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def server_queue():
     """The process's training queue, as the pages get it (app_env gives each test a new one)."""
     from pages.common import training_queue
@@ -89,7 +95,7 @@ def app_env(monkeypatch, store_root, tiny_mnist):
     import streamlit as st
     import pages.common
     monkeypatch.setenv("DIGITS_STORE_DIR", str(store_root))
-    monkeypatch.setattr(pages.common, "load_mnist", lambda root: tiny_mnist)
+    monkeypatch.setattr(pages.common, "load_mnist", lambda root, download=False: tiny_mnist)
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()

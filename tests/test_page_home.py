@@ -5,7 +5,7 @@ from core.config import preset
 from core.identity import Learners
 from core.jobs import TrainingJob
 from core.store import STORE_DIR_ENV, RunStore
-from conftest import LEARNER, new_app
+from conftest import LEARNER, new_app, shown
 
 
 def test_home_shows_sample_digits_and_trained_models(app_env, store_root, tiny_mnist):
@@ -50,11 +50,11 @@ def test_missing_data_shows_instructions_not_a_traceback(monkeypatch, store_root
     monkeypatch.setenv(STORE_DIR_ENV, str(store_root))
     monkeypatch.setenv("DIGITS_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(pages.common, "load_mnist",
-                        lambda root: __import__("core.data").data.load_mnist(root, download=False))
+                        lambda root, download=False: __import__("core.data").data.load_mnist(root, download=False))
     st.cache_resource.clear()
     at = new_app()
     at.switch_page(page).run()
     assert not at.exception
-    assert "MNIST not found" in at.error[0].value and str(tmp_path) in at.error[0].value
+    assert "MNIST not found" in at.error[0].value and str(tmp_path) in shown(at.error[0].value)
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from core.config import TrainConfig
 from core.jobs import JobSequence, TrainingJob
-from core.queue import LimitError, Place, QueueLimits, TrainingQueue, queue_limits
+from core.queue import LimitError, Place, QueueLimits, TrainingQueue, check_size, queue_limits
 from core.ranges import ConfigError
 
 
@@ -146,13 +146,15 @@ def test_hosted_demo_caps_refuse_big_trainings(tiny_mnist):
 
 def test_limits_come_from_the_environment(monkeypatch):
     for name in ("DIGITS_QUEUE_SLOTS", "DIGITS_TORCH_THREADS", "DIGITS_JOBS_PER_LEARNER", "DIGITS_JOBS_PER_SESSION",
-                 "DIGITS_MAX_EPOCHS", "DIGITS_MAX_CNN_CHANNELS"):
+                 "DIGITS_MAX_EPOCHS", "DIGITS_MAX_CNN_CHANNELS", "DIGITS_HOSTED", "DIGITS_QUEUE_MAX",
+                 "DIGITS_MAX_TRAINING_SECONDS", "DIGITS_MAX_TRAINING_MB"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("core.queue.usable_cores", lambda: 8)
-    assert queue_limits() == QueueLimits(slots=4, threads_per_job=2, per_learner=1)
+    bounds = dict(max_queued=64, max_seconds=3600, max_mb=4000)  # bounded on every server
+    assert queue_limits() == QueueLimits(slots=4, threads_per_job=2, per_learner=1, **bounds)
     monkeypatch.setenv("DIGITS_QUEUE_SLOTS", "2")
     monkeypatch.setenv("DIGITS_MAX_EPOCHS", "5")
-    assert queue_limits() == QueueLimits(slots=2, threads_per_job=4, per_learner=1, max_epochs=5)
+    assert queue_limits() == QueueLimits(slots=2, threads_per_job=4, per_learner=1, max_epochs=5, **bounds)
     monkeypatch.setenv("DIGITS_JOBS_PER_SESSION", "3")  # the setting's earlier name still counts
     assert queue_limits().per_learner == 3
     monkeypatch.setenv("DIGITS_JOBS_PER_LEARNER", "2")
@@ -160,3 +162,49 @@ def test_limits_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("DIGITS_QUEUE_SLOTS", "none")
     with pytest.raises(ConfigError, match="DIGITS_QUEUE_SLOTS"):
         queue_limits()
+
+
+def test_a_hosted_server_has_tighter_defaults_that_every_preset_fits(monkeypatch, tiny_mnist):
+    from core.compare import train_all_configs
+    from core.config import PRESETS, preset
+    for name in ("DIGITS_MAX_EPOCHS", "DIGITS_MAX_CNN_CHANNELS", "DIGITS_QUEUE_MAX", "DIGITS_MAX_TRAINING_SECONDS",
+                 "DIGITS_MAX_TRAINING_MB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DIGITS_HOSTED", "1")
+    limits = queue_limits()
+    assert (limits.max_epochs, limits.max_cnn_channels, limits.max_queued) == (8, 64, 16)
+    assert (limits.max_seconds, limits.max_mb) == (300, 1500)
+    for arch, presets in PRESETS.items():
+        for name in presets:
+            check_size(preset(arch, name), limits)       # the Train page's presets and Draw's button
+    for config in train_all_configs():
+        check_size(config, limits)                        # "Train all three"
+    monkeypatch.setenv("DIGITS_HOSTED", "maybe")
+    with pytest.raises(ConfigError, match="DIGITS_HOSTED"):
+        queue_limits()
+
+
+def test_trainings_too_long_or_too_big_for_the_server_are_refused_with_the_reason():
+    from core.config import from_query
+    limits = QueueLimits(max_seconds=3600, max_mb=4000)
+    huge = from_query({"arch": "cnn", "m.channels": "128,128", "m.kernel_size": "3", "m.fc_hidden": "1024",
+                       "batch_size": "2048", "epochs": "50"})
+    with pytest.raises(LimitError, match=r"would take about \d+ min on this server, and the limit is 60 min"):
+        check_size(huge, limits)
+    wide = from_query({"arch": "cnn", "m.channels": "128,128", "m.kernel_size": "3", "batch_size": "2048",
+                       "epochs": "1", "train_examples": "4096"})
+    with pytest.raises(LimitError, match=r"need about [\d,]+ MB of memory, and the limit is 4,000 MB"):
+        check_size(wide, limits)
+
+
+def test_the_queue_holds_a_bounded_number_of_trainings(gated):
+    queue = TrainingQueue(QueueLimits(slots=1, max_queued=2))
+    first, second = queue.submit(gated("a", learner="a")), queue.submit(gated("b", learner="b"))
+    with pytest.raises(LimitError, match="queue is full"):
+        queue.submit(gated("c", learner="c"))
+    for job in (first, second):
+        job.gate.set()
+    assert [job.wait(60).status for job in (first, second)] == ["finished", "finished"]
+    third = queue.submit(gated("c", learner="c"))
+    third.gate.set()
+    assert third.wait(60).status == "finished"

@@ -176,3 +176,18 @@ def test_prune_keeps_the_newest_the_live_and_the_chosen(store_root):
     deleted = store.prune(2, keep={ids[0]})
     assert sorted(deleted) == sorted([ids[2], ids[3]])           # oldest beyond 2, minus live 1 and kept 0
     assert {r.run_id for r in store.list_runs()} == {ids[0], ids[1], ids[4], ids[5]}
+
+
+def test_prune_keeps_the_model_files_under_a_byte_cap_oldest_first(store_root):
+    from core.config import preset
+    store = RunStore(store_root)
+    ids = []
+    for i in range(4):
+        ids.append(store.begin_run(preset("logistic")))
+        (store.root / "models" / f"{ids[-1]}.pt").write_bytes(b"x" * 1000)
+        store.execute("UPDATE runs SET status='finished', created_at=?, model_file=? WHERE run_id=?",
+                      (1000.0 + i, f"models/{ids[-1]}.pt", ids[-1]))
+    assert store.model_bytes() == 4000
+    deleted = store.prune(100, keep={ids[0]}, max_bytes=2500)   # two files must go: not the kept one
+    assert deleted == [ids[1], ids[2]] and store.model_bytes() == 2000
+    assert not (store.root / "models" / f"{ids[1]}.pt").exists()

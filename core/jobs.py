@@ -6,6 +6,7 @@ guards every field, so a reader never sees a half-written update.
 """
 from __future__ import annotations
 
+import errno
 import itertools
 import logging
 import threading
@@ -28,6 +29,15 @@ QUEUED, RUNNING, FINISHED, STOPPED, DIVERGED, FAILED = (
     "queued", "running", "finished", "stopped", "diverged", "failed")
 TERMINAL = frozenset({FINISHED, STOPPED, DIVERGED, FAILED})
 _job_numbers = itertools.count(1)
+
+
+def save_failure(exc: BaseException) -> str:
+    """Why a model file could not be written, in words (torch's own text names C++ files)."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "enforce fail" in str(exc) or "No space" in str(exc):
+        return "the disk is full"
+    if isinstance(exc, PermissionError) or "Read-only" in str(exc) or "readonly" in str(exc):
+        return "the store folder is read-only"
+    return type(exc).__name__
 
 
 def use_one_torch_thread() -> None:
@@ -130,6 +140,12 @@ class TrainingJob:
             if cancelled:
                 self._status, self._message = STOPPED, "Cancelled before it started."
         if cancelled:
+            if self._store is not None and self._run_id is not None:
+                try:
+                    self._store.finish_run(self._run_id, STOPPED, "Cancelled before it started.", {}, model=None,
+                                           evaluation=None, train_seconds=0.0, examples_seen=0, started=time.time())
+                except Exception:
+                    log.exception("could not record the cancelled run %s", self._run_id)
             self._settle()
 
     def wait(self, timeout: float | None = None) -> JobSnapshot:
@@ -185,6 +201,15 @@ class TrainingJob:
             self._seen, self._train_seconds = metrics.examples_seen, metrics.train_seconds
 
     # -- the thread ------------------------------------------------------------------
+    def record_queued(self) -> None:
+        """Give the job its row in the store now, as `queued`: a server that stops before the
+        job starts leaves a trace (core.store.RunStore.mark_interrupted calls it cancelled)."""
+        if self._store is not None and self._run_id is None:
+            run_id = self._store.begin_run(self.config, nickname=self._nickname, learner=self.learner,
+                                           status=QUEUED)
+            with self._lock:
+                self._run_id = run_id
+
     def _run(self) -> None:
         with self._lock:
             if self._status != QUEUED:  # cancelled while queued
@@ -193,7 +218,9 @@ class TrainingJob:
         started = time.time()
         try:
             torch.set_num_threads(self.threads)  # this thread's pool; see use_one_torch_thread
-            if self._store is not None:
+            if self._store is not None and self._run_id is not None:
+                self._store.mark_running(self._run_id)
+            elif self._store is not None:
                 run_id = self._store.begin_run(self.config, nickname=self._nickname, learner=self.learner)
                 with self._lock:
                     self._run_id = run_id
@@ -223,9 +250,15 @@ class TrainingJob:
                                        evaluation=result.evaluation if result else None,
                                        train_seconds=result.train_seconds if result else snapshot.train_seconds,
                                        examples_seen=snapshot.examples_seen, started=started)
-            except Exception as exc:  # keep the trained model in memory even if saving fails
+            except Exception as exc:  # a full or read-only disk: the run fails, saying why
                 log.exception("could not save run %s", self._run_id)
-                message += f" The run could not be saved: {exc}"
+                status, message = FAILED, f"Trained, but the model could not be saved ({save_failure(exc)})."
+                try:
+                    self._store.finish_run(self._run_id, status, message, snapshot.history(), model=None,
+                                           evaluation=None, train_seconds=snapshot.train_seconds,
+                                           examples_seen=snapshot.examples_seen, started=started)
+                except Exception:  # the database cannot be written either: the next start marks it
+                    log.exception("could not mark run %s failed", self._run_id)
             self._prune_store()
         with self._lock:
             self.result = result

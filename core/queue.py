@@ -88,6 +88,7 @@ class TrainingQueue:
         self._check_size(job.config)
         with self._lock:
             self._check_share(job.learner)  # under the same lock as the append: two quick clicks queue one job
+            job.record_queued()
             self._remember(job.learner, "job", job)
             self._add(job)
         self._dispatch()
@@ -99,6 +100,8 @@ class TrainingQueue:
             self._check_size(job.config)
         with self._lock:
             self._check_share(sequence.learner)
+            for job in sequence.jobs:
+                job.record_queued()
             self._remember(sequence.learner, "sequence", sequence)
             self._sequences.append(sequence)
         return sequence.start(queue=self)

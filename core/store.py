@@ -6,6 +6,7 @@ history, metrics, versions) written atomically and read back with
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import platform
@@ -80,11 +81,23 @@ def store_dir(override: str | os.PathLike | None = None) -> Path:
 class RunStore:
     def __init__(self, root: str | os.PathLike | None = None) -> None:
         self.root = store_dir(root)
-        (self.root / "models").mkdir(parents=True, exist_ok=True)
         self.db_path = self.root / "runs.sqlite"
-        self._owner = _claim_owner_token(self.root)
+        try:
+            (self.root / "models").mkdir(parents=True, exist_ok=True)
+            self._owner = _claim_owner_token(self.root)
+            self._open_database()
+        except (OSError, sqlite3.Error) as exc:  # read-only folder, corrupt or truncated database
+            raise StoreError(f"the run store {self.root} could not be opened ({exc}). Nothing in it was "
+                             "changed: check that the folder is writable and runs.sqlite is intact "
+                             "(or point DIGITS_STORE_DIR at a new folder)") from None
+        _remove_dead_locks(self.root)
+        self.mark_interrupted()
+
+    def _open_database(self) -> None:
         con = self._connect()
         try:
+            if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check found damage")
             with con:
                 con.execute("PRAGMA journal_mode=WAL")
                 con.execute(_SCHEMA)
@@ -93,7 +106,6 @@ class RunStore:
                     con.execute("ALTER TABLE runs ADD COLUMN learner TEXT NOT NULL DEFAULT ''")
         finally:
             con.close()
-        self.mark_interrupted()
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.db_path, timeout=30)
@@ -103,28 +115,37 @@ class RunStore:
     def execute(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         """One statement in its own transaction on the store's database (also used by
         core.my_drawings for its table beside the runs)."""
-        con = self._connect()
         try:
-            with con:
-                return con.execute(sql, params).fetchall()
-        finally:
-            con.close()
+            con = self._connect()
+            try:
+                with con:
+                    return con.execute(sql, params).fetchall()
+            finally:
+                con.close()
+        except sqlite3.Error as exc:  # corrupt, read-only, full: one error type for every caller
+            raise StoreError(f"the run store {self.db_path} could not be used ({exc})") from None
 
     def mark_interrupted(self) -> int:
         """Runs whose training process has died are marked `interrupted`; returns how many."""
-        rows = self.execute(f"SELECT run_id, owner FROM runs WHERE status IN {LIVE_STATUSES}")
-        dead = [r["run_id"] for r in rows if not _owner_alive(self.root, r["owner"])]
-        for run_id in dead:
-            self.execute("UPDATE runs SET status='interrupted', finished_at=?, message=? WHERE run_id=?",
-                          (time.time(), "The server stopped before this run finished.", run_id))
+        rows = self.execute(f"SELECT run_id, owner, status FROM runs WHERE status IN {LIVE_STATUSES}")
+        dead = [r for r in rows if not _owner_alive(self.root, r["owner"])]
+        for row in dead:
+            status, message = (("cancelled", "The server stopped before this training's turn came.")
+                               if row["status"] == "queued" else
+                               ("interrupted", "The server stopped before this run finished."))
+            self.execute("UPDATE runs SET status=?, finished_at=?, message=? WHERE run_id=?",
+                         (status, time.time(), message, row["run_id"]))
         return len(dead)
 
-    def begin_run(self, config: TrainConfig, nickname: str = "", learner: str = "") -> str:
+    def begin_run(self, config: TrainConfig, nickname: str = "", learner: str = "", status: str = "running") -> str:
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{uuid.uuid4().hex[:6]}"
         self.execute("INSERT INTO runs (run_id, arch, status, nickname, learner, owner, created_at, config_json) "
-                      "VALUES (?, ?, 'running', ?, ?, ?, ?, ?)", (run_id, config.arch, nickname, learner,
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (run_id, config.arch, status, nickname, learner,
                                                                   self._owner, time.time(), json.dumps(config.to_dict())))
         return run_id
+
+    def mark_running(self, run_id: str) -> None:
+        self.execute("UPDATE runs SET status='running' WHERE run_id=?", (run_id,))
 
     def finish_run(self, run_id: str, status: str, message: str, history: dict[str, Any], *,
                    model: nn.Module | None, evaluation: Any, train_seconds: float,
@@ -272,14 +293,38 @@ def _claim_owner_token(root: Path) -> str:
     lock_path = root / "locks" / f"{_PROCESS_TOKEN}.lock"
     if lock_path not in _held_locks:
         lock_path.parent.mkdir(exist_ok=True)
-        handle = open(lock_path, "w")
-        try:
-            import fcntl
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # Windows: fall back to the pid check in _owner_alive
-            pass
+        while True:
+            handle = open(lock_path, "w")
+            try:
+                import fcntl
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except ImportError:  # Windows: fall back to the pid check in _owner_alive
+                break
+            # another process sweeping dead locks may have unlinked the file between our
+            # open and our lock: then it is not the file others check, so make it again
+            if lock_path.exists() and os.stat(lock_path).st_ino == os.fstat(handle.fileno()).st_ino:
+                break
+            handle.close()
         _held_locks[lock_path] = handle
     return _PROCESS_TOKEN
+
+
+def _release_own_locks() -> None:
+    for path, handle in list(_held_locks.items()):
+        handle.close()
+        path.unlink(missing_ok=True)
+
+
+atexit.register(_release_own_locks)  # a clean exit leaves no lock file behind
+
+
+def _remove_dead_locks(root: Path) -> None:
+    """Delete the lock files of processes that have died (_owner_alive removes them)."""
+    for path in (root / "locks").glob("*.lock"):
+        try:
+            _owner_alive(root, path.stem)
+        except OSError:  # another process got there first
+            pass
 
 
 def _owner_alive(root: Path, owner: str) -> bool:

@@ -15,7 +15,7 @@ from core.data import DataError, load_mnist
 from core.jobs import FAILED, TrainingJob, use_one_torch_thread
 from core.models import MODEL_OPTIONS
 from core.ranges import ConfigError
-from core.store import RunStore
+from core.store import RunStore, StoreError
 
 # CLI flag -> TrainConfig field; every other setting comes from the preset.
 OVERRIDES = {"epochs": int, "batch_size": int, "lr": float, "optimizer": str, "momentum": float,
@@ -46,6 +46,8 @@ def build_config(args: argparse.Namespace) -> TrainConfig:
     values = {"arch": args.arch, **PRESETS[args.arch][args.preset]}
     values.update({k: getattr(args, k) for k in OVERRIDES if getattr(args, k) is not None})
     if args.model is not None:
+        if not isinstance(args.model, dict):
+            raise ConfigError(f"--model must be a JSON object such as '{{\"hidden\": [256]}}', got {args.model!r}")
         values["model"] = {**values.get("model", {}), **args.model}
     return TrainConfig.from_dict(values)
 
@@ -77,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    store = RunStore(args.store_dir)
+    try:
+        store = RunStore(args.store_dir)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     job = TrainingJob(config, data, store, nickname=args.nickname).start()
     print(f"training {config.arch} ({args.preset} preset) on {len(data.train):,} images from {data.root}")
     try:

@@ -23,7 +23,7 @@ from core.models import MODEL_LABELS
 from core.queue import TrainingQueue
 from core.ranges import ConfigError
 from core.settings import check_settings, hosted
-from core.store import RunStore, store_dir
+from core.store import RunStore, StoreError, store_dir
 from pages.identity import learner
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:$&=\"'])")  # every character markdown could act on
@@ -72,7 +72,17 @@ def mnist_or_stop() -> Mnist:
 
 
 def run_store() -> RunStore:
-    return _store(str(store_dir()))
+    """The process's run store; one that cannot be opened ends the page with what to do."""
+    try:
+        return _store(str(store_dir()))
+    except StoreError as exc:
+        store_failed(exc)
+
+
+def store_failed(exc: StoreError) -> None:
+    """One page-level message for a store that cannot be read or written; ends the page."""
+    st.error(f"**Saved runs cannot be read right now.** {plain(exc)}.", icon="🗄️")
+    st.stop()
 
 
 @st.cache_resource(max_entries=32, show_spinner="Evaluating the model on the test set…")
@@ -136,7 +146,10 @@ def _learners(store_root: str) -> Learners:
 
 
 def learners() -> Learners:
-    return _learners(str(store_dir()))
+    try:
+        return _learners(str(store_dir()))
+    except StoreError as exc:
+        store_failed(exc)
 
 
 def nickname() -> str:

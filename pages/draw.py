@@ -1,6 +1,4 @@
 """Draw: draw a digit and see what every trained model answers."""
-import sqlite3
-
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
@@ -40,7 +38,7 @@ def save_drawing(image, store) -> None:
     label = st.session_state.get(LABEL_KEY)
     try:
         MyDrawings(store).add(image, label, nickname=nickname(), learner=learner())
-    except (ValueError, sqlite3.Error) as exc:  # the drawing stays on the canvas: nothing is lost
+    except (ValueError, StoreError) as exc:  # the drawing stays on the canvas: nothing is lost
         st.error(f"The drawing could not be saved ({plain(exc)}). Check that {plain(store.root)} is writable and try again.")
         return
     st.toast(f"Saved your {label} to “my drawings”. Draw the next one!", icon="💾")

@@ -113,8 +113,9 @@ def show_outcome(job: TrainingJob) -> None:
     notice(f"**{snap.status.capitalize()}.** {snap.message}{kept}")
     if job.result is None:
         return
-    if snap.run_id is None:
-        st.metric("Test accuracy", f"{snap.test_accuracy:.2%}")
+    if snap.run_id is None or snap.status == FAILED:  # trained but not saved: only what memory holds
+        if snap.test_accuracy is not None:
+            st.metric("Test accuracy", f"{snap.test_accuracy:.2%}")
         return
     try:
         show_run_summary(snap.run_id, job.result.evaluation, where="current")

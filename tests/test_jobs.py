@@ -73,13 +73,20 @@ def test_an_exception_ends_the_job_as_failed_not_hung(tiny_mnist, store_root, mo
     assert store.get_run(snap.run_id).model_path is None
 
 
-def test_a_failing_store_keeps_the_model_in_memory(tiny_mnist, store_root, monkeypatch):
+def test_a_full_disk_fails_the_run_in_words_and_keeps_the_model_in_memory(tiny_mnist, store_root, monkeypatch):
     store = RunStore(store_root)
-    monkeypatch.setattr(store, "finish_run", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+
+    def full_disk(checkpoint, path):  # what torch.save says when the disk fills mid-file
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 2368 vs 2262")
+
+    monkeypatch.setattr("core.store.save_checkpoint", full_disk)
     job = TrainingJob(config(), tiny_mnist, store)
     snap = job.start().wait(timeout=60)
-    assert snap.status == "finished" and "could not be saved: disk full" in snap.message
+    assert snap.status == "failed" and snap.message == "Trained, but the model could not be saved (the disk is full)."
     assert job.result.model is not None
+    [run] = store.list_runs()
+    assert run.status == "failed" and run.model_path is None        # not "running" for ever
+    assert list((store.root / "models").iterdir()) == []
 
 
 def test_snapshots_are_consistent_while_training(tiny_mnist):

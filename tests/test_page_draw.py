@@ -116,12 +116,11 @@ def test_any_saved_model_can_answer_beside_the_best_of_each_kind(app_env, drawn_
 
 
 def test_a_failed_save_keeps_the_drawing_and_says_why(app_env, drawn_canvas, logistic_run, monkeypatch):
-    import sqlite3
-
     from core import my_drawings
+    from core.store import StoreError
 
     def read_only(*args, **kwargs):
-        raise sqlite3.OperationalError("attempt to write a readonly database")
+        raise StoreError("the run store runs.sqlite could not be used (attempt to write a readonly database)")
 
     at = open_draw()
     monkeypatch.setattr(my_drawings.MyDrawings, "add", read_only)

@@ -236,7 +236,7 @@ class TrainingJob:
         files: never this run, a live one, or the best of an architecture (Draw and Compare
         show those)."""
         try:
-            keep = {self._run_id, *best_per_arch(self._store.list_runs()).values()}
+            keep = {self._run_id, *best_per_arch(self._store.list_runs(with_history=False)).values()}
             self._store.prune(store_max_runs(), keep=keep, max_bytes=bounded_setting(STORE_MAX_MB_ENV) * 2**20)
         except Exception:  # pruning is housekeeping: it must never fail a training
             log.exception("could not prune the run store")

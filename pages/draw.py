@@ -50,7 +50,7 @@ require_app_navigation()
 st.title("✏️ Draw")
 st.caption("Draw a digit with the mouse or a finger. Every trained model says what it sees.")
 store = run_store()
-runs = {run.run_id: run for run in comparable_runs(store.list_runs())}
+runs = {run.run_id: run for run in comparable_runs(store.list_runs(with_history=False))}
 found = best_per_arch(list(runs.values()))
 best = {arch: found[arch] for arch in MODEL_LABELS if arch in found}  # logistic, MLP, CNN
 

@@ -36,7 +36,7 @@ images, labels = sample_grid(mnist.train, count=24, seed=int(seed))
 st.image(images, caption=[f"label {label}" for label in labels], width=84)
 
 st.header("Trained models")
-runs = run_store().list_runs(with_model=True)
+runs = run_store().list_runs(with_model=True, with_history=False)
 if not runs:
     st.info("No trained model yet. Train one on the **Train** page, or from a terminal: "
             "`python -m core.train --arch cnn`.")

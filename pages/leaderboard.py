@@ -13,7 +13,7 @@ st.caption("Every model trained on this server, most accurate first. Click a col
            "Choose your nickname in the sidebar.")
 archs = st.pills("Architectures", list(MODEL_LABELS), format_func=MODEL_LABELS.get, selection_mode="multi",
                  default=list(MODEL_LABELS))
-runs = run_store().list_runs()
+runs = run_store().list_runs(with_history=False)
 rows = leaderboard(runs, archs, names=learners().display_names({run.learner for run in runs}))
 if not rows:
     st.info("No trained model yet: be the first! Train one on the **Train** page.")

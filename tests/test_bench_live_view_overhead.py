@@ -8,6 +8,7 @@ import pytest
 from core.settings import LIVE_REFRESH_ENV
 
 pytestmark = [
+    pytest.mark.benchmark,
     pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"), reason="needs the real MNIST: set DIGITS_DATA_DIR"),
     pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs 2 CPUs: one for the browser, one to train"),
 ]

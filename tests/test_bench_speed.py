@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
-                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
+pytestmark = [pytest.mark.benchmark, pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
+                                reason="needs the real MNIST: set DIGITS_DATA_DIR")]
 
 
 def test_quick_speed_benchmark_completes_and_prints_its_tables():

@@ -29,11 +29,18 @@ from pages.identity import learner
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:$&=\"'])")  # every character markdown could act on
 
 
+_AUTOLINKS = re.compile(r"(?i)(://|www\.|@)")  # where markdown would turn bare text into a link
+WORD_JOINER = "\u2060"  # invisible, and no autolink spans it
+
+
 def plain(text: object) -> str:
     """Text that may hold a visitor's words, made safe to show inside st.markdown/st.warning:
     every character markdown (and Streamlit's :colour[...] directives) could act on is
-    escaped, and line breaks become spaces. No link, image or HTML can come out of it."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+    escaped, bare URLs and e-mail addresses are kept from becoming links, and line breaks
+    become spaces. No link, image or HTML can come out of it."""
+    text = _AUTOLINKS.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:] if m.group(1) != "@"
+                          else WORD_JOINER + "@", " ".join(str(text).split()))
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 DATA_DIR_KEY = "data_dir"  # session_state key of the data root typed on the home page

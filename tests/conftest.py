@@ -68,7 +68,7 @@ def wait_until(condition, timeout: float = 30, every: float = 0.02, what: str = 
 
 def shown(markdown: str) -> str:
     """What a reader sees of a message that pages.common.plain() escaped."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def server_queue():

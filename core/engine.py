@@ -45,7 +45,7 @@ class Diverged(Exception):
 
 @dataclass
 class FitResult:
-    model: nn.Module
+    model: nn.Module | None     # None once released from memory (core.jobs.TrainingJob.release_model)
     status: str                 # finished | stopped | diverged
     message: str
     evaluation: Evaluation      # of the returned weights on the test set

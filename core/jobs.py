@@ -6,6 +6,7 @@ guards every field, so a reader never sees a half-written update.
 """
 from __future__ import annotations
 
+import dataclasses
 import errno
 import itertools
 import logging
@@ -154,6 +155,13 @@ class TrainingJob:
         if self._thread is not None and self._done.is_set():
             self._thread.join(timeout)  # the thread's last step (saving) is behind the status
         return self.snapshot()
+
+    def release_model(self) -> None:
+        """Drop the trained weights from memory (the store keeps them); the evaluation stays.
+        A server that remembers many learners' ended jobs must not keep every model."""
+        with self._lock:
+            if self.result is not None and self.result.model is not None:
+                self.result = dataclasses.replace(self.result, model=None)
 
     def add_done_callback(self, callback: Callable[["TrainingJob"], None]) -> None:
         """Call `callback(job)` once the job has ended (at once if it has), on the ending thread."""

@@ -28,7 +28,7 @@ PER_LEARNER_OLD_ENV = "DIGITS_JOBS_PER_SESSION"  # its earlier name, still read
 MAX_EPOCHS_ENV = "DIGITS_MAX_EPOCHS"          # hosted-demo caps; default: none
 MAX_CNN_CHANNELS_ENV = "DIGITS_MAX_CNN_CHANNELS"
 HOSTED_CAPS = {MAX_EPOCHS_ENV: 8, MAX_CNN_CHANNELS_ENV: 64}  # fit every preset (the default logistic: 8 epochs)
-LATEST_KEPT = 256  # learners whose finished job the queue still shows; live jobs are always kept
+LATEST_KEPT = 64  # learners whose ended job the queue still shows (evaluations only); live ones are always kept
 
 
 class LimitError(ConfigError):
@@ -183,6 +183,7 @@ class TrainingQueue:
             job.start()
 
     def _finished(self, job: TrainingJob) -> None:
+        job.release_model()  # the queue remembers ended jobs for their learners: not their weights
         snap = job.snapshot()
         with self._lock:
             self._running = [j for j in self._running if j is not job]

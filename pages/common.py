@@ -92,7 +92,8 @@ def store_failed(exc: StoreError) -> None:
     st.stop()
 
 
-@st.cache_resource(max_entries=32, show_spinner="Evaluating the model on the test set…")
+# Few entries: a 4x2048 MLP is 56 MB, and a visitor can ask Draw for any saved model.
+@st.cache_resource(max_entries=8, show_spinner="Evaluating the model on the test set…")
 def _evaluation(store_root: str, run_id: str, data_root: str) -> Evaluation:
     return evaluate(_model(store_root, run_id), _mnist(data_root).test)
 
@@ -123,7 +124,7 @@ def settings_or_stop() -> None:
         st.set_option("client.showErrorDetails", "none")
 
 
-@st.cache_resource(max_entries=32)
+@st.cache_resource(max_entries=8)
 def _model(store_root: str, run_id: str):
     return _store(store_root).load_model(run_id)[0]
 

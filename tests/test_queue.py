@@ -2,6 +2,8 @@ import threading
 
 import pytest
 
+from conftest import wait_until
+
 from core.config import TrainConfig
 from core.jobs import JobSequence, TrainingJob
 from core.queue import LimitError, Place, QueueLimits, TrainingQueue, check_size, queue_limits
@@ -208,3 +210,11 @@ def test_the_queue_holds_a_bounded_number_of_trainings(gated):
     third = queue.submit(gated("c", learner="c"))
     third.gate.set()
     assert third.wait(60).status == "finished"
+
+
+def test_ended_jobs_keep_their_evaluation_but_not_their_weights(tiny_mnist):
+    queue = TrainingQueue(QueueLimits(slots=1))
+    job = queue.submit(TrainingJob(config(), tiny_mnist, learner="me"))
+    assert job.wait(60).status == "finished"
+    wait_until(lambda: job.result.model is None, what="the weights to be released")
+    assert job.result.evaluation.accuracy == job.snapshot().test_accuracy

@@ -3,7 +3,6 @@ import threading
 import pytest
 
 from conftest import wait_until
-
 from core.config import TrainConfig
 from core.jobs import JobSequence, TrainingJob
 from core.queue import LimitError, Place, QueueLimits, TrainingQueue, check_size, queue_limits

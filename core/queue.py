@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from core.budget import FULL_TRAIN_SET, MEASURED_RATES, duration, estimate
 from core.config import TrainConfig
-from core.jobs import JobSequence, TrainingJob
+from core.jobs import TrainingJob
+from core.sequence import JobSequence
 from core.ranges import ConfigError
 from core.settings import (MAX_TRAINING_MB_ENV, MAX_TRAINING_SECONDS_ENV, QUEUE_MAX_ENV, TORCH_THREADS_ENV,
                            bounded_setting, hosted, usable_cores, whole_number)

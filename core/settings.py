@@ -16,14 +16,14 @@ QUEUE_MAX_ENV = "DIGITS_QUEUE_MAX"
 MAX_TRAINING_SECONDS_ENV = "DIGITS_MAX_TRAINING_SECONDS"
 MAX_TRAINING_MB_ENV = "DIGITS_MAX_TRAINING_MB"
 HOSTED_ENV = "DIGITS_HOSTED"
-# Bounds that hold on every server: name -> (default, default when hosted, lowest, highest, meaning).
-# The hosted defaults fit every preset and one-click flow (the default CNN: about 55 s, 550 MB).
+# Bounds that hold on every server: name -> (default, default when hosted, lowest, highest).
+# The hosted defaults fit every preset and one-click flow (the default CNN: about 55 s, 700 MB).
 BOUNDS = {
-    STORE_MAX_RUNS_ENV: (5_000, 500, 10, 1_000_000, "runs the store keeps; the oldest go first"),
-    STORE_MAX_MB_ENV: (5_000, 1_000, 50, 1_000_000, "megabytes of model files the store keeps"),
-    QUEUE_MAX_ENV: (64, 16, 1, 10_000, "trainings queued or running on the server at once"),
-    MAX_TRAINING_SECONDS_ENV: (3_600, 300, 10, 1_000_000, "estimated seconds one training may take"),
-    MAX_TRAINING_MB_ENV: (4_000, 1_500, 500, 1_000_000, "estimated megabytes one training may need"),
+    STORE_MAX_RUNS_ENV: (5_000, 500, 10, 1_000_000),          # runs the store keeps; the oldest go first
+    STORE_MAX_MB_ENV: (5_000, 1_000, 50, 1_000_000),          # megabytes of model files it keeps
+    QUEUE_MAX_ENV: (64, 16, 1, 10_000),                       # trainings queued or running at once
+    MAX_TRAINING_SECONDS_ENV: (3_600, 300, 10, 1_000_000),    # estimated seconds one training may take
+    MAX_TRAINING_MB_ENV: (4_000, 1_500, 500, 1_000_000),      # estimated megabytes one training may need
 }
 
 
@@ -77,7 +77,7 @@ def hosted() -> bool:
 
 def bounded_setting(name: str) -> int:
     """One of the bounds in BOUNDS, from the environment or its default (hosted or not)."""
-    local, public, lo, hi, _ = BOUNDS[name]
+    local, public, lo, hi = BOUNDS[name]
     return whole_number(name, public if hosted() else local, lo, hi)
 
 

@@ -6,7 +6,6 @@ history, metrics, versions) written atomically and read back with
 """
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import platform
@@ -22,6 +21,7 @@ from torch import nn
 
 from core.config import TrainConfig
 from core.models import build_model, count_parameters
+from core.owners import claim_owner_token, owner_alive, remove_dead_locks
 
 STORE_DIR_ENV = "DIGITS_STORE_DIR"
 DEFAULT_STORE_DIR = "./runs"
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
     message TEXT NOT NULL DEFAULT '',
     nickname TEXT NOT NULL DEFAULT '',
     learner TEXT NOT NULL DEFAULT '', -- core.identity.learner_id of the browser that started it ('' for the CLI)
-    owner TEXT NOT NULL,            -- the process that trains it, see _owner_alive
+    owner TEXT NOT NULL,            -- the process that trains it, see core.owners
     created_at REAL NOT NULL,
     finished_at REAL,
     config_json TEXT NOT NULL,
@@ -87,13 +87,13 @@ class RunStore:
         self.db_path = self.root / "runs.sqlite"
         try:
             (self.root / "models").mkdir(parents=True, exist_ok=True)
-            self._owner = _claim_owner_token(self.root)
+            self._owner = claim_owner_token(self.root)
             self._open_database()
         except (OSError, sqlite3.Error) as exc:  # read-only folder, corrupt or truncated database
             raise StoreError(f"the run store {self.root} could not be opened ({exc}). Nothing in it was "
                              "changed: check that the folder is writable and runs.sqlite is intact "
                              "(or point DIGITS_STORE_DIR at a new folder)") from None
-        _remove_dead_locks(self.root)
+        remove_dead_locks(self.root)
         self.mark_interrupted()
 
     def _open_database(self) -> None:
@@ -131,7 +131,7 @@ class RunStore:
     def mark_interrupted(self) -> int:
         """Runs whose training process has died are marked `interrupted`; returns how many."""
         rows = self.execute(f"SELECT run_id, owner, status FROM runs WHERE status IN {LIVE_STATUSES}")
-        dead = [r for r in rows if not _owner_alive(self.root, r["owner"])]
+        dead = [r for r in rows if not owner_alive(self.root, r["owner"])]
         for row in dead:
             status, message = (("cancelled", "The server stopped before this training's turn came.")
                                if row["status"] == "queued" else
@@ -285,74 +285,3 @@ def model_from_checkpoint(checkpoint: dict[str, Any], name: Any = "checkpoint") 
     except Exception as exc:
         raise StoreError(f"{name} does not hold a usable model ({type(exc).__name__}: {exc})") from None
     return model.eval(), checkpoint
-
-
-# -- which process owns a running run -------------------------------------------------
-# Each process holds an exclusive lock on a file named by its own token for as long as
-# it lives; the OS drops the lock when the process dies, however it dies. A run whose
-# owner's lock can be taken belongs to a dead process.
-_PROCESS_TOKEN = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-_held_locks: dict[Path, Any] = {}
-
-
-def _claim_owner_token(root: Path) -> str:
-    lock_path = root / "locks" / f"{_PROCESS_TOKEN}.lock"
-    if lock_path not in _held_locks:
-        lock_path.parent.mkdir(exist_ok=True)
-        while True:
-            handle = open(lock_path, "w")
-            try:
-                import fcntl
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except ImportError:  # Windows: fall back to the pid check in _owner_alive
-                break
-            # another process sweeping dead locks may have unlinked the file between our
-            # open and our lock: then it is not the file others check, so make it again
-            if lock_path.exists() and os.stat(lock_path).st_ino == os.fstat(handle.fileno()).st_ino:
-                break
-            handle.close()
-        _held_locks[lock_path] = handle
-    return _PROCESS_TOKEN
-
-
-def _release_own_locks() -> None:
-    for path, handle in list(_held_locks.items()):
-        handle.close()
-        path.unlink(missing_ok=True)
-
-
-atexit.register(_release_own_locks)  # a clean exit leaves no lock file behind
-
-
-def _remove_dead_locks(root: Path) -> None:
-    """Delete the lock files of processes that have died (_owner_alive removes them)."""
-    for path in (root / "locks").glob("*.lock"):
-        try:
-            _owner_alive(root, path.stem)
-        except OSError:  # another process got there first
-            pass
-
-
-def _owner_alive(root: Path, owner: str) -> bool:
-    if owner == _PROCESS_TOKEN:
-        return True
-    lock_path = root / "locks" / f"{owner}.lock"
-    try:
-        import fcntl
-    except ImportError:
-        pid = int(owner.split("-")[0])
-        try:
-            os.kill(pid, 0)
-            return True
-        except OSError:
-            return False
-    if not lock_path.exists():
-        return False
-    with open(lock_path, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    lock_path.unlink(missing_ok=True)
-    return False

@@ -18,7 +18,7 @@ from core.config import TrainConfig
 from core.data import DataError, Mnist, data_dir, data_roots, load_mnist
 from core.evaluation import Evaluation, evaluate
 from core.identity import Learners
-from core.jobs import JobSequence
+from core.sequence import JobSequence
 from core.models import MODEL_LABELS
 from core.queue import TrainingQueue
 from core.ranges import ConfigError

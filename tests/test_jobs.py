@@ -114,7 +114,7 @@ def test_snapshots_are_consistent_while_training(tiny_mnist):
 
 
 def test_a_sequence_trains_one_after_another_and_stops_the_rest(tiny_mnist):
-    from core.jobs import JobSequence
+    from core.sequence import JobSequence
     done = JobSequence([config(), config(arch="mlp")], tiny_mnist).start().wait(timeout=60)
     assert [s.status for s in done] == ["finished", "finished"]
     sequence = JobSequence([config(epochs=50, batch_size=8), config(arch="mlp")], tiny_mnist).start()

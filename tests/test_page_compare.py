@@ -4,7 +4,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import LEARNER, open_page, server_queue
 from core.compare import train_all_configs
 from core.evaluation import evaluate
-from core.jobs import JobSequence
+from core.sequence import JobSequence
 from core.my_drawings import MyDrawings, as_split
 from core.store import RunStore
 

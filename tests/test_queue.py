@@ -4,7 +4,8 @@ import pytest
 
 from conftest import wait_until
 from core.config import TrainConfig
-from core.jobs import JobSequence, TrainingJob
+from core.jobs import TrainingJob
+from core.sequence import JobSequence
 from core.queue import LimitError, Place, QueueLimits, TrainingQueue, check_size, queue_limits
 from core.ranges import ConfigError
 

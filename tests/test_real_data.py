@@ -10,7 +10,8 @@ import torch
 
 from core.compare import train_all_configs
 from core.config import preset
-from core.jobs import JobSequence, TrainingJob
+from core.jobs import TrainingJob
+from core.sequence import JobSequence
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,0 +1,70 @@
+"""Several trainings one after another in one background thread ("Train all three", and
+the Draw page's training in place), holding one place of their learner in the queue."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from core.config import TrainConfig
+from core.data import Mnist
+from core.jobs import JobSnapshot, TrainingJob
+from core.store import RunStore
+
+log = logging.getLogger(__name__)
+
+
+class JobSequence:
+    """Several trainings one after another in one background thread ("Train all three").
+
+    Started by core.queue.TrainingQueue.submit_sequence, each job waits its turn in that
+    queue, one at a time, and the whole sequence counts as one training of `learner`."""
+
+    def __init__(self, configs: list[TrainConfig], data: Mnist, store: RunStore | None = None,
+                 nickname: str = "", learner: str = "") -> None:
+        self.learner = learner
+        self.jobs = [TrainingJob(config, data, store, nickname, learner=learner) for config in configs]
+        for job in self.jobs:
+            job.in_sequence = True
+        self._queue = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, queue=None) -> "JobSequence":
+        """Train the jobs in turn: through `queue` (see TrainingQueue.submit_sequence), else directly."""
+        self._queue = queue
+        self._thread = threading.Thread(target=self._run, name="job-sequence", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        for job in self.jobs:
+            if self._stop.is_set():
+                job.stop()  # still queued: marked cancelled, never trains
+            if self._queue is None:
+                job.start().wait()
+                continue
+            try:
+                self._queue.submit_part(job).wait()
+            except Exception:  # the queue refused it: this and the rest end as cancelled
+                log.exception("job sequence could not queue %s", job.job_id)
+                self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for job in self.jobs:
+            if self._queue is not None:
+                self._queue.cancel(job)
+            else:
+                job.stop()
+
+    def wait(self, timeout: float | None = None) -> list[JobSnapshot]:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.snapshots()
+
+    def snapshots(self) -> list[JobSnapshot]:
+        return [job.snapshot() for job in self.jobs]
+
+    @property
+    def done(self) -> bool:
+        return all(snap.done for snap in self.snapshots())

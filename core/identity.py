@@ -19,6 +19,7 @@ COOKIE_DAYS = 365          # a learner who comes back within a year is recognise
 NICKNAME_MAX = 30          # characters
 ANONYMOUS = "anonymous"    # how a learner without a nickname is shown
 TAG_LENGTH = 3             # hex digits shown after a nickname two learners share
+_TAG_LOOKALIKES = str.maketrans({dot: "-" for dot in "·•∙⋅・‧"})
 _SECRET = re.compile(r"[0-9a-f]{32}")  # 128 random bits, as the browser makes them
 
 _SCHEMA = """
@@ -43,8 +44,11 @@ def learner_id(secret: str) -> str:
 
 
 def clean_nickname(text: str) -> str:
-    """A nickname as kept: no control or invisible characters, single spaces, at most NICKNAME_MAX."""
+    """A nickname as kept: no control or invisible characters, single spaces, at most
+    NICKNAME_MAX, and no dot of the kind display_names puts before a tag, so nobody can
+    type themselves into looking like "ada · 3f2"."""
     visible = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in str(text))
+    visible = visible.translate(_TAG_LOOKALIKES)
     return " ".join(visible.split())[:NICKNAME_MAX].strip()
 
 

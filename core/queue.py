@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from core.budget import FULL_TRAIN_SET, MEASURED_RATES, duration, estimate
 from core.config import TrainConfig
-from core.jobs import TrainingJob
+from core.jobs import TrainingJob, return_freed_memory_to_the_os
 from core.sequence import JobSequence
 from core.ranges import ConfigError
 from core.settings import (MAX_TRAINING_MB_ENV, MAX_TRAINING_SECONDS_ENV, QUEUE_MAX_ENV, TORCH_THREADS_ENV,
@@ -185,6 +185,7 @@ class TrainingQueue:
 
     def _finished(self, job: TrainingJob) -> None:
         job.release_model()  # the queue remembers ended jobs for their learners: not their weights
+        return_freed_memory_to_the_os()  # many trainings in turn in one long-lived process
         snap = job.snapshot()
         with self._lock:
             self._running = [j for j in self._running if j is not job]

@@ -236,3 +236,8 @@ def _progress_bars(sequence: JobSequence, live: bool) -> None:
                                             f"{snap.total_examples:,} examples")
     if live and sequence.done:
         st.rerun()
+
+
+if __name__ == "__main__":  # opened as a page (/common and the like) by Streamlit's folder mode
+    from pages.navigation import require_app_navigation
+    require_app_navigation()

@@ -72,6 +72,9 @@ if not best and (sequence is None or sequence.done):
             start_sequence(train_all_configs())
 if sequence is not None and (not sequence.done or not best):
     sequence_progress()
+    if not sequence.done:
+        st.button("Stop", icon="⏹️", on_click=sequence.stop, key="draw.stop",
+                  help="Stops the model in training and cancels the ones still waiting.")
 
 canvas_col, answer_col = st.columns([1, 1], gap="large")
 with canvas_col:

@@ -56,3 +56,8 @@ def learner_or_stop() -> str:
 def learner() -> str:
     """The learner id found by learner_or_stop() at the top of this run (app.py calls it)."""
     return st.session_state[LEARNER_KEY]
+
+
+if __name__ == "__main__":  # opened as a page (/common and the like) by Streamlit's folder mode
+    from pages.navigation import require_app_navigation
+    require_app_navigation()

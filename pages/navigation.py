@@ -66,3 +66,7 @@ def require_app_navigation() -> None:
     # a click that came with this run is not lost.
     learner_or_stop()
     learner_sidebar()
+
+
+if __name__ == "__main__":  # opened as a page (/navigation) by Streamlit's folder mode
+    require_app_navigation()

@@ -12,7 +12,7 @@ from core.samples import evaluation_tiles
 from core.settings import LIVE_REFRESH_DEFAULT, live_refresh_seconds
 from core.store import StoreError
 from pages.common import (evaluation_of_run, mnist_or_stop, nickname, plain, queue_notice, run_store,
-                          training_queue)
+                          training_queue, training_sequence)
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 from pages.train_form import config_form, form_is_seeded, seed_form
@@ -30,11 +30,13 @@ store = run_store()
 runs = store.list_runs(learner=learner())  # this learner's only; read once for overlays and "Your runs"
 job: TrainingJob | None = training_queue().latest_job(learner())  # found again after a reload or in a new tab
 running = job is not None and not job.snapshot().done
+sequence = training_sequence()  # "Train all three" or Draw's training, started on another page
+racing = sequence is not None and not sequence.done
 
-if not form_is_seeded():  # first visit in this session: the running job's, a shared link's, or the defaults
+if not form_is_seeded():  # first visit in this session: a shared link's, the running job's, or the defaults
     try:
-        seed_form(job.config if running else
-                  from_query(st.query_params.to_dict()) if st.query_params else preset("logistic"))
+        seed_form(from_query(st.query_params.to_dict()) if st.query_params else
+                  job.config if running else preset("logistic"))
         st.session_state[LOCK_KEY] = parse_lock(st.query_params.get("lock"))
     except ConfigError as exc:
         st.warning(f"The settings in this link could not be used ({plain(exc)}); the defaults are shown instead.")
@@ -143,10 +145,15 @@ with form_col:
         st.query_params.from_dict({**to_query(config), **({"lock": ",".join(sorted(locked))} if locked else {})})
     fits = config is not None and fits_this_server(config)
     start_col, stop_col = st.columns(2)
-    start = start_col.button("Start", type="primary", icon="▶️", disabled=running or not fits, width="stretch")
+    start = start_col.button("Start", type="primary", icon="▶️", disabled=running or racing or not fits,
+                             width="stretch")
     stop_col.button("Stop", icon="⏹️", disabled=not running, width="stretch",
                     on_click=training_queue().cancel if running else None, args=(job,) if running else None,
                     help="Stops within one batch and keeps the model trained so far; a waiting run leaves the queue.")
+    if racing:
+        st.info("Your models from the Compare or Draw page are still training: Start is free again "
+                "once they are done, or stop them there.", icon="⏳")
+        st.page_link("pages/compare.py", label="See them train on Compare", icon="⚖️")
     st.caption(limits_note(training_queue().limits))
 if start:
     try:

@@ -146,3 +146,8 @@ def config_form(disabled: bool, locked: frozenset[str] = frozenset()) -> TrainCo
     except ConfigError as exc:
         st.error(f"These settings are not valid: {plain(exc)}")
         return None
+
+
+if __name__ == "__main__":  # opened as a page (/common and the like) by Streamlit's folder mode
+    from pages.navigation import require_app_navigation
+    require_app_navigation()

@@ -161,3 +161,16 @@ def test_eight_tabs_opening_train_at_once_on_a_fresh_server_all_render(browser, 
                 expect(main(page).get_by_role("button", name="Start")).to_be_enabled()
         finally:
             context.close()
+
+
+def test_a_helper_module_as_the_first_url_of_a_fresh_server_lands_in_the_app(browser, tmp_path):
+    with serve_app(tmp_path / "runs") as url:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(f"{url}/identity")   # a file of pages/ that is not a page
+            expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_text(NAV, timeout=60_000)
+            expect(page.get_by_test_id("stSidebarNav")).not_to_contain_text("identity")
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+        finally:
+            context.close()

@@ -43,3 +43,8 @@ def test_nicknames_are_kept_per_learner_and_can_change(store_root):
     again = Learners(RunStore(store_root))   # another process, the same store
     assert again.nicknames() == {"l1": "grace", "l2": "ada"}
     assert again.display_names({"l3"}) == {"l1": "grace", "l2": "ada", "l3": "anonymous · l3"}  # always tagged
+
+
+def test_a_nickname_cannot_dress_up_as_another_learners_tag():
+    assert clean_nickname("ada · f77") == "ada - f77"
+    assert clean_nickname("ada•f77 ada∙x ada⋅y") == "ada-f77 ada-x ada-y"

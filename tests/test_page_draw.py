@@ -53,6 +53,7 @@ def test_training_in_place_makes_a_model_that_then_answers(app_env, drawn_canvas
     sequence = server_queue().latest_sequence(LEARNER)
     assert [s.config.arch for s in sequence.snapshots()] == ["logistic"]
     assert at.get("progress"), "progress is shown while it trains"
+    assert any(b.label == "Stop" for b in at.button)       # Draw can stop what it started
     assert sequence.wait(timeout=120)[0].status == "finished"
     at.run()
     assert not at.exception

@@ -217,3 +217,29 @@ def test_a_reload_finds_the_running_job_and_its_limit_still_counts(app_env, stor
     assert job.wait(timeout=30).status == "stopped"
     stranger = open_train(learner="b" * 32)                   # another browser never sees it
     assert any("Press **Start** to train" in i.value for i in stranger.info)
+
+
+def test_a_teacher_link_opened_during_a_run_keeps_the_teachers_settings(app_env):
+    first = open_train({**TINY, "arch": "mlp", "epochs": "50", "batch_size": "8", "m.hidden": "40"})
+    next(b for b in first.button if b.label == "Start").click().run()
+    job = my_job()
+    link = open_train({"arch": "cnn", "epochs": "1", "lock": "all"})  # a new tab of the same browser
+    assert link.segmented_control(key="train.arch").value == "cnn"
+    assert link.number_input(key="train.epochs").value == 1
+    assert any("examples/s" in p.proto.text or "Waiting" in p.proto.text or "Starting" in p.proto.text
+               for p in link.get("progress"))                          # the running job is still shown
+    server_queue().cancel(job)
+    job.wait(timeout=30)
+
+
+def test_a_race_started_on_compare_holds_the_train_page_start(app_env, tiny_mnist):
+    from core.sequence import JobSequence
+    sequence = JobSequence([tiny_config(epochs=50, batch_size=8)], tiny_mnist, learner=LEARNER)
+    server_queue().submit_sequence(sequence)
+    at = open_train(TINY)
+    assert next(b for b in at.button if b.label == "Start").disabled
+    assert any("still training" in i.value for i in at.info)
+    sequence.stop()
+    sequence.wait(timeout=30)
+    at.run()
+    assert not next(b for b in at.button if b.label == "Start").disabled

@@ -197,8 +197,8 @@ def start_sequence(configs: list[TrainConfig]) -> None:
     sequence = JobSequence(configs, mnist_or_stop(), run_store(), nickname(), learner=learner())
     try:
         training_queue().submit_sequence(sequence)
-    except ConfigError as exc:
-        st.warning(str(exc))
+    except (ConfigError, StoreError) as exc:  # a limit of this server, or a store it cannot write
+        st.warning(plain(exc))
         return
     st.rerun()
 

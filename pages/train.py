@@ -158,7 +158,7 @@ with form_col:
 if start:
     try:
         training_queue().submit(TrainingJob(config, mnist, store, nickname(), learner=learner()))
-    except ConfigError as exc:  # a limit of this server (LimitError) or of the machine
+    except (ConfigError, StoreError) as exc:  # a limit of this server, or a store it cannot write
         form_col.warning(plain(exc))
     else:
         st.rerun()

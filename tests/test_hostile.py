@@ -249,3 +249,15 @@ def test_a_config_built_by_hand_is_checked_before_it_trains(tiny_mnist):
         TrainingJob(TrainConfig(arch="mlp", epochs=10**9), tiny_mnist)
     with pytest.raises(StoreError):
         RunStore(Path("/proc/self/status") / "runs")
+
+
+def test_a_store_that_stops_taking_writes_refuses_start_in_one_sentence(app_env, monkeypatch):
+    def read_only(*args, **kwargs):
+        raise StoreError("the run store runs.sqlite could not be used (attempt to write a readonly database)")
+
+    at = open_page("pages/train.py", {"arch": "logistic", "epochs": "1"})
+    monkeypatch.setattr(RunStore, "begin_run", read_only)
+    next(b for b in at.button if b.label == "Start").click().run()
+    assert not at.exception
+    assert any("readonly database" in w.value for w in at.warning)
+    assert pages.common.training_queue().latest_job("a" * 32) is None   # nothing queued, nothing held

@@ -10,6 +10,7 @@ training that would hold a server for hours or take all its memory.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -64,6 +65,7 @@ def cost(config: TrainConfig) -> Cost:
     return Cost(counts["macs"], counts["values"], sum(p.numel() for p in model.parameters()))
 
 
+@functools.lru_cache(maxsize=None)  # one per architecture: its default preset's measured speed
 def _reference_macs_per_second(arch: str) -> float:
     return MEASURED_RATES[arch] * max(cost(preset(arch)).macs_per_example, 1)
 

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from core.budget import FULL_TRAIN_SET, MEASURED_RATES, duration, estimate
+from core.budget import FULL_TRAIN_SET, MEASURED_RATES, Estimate, duration, estimate
 from core.config import TrainConfig
 from core.jobs import TrainingJob, return_freed_memory_to_the_os
 from core.sequence import JobSequence
@@ -206,16 +206,16 @@ def _ended(work: TrainingJob | JobSequence) -> bool:
     return work.done if isinstance(work, JobSequence) else work.snapshot().done
 
 
-def check_size(config: TrainConfig, limits: QueueLimits) -> None:
+def check_size(config: TrainConfig, limits: QueueLimits) -> Estimate | None:
     """Raise LimitError if `config` is beyond the server's caps (also used by the form, to
-    say so before Start)."""
+    say so before Start); return the estimate it checked, if any."""
     if limits.max_epochs is not None and config.epochs > limits.max_epochs:
         raise LimitError(f"This server allows at most {limits.max_epochs} epochs per training.")
     channels = getattr(config.model, "channels", None)
     if limits.max_cnn_channels is not None and channels and max(channels) > limits.max_cnn_channels:
         raise LimitError(f"This server allows CNN layers of at most {limits.max_cnn_channels} channels.")
     if limits.max_seconds is None and limits.max_mb is None:
-        return
+        return None
     cost = estimate(config)
     if limits.max_seconds is not None and cost.seconds > limits.max_seconds:
         raise LimitError(f"This training would take about {duration(cost.seconds)} on this server, and the limit "
@@ -223,6 +223,7 @@ def check_size(config: TrainConfig, limits: QueueLimits) -> None:
     if limits.max_mb is not None and cost.peak_mb > limits.max_mb:
         raise LimitError(f"This training would need about {cost.peak_mb:,.0f} MB of memory, and the limit is "
                          f"{limits.max_mb:,.0f} MB: choose a smaller batch or model.")
+    return cost
 
 
 def limits_note(limits: QueueLimits) -> str:

@@ -128,11 +128,10 @@ def show_outcome(job: TrainingJob) -> None:
 def fits_this_server(config) -> bool:
     """Say what the training will cost here, or which of the server's limits it is beyond."""
     try:
-        check_size(config, training_queue().limits)
+        cost = check_size(config, training_queue().limits) or estimate(config)
     except LimitError as exc:
         st.warning(plain(exc), icon="⛔")
         return False
-    cost = estimate(config)
     st.caption(f"About {duration(cost.seconds)} of training on this server when it trains alone, "
                f"about {cost.peak_mb:,.0f} MB of memory.")
     return True

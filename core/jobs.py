@@ -241,12 +241,9 @@ class TrainingJob:
         started = time.time()
         try:
             torch.set_num_threads(self.threads)  # this thread's pool; see use_one_torch_thread
-            if self._store is not None and self._run_id is not None:
+            if self._store is not None:
+                self.record_queued()  # a job started without the queue (the CLI) gets its row here
                 self._store.mark_running(self._run_id)
-            elif self._store is not None:
-                run_id = self._store.begin_run(self.config, nickname=self._nickname, learner=self.learner)
-                with self._lock:
-                    self._run_id = run_id
             result = fit(self.config, self._data, self)
         except Exception as exc:  # the thread must end with a status, never silently
             log.exception("training job %s failed", self.job_id)

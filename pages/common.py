@@ -38,8 +38,7 @@ def plain(text: object) -> str:
     every character markdown (and Streamlit's :colour[...] directives) could act on is
     escaped, bare URLs and e-mail addresses are kept from becoming links, and line breaks
     become spaces. No link, image or HTML can come out of it."""
-    text = _AUTOLINKS.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:] if m.group(1) != "@"
-                          else WORD_JOINER + "@", " ".join(str(text).split()))
+    text = _AUTOLINKS.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:], " ".join(str(text).split()))
     return _MARKDOWN.sub(r"\\\1", text)
 
 

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
 
 @pytest.mark.parametrize("query", ["arch=![x](http://evil.example/pixel.png)",
                                    "arch=mlp&lock=[click](http://evil.example)",
-                                   "arch=cnn&preset=<img src=http://evil.example/p.png>"])
+                                   "arch=cnn&preset=<img src=http://evil.example/p.png>",
+                                   "arch=ada@evil.example"])
 def test_a_link_with_markdown_shows_it_as_text(app_server, page, query):
     page.goto(f"{app_server}/train?{query}")
     main = page.get_by_test_id("stMainBlockContainer")

@@ -131,46 +131,47 @@ def assert_page_opened(page, title):
     expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_text(NAV)
 
 
-def test_every_documented_url_opens_its_page_in_a_fresh_servers_second_session(browser, tmp_path):
-    with serve_app(tmp_path / "runs") as url:
-        first = browser.new_context()
-        try:
-            page = first.new_page()
-            page.goto(url)
-            assert_page_opened(page, PAGES["/home"])
-            second = browser.new_context()
-            page = second.new_page()
-            for path, title in PAGES.items():
-                page.goto(url + path)
-                assert_page_opened(page, title)
-                assert page.url.startswith(url + path)
-            second.close()
-        finally:
-            first.close()
-
-
-def test_eight_tabs_opening_train_at_once_on_a_fresh_server_all_render(browser, tmp_path):
+@pytest.fixture
+def fresh_server(browser, tmp_path):
+    """A server started for this test alone, and a browser that never saw it."""
     with serve_app(tmp_path / "runs") as url:
         context = browser.new_context()
         try:
-            pages = [context.new_page() for _ in range(8)]
-            for page in pages:
-                page.goto(f"{url}/train", wait_until="commit")   # all eight sessions start together
-            for page in pages:
-                assert_page_opened(page, "Train")
-                expect(main(page).get_by_role("button", name="Start")).to_be_enabled()
+            yield url, context
         finally:
             context.close()
 
 
-def test_a_helper_module_as_the_first_url_of_a_fresh_server_lands_in_the_app(browser, tmp_path):
-    with serve_app(tmp_path / "runs") as url:
-        context = browser.new_context()
-        try:
-            page = context.new_page()
-            page.goto(f"{url}/identity")   # a file of pages/ that is not a page
-            expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_text(NAV, timeout=60_000)
-            expect(page.get_by_test_id("stSidebarNav")).not_to_contain_text("identity")
-            expect(page.get_by_test_id("stException")).to_have_count(0)
-        finally:
-            context.close()
+def test_every_documented_url_opens_its_page_in_a_fresh_servers_second_session(fresh_server, browser):
+    url, first = fresh_server
+    page = first.new_page()
+    page.goto(url)
+    assert_page_opened(page, PAGES["/home"])
+    second = browser.new_context()
+    try:
+        page = second.new_page()
+        for path, title in PAGES.items():
+            page.goto(url + path)
+            assert_page_opened(page, title)
+            assert page.url.startswith(url + path)
+    finally:
+        second.close()
+
+
+def test_eight_tabs_opening_train_at_once_on_a_fresh_server_all_render(fresh_server):
+    url, context = fresh_server
+    pages = [context.new_page() for _ in range(8)]
+    for page in pages:
+        page.goto(f"{url}/train", wait_until="commit")   # all eight sessions start together
+    for page in pages:
+        assert_page_opened(page, "Train")
+        expect(main(page).get_by_role("button", name="Start")).to_be_enabled()
+
+
+def test_a_helper_module_as_the_first_url_of_a_fresh_server_lands_in_the_app(fresh_server):
+    url, context = fresh_server
+    page = context.new_page()
+    page.goto(f"{url}/identity")   # a file of pages/ that is not a page
+    expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_text(NAV, timeout=60_000)
+    expect(page.get_by_test_id("stSidebarNav")).not_to_contain_text("identity")
+    expect(page.get_by_test_id("stException")).to_have_count(0)

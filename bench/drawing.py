@@ -19,10 +19,10 @@ import torch
 
 from core.compare import best_per_arch
 from core.config import preset
-from core.data import load_mnist, normalize
+from core.data import load_dataset, normalize
 from core.drawing import paste_digit, preprocess
-from core.jobs import TrainingJob
 from core.models import MODEL_OPTIONS, predict_proba
+from core.run_keeper import stored_job
 from core.store import RunStore
 
 CANVAS = 280
@@ -43,7 +43,7 @@ def best_models(store: RunStore, data) -> dict:
     for arch in MODEL_OPTIONS:
         if arch not in best:
             print(f"no saved {arch}: training its default preset…", flush=True)
-            best[arch] = TrainingJob(preset(arch), data, store).start().wait().run_id
+            best[arch] = stored_job(preset(arch), data, store).start().wait().run_id
     return {arch: store.load_model(run_id)[0] for arch, run_id in best.items()}
 
 
@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    data = load_mnist()
+    data = load_dataset()
     models = best_models(RunStore(args.store_dir), data)
     order = torch.randperm(len(data.test), generator=torch.Generator().manual_seed(args.seed))[:args.count]
     images, labels = data.test.images[order], data.test.labels[order]

@@ -39,6 +39,7 @@ def run_load_test(sessions: int, deadline_s: float = 600) -> dict:
     """Run the workshop; return the figures and whatever went wrong (an empty `problems`)."""
     from streamlit.testing.v1 import AppTest
 
+    from core.status import Status
     from pages.common import training_queue
     from pages.identity import LEARNER_KEY
 
@@ -63,7 +64,7 @@ def run_load_test(sessions: int, deadline_s: float = 600) -> dict:
             break
         for learner in learners:
             status = learner["job"].snapshot().status
-            if status != "queued" and learner["began"] is None:
+            if status != Status.QUEUED and learner["began"] is None:
                 learner["began"] = time.perf_counter()
             if learner["job"].snapshot().done and learner["ended"] is None:
                 learner["ended"] = time.perf_counter()
@@ -72,7 +73,7 @@ def run_load_test(sessions: int, deadline_s: float = 600) -> dict:
     for i, learner in enumerate(learners):
         at, snap = learner["at"], learner["job"].snapshot()
         at.run()
-        if snap.status != "finished":
+        if snap.status != Status.FINISHED:
             problems.append(f"learner {i}: run ended {snap.status}: {snap.message}")
         runs = list(at.dataframe[0].value["run"]) if at.dataframe else []
         if runs != [snap.run_id]:

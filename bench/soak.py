@@ -25,6 +25,8 @@ from core.budget import BASE_MB, estimate
 from core.config import TrainConfig, preset
 from core.queue import LimitError, TrainingQueue, check_size, queue_limits
 from core.ranges import ConfigError
+from core.run_keeper import stored_job
+from core.status import Status
 
 HOLD_SECONDS = (1.0, 5.0)   # how long a visitor lets a training run before stopping it
 # RSS may grow above the process's size at the start by the training memory limit (less
@@ -54,15 +56,15 @@ def largest_allowed(arch: str, limits) -> TrainConfig:
 
 
 def run_soak(visitors: int, seconds: float, store_mb: int) -> dict:
-    from core.data import load_mnist
-    from core.jobs import TrainingJob, use_one_torch_thread
+    from core.data import load_dataset
+    from core.jobs import use_one_torch_thread
     from core.store import RunStore
 
     use_one_torch_thread()
     os.environ.update({"DIGITS_HOSTED": "1", "DIGITS_STORE_MAX_MB": str(store_mb)})
     limits = queue_limits()
     queue = TrainingQueue(limits)
-    data = load_mnist(download=False)
+    data = load_dataset(download=False)
     store = RunStore(tempfile.mkdtemp(prefix="soak-"))
     configs = [largest_allowed(arch, limits) for arch in ("cnn", "mlp", "logistic")]
     start_rss = rss_mb()  # torch, MNIST and whatever the calling process holds already
@@ -74,7 +76,7 @@ def run_soak(visitors: int, seconds: float, store_mb: int) -> dict:
     def visitor(n: int) -> None:
         rng = random.Random(n)
         while time.monotonic() < deadline:
-            job = TrainingJob(configs[n % len(configs)], data, store, nickname=f"visitor-{n}", learner=f"{n:032x}")
+            job = stored_job(configs[n % len(configs)], data, store, nickname=f"visitor-{n}", learner=f"{n:032x}")
             try:
                 queue.submit(job)
             except LimitError:
@@ -85,7 +87,7 @@ def run_soak(visitors: int, seconds: float, store_mb: int) -> dict:
             submitted = time.monotonic()
             with lock:
                 stats["submitted"] += 1
-            while job.snapshot().status == "queued" and time.monotonic() < deadline:
+            while job.snapshot().status == Status.QUEUED and time.monotonic() < deadline:
                 time.sleep(0.05)
             with lock:
                 stats["waits"].append(time.monotonic() - submitted)

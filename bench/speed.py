@@ -31,8 +31,8 @@ ARCHS = ("logistic", "mlp", "cnn")
 def tutorial_net():
     """Seed 000's network as the tutorial defines it: the same layers and parameter count as
     `core.models` builds for the `seed` preset, in PyTorch's default NCHW layout."""
-    from torch import nn
     import torch.nn.functional as F
+    from torch import nn
 
     class Net(nn.Module):
         def __init__(self) -> None:
@@ -58,13 +58,14 @@ def seed_pipeline(data_dir: str, steps: int | None, network: str) -> dict:
     from torchvision import datasets, transforms
 
     from core.config import preset
-    from core.data import MNIST_MEAN, MNIST_STD
+    from core.datasets import MNIST
     from core.models import build_model
 
-    config = preset("cnn", "seed")
+    config = preset("cnn", "tutorial")
     torch.manual_seed(config.seed)
-    dataset = datasets.MNIST(data_dir, train=True, download=False, transform=transforms.Compose(
-        [transforms.ToTensor(), transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))]))
+    # the project's models standardise their input themselves; the tutorial's net needs Normalize
+    steps_in = [transforms.ToTensor()] + [transforms.Normalize((MNIST.mean,), (MNIST.std,))] * (network == "tutorial")
+    dataset = datasets.MNIST(data_dir, train=True, download=False, transform=transforms.Compose(steps_in))
     loader = torch.utils.data.DataLoader(dataset, batch_size=config.batch_size, shuffle=True)
     model = (tutorial_net() if network == "tutorial" else build_model("cnn", config.model)).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
@@ -82,14 +83,14 @@ def seed_pipeline(data_dir: str, steps: int | None, network: str) -> dict:
 
 def project_trainer(data_dir: str, steps: int | None) -> dict:
     from core.config import preset
-    from core.data import load_mnist
+    from core.data import load_dataset
     from core.jobs import TrainingJob, use_one_torch_thread
 
     use_one_torch_thread()
-    config = preset("cnn", "seed", epochs=1)
+    config = preset("cnn", "tutorial", epochs=1)
     if steps is not None:
-        config = preset("cnn", "seed", epochs=1, train_examples=steps * config.batch_size)
-    snap = TrainingJob(config, load_mnist(data_dir)).start().wait()
+        config = preset("cnn", "tutorial", epochs=1, train_examples=steps * config.batch_size)
+    snap = TrainingJob(config, load_dataset(data_dir)).start().wait()
     return {"examples": snap.examples_seen, "seconds": snap.train_seconds}
 
 
@@ -98,20 +99,20 @@ def default_preset(data_dir: str, arch: str, quick: bool) -> dict:
 
     from core.compare import time_to_accuracy
     from core.config import preset
-    from core.data import load_mnist
+    from core.data import load_dataset
     from core.evaluation import evaluate
     from core.jobs import TrainingJob, use_one_torch_thread
-    from core.settings import torch_threads
+    from core.settings import settings, usable_cores
 
     use_one_torch_thread()
-    data = load_mnist(data_dir)
+    data = load_dataset(data_dir)
     config = preset(arch, epochs=1, train_examples=QUICK_EXAMPLES) if quick else preset(arch)
     job = TrainingJob(config, data).start()
     snap = job.wait()
     timings = []
 
     def evaluate_test_set() -> None:  # on a fresh thread, as a Streamlit script run does
-        torch.set_num_threads(torch_threads())
+        torch.set_num_threads(settings().torch_threads or usable_cores())
         for _ in range(3):
             start = time.perf_counter()
             evaluate(job.result.model, data.test)
@@ -120,8 +121,8 @@ def default_preset(data_dir: str, arch: str, quick: bool) -> dict:
     worker = threading.Thread(target=evaluate_test_set)
     worker.start()
     worker.join()
-    return {"arch": arch, "status": snap.status, "epochs": config.epochs, "train_seconds": snap.train_seconds,
-            "test_accuracy": snap.test_accuracy, "reached": time_to_accuracy(snap.history()),
+    return {"arch": arch, "status": str(snap.status), "epochs": config.epochs, "train_seconds": snap.train_seconds,
+            "test_accuracy": snap.test_accuracy, "reached": time_to_accuracy(snap.history),
             "eval_seconds": sorted(timings)[1], "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 

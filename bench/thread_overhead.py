@@ -31,13 +31,13 @@ class Silent:
 
 def measure(variant: str, arch: str) -> dict:
     from core.config import preset
-    from core.data import load_mnist
+    from core.data import load_dataset
     from core.engine import fit
     from core.jobs import TrainingJob, use_one_torch_thread
 
     if variant == "job":
         use_one_torch_thread()
-    data, config = load_mnist(), preset(arch, epochs=1)
+    data, config = load_dataset(), preset(arch, epochs=1)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
     if variant == "main":
         seconds = fit(config, data, Silent()).train_seconds

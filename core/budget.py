@@ -1,9 +1,9 @@
 """What a training will cost before it starts: seconds on this server and peak memory.
 
-The model is built on PyTorch's "meta" device (shapes, no memory) and one example is
-pushed through it, counting the multiply-adds of every Linear and Conv2d layer and the
-values every layer outputs. Seconds then follow from each architecture's measured
-speed on 2 cores (docs/benchmarks.md), scaled by the multiply-adds; memory from the
+The model is built on PyTorch's "meta" device (shapes, no initialisation), given
+uninitialised CPU memory, and one example is pushed through it, counting the
+multiply-adds of every Linear and Conv2d layer and the values every layer outputs. Seconds then follow from each architecture's measured
+speed on 2 cores (its registry entry, core.models), scaled by the multiply-adds; memory from the
 weights (with gradients and two optimizer moments) and the activations a batch keeps
 for the backward pass. Estimates, good to a factor of about two, for refusing a
 training that would hold a server for hours or take all its memory.
@@ -17,11 +17,9 @@ import torch
 from torch import nn
 
 from core.config import TrainConfig, preset
-from core.models import IMAGE_SIZE, build_model
+from core.datasets import dataset_spec
+from core.models import architecture, build_model
 
-# Examples/s of each architecture's `default` preset on 2 cores (docs/benchmarks.md).
-MEASURED_RATES = {"logistic": 170_000.0, "mlp": 30_000.0, "cnn": 4_600.0}
-FULL_TRAIN_SET = 60_000
 STEP_SECONDS = 0.0004      # fixed cost of one optimizer step (small batches pay it often)
 BYTES = 4                  # float32
 WEIGHT_COPIES = 4          # weights, gradients and two Adam moments
@@ -42,9 +40,18 @@ class Estimate:
     peak_mb: float              # resident memory of the process while it trains
 
 
+def examples_per_epoch(config: TrainConfig) -> int:
+    return config.train_examples or dataset_spec(config.dataset).train_size
+
+
 def cost(config: TrainConfig) -> Cost:
+    side = dataset_spec(config.dataset).image_size
     with torch.device("meta"):
-        model = build_model(config.arch, config.model)
+        model = build_model(config.arch, config.model, config.dataset)
+    # Real CPU tensors of uninitialised memory: shapes are what is counted, never values. A
+    # forward on meta tensors would be free, but a process's first one loads torch's Python
+    # meta kernels: 2 s alone, 9-11 s when eight Train tabs of a fresh server ask at once.
+    model.to_empty(device="cpu")
     counts = {"macs": 0, "values": 0}
 
     def count(module: nn.Module, args: tuple, output: torch.Tensor) -> None:
@@ -59,7 +66,7 @@ def cost(config: TrainConfig) -> Cost:
     hooks = [m.register_forward_hook(count) for m in model.modules() if not list(m.children())]
     model.eval()
     with torch.no_grad():
-        model(torch.empty(1, 1, IMAGE_SIZE, IMAGE_SIZE, device="meta"))
+        model(torch.zeros(1, 1, side, side))
     for hook in hooks:
         hook.remove()
     return Cost(counts["macs"], counts["values"], sum(p.numel() for p in model.parameters()))
@@ -67,13 +74,13 @@ def cost(config: TrainConfig) -> Cost:
 
 @functools.lru_cache(maxsize=None)  # one per architecture: its default preset's measured speed
 def _reference_macs_per_second(arch: str) -> float:
-    return MEASURED_RATES[arch] * max(cost(preset(arch)).macs_per_example, 1)
+    return architecture(arch).examples_per_second * max(cost(preset(arch)).macs_per_example, 1)
 
 
 def estimate(config: TrainConfig) -> Estimate:
     work = cost(config)
-    examples = config.epochs * (config.train_examples or FULL_TRAIN_SET)
-    steps = config.epochs * -(-(config.train_examples or FULL_TRAIN_SET) // config.batch_size)
+    examples = config.epochs * examples_per_epoch(config)
+    steps = config.epochs * -(-examples_per_epoch(config) // config.batch_size)
     seconds = examples * work.macs_per_example / _reference_macs_per_second(config.arch) + steps * STEP_SECONDS
     peak_bytes = (work.parameters * WEIGHT_COPIES
                   + config.batch_size * work.values_per_example * ACTIVATION_COPIES) * BYTES

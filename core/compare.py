@@ -6,36 +6,45 @@ from typing import Any
 import torch
 
 from core.config import TrainConfig, preset
+from core.datasets import DEFAULT_DATASET
 from core.evaluation import Evaluation
-from core.models import MODEL_LABELS, MODEL_OPTIONS
+from core.history import History
+from core.models import ARCHITECTURES
+from core.run_table import run_rows
 from core.store import RunRecord
 
 THRESHOLDS = (0.90, 0.95, 0.98, 0.99)  # the accuracies whose time-to-reach the table shows
 
 
 def train_all_configs(**overrides: Any) -> list[TrainConfig]:
-    """Every architecture's `default` preset, same data and seed; overrides shrink the budget."""
-    return [preset(arch, "default", **overrides) for arch in MODEL_OPTIONS]
+    """Every registered architecture's `default` preset, same data and seed; overrides shrink the budget."""
+    return [preset(arch, "default", **overrides) for arch in ARCHITECTURES]
 
 
-def comparable_runs(runs: list[RunRecord]) -> list[RunRecord]:
-    """Runs with saved weights and a test accuracy (finished, stopped or diverged)."""
-    return [r for r in runs if r.model_path is not None and r.test_accuracy is not None]
+def comparable_runs(runs: list[RunRecord], dataset: str | None = DEFAULT_DATASET) -> list[RunRecord]:
+    """Runs with saved weights and a test accuracy (finished, stopped or diverged), of an
+    architecture still registered, on `dataset` (None: on any)."""
+    return [r for r in runs if r.model_path is not None and r.test_accuracy is not None
+            and r.arch in ARCHITECTURES and (dataset is None or r.dataset == dataset)]
 
 
-def best_per_arch(runs: list[RunRecord]) -> dict[str, str]:
-    """The run id of the most accurate run of each architecture."""
+def best_per_arch(runs: list[RunRecord], dataset: str = DEFAULT_DATASET) -> dict[str, str]:
+    """The run id of the most accurate run of each architecture on `dataset`."""
     best: dict[str, RunRecord] = {}
-    for run in comparable_runs(runs):
+    for run in comparable_runs(runs, dataset):
         if run.arch not in best or run.test_accuracy > best[run.arch].test_accuracy:
             best[run.arch] = run
     return {arch: run.run_id for arch, run in best.items()}
 
 
-def time_to_accuracy(history: dict[str, Any], thresholds=THRESHOLDS) -> dict[float, float | None]:
+def best_on_every_dataset(runs: list[RunRecord]) -> set[str]:
+    """The best run of each architecture on each dataset: what the store's pruning keeps."""
+    return {run_id for dataset in {r.dataset for r in runs} for run_id in best_per_arch(runs, dataset).values()}
+
+
+def time_to_accuracy(history: History, thresholds=THRESHOLDS) -> dict[float, float | None]:
     """Training seconds at the end of the first epoch whose test accuracy reached each threshold."""
-    epochs = history.get("epochs", [])
-    return {t: next((e["train_seconds"] for e in epochs if e["test_accuracy"] >= t), None) for t in thresholds}
+    return {t: next((e.train_seconds for e in history.epochs if e.test_accuracy >= t), None) for t in thresholds}
 
 
 def disagreements(right: Evaluation, wrong: Evaluation) -> list[int]:
@@ -51,20 +60,13 @@ def cell_indices(evaluation: Evaluation, true: int, predicted: int) -> list[int]
     return torch.nonzero(mask).flatten().tolist()
 
 
+LEADERBOARD_COLUMNS = ("nickname", "model", "layers", "epochs", "batch", "lr", "optimizer", "test accuracy",
+                       "training s", "status", "run")
+
+
 def leaderboard(runs: list[RunRecord], archs: list[str] | None = None,
-                names: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """One row per evaluated run, most accurate first: who, what, key settings, how well, how fast.
-    `names` maps learner ids to what is shown (core.identity.display_names); runs without a
-    learner (the CLI's) show the nickname they were trained under."""
-    rows = []
-    for run in comparable_runs(runs):
-        if archs is not None and run.arch not in archs:
-            continue
-        config = run.config
-        who = (names or {}).get(run.learner) or run.nickname or "anonymous"
-        rows.append({"nickname": who, "model": MODEL_LABELS[run.arch],
-                     "layers": MODEL_OPTIONS[run.arch].from_dict(config.get("model") or {}).describe(),
-                     "epochs": config["epochs"], "batch": config["batch_size"], "lr": config["lr"],
-                     "optimizer": config["optimizer"], "test accuracy": run.test_accuracy,
-                     "training s": run.train_seconds, "status": run.status, "run": run.run_id})
-    return sorted(rows, key=lambda row: -row["test accuracy"])
+                names: dict[str, str] | None = None, dataset: str = DEFAULT_DATASET) -> list[dict[str, Any]]:
+    """One row per evaluated run on `dataset`, most accurate first: who, what, key settings,
+    how well, how fast. `names` maps learner ids to what is shown (core.identity.display_names)."""
+    ranked = [r for r in comparable_runs(runs, dataset) if archs is None or r.arch in archs]
+    return run_rows(sorted(ranked, key=lambda r: -r.test_accuracy), LEADERBOARD_COLUMNS, names)

@@ -1,57 +1,72 @@
-"""Training configuration: one validated dataclass, its ranges, and the presets.
+"""Training configuration: one frozen, validated dataclass, built one way.
 
-Every bound the UI shows comes from the `bounded(...)` metadata here, so the
-pages never repeat a number. `validate()` raises `ConfigError` naming the field
-and its allowed range.
+Every bound and choice the UI and the CLI show comes from the field descriptions here
+(core.ranges), so no page repeats a number. A `TrainConfig` validates itself when it
+is made, raising `ConfigError` naming the field and what it allows. `build_config` is
+the one way from loose values (a preset, a link, the form, the command line, a stored
+run) to a config: the architecture's preset, then the given values on top, model
+options merged into the preset's.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
-from core.models import MODEL_OPTIONS, ModelOptions
-from core.ranges import ConfigError, bounded, validate_fields
+from core.datasets import DATASETS, DEFAULT_DATASET
+from core.models import ModelOptions, architecture
+from core.ranges import (
+    ConfigError,
+    bounded,
+    choice,
+    described_fields,
+    field_range,
+    parse_text,
+    quoted,
+    validate_fields,
+)
 
+PRESET_NAMES = {"default": "tuned for this CPU", "tutorial": "the tutorial's setup"}  # how the form shows them
+PRESET_ALIASES = {"seed": "tutorial"}  # the tutorial preset's earlier name, still read from old links
 OPTIMIZERS = ("sgd", "adam", "adamw")  # "sgd" uses `momentum`; the Adam pair ignore it
 SCHEDULES = ("none", "onecycle")        # one-cycle: warm up, then anneal to ~0 by the last step
 DEVICES = ("auto", "cpu", "cuda")       # auto = cuda when available, else cpu
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
-    arch: str = "logistic"              # a key of core.models.MODEL_OPTIONS
-    model: ModelOptions | None = None   # that architecture's options; None = its defaults
-    epochs: int = bounded(3, 1, 50, "passes over the training set")
-    batch_size: int = bounded(64, 8, 2048, "examples per gradient step")
-    lr: float = bounded(0.01, 1e-5, 10.0, "learning rate (peak rate with one-cycle)", log=True)
-    optimizer: str = "sgd"              # one of OPTIMIZERS
-    momentum: float = bounded(0.5, 0.0, 0.99, "SGD momentum")
-    weight_decay: float = bounded(0.0, 0.0, 0.1, "L2 penalty (decoupled for AdamW)")
-    schedule: str = "none"              # one of SCHEDULES
-    seed: int = bounded(1, 0, 2**31 - 1, "seeds weights, shuffling and dropout")
-    device: str = "auto"                # one of DEVICES
-    train_examples: int = bounded(0, 0, 60_000, "train on the first N examples only (0 = all)")
-    log_every: int = bounded(2_000, 100, 60_000, "examples between two train-loss points")
+    arch: str = "logistic"              # a key of core.models.ARCHITECTURES
+    model: ModelOptions | None = None   # that architecture's options (a dict is read as them); None = its defaults
+    dataset: str = DEFAULT_DATASET      # a key of core.datasets.DATASETS
+    epochs: int = bounded(3, 1, 50, "passes over the training set", label="Epochs")
+    batch_size: int = bounded(64, 8, 2048, "examples per gradient step", label="Batch size")
+    lr: float = bounded(0.01, 1e-5, 10.0, "learning rate (peak rate with one-cycle)", log=True,
+                        label="Learning rate")
+    optimizer: str = choice("sgd", OPTIMIZERS, "how each step follows the gradient", label="Optimizer",
+                            names={"sgd": "SGD with momentum", "adam": "Adam", "adamw": "AdamW"})
+    momentum: float = bounded(0.5, 0.0, 0.99, "SGD momentum", label="Momentum (SGD)")
+    weight_decay: float = bounded(0.0, 0.0, 0.1, "L2 penalty (decoupled for AdamW)", log=True, label="Weight decay")
+    schedule: str = choice("none", SCHEDULES, "How the learning rate changes during training. One-cycle warms "
+                           "it up, then anneals it.", label="Schedule",
+                           names={"none": "constant", "onecycle": "one-cycle"})
+    seed: int = bounded(1, 0, 2**31 - 1, "seeds weights, shuffling and dropout", label="Random seed")
+    device: str = choice("auto", DEVICES, "auto: a CUDA GPU when PyTorch sees one, else the CPU", label="Device")
+    train_examples: int = bounded(0, 0, 60_000, "train on the first N examples only (0 = all)",
+                                  label="Training examples (0 = all 60,000)")
+    log_every: int = bounded(2_000, 100, 60_000, "examples between two train-loss points",
+                             label="Examples between loss points")
 
     def __post_init__(self) -> None:
-        if self.arch not in MODEL_OPTIONS:
-            raise ConfigError(f"arch must be one of {sorted(MODEL_OPTIONS)}, got {self.arch!r}")
+        spec = architecture(self.arch)
+        if self.dataset not in DATASETS:
+            raise ConfigError(f"dataset must be one of {sorted(DATASETS)}, got {quoted(self.dataset)}")
         if self.model is None:
-            self.model = MODEL_OPTIONS[self.arch]()
+            object.__setattr__(self, "model", spec.options())
         elif isinstance(self.model, dict):
-            self.model = model_options_from_dict(self.arch, self.model)
-        elif not isinstance(self.model, MODEL_OPTIONS[self.arch]):
+            object.__setattr__(self, "model", spec.options.from_dict(self.model))
+        elif not isinstance(self.model, spec.options):
             raise ConfigError(f"model options {type(self.model).__name__} do not fit arch {self.arch!r}")
-
-    def validate(self) -> "TrainConfig":
-        for name, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("device", DEVICES)):
-            if getattr(self, name) not in allowed:
-                raise ConfigError(f"{name} must be one of {list(allowed)}, got {getattr(self, name)!r}")
         validate_fields(self)
-        self.model.validate()
-        return self
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (stored in checkpoints, the run database and URLs)."""
@@ -60,90 +75,46 @@ class TrainConfig:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ConfigError(f"unknown config fields: {sorted(unknown)}")
-        values = dict(data)
-        for f in dataclasses.fields(cls):
-            if f.name in values and f.name not in ("arch", "model"):
-                values[f.name] = _coerce(f, values[f.name])
-        return cls(**values).validate()
-
-    def replace(self, **changes: Any) -> "TrainConfig":
-        return TrainConfig.from_dict({**self.to_dict(), **changes})
+    def from_dict(cls, data: Mapping[str, Any]) -> "TrainConfig":
+        """A stored config (a run row, a checkpoint): its values alone, no preset under them.
+        Configs stored before datasets were recorded are MNIST's."""
+        return build_config(data, preset=None)
 
 
-def model_options_from_dict(arch: str, data: dict[str, Any]) -> ModelOptions:
-    return MODEL_OPTIONS[arch].from_dict(data)
+SETTINGS = tuple(f.name for f in described_fields(TrainConfig))  # the hyperparameters, in form order
 
 
-def _coerce(f: dataclasses.Field, value: Any) -> Any:
-    """Turn strings from a URL or CLI into the field's type, with a clear error."""
-    kind = {"int": int, "float": float, "str": str}.get(str(f.type), None)
-    if kind is None or isinstance(value, kind) and not isinstance(value, bool):
-        return value
-    try:
-        converted = kind(float(value)) if kind is int else kind(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{f.name} must be a number, got {_shown(value)}") from None
-    except OverflowError:  # int(float("inf")), int(float("1e400"))
-        raise ConfigError(f"{f.name} must be a finite number, got {_shown(value)}") from None
-    if kind is float and not math.isfinite(converted):
-        raise ConfigError(f"{f.name} must be a finite number, got {_shown(value)}")
-    return converted
+def build_config(values: Mapping[str, Any], preset: str | None = "default") -> TrainConfig:
+    """The config of `values["arch"]` (default: logistic) from its `preset` (None: the
+    dataclass defaults), with `values` on top. Text (from a URL or the command line) is
+    read as the field's type; model options update the preset's rather than replace them."""
+    unknown = set(values) - {f.name for f in dataclasses.fields(TrainConfig)}
+    if unknown:
+        raise ConfigError(f"unknown config fields: {quoted(sorted(unknown))}")
+    arch = values.get("arch", "logistic")
+    base = dict(architecture(arch).presets[preset_name(arch, preset)]) if preset is not None else {}
+    given = {name: parse_text(name, field_range(TrainConfig, name), value) if name in SETTINGS else value
+             for name, value in values.items()}
+    model = given.pop("model", None)
+    if model is not None and not isinstance(model, (dict, ModelOptions)):
+        raise ConfigError(f"model options must be an object such as {{\"hidden\": [256]}}, got {quoted(model)}")
+    if isinstance(model, ModelOptions):
+        model = model.to_dict()
+    return TrainConfig(**{**base, **given, "arch": arch, "model": {**base.get("model", {}), **(model or {})}})
 
 
-def _shown(value: Any, limit: int = 40) -> str:
-    """A visitor's value as an error message quotes it: repr'd and cut short."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def field_range(name: str, owner: type = TrainConfig) -> dict[str, Any]:
-    """The `bounded` metadata of a field: min, max, help, log, default."""
-    f = {f.name: f for f in dataclasses.fields(owner)}[name]
-    return {**f.metadata, "default": f.default}
-
-
-# Presets. `seed` reproduces the tutorials in ../shared/seeds; `default` is tuned
-# for test accuracy per CPU-second on a 2-core machine (docs/benchmarks.md).
-PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    "logistic": {
-        # seeds 001/004: plain SGD lr 0.001, batch 100, 5 epochs (~89-91%)
-        "seed": dict(epochs=5, batch_size=100, lr=0.001, optimizer="sgd", momentum=0.0),
-        "default": dict(epochs=8, batch_size=128, lr=0.005, optimizer="adam", weight_decay=0.0,
-                        schedule="onecycle"),
-    },
-    "mlp": {
-        # seed 002: 784-50-10, dropout 0.5, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (94%)
-        "seed": dict(model={"hidden": [50], "dropout": 0.5}, epochs=3, batch_size=64, lr=0.01,
-                     optimizer="sgd", momentum=0.5),
-        # batch 256 for 7 epochs: 98.6% in 15 s, where batch 128 for 12 took 31 s for 98.6%
-        "default": dict(model={"hidden": [512, 256], "dropout": 0.2}, epochs=7, batch_size=256,
-                        lr=0.003, optimizer="adamw", weight_decay=0.01, schedule="onecycle"),
-    },
-    "cnn": {
-        # seed 000: conv 10/20 5x5 + fc 50, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (97%)
-        "seed": dict(model={"channels": [10, 20], "fc_hidden": 50, "dropout": 0.5, "conv_dropout": 0.5,
-                            "batch_norm": False},
-                     epochs=3, batch_size=64, lr=0.01, optimizer="sgd", momentum=0.5),
-        "default": dict(model={"channels": [32, 64], "fc_hidden": 128, "dropout": 0.3, "batch_norm": True},
-                        epochs=4, batch_size=128, lr=0.003, optimizer="adamw", weight_decay=0.01,
-                        schedule="onecycle"),
-    },
-}
+def preset_name(arch: str, name: str) -> str:
+    """`name` as a preset of `arch` (old names read as their new ones), or a ConfigError."""
+    presets = architecture(arch).presets
+    name = PRESET_ALIASES.get(name, name) if isinstance(name, str) else name
+    if name not in presets:
+        raise ConfigError(f"preset must be one of {sorted(presets)}, got {quoted(name)}")
+    return name
 
 
 def preset(arch: str, name: str = "default", **overrides: Any) -> TrainConfig:
-    """A validated config for `arch` from the named preset, with optional overrides."""
-    if arch not in PRESETS:
-        raise ConfigError(f"arch must be one of {sorted(PRESETS)}, got {arch!r}")
-    if name not in PRESETS[arch]:
-        raise ConfigError(f"preset must be one of {sorted(PRESETS[arch])}, got {name!r}")
-    values = {"arch": arch, **PRESETS[arch][name], **{k: v for k, v in overrides.items() if v is not None}}
-    return TrainConfig.from_dict(values)
+    """A validated config for `arch` from the named preset, with optional overrides (None: unset)."""
+    return build_config({"arch": arch, **{k: v for k, v in overrides.items() if v is not None}}, name)
 
 
 # -- the configuration as URL query parameters (shareable links) ----------------------
@@ -155,26 +126,16 @@ def to_query(config: TrainConfig) -> dict[str, str]:
     return flat
 
 
-def from_query(params: dict[str, str]) -> TrainConfig:
+def from_query(params: Mapping[str, str]) -> TrainConfig:
     """Parse `to_query` output back. Settings a link leaves out come from the
     architecture's preset named by `preset` (default: `default`); keys that are not
     settings are ignored."""
-    names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model"}
-    values: dict[str, Any] = {k: v for k, v in params.items() if k in names}
-    arch = values.get("arch", "logistic")
-    if arch not in MODEL_OPTIONS:
-        raise ConfigError(f"arch must be one of {sorted(MODEL_OPTIONS)}, got {_shown(arch)}")
-    preset_name = params.get("preset", "default")
-    if preset_name not in PRESETS[arch]:
-        raise ConfigError(f"preset must be one of {sorted(PRESETS[arch])}, got {_shown(preset_name)}")
-    option_fields = {f.name: str(f.type) for f in dataclasses.fields(MODEL_OPTIONS[arch])}
-    model = {}
-    for key, text in params.items():
-        name = key[2:] if key.startswith("m.") else None
-        if name in option_fields:
-            model[name] = _parse_option(name, option_fields[name], text)
-    base = PRESETS[arch][preset_name]
-    return TrainConfig.from_dict({**base, **values, "model": {**base.get("model", {}), **model}})
+    values: dict[str, Any] = {k: v for k, v in params.items() if k in SETTINGS or k in ("arch", "dataset")}
+    arch = architecture(values.get("arch", "logistic"))
+    options = {f.name: f.metadata for f in described_fields(arch.options)}
+    values["model"] = {key[2:]: parse_text(f"model.{key[2:]}", options[key[2:]], text)
+                       for key, text in params.items() if key.startswith("m.") and key[2:] in options}
+    return build_config(values, params.get("preset", "default"))
 
 
 def parse_lock(text: str | None) -> frozenset[str]:
@@ -186,7 +147,7 @@ def parse_lock(text: str | None) -> frozenset[str]:
         return frozenset(lockable)
     unknown = names - lockable
     if unknown:
-        raise ConfigError(f"lock names unknown settings {_shown(sorted(unknown))}; choose from "
+        raise ConfigError(f"lock names unknown settings {quoted(sorted(unknown))}; choose from "
                           f"{sorted(lockable)} or 'all'")
     return frozenset(names)
 
@@ -197,17 +158,3 @@ def _query_text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return str(value)
-
-
-def _parse_option(name: str, kind: str, text: str) -> Any:
-    try:
-        if kind.startswith("list"):
-            return [int(part) for part in text.split(",")[:16] if part.strip()]  # longer lists fail the range check
-        if kind == "bool":
-            return text.strip().lower() in ("1", "true", "yes", "on")
-        value = int(float(text)) if kind == "int" else float(text)
-    except (ValueError, OverflowError):
-        raise ConfigError(f"model.{name} must be a {kind}, got {_shown(text)}") from None
-    if kind == "float" and not math.isfinite(value):
-        raise ConfigError(f"model.{name} must be a finite number, got {_shown(text)}")
-    return value

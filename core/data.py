@@ -1,7 +1,8 @@
-"""MNIST in memory: loaded once through torchvision, kept as uint8 tensors.
+"""A dataset in memory (MNIST by default): read from its idx files, kept as uint8 tensors.
 
-Images stay uint8 (47 MB for the training set rather than 188 MB as floats) and
-are normalised per batch by `normalize`, the one place the MNIST constants live.
+Images stay uint8 (47 MB for MNIST's training set rather than 188 MB as floats) and
+become model inputs per batch with `as_input`; each model standardises its input
+itself, with its dataset's mean and standard deviation (core.models).
 """
 from __future__ import annotations
 
@@ -14,16 +15,12 @@ from typing import Iterator
 
 import torch
 
-MNIST_MEAN = 0.1307  # mean pixel of the training set, scaled to [0, 1]
-MNIST_STD = 0.3081   # its standard deviation
-DATA_DIR_ENV = "DIGITS_DATA_DIR"
-DEFAULT_DATA_DIR = "./data"
-RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+from core.datasets import MNIST, DatasetSpec
+from core.settings import DATA_DIR_ENV, settings
 
 
 class DataError(RuntimeError):
-    """MNIST could not be found or fetched; the message says what to do."""
+    """A dataset could not be found or fetched; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -40,49 +37,53 @@ class Split:
 
 
 @dataclass(frozen=True)
-class Mnist:
+class Dataset:
     train: Split
     test: Split
     root: Path   # the data root it was read from
     source: str  # "local files" or "downloaded"
+    spec: DatasetSpec = MNIST
 
 
 def data_dir(override: str | os.PathLike | None = None) -> Path:
     """The data root: the explicit override, else $DIGITS_DATA_DIR, else ./data."""
-    return Path(override or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR).expanduser()
+    return Path(override or settings().data_dir).expanduser()
 
 
-def missing_files(root: Path) -> list[str]:
-    raw = root / "MNIST" / "raw"
-    return [name for name in RAW_FILES
+def missing_files(root: Path, spec: DatasetSpec = MNIST) -> list[str]:
+    raw = root / spec.folder / "raw"
+    return [name for name in spec.files
             if not (raw / name).is_file() and not (raw / f"{name}.gz").is_file()]
 
 
-def load_mnist(root: str | os.PathLike | None = None, download: bool = True) -> Mnist:
-    """Read MNIST from `root`/MNIST/raw (plain or .gz idx files); try torchvision's download
-    into `root` only if files are missing and `download` allows it."""
+def load_dataset(root: str | os.PathLike | None = None, spec: DatasetSpec = MNIST,
+                 download: bool = True) -> Dataset:
+    """Read `spec` from `root`/<folder>/raw (plain or .gz idx files); try torchvision's
+    download into `root` only if files are missing and `download` allows it."""
     root = data_dir(root)
     source = "local files"
-    if missing_files(root):
-        if not download:
-            raise DataError(_missing_message(root, "download was not allowed"))
-        from torchvision.datasets import MNIST  # deferred: importing torchvision takes ~1 s
+    if missing_files(root, spec):
+        if not download or spec.torchvision_name is None:
+            raise DataError(_missing_message(root, spec, "download was not allowed" if download is False
+                                             else "it cannot be downloaded"))
+        import torchvision.datasets  # deferred: importing torchvision takes ~1 s
         try:
-            MNIST(str(root), train=True, download=True)
-            MNIST(str(root), train=False, download=True)
+            for train in (True, False):
+                getattr(torchvision.datasets, spec.torchvision_name)(str(root), train=train, download=True)
         except Exception as exc:  # network down, mirror gone, disk full: all say the same to the user
-            raise DataError(_missing_message(root, f"the download failed: {exc}")) from exc
+            raise DataError(_missing_message(root, spec, f"the download failed: {exc}")) from exc
         source = "downloaded"
-    raw = root / "MNIST" / "raw"
+    raw = root / spec.folder / "raw"
+    side = (spec.image_size, spec.image_size)
     try:
-        train = Split(_read_idx(raw, RAW_FILES[0], 3), _read_idx(raw, RAW_FILES[1], 1).long())
-        test = Split(_read_idx(raw, RAW_FILES[2], 3), _read_idx(raw, RAW_FILES[3], 1).long())
-        if len(train.images) != len(train) or len(test.images) != len(test) or train.images.shape[1:] != (28, 28):
+        train = Split(_read_idx(raw, spec.files[0], 3), _read_idx(raw, spec.files[1], 1).long())
+        test = Split(_read_idx(raw, spec.files[2], 3), _read_idx(raw, spec.files[3], 1).long())
+        if len(train.images) != len(train) or len(test.images) != len(test) or train.images.shape[1:] != side:
             raise ValueError("images and labels do not match")
     except (OSError, EOFError, ValueError, RuntimeError) as exc:  # truncated or foreign files
-        raise DataError(f"MNIST files in {raw} could not be read ({exc}). "
+        raise DataError(f"{spec.label} files in {raw} could not be read ({exc}). "
                         "Replace them with the official files.") from exc
-    return Mnist(train, test, root, source)
+    return Dataset(train, test, root, source, spec)
 
 
 def _read_idx(raw: Path, name: str, ndim: int) -> torch.Tensor:
@@ -99,36 +100,29 @@ def _read_idx(raw: Path, name: str, ndim: int) -> torch.Tensor:
     return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(shape)
 
 
-def data_roots(root: str | os.PathLike | None = None) -> list[Path]:
-    """The configured data root and its direct subfolders that hold every MNIST file: the
-    only folders a learner may choose between in the app."""
+def data_roots(root: str | os.PathLike | None = None, spec: DatasetSpec = MNIST) -> list[Path]:
+    """The configured data root and its direct subfolders that hold every file of `spec`:
+    the only folders a learner may choose between in the app."""
     root = data_dir(root).resolve()
-    found = [root] if not missing_files(root) else []
+    found = [root] if not missing_files(root, spec) else []
     try:
         children = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     except OSError:
         children = []
-    return found + [p for p in children if not missing_files(p)]
+    return found + [p for p in children if not missing_files(p, spec)]
 
 
-def _missing_message(root: Path, why: str) -> str:
-    raw = (root / "MNIST" / "raw").resolve()
-    return (f"MNIST not found in {raw} (missing: {', '.join(missing_files(root))}) and {why}. "
-            f"Put the four files {', '.join(RAW_FILES)} (or their .gz) in that folder, "
-            f"or point the app at a folder that holds MNIST/raw/ with ${DATA_DIR_ENV} "
+def _missing_message(root: Path, spec: DatasetSpec, why: str) -> str:
+    raw = (root / spec.folder / "raw").resolve()
+    return (f"{spec.label} not found in {raw} (missing: {', '.join(missing_files(root, spec))}) and {why}. "
+            f"Put the four files {', '.join(spec.files)} (or their .gz) in that folder, "
+            f"or point the app at a folder that holds {spec.folder}/raw/ with ${DATA_DIR_ENV} "
             "or the --data-dir option.")
 
 
-def normalize(images: torch.Tensor) -> torch.Tensor:
-    """uint8 (N, 28, 28) -> float32 (N, 1, 28, 28) with the training set's mean 0 and std 1."""
-    x = images.to(torch.float32).unsqueeze(1)
-    return x.mul_(1.0 / (255.0 * MNIST_STD)).sub_(MNIST_MEAN / MNIST_STD)
-
-
-def normalize_ink(ink: torch.Tensor) -> torch.Tensor:
-    """float (N, 28, 28) ink in 0..1 -> what `normalize` gives for the same pixels, without
-    in-place steps, so gradients flow back to the ink (saliency)."""
-    return ((ink - MNIST_MEAN) / MNIST_STD).unsqueeze(1)
+def as_input(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, H, W) images -> what every model takes: float32 (N, 1, H, W) in 0..1."""
+    return images.to(torch.float32).unsqueeze(1).mul_(1.0 / 255.0)
 
 
 def shuffled_batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:

@@ -12,11 +12,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from core.data import normalize, normalize_ink
-from core.models import IMAGE_SIZE, predict_proba
+from core.data import as_input
+from core.datasets import MNIST
+from core.models import predict_proba
 
-BOX = 20            # the longer side of the digit after scaling, in pixels
-SIDE = IMAGE_SIZE   # the model's input side
+BOX = 20                 # the longer side of the digit after scaling, in pixels
+SIDE = MNIST.image_size  # the model's input side
 INK_THRESHOLD = 0.1  # grey level (0..1) above which a pixel counts as ink
 MIN_INK_FRACTION = 0.0002  # less ink than this share of the canvas (16 px of 280x280) is "nothing drawn"
 
@@ -27,7 +28,7 @@ class Preprocessed:
     cropped: np.ndarray   # float32: the ink's bounding box
     scaled: np.ndarray    # float32: longer side BOX pixels
     centred: np.ndarray   # uint8 (28, 28): what the model sees, 255 = ink
-    tensor: torch.Tensor  # float32 (1, 1, 28, 28), normalised like the training data
+    tensor: torch.Tensor  # float32 (1, 1, 28, 28) in 0..1: a model's input
 
 
 def ink(rgba: np.ndarray) -> np.ndarray:
@@ -82,7 +83,7 @@ def preprocess(image: np.ndarray) -> Preprocessed | None:
         return None
     scaled = scale_to_box(cropped)
     centred = centre_by_mass(scaled)
-    return Preprocessed(grey, cropped, scaled, centred, normalize(torch.from_numpy(centred)[None]))
+    return Preprocessed(grey, cropped, scaled, centred, as_input(torch.from_numpy(centred)[None]))
 
 
 def paste_digit(digit: np.ndarray, canvas: int, size: int, top: int, left: int) -> np.ndarray:
@@ -121,14 +122,14 @@ def saliency(model: torch.nn.Module, centred: np.ndarray, digit: int) -> np.ndar
     """Gradient x input of `digit`'s score, per pixel of the 28x28 drawing (float32).
 
     Positive where the ink pushed the model towards `digit`, negative where it pushed
-    away. Taken on the ink (0..1) rather than the normalised input, so blank background
-    scores exactly 0 instead of noise. Gradients go to the drawing only; the model's
-    own `.grad`s are untouched, so a model shared between sessions stays as it was."""
-    ink = torch.from_numpy(centred.astype(np.float32) / 255.0)[None].requires_grad_(True)
+    away. Taken on the ink (0..1), the model's own input, so blank background scores
+    exactly 0. Gradients go to the drawing only; the model's own `.grad`s are
+    untouched, so a model shared between sessions stays as it was."""
+    ink = torch.from_numpy(centred.astype(np.float32) / 255.0)[None, None].requires_grad_(True)
     with torch.enable_grad():
-        score = model.eval()(normalize_ink(ink))[0, digit]
+        score = model.eval()(ink)[0, digit]
         (gradient,) = torch.autograd.grad(score, ink)
-    return (gradient * ink).detach()[0].numpy()
+    return (gradient * ink).detach()[0, 0].numpy()
 
 
 def saliency_overlay(centred: np.ndarray, scores: np.ndarray) -> np.ndarray:

@@ -16,20 +16,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.config import TrainConfig
-from core.data import Mnist, Split, normalize, shuffled_batches
+from core.data import Dataset, Split, as_input, shuffled_batches
 from core.evaluation import Evaluation, evaluate
+from core.history import EpochMetrics
 from core.models import build_model, count_parameters
-
-
-@dataclass(frozen=True)
-class EpochMetrics:
-    epoch: int                     # 0 = before training
-    examples_seen: int
-    train_seconds: float           # optimisation time so far, evaluation excluded
-    train_loss: float | None       # mean over the epoch's batches (None for epoch 0)
-    train_accuracy: float | None   # on the batches as trained (dropout on)
-    test_loss: float
-    test_accuracy: float
+from core.status import Status
 
 
 class Recorder(Protocol):
@@ -46,7 +37,7 @@ class Diverged(Exception):
 @dataclass
 class FitResult:
     model: nn.Module | None     # None once released from memory (core.jobs.TrainingJob.release_model)
-    status: str                 # finished | stopped | diverged
+    status: Status              # finished | stopped | diverged
     message: str
     evaluation: Evaluation      # of the returned weights on the test set
     train_seconds: float
@@ -94,7 +85,7 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
         if recorder.should_stop():
             break
         indices = indices.to(device, non_blocking=True)
-        images, labels = normalize(train.images[indices]), train.labels[indices]
+        images, labels = as_input(train.images[indices]), train.labels[indices]
         logits = model(images)
         loss = F.cross_entropy(logits, labels)
         optimizer.zero_grad(set_to_none=True)
@@ -168,13 +159,14 @@ class Clock:
         return self._total + running
 
 
-def fit(config: TrainConfig, data: Mnist, recorder: Recorder) -> FitResult:
+def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
     """Train from scratch as `config` says, evaluating on the test set before and after each epoch."""
-    config.validate()
+    if data.spec.name != config.dataset:
+        raise ValueError(f"a {config.dataset} config cannot train on {data.spec.name}")
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)  # weights and dropout; shuffling has its own generator
     generator = torch.Generator().manual_seed(config.seed)
-    model = build_model(config.arch, config.model).to(device)
+    model = build_model(config.arch, config.model, config.dataset).to(device)
     train = data.train.head(config.train_examples)
     train = Split(train.images.to(device), train.labels.to(device))
     test = Split(data.test.images.to(device), data.test.labels.to(device))
@@ -187,7 +179,7 @@ def fit(config: TrainConfig, data: Mnist, recorder: Recorder) -> FitResult:
     before = evaluate(model, test, device)
     recorder.on_epoch(EpochMetrics(0, 0, 0.0, None, None, before.loss, before.accuracy))
     good = LastGoodWeights(model)
-    status, message = "finished", f"Trained {config.epochs} epoch{'s' if config.epochs != 1 else ''}."
+    status, message = Status.FINISHED, f"Trained {config.epochs} epoch{'s' if config.epochs != 1 else ''}."
     for epoch in range(1, config.epochs + 1):
         clock.resume()
         try:
@@ -196,14 +188,14 @@ def fit(config: TrainConfig, data: Mnist, recorder: Recorder) -> FitResult:
         except Diverged as exc:
             clock.pause()
             good.restore(model)
-            status, message = "diverged", (
+            status, message = Status.DIVERGED, (
                 f"Training diverged in epoch {epoch}: {exc}. The last weights that were still "
                 f"finite were kept. Try a learning rate 10x smaller ({config.lr / 10:g}), "
                 "Adam instead of SGD, or the 'default' preset.")
             break
         clock.pause()
         if recorder.should_stop():
-            status, message = "stopped", f"Stopped by request in epoch {epoch} after {examples_seen:,} examples."
+            status, message = Status.STOPPED, f"Stopped by request in epoch {epoch} after {examples_seen:,} examples."
             break
         result = evaluate(model, test, device)
         recorder.on_epoch(EpochMetrics(epoch, examples_seen, clock.seconds(), train_loss, train_acc,

@@ -75,7 +75,7 @@ class Learners:
 
     def __init__(self, store: RunStore) -> None:
         self._store = store
-        store.execute(_SCHEMA)
+        store.ensure_table("learners", _SCHEMA)
 
     def nickname(self, learner: str) -> str:
         rows = self._store.execute("SELECT nickname FROM learners WHERE learner=?", (learner,))

@@ -2,43 +2,46 @@
 
 The training thread writes through the `Recorder` methods; any other thread
 (a Streamlit fragment, the CLI) reads an immutable `JobSnapshot`. One lock
-guards every field, so a reader never sees a half-written update.
+guards every field, so a reader never sees a half-written update. The job keeps
+nothing itself: observers (core.run_keeper.RunKeeper saves runs to the store)
+hear when it queues, starts and ends, and may turn its outcome into a failure.
 """
 from __future__ import annotations
 
 import dataclasses
-import errno
 import itertools
 import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
 
 import torch
 
-from core.compare import best_per_arch
 from core.config import TrainConfig
-from core.data import Mnist
-from core.engine import EpochMetrics, FitResult, fit
-from core.settings import STORE_MAX_MB_ENV, bounded_setting, store_max_runs, torch_threads
-from core.store import RunStore
+from core.data import Dataset
+from core.engine import FitResult, fit
+from core.history import EpochMetrics, History
+from core.settings import settings, usable_cores
+from core.status import Status
 
 log = logging.getLogger(__name__)
-
-QUEUED, RUNNING, FINISHED, STOPPED, DIVERGED, FAILED = (
-    "queued", "running", "finished", "stopped", "diverged", "failed")
-TERMINAL = frozenset({FINISHED, STOPPED, DIVERGED, FAILED})
 _job_numbers = itertools.count(1)
 
 
-def save_failure(exc: BaseException) -> str:
-    """Why a model file could not be written, in words (torch's own text names C++ files)."""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "enforce fail" in str(exc) or "No space" in str(exc):
-        return "the disk is full"
-    if isinstance(exc, PermissionError) or "Read-only" in str(exc) or "readonly" in str(exc):
-        return "the store folder is read-only"
-    return type(exc).__name__
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    message: str
+    result: FitResult | None   # None: nothing was trained (failed, cancelled)
+    started: float             # time.time() when training began, or when it was cancelled
+
+
+class JobObserver(Protocol):
+    def job_queued(self, job: "TrainingJob") -> None: ...
+    def job_started(self, job: "TrainingJob") -> None: ...
+    def job_ending(self, job: "TrainingJob", outcome: Outcome) -> Outcome:
+        """Called on the ending thread before the outcome is published; returns it, or a failure."""
 
 
 def return_freed_memory_to_the_os() -> bool:
@@ -76,13 +79,12 @@ def use_one_torch_thread() -> None:
 @dataclass(frozen=True)
 class JobSnapshot:
     job_id: str
-    status: str
+    status: Status
     message: str
     config: TrainConfig
     run_id: str | None                          # set once the store has a row for it
     param_count: int | None
-    train_points: tuple[tuple[int, float], ...]  # (examples seen, mean train loss since last point)
-    epochs: tuple[EpochMetrics, ...]             # epoch 0 is the untrained model
+    history: History
     examples_seen: int
     total_examples: int
     train_seconds: float
@@ -91,7 +93,7 @@ class JobSnapshot:
 
     @property
     def done(self) -> bool:
-        return self.status in TERMINAL
+        return self.status.done
 
     @property
     def progress(self) -> float:
@@ -111,29 +113,25 @@ class JobSnapshot:
         per_epoch = self.total_examples // self.config.epochs if self.total_examples else 0
         return min(self.examples_seen // per_epoch + 1, self.config.epochs) if per_epoch else 0
 
-    def history(self) -> dict:
-        """Plain lists, as stored in checkpoints and the run database."""
-        return {"train_points": [list(p) for p in self.train_points],
-                "epochs": [vars(e).copy() for e in self.epochs]}
-
 
 class TrainingJob:
-    """Train `config` on `data` in a daemon thread; save the outcome to `store` if given."""
+    """Train `config` on `data` in a daemon thread, telling `observers` as it goes."""
 
-    def __init__(self, config: TrainConfig, data: Mnist, store: RunStore | None = None,
-                 nickname: str = "", threads: int | None = None, learner: str = "") -> None:
-        self.config = config.validate()
+    def __init__(self, config: TrainConfig, data: Dataset, observers: tuple[JobObserver, ...] = (),
+                 threads: int | None = None, learner: str = "") -> None:
+        self.config = config
         self.learner = learner  # core.identity.learner_id of who asked for it; '' for the CLI
         self.in_sequence = False  # one part of a core.sequence.JobSequence, which holds the learner's place
-        self.threads = threads or torch_threads()   # torch CPU threads of this training
+        self.threads = threads or settings().torch_threads or usable_cores()   # torch CPU threads of this training
         self.job_id = f"job-{next(_job_numbers)}"
-        self._data, self._store, self._nickname = data, store, nickname
+        self._data, self._observers = data, tuple(observers)
+        self._queued_told = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._done = threading.Event()
         self._done_callbacks: list[Callable[["TrainingJob"], None]] = []
         self._thread: threading.Thread | None = None
-        self._status, self._message = QUEUED, "Waiting to start."
+        self._status, self._message = Status.QUEUED, "Waiting to start."
         self._run_id: str | None = None
         self._param_count: int | None = None
         self._points: list[tuple[int, float]] = []
@@ -149,20 +147,15 @@ class TrainingJob:
         return self
 
     def stop(self) -> None:
-        """Ask the training to stop; it does so before its next batch."""
+        """Ask the training to stop; it does so before its next batch. A job still queued
+        ends at once, as stopped ("cancelled before it started")."""
         self._stop.set()
         with self._lock:
-            cancelled = self._status == QUEUED
-            if cancelled:
-                self._status, self._message = STOPPED, "Cancelled before it started."
+            cancelled = self._status == Status.QUEUED
+            if cancelled:  # claimed under the lock: the thread, if it starts, sees it and returns
+                self._status, self._message = Status.STOPPED, "Cancelled before it started."
         if cancelled:
-            if self._store is not None and self._run_id is not None:
-                try:
-                    self._store.finish_run(self._run_id, STOPPED, "Cancelled before it started.", {}, model=None,
-                                           evaluation=None, train_seconds=0.0, examples_seen=0, started=time.time())
-                except Exception:
-                    log.exception("could not record the cancelled run %s", self._run_id)
-            self._settle()
+            self._finish(Outcome(Status.STOPPED, "Cancelled before it started.", None, time.time()))
 
     def wait(self, timeout: float | None = None) -> JobSnapshot:
         """Block until the job has ended (or `timeout` passed); a queued job waits for its turn too."""
@@ -196,13 +189,17 @@ class TrainingJob:
             except Exception:  # a broken observer must not take the job's thread down with it
                 log.exception("done callback of %s failed", self.job_id)
 
+    def attach_run(self, run_id: str) -> None:
+        """The id of the stored run that records this job (an observer's)."""
+        with self._lock:
+            self._run_id = run_id
+
     def snapshot(self) -> JobSnapshot:
         with self._lock:
-            final = self.result.evaluation if self.result and self._status in TERMINAL else None
+            final = self.result.evaluation if self.result and self._status.done else None
             return JobSnapshot(
-                self.job_id, self._status, self._message, self.config, self._run_id,
-                self._param_count, tuple(self._points), tuple(self._epochs), self._seen,
-                self._total, self._train_seconds,
+                self.job_id, self._status, self._message, self.config, self._run_id, self._param_count,
+                History(tuple(self._points), tuple(self._epochs)), self._seen, self._total, self._train_seconds,
                 final.accuracy if final else None, final.loss if final else None)
 
     # -- Recorder, called by the training thread -----------------------------------
@@ -225,64 +222,41 @@ class TrainingJob:
 
     # -- the thread ------------------------------------------------------------------
     def record_queued(self) -> None:
-        """Give the job its row in the store now, as `queued`: a server that stops before the
-        job starts leaves a trace (core.store.RunStore.mark_interrupted calls it cancelled)."""
-        if self._store is not None and self._run_id is None:
-            run_id = self._store.begin_run(self.config, nickname=self._nickname, learner=self.learner,
-                                           status=QUEUED)
-            with self._lock:
-                self._run_id = run_id
+        """Tell the observers the job joined a queue, once (the store gives it a row now, so
+        a server that stops before its turn leaves a trace)."""
+        with self._lock:
+            told, self._queued_told = self._queued_told, True
+        if not told:
+            for observer in self._observers:
+                observer.job_queued(self)
 
     def _run(self) -> None:
         with self._lock:
-            if self._status != QUEUED:  # cancelled while queued
+            if self._status != Status.QUEUED:  # cancelled while queued
                 return
-            self._status, self._message = RUNNING, "Training…"
+            self._status, self._message = Status.RUNNING, "Training…"
         started = time.time()
         try:
             torch.set_num_threads(self.threads)  # this thread's pool; see use_one_torch_thread
-            if self._store is not None:
-                self.record_queued()  # a job started without the queue (the CLI) gets its row here
-                self._store.mark_running(self._run_id)
+            self.record_queued()  # a job started without a queue (the CLI) is told here
+            for observer in self._observers:
+                observer.job_started(self)
             result = fit(self.config, self._data, self)
         except Exception as exc:  # the thread must end with a status, never silently
             log.exception("training job %s failed", self.job_id)
-            self._finish(FAILED, f"Training failed: {type(exc).__name__}: {exc}", None, started)
+            self._finish(Outcome(Status.FAILED, f"Training failed: {type(exc).__name__}: {exc}", None, started))
             return
-        self._finish(result.status, result.message, result, started)
+        self._finish(Outcome(result.status, result.message, result, started))
 
-    def _prune_store(self) -> None:
-        """Keep the store within $DIGITS_STORE_MAX_RUNS runs and $DIGITS_STORE_MAX_MB of model
-        files: never this run, a live one, or the best of an architecture (Draw and Compare
-        show those)."""
-        try:
-            keep = {self._run_id, *best_per_arch(self._store.list_runs(with_history=False)).values()}
-            self._store.prune(store_max_runs(), keep=keep, max_bytes=bounded_setting(STORE_MAX_MB_ENV) * 2**20)
-        except Exception:  # pruning is housekeeping: it must never fail a training
-            log.exception("could not prune the run store")
-
-    def _finish(self, status: str, message: str, result: FitResult | None, started: float) -> None:
-        if self._store is not None and self._run_id is not None:
-            snapshot = self.snapshot()
+    def _finish(self, outcome: Outcome) -> None:
+        for observer in self._observers:
             try:
-                self._store.finish_run(self._run_id, status, message, snapshot.history(),
-                                       model=result.model if result else None,
-                                       evaluation=result.evaluation if result else None,
-                                       train_seconds=result.train_seconds if result else snapshot.train_seconds,
-                                       examples_seen=snapshot.examples_seen, started=started)
-            except Exception as exc:  # a full or read-only disk: the run fails, saying why
-                log.exception("could not save run %s", self._run_id)
-                status, message = FAILED, f"Trained, but the model could not be saved ({save_failure(exc)})."
-                try:
-                    self._store.finish_run(self._run_id, status, message, snapshot.history(), model=None,
-                                           evaluation=None, train_seconds=snapshot.train_seconds,
-                                           examples_seen=snapshot.examples_seen, started=started)
-                except Exception:  # the database cannot be written either: the next start marks it
-                    log.exception("could not mark run %s failed", self._run_id)
-            self._prune_store()
+                outcome = observer.job_ending(self, outcome)
+            except Exception:  # an observer must not leave the job unfinished
+                log.exception("observer %r of %s failed", observer, self.job_id)
         with self._lock:
-            self.result = result
-            if result is not None:
-                self._train_seconds = result.train_seconds
-            self._status, self._message = status, message
+            self.result = outcome.result
+            if outcome.result is not None:
+                self._train_seconds = outcome.result.train_seconds
+            self._status, self._message = outcome.status, outcome.message
         self._settle()

@@ -1,30 +1,35 @@
-"""The three architectures, each with a small options dataclass, in one registry.
+"""The architectures, one registry entry each: options, builder, label, presets, speed.
 
-Every model takes normalised images of shape (N, 1, 28, 28) and returns logits
-(N, 10); the loss applies the softmax, so no model ends in log_softmax.
+Every model takes images as pixel intensities in 0..1, shape (N, 1, side, side), and
+returns logits (N, classes); the loss applies the softmax, so no model ends in
+log_softmax. Its first layer, `Standardize`, holds its dataset's mean and standard
+deviation as buffers, so a checkpoint's weights say how their input was scaled.
+Adding an architecture is one `register_architecture(Architecture(...))` call: the
+form, the CLI, the queue's estimates and every page follow this registry.
 """
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import torch
 from torch import nn
 
-from core.ranges import ConfigError, bounded, validate_fields
-
-NUM_CLASSES = 10
-IMAGE_SIZE = 28
+from core.datasets import DEFAULT_DATASET, MNIST, DatasetSpec, dataset_spec
+from core.ranges import ConfigError, bounded, quoted, switch, validate_fields
 
 
 class ModelOptions:
     """Shared behaviour of the options dataclasses below."""
     arch: ClassVar[str]
 
-    def validate(self) -> "ModelOptions":
+    def __post_init__(self) -> None:
         validate_fields(self, prefix="model.")
-        return self
+
+    def describe(self, spec: DatasetSpec = MNIST) -> str:
+        raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -34,72 +39,83 @@ class ModelOptions:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise ConfigError(f"unknown {cls.arch} options: {sorted(unknown)}")
-        return cls(**data).validate()
+            raise ConfigError(f"unknown {cls.arch} options: {quoted(sorted(unknown))}")
+        return cls(**data)
 
 
-@dataclass
+@dataclass(frozen=True)
 class LogisticOptions(ModelOptions):
-    """784 -> 10, softmax regression (seeds 001 and 004). Nothing to choose."""
+    """pixels -> 10 scores, softmax regression (seeds 001 and 004). Nothing to choose."""
     arch: ClassVar[str] = "logistic"
 
-    def describe(self) -> str:
-        return "784 → 10"
+    def describe(self, spec: DatasetSpec = MNIST) -> str:
+        return f"{spec.image_size ** 2} → {spec.num_classes}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class MLPOptions(ModelOptions):
     arch: ClassVar[str] = "mlp"
-    hidden: list[int] = bounded([128], 8, 2048, "units per hidden layer", length=(1, 4))
-    dropout: float = bounded(0.2, 0.0, 0.9, "dropout after each hidden layer")
+    hidden: list[int] = bounded([128], 8, 2048, "units per hidden layer", length=(1, 4), step=16,
+                                label="Units in layer", count_label="Hidden layers")
+    dropout: float = bounded(0.2, 0.0, 0.9, "dropout after each hidden layer", label="Dropout")
 
-    def describe(self) -> str:
-        return " → ".join(str(n) for n in [784, *self.hidden, 10])
+    def describe(self, spec: DatasetSpec = MNIST) -> str:
+        return " → ".join(str(n) for n in [spec.image_size ** 2, *self.hidden, spec.num_classes])
 
 
-@dataclass
+@dataclass(frozen=True)
 class CNNOptions(ModelOptions):
     """Two conv + max-pool blocks and two fully connected layers (seed 000's shape)."""
     arch: ClassVar[str] = "cnn"
-    channels: list[int] = bounded([16, 32], 1, 128, "filters in conv 1 and conv 2", length=(2, 2))
-    kernel_size: int = bounded(5, 3, 7, "side of each square conv filter")
-    fc_hidden: int = bounded(64, 8, 1024, "units of the hidden fully connected layer")
-    dropout: float = bounded(0.3, 0.0, 0.9, "dropout before the last layer")
-    conv_dropout: float = bounded(0.0, 0.0, 0.9, "channel dropout after conv 2 (seed 000: 0.5)")
-    batch_norm: bool = True  # normalise conv outputs: faster, steadier learning
+    channels: list[int] = bounded([16, 32], 1, 128, "filters in conv 1 and conv 2", length=(2, 2), step=1,
+                                  label="Filters in conv")
+    kernel_size: int = bounded(5, 3, 7, "side of each square conv filter", label="Kernel size")
+    fc_hidden: int = bounded(64, 8, 1024, "units of the hidden fully connected layer",
+                             label="Hidden units (fully connected)")
+    dropout: float = bounded(0.3, 0.0, 0.9, "dropout before the last layer", label="Dropout")
+    conv_dropout: float = bounded(0.0, 0.0, 0.9, "channel dropout after conv 2 (seed 000: 0.5)",
+                                  label="Channel dropout")
+    batch_norm: bool = switch(True, "normalise conv outputs: faster, steadier learning",
+                              label="Batch normalisation")
 
-    def describe(self) -> str:
+    def describe(self, spec: DatasetSpec = MNIST) -> str:
         bn = " + BN" if self.batch_norm else ""
         c1, c2 = self.channels
         return f"conv {c1}/{c2} {self.kernel_size}x{self.kernel_size}{bn}, fc {self.fc_hidden}"
 
 
-MODEL_OPTIONS: dict[str, type[ModelOptions]] = {
-    "logistic": LogisticOptions, "mlp": MLPOptions, "cnn": CNNOptions}
-MODEL_LABELS = {"logistic": "Logistic regression", "mlp": "MLP", "cnn": "CNN"}
+class Standardize(nn.Module):
+    """The first layer of every model: (x - mean) / std with its dataset's constants, kept
+    as buffers so they travel in the state_dict; optionally hands on NHWC images."""
+
+    def __init__(self, mean: float, std: float, channels_last: bool = False) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(float(mean)))
+        self.register_buffer("std", torch.tensor(float(std)))
+        self.channels_last = channels_last
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x - self.mean) / self.std
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
 
-def _logistic(_: LogisticOptions) -> nn.Module:
-    return nn.Sequential(nn.Flatten(), nn.Linear(IMAGE_SIZE * IMAGE_SIZE, NUM_CLASSES))
+def _logistic(_: LogisticOptions, spec: DatasetSpec) -> nn.Module:
+    return nn.Sequential(nn.Flatten(), nn.Linear(spec.image_size ** 2, spec.num_classes))
 
 
-def _mlp(opts: MLPOptions) -> nn.Module:
+def _mlp(opts: MLPOptions, spec: DatasetSpec) -> nn.Module:
     layers: list[nn.Module] = [nn.Flatten()]
-    width = IMAGE_SIZE * IMAGE_SIZE
+    width = spec.image_size ** 2
     for units in opts.hidden:
         layers += [nn.Linear(width, units), nn.ReLU(), nn.Dropout(opts.dropout)]
         width = units
-    layers.append(nn.Linear(width, NUM_CLASSES))
+    layers.append(nn.Linear(width, spec.num_classes))
     return nn.Sequential(*layers)
 
 
-def _to_channels_last(_: nn.Module, args: tuple) -> tuple:
-    return (args[0].contiguous(memory_format=torch.channels_last), *args[1:])
-
-
-def _cnn(opts: CNNOptions) -> nn.Module:
+def _cnn(opts: CNNOptions, spec: DatasetSpec) -> nn.Module:
     c1, c2, k = opts.channels[0], opts.channels[1], opts.kernel_size
-    side = ((IMAGE_SIZE - k + 1) // 2 - k + 1) // 2  # valid convolutions, 2x2 pooling
+    side = ((spec.image_size - k + 1) // 2 - k + 1) // 2  # valid convolutions, 2x2 pooling
 
     def norm(c: int) -> nn.Module:
         return nn.BatchNorm2d(c) if opts.batch_norm else nn.Identity()
@@ -112,24 +128,58 @@ def _cnn(opts: CNNOptions) -> nn.Module:
         nn.MaxPool2d(2), nn.ReLU(),
         nn.Flatten(),
         nn.Linear(c2 * side * side, opts.fc_hidden), nn.ReLU(), nn.Dropout(opts.dropout),
-        nn.Linear(opts.fc_hidden, NUM_CLASSES),
+        nn.Linear(opts.fc_hidden, spec.num_classes),
     )
-    # NHWC weights and images: oneDNN's CPU convolutions train the default CNN 1.6x and
-    # evaluate it 2-4x faster so (docs/benchmarks.md). A layout, not a change: the values,
-    # the state_dict keys and the checkpoints are those of the NCHW model.
-    model.register_forward_pre_hook(_to_channels_last)
-    return model.to(memory_format=torch.channels_last)
+    return model
 
 
-_BUILDERS = {"logistic": _logistic, "mlp": _mlp, "cnn": _cnn}
+@dataclass(frozen=True)
+class Architecture:
+    name: str                          # in configs, URLs, the CLI and the store
+    label: str                         # shown to people
+    options: type[ModelOptions]        # its options dataclass (described fields become the form's widgets)
+    build: Callable[[Any, DatasetSpec], nn.Module]  # options, dataset -> layers after Standardize
+    presets: dict[str, dict[str, Any]]  # name -> TrainConfig values; "default" is required
+    examples_per_second: float         # its default preset's training speed on 2 cores, measured
+                                       # (docs/benchmarks.md): the queue's waits and core.budget
+    summary: str = ""                  # one sentence for the form; "" shows the options' describe()
+    channel_fields: tuple[str, ...] = ()  # option fields that are conv widths ($DIGITS_MAX_CNN_CHANNELS caps them)
+    channels_last: bool = False        # NHWC weights and images: oneDNN's CPU convolutions train the
+                                       # default CNN 1.6x and evaluate it 2-4x faster (docs/benchmarks.md);
+                                       # a layout only: values and state_dict keys are the NCHW model's
+
+    def __post_init__(self) -> None:
+        if "default" not in self.presets:
+            raise ValueError(f"architecture {self.name!r} needs a 'default' preset")
 
 
-def build_model(arch: str, options: ModelOptions | None = None) -> nn.Module:
-    """A freshly initialised model; seed torch's RNG first for repeatable weights."""
-    if arch not in MODEL_OPTIONS:
-        raise ConfigError(f"arch must be one of {sorted(MODEL_OPTIONS)}, got {arch!r}")
-    options = options if options is not None else MODEL_OPTIONS[arch]()
-    return _BUILDERS[arch](options.validate())
+ARCHITECTURES: dict[str, Architecture] = {}
+
+
+def register_architecture(spec: Architecture) -> Architecture:
+    """Add an architecture to every list, form and flag of the app; its name must be new."""
+    if spec.name in ARCHITECTURES:
+        raise ValueError(f"an architecture named {spec.name!r} is registered already")
+    ARCHITECTURES[spec.name] = spec
+    return spec
+
+
+def architecture(name: str) -> Architecture:
+    if name not in ARCHITECTURES:
+        raise ConfigError(f"arch must be one of {sorted(ARCHITECTURES)}, got {quoted(name)}")
+    return ARCHITECTURES[name]
+
+
+def build_model(arch: str, options: ModelOptions | None = None, dataset: str = DEFAULT_DATASET) -> nn.Module:
+    """A freshly initialised model; seed torch's RNG first for repeatable weights.
+    Its layers: `input` (Standardize) then `net` (the architecture's own)."""
+    spec, data = architecture(arch), dataset_spec(dataset)
+    options = options if options is not None else spec.options()
+    if not isinstance(options, spec.options):
+        raise ConfigError(f"model options {type(options).__name__} do not fit arch {arch!r}")
+    model = nn.Sequential(OrderedDict(input=Standardize(data.mean, data.std, spec.channels_last),
+                                      net=spec.build(options, data)))
+    return model.to(memory_format=torch.channels_last) if spec.channels_last else model
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -138,7 +188,12 @@ def count_parameters(model: nn.Module) -> int:
 
 def describe(arch: str, options: ModelOptions) -> str:
     """Human label such as 'CNN (conv 32/64 5x5 + BN, fc 128)'."""
-    return f"{MODEL_LABELS[arch]} ({options.describe()})"
+    return f"{architecture(arch).label} ({options.describe()})"
+
+
+def label(arch: str) -> str:
+    """How people see an architecture's name; a run of one no longer registered shows its key."""
+    return ARCHITECTURES[arch].label if arch in ARCHITECTURES else arch
 
 
 def predict_proba(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
@@ -146,3 +201,37 @@ def predict_proba(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
     model.eval()
     with torch.inference_mode():
         return torch.softmax(model(images), dim=1)
+
+
+# Presets. `tutorial` reproduces the tutorials the project grew from (../shared/seeds);
+# `default` is tuned for test accuracy per CPU-second on a 2-core machine (docs/benchmarks.md).
+register_architecture(Architecture(
+    "logistic", "Logistic regression", LogisticOptions, _logistic, examples_per_second=170_000.0,
+    summary="Logistic regression: 784 pixels → 10 scores, nothing to choose.",
+    presets={
+        # seeds 001/004: plain SGD lr 0.001, batch 100, 5 epochs (~89-91%)
+        "tutorial": dict(epochs=5, batch_size=100, lr=0.001, optimizer="sgd", momentum=0.0),
+        "default": dict(epochs=8, batch_size=128, lr=0.005, optimizer="adam", weight_decay=0.0,
+                        schedule="onecycle"),
+    }))
+register_architecture(Architecture(
+    "mlp", "MLP", MLPOptions, _mlp, examples_per_second=30_000.0,
+    presets={
+        # seed 002: 784-50-10, dropout 0.5, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (94%)
+        "tutorial": dict(model={"hidden": [50], "dropout": 0.5}, epochs=3, batch_size=64, lr=0.01,
+                         optimizer="sgd", momentum=0.5),
+        # batch 256 for 7 epochs: 98.6% in 15 s, where batch 128 for 12 took 31 s for 98.6%
+        "default": dict(model={"hidden": [512, 256], "dropout": 0.2}, epochs=7, batch_size=256,
+                        lr=0.003, optimizer="adamw", weight_decay=0.01, schedule="onecycle"),
+    }))
+register_architecture(Architecture(
+    "cnn", "CNN", CNNOptions, _cnn, examples_per_second=4_600.0, channel_fields=("channels",), channels_last=True,
+    presets={
+        # seed 000: conv 10/20 5x5 + fc 50, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (97%)
+        "tutorial": dict(model={"channels": [10, 20], "fc_hidden": 50, "dropout": 0.5, "conv_dropout": 0.5,
+                                "batch_norm": False},
+                         epochs=3, batch_size=64, lr=0.01, optimizer="sgd", momentum=0.5),
+        "default": dict(model={"channels": [32, 64], "fc_hidden": 128, "dropout": 0.3, "batch_norm": True},
+                        epochs=4, batch_size=128, lr=0.003, optimizer="adamw", weight_decay=0.01,
+                        schedule="onecycle"),
+    }))

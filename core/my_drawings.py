@@ -13,8 +13,10 @@ import numpy as np
 import torch
 
 from core.data import Split
-from core.models import IMAGE_SIZE
+from core.datasets import MNIST
 from core.store import RunStore
+
+IMAGE_SIZE = MNIST.image_size  # drawings are digits, read by MNIST models
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS drawings (
@@ -42,10 +44,8 @@ class MyDrawings:
 
     def __init__(self, store: RunStore) -> None:
         self._store = store
-        store.execute(_SCHEMA)
-        columns = {row["name"] for row in store.execute("PRAGMA table_info(drawings)")}
-        if "learner" not in columns:  # drawings from before learners were recorded are nobody's
-            store.execute("ALTER TABLE drawings ADD COLUMN learner TEXT NOT NULL DEFAULT ''")
+        # drawings from before learners were recorded are nobody's
+        store.ensure_table("drawings", _SCHEMA, added_columns=(("learner", "TEXT NOT NULL DEFAULT ''"),))
 
     def add(self, image: np.ndarray, label: int, nickname: str = "", learner: str = "") -> int:
         """Save one preprocessed drawing with its true digit; returns its id."""
@@ -68,9 +68,6 @@ class MyDrawings:
                         np.frombuffer(r["image"], dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE).copy(),
                         r["nickname"], r["learner"], r["created_at"])
                 for r in self._store.execute(sql + " ORDER BY drawing_id", params)]
-
-    def delete(self, drawing_id: int) -> None:
-        self._store.execute("DELETE FROM drawings WHERE drawing_id=?", (drawing_id,))
 
 
 def as_split(drawings: list[Drawing]) -> Split:

@@ -1,8 +1,6 @@
 """Plotly figures of training curves, shared by the pages and usable from notebooks.
 
-Every figure takes run histories in the stored form: {"train_points": [[examples,
-loss], ...], "epochs": [{"epoch", "examples_seen", "train_seconds", "train_loss",
-"train_accuracy", "test_loss", "test_accuracy"}, ...]}.
+Every figure takes run histories as core.history.History.
 """
 from __future__ import annotations
 
@@ -11,13 +9,15 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from core.history import History
+
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
 @dataclass(frozen=True)
 class Curve:
     label: str                # legend name, e.g. "current run" or a run id
-    history: dict[str, Any]   # stored form, see the module docstring
+    history: History
     dashed: bool = False      # earlier runs overlaid on the current one
 
 
@@ -43,15 +43,15 @@ def loss_figure(curves: list[Curve]) -> go.Figure:
     fig = go.Figure()
     for i, curve in enumerate(curves):
         colour, dash = PALETTE[i % len(PALETTE)], "dash" if curve.dashed else "solid"
-        points = curve.history.get("train_points", [])
+        points = curve.history.train_points
         xs, losses = [p[0] for p in points], [p[1] for p in points]
         if not curve.dashed:
             fig.add_scatter(x=xs, y=losses, mode="lines", name=f"{curve.label}: train loss",
                             line=dict(color=colour, width=1), opacity=0.3)
         fig.add_scatter(x=xs, y=smooth(losses), mode="lines", name=f"{curve.label}: train loss (smoothed)",
                         line=dict(color=colour, width=2, dash=dash))
-        epochs = curve.history.get("epochs", [])
-        fig.add_scatter(x=[e["examples_seen"] for e in epochs], y=[e["test_loss"] for e in epochs],
+        epochs = curve.history.epochs
+        fig.add_scatter(x=[e.examples_seen for e in epochs], y=[e.test_loss for e in epochs],
                         mode="markers", name=f"{curve.label}: test loss",
                         marker=dict(color=colour, size=9, symbol="circle-open" if curve.dashed else "circle",
                                     line=dict(width=2, color=colour)))
@@ -63,17 +63,17 @@ def accuracy_figure(curves: list[Curve], x: str = "epoch") -> go.Figure:
     fig = go.Figure()
     for i, curve in enumerate(curves):
         colour, dash = PALETTE[i % len(PALETTE)], "dash" if curve.dashed else "solid"
-        epochs = curve.history.get("epochs", [])
-        fig.add_scatter(x=[e[x] for e in epochs], y=[e["test_accuracy"] for e in epochs],
+        epochs = curve.history.epochs
+        fig.add_scatter(x=[getattr(e, x) for e in epochs], y=[e.test_accuracy for e in epochs],
                         mode="lines+markers", name=f"{curve.label}: test accuracy",
                         line=dict(color=colour, dash=dash))
-        trained = [e for e in epochs if e.get("train_accuracy") is not None]
-        fig.add_scatter(x=[e[x] for e in trained], y=[e["train_accuracy"] for e in trained],
+        trained = [e for e in epochs if e.train_accuracy is not None]
+        fig.add_scatter(x=[getattr(e, x) for e in trained], y=[e.train_accuracy for e in trained],
                         mode="lines+markers", name=f"{curve.label}: train accuracy",
                         line=dict(color=colour, dash="dot"), marker=dict(symbol="diamond"))
     titles = {"epoch": "epoch (0 = before training)", "examples_seen": "training examples seen",
               "train_seconds": "training seconds"}
-    last_epoch = max((e["epoch"] for c in curves for e in c.history.get("epochs", [])), default=0)
+    last_epoch = max((e.epoch for c in curves for e in c.history.epochs), default=0)
     if x == "epoch" and last_epoch <= 12:  # plotly would tick 0.5, 1.5, ... on short runs
         fig.update_xaxes(dtick=1)
     return _layout(fig, "Accuracy", titles[x], "accuracy", tickformat=".0%", range=[0, 1.02])

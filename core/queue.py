@@ -15,20 +15,14 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from core.budget import FULL_TRAIN_SET, MEASURED_RATES, Estimate, duration, estimate
+from core.budget import Estimate, duration, estimate, examples_per_epoch
 from core.config import TrainConfig
 from core.jobs import TrainingJob, return_freed_memory_to_the_os
-from core.sequence import JobSequence
+from core.models import architecture
 from core.ranges import ConfigError
-from core.settings import (MAX_TRAINING_MB_ENV, MAX_TRAINING_SECONDS_ENV, QUEUE_MAX_ENV, TORCH_THREADS_ENV,
-                           bounded_setting, hosted, usable_cores, whole_number)
+from core.sequence import JobSequence
+from core.settings import Settings, settings, usable_cores
 
-SLOTS_ENV = "DIGITS_QUEUE_SLOTS"              # trainings at once; default: one per 2 cores
-PER_LEARNER_ENV = "DIGITS_JOBS_PER_LEARNER"   # queued + running per learner; default 1
-PER_LEARNER_OLD_ENV = "DIGITS_JOBS_PER_SESSION"  # its earlier name, still read
-MAX_EPOCHS_ENV = "DIGITS_MAX_EPOCHS"          # hosted-demo caps; default: none
-MAX_CNN_CHANNELS_ENV = "DIGITS_MAX_CNN_CHANNELS"
-HOSTED_CAPS = {MAX_EPOCHS_ENV: 8, MAX_CNN_CHANNELS_ENV: 64}  # fit every preset (the default logistic: 8 epochs)
 LATEST_KEPT = 64  # learners whose ended job the queue still shows (evaluations only); live ones are always kept
 
 
@@ -48,22 +42,14 @@ class QueueLimits:
     max_mb: float | None = None           # estimated peak memory allowed; None: any
 
 
-def queue_limits() -> QueueLimits:
-    """The limits set in the environment (see the README's settings table)."""
-    cores = usable_cores()
-    slots = whole_number(SLOTS_ENV, max(1, cores // 2), 1, 64)
-    return QueueLimits(slots=slots,
+def queue_limits(given: Settings | None = None) -> QueueLimits:
+    """The limits of the server's settings (see the README's settings table)."""
+    s = given or settings()
+    return QueueLimits(slots=s.slots,
                        # $DIGITS_TORCH_THREADS wins; else the cores shared out between the slots
-                       threads_per_job=whole_number(TORCH_THREADS_ENV, max(1, cores // slots), 1, 256),
-                       per_learner=whole_number(PER_LEARNER_ENV, whole_number(PER_LEARNER_OLD_ENV, 1, 1, 100),
-                                                1, 100),
-                       max_epochs=whole_number(MAX_EPOCHS_ENV, HOSTED_CAPS[MAX_EPOCHS_ENV] if hosted() else None,
-                                               1, 1000),
-                       max_cnn_channels=whole_number(MAX_CNN_CHANNELS_ENV, HOSTED_CAPS[MAX_CNN_CHANNELS_ENV]
-                                                     if hosted() else None, 1, 1024),
-                       max_queued=bounded_setting(QUEUE_MAX_ENV),
-                       max_seconds=bounded_setting(MAX_TRAINING_SECONDS_ENV),
-                       max_mb=bounded_setting(MAX_TRAINING_MB_ENV))
+                       threads_per_job=s.torch_threads or max(1, usable_cores() // s.slots),
+                       per_learner=s.jobs_per_learner, max_epochs=s.max_epochs, max_cnn_channels=s.max_cnn_channels,
+                       max_queued=s.queue_max, max_seconds=s.max_training_seconds, max_mb=s.max_training_mb)
 
 
 @dataclass(frozen=True)
@@ -197,9 +183,8 @@ class TrainingQueue:
         snap = job.snapshot()
         if snap.eta_seconds is not None:
             return snap.eta_seconds
-        rate = self._rates.get(job.config.arch, MEASURED_RATES.get(job.config.arch))
-        examples = job.config.epochs * (job.config.train_examples or FULL_TRAIN_SET)
-        return examples / rate if rate else None
+        rate = self._rates.get(job.config.arch, architecture(job.config.arch).examples_per_second)
+        return job.config.epochs * examples_per_epoch(job.config) / rate
 
 
 def _ended(work: TrainingJob | JobSequence) -> bool:
@@ -211,8 +196,8 @@ def check_size(config: TrainConfig, limits: QueueLimits) -> Estimate | None:
     say so before Start); return the estimate it checked, if any."""
     if limits.max_epochs is not None and config.epochs > limits.max_epochs:
         raise LimitError(f"This server allows at most {limits.max_epochs} epochs per training.")
-    channels = getattr(config.model, "channels", None)
-    if limits.max_cnn_channels is not None and channels and max(channels) > limits.max_cnn_channels:
+    widths = [w for name in architecture(config.arch).channel_fields for w in _as_list(getattr(config.model, name))]
+    if limits.max_cnn_channels is not None and widths and max(widths) > limits.max_cnn_channels:
         raise LimitError(f"This server allows CNN layers of at most {limits.max_cnn_channels} channels.")
     if limits.max_seconds is None and limits.max_mb is None:
         return None
@@ -224,6 +209,10 @@ def check_size(config: TrainConfig, limits: QueueLimits) -> Estimate | None:
         raise LimitError(f"This training would need about {cost.peak_mb:,.0f} MB of memory, and the limit is "
                          f"{limits.max_mb:,.0f} MB: choose a smaller batch or model.")
     return cost
+
+
+def _as_list(value: int | list[int]) -> list[int]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def limits_note(limits: QueueLimits) -> str:

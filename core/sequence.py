@@ -1,4 +1,4 @@
-"""Several trainings one after another in one background thread ("Train all three", and
+"""Several trainings one after another in one background thread ("Train all", and
 the Draw page's training in place), holding one place of their learner in the queue."""
 from __future__ import annotations
 
@@ -6,23 +6,24 @@ import logging
 import threading
 
 from core.config import TrainConfig
-from core.data import Mnist
-from core.jobs import JobSnapshot, TrainingJob
+from core.data import Dataset
+from core.jobs import JobSnapshot
+from core.run_keeper import stored_job
 from core.store import RunStore
 
 log = logging.getLogger(__name__)
 
 
 class JobSequence:
-    """Several trainings one after another in one background thread ("Train all three").
+    """Several trainings one after another in one background thread ("Train all").
 
     Started by core.queue.TrainingQueue.submit_sequence, each job waits its turn in that
     queue, one at a time, and the whole sequence counts as one training of `learner`."""
 
-    def __init__(self, configs: list[TrainConfig], data: Mnist, store: RunStore | None = None,
+    def __init__(self, configs: list[TrainConfig], data: Dataset, store: RunStore | None = None,
                  nickname: str = "", learner: str = "") -> None:
         self.learner = learner
-        self.jobs = [TrainingJob(config, data, store, nickname, learner=learner) for config in configs]
+        self.jobs = [stored_job(config, data, store, nickname, learner=learner) for config in configs]
         for job in self.jobs:
             job.in_sequence = True
         self._queue = None

@@ -1,98 +1,130 @@
-"""Server settings read from the environment, validated in one place."""
+"""Server settings: every DIGITS_* environment variable, read and validated here alone.
+
+`settings()` reads them all into one frozen `Settings`; a wrong value is a ConfigError
+naming the variable and what it allows. The app reads them at its first page (so a
+mistake shows before a learner presses Start), the CLI at its start.
+"""
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
-from core.ranges import ConfigError
+from core.ranges import ConfigError, quoted
 
+DATA_DIR_ENV = "DIGITS_DATA_DIR"
+STORE_DIR_ENV = "DIGITS_STORE_DIR"
 LIVE_REFRESH_ENV = "DIGITS_LIVE_REFRESH_SECONDS"
-LIVE_REFRESH_DEFAULT = 1.0     # the Train page's live view redraws this often while training
-LIVE_REFRESH_RANGE = (0.25, 10.0)
-TORCH_THREADS_ENV = "DIGITS_TORCH_THREADS"   # default: every core this process may use
-STORE_MAX_RUNS_ENV = "DIGITS_STORE_MAX_RUNS"
-STORE_MAX_MB_ENV = "DIGITS_STORE_MAX_MB"
-QUEUE_MAX_ENV = "DIGITS_QUEUE_MAX"
+TORCH_THREADS_ENV = "DIGITS_TORCH_THREADS"
+QUEUE_SLOTS_ENV = "DIGITS_QUEUE_SLOTS"
+PER_LEARNER_ENV = "DIGITS_JOBS_PER_LEARNER"
+PER_LEARNER_OLD_ENV = "DIGITS_JOBS_PER_SESSION"  # the earlier name, still read
+HOSTED_ENV = "DIGITS_HOSTED"
+MAX_EPOCHS_ENV = "DIGITS_MAX_EPOCHS"
+MAX_CNN_CHANNELS_ENV = "DIGITS_MAX_CNN_CHANNELS"
 MAX_TRAINING_SECONDS_ENV = "DIGITS_MAX_TRAINING_SECONDS"
 MAX_TRAINING_MB_ENV = "DIGITS_MAX_TRAINING_MB"
-HOSTED_ENV = "DIGITS_HOSTED"
-# Bounds that hold on every server: name -> (default, default when hosted, lowest, highest).
-# The hosted defaults fit every preset and one-click flow (the default CNN: about 55 s, 700 MB).
-BOUNDS = {
-    STORE_MAX_RUNS_ENV: (5_000, 500, 10, 1_000_000),          # runs the store keeps; the oldest go first
-    STORE_MAX_MB_ENV: (5_000, 1_000, 50, 1_000_000),          # megabytes of model files it keeps
-    QUEUE_MAX_ENV: (64, 16, 1, 10_000),                       # trainings queued or running at once
-    MAX_TRAINING_SECONDS_ENV: (3_600, 300, 10, 1_000_000),    # estimated seconds one training may take
-    MAX_TRAINING_MB_ENV: (4_000, 1_500, 500, 1_000_000),      # estimated megabytes one training may need
+QUEUE_MAX_ENV = "DIGITS_QUEUE_MAX"
+STORE_MAX_RUNS_ENV = "DIGITS_STORE_MAX_RUNS"
+STORE_MAX_MB_ENV = "DIGITS_STORE_MAX_MB"
+LIVE_REFRESH_DEFAULT = 1.0     # seconds between two redraws of the Train page's live view
+LIVE_REFRESH_RANGE = (0.25, 10.0)
+
+# Whole-number settings: field -> (variable, default, default when hosted, lowest, highest).
+# None as a default: unset (no cap; the cores decide). The hosted defaults fit every preset
+# and one-click flow (the default CNN: about 55 s, 700 MB; the default logistic: 8 epochs).
+WHOLE_NUMBERS: dict[str, tuple[str, int | None, int | None, int, int]] = {
+    "torch_threads": (TORCH_THREADS_ENV, None, None, 1, 256),        # CPU threads of one training
+    "queue_slots": (QUEUE_SLOTS_ENV, None, None, 1, 64),             # trainings at once; None: one per 2 cores
+    "jobs_per_learner": (PER_LEARNER_ENV, 1, 1, 1, 100),             # queued + running per learner
+    "max_epochs": (MAX_EPOCHS_ENV, None, 8, 1, 1000),                # epochs one training may ask for
+    "max_cnn_channels": (MAX_CNN_CHANNELS_ENV, None, 64, 1, 1024),   # widest conv layer
+    "max_training_seconds": (MAX_TRAINING_SECONDS_ENV, 3_600, 300, 10, 1_000_000),  # estimated, core.budget
+    "max_training_mb": (MAX_TRAINING_MB_ENV, 4_000, 1_500, 500, 1_000_000),         # estimated peak memory
+    "queue_max": (QUEUE_MAX_ENV, 64, 16, 1, 10_000),                 # queued or running, all learners
+    "store_max_runs": (STORE_MAX_RUNS_ENV, 5_000, 500, 10, 1_000_000),   # runs the store keeps
+    "store_max_mb": (STORE_MAX_MB_ENV, 5_000, 1_000, 50, 1_000_000),     # megabytes of model files it keeps
 }
 
 
-def live_refresh_seconds() -> float:
-    """Seconds between two redraws of the live training view ($DIGITS_LIVE_REFRESH_SECONDS).
+@dataclass(frozen=True)
+class Settings:
+    data_dir: str = "./data"            # data root holding MNIST/raw/
+    store_dir: str = "./runs"           # runs.sqlite and models/
+    hosted: bool = False                # a public demo: tighter defaults, no paths shown
+    live_refresh_seconds: float = LIVE_REFRESH_DEFAULT
+    torch_threads: int | None = None    # None: the usable cores shared out between the slots
+    queue_slots: int | None = None      # None: one per 2 usable cores, at least 1
+    jobs_per_learner: int = 1
+    max_epochs: int | None = None       # None: the config's own range
+    max_cnn_channels: int | None = None
+    max_training_seconds: int = 3_600
+    max_training_mb: int = 4_000
+    queue_max: int = 64
+    store_max_runs: int = 5_000
+    store_max_mb: int = 5_000
 
-    Each redraw costs the browser CPU: on a small machine that also trains, a slower
-    refresh leaves more of it to training (docs/benchmarks.md has the figures)."""
-    text = os.environ.get(LIVE_REFRESH_ENV, "").strip()
-    if not text:
-        return LIVE_REFRESH_DEFAULT
-    lo, hi = LIVE_REFRESH_RANGE
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan  # fails the range check below, with the same message
-    if not lo <= value <= hi:
-        raise ConfigError(f"{LIVE_REFRESH_ENV} must be a number of seconds in [{lo}, {hi}], got {text!r}")
-    return value
+    @property
+    def slots(self) -> int:
+        return self.queue_slots or max(1, usable_cores() // 2)
+
+
+def settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Every setting from `environ` (default: the process environment), validated."""
+    env = os.environ if environ is None else environ
+
+    def text(name: str) -> str:
+        return env.get(name, "").strip()
+
+    is_hosted = _hosted(text(HOSTED_ENV))
+    values: dict[str, Any] = {"hosted": is_hosted, "live_refresh_seconds": _live_refresh(text(LIVE_REFRESH_ENV))}
+    for field, name in (("data_dir", DATA_DIR_ENV), ("store_dir", STORE_DIR_ENV)):
+        if text(name):
+            values[field] = env[name]
+    for field, (name, local, public, lo, hi) in WHOLE_NUMBERS.items():
+        default = public if is_hosted else local
+        if field == "jobs_per_learner":  # the earlier name counts when the new one is unset
+            default = _whole_number(PER_LEARNER_OLD_ENV, text(PER_LEARNER_OLD_ENV), default, lo, hi)
+        values[field] = _whole_number(name, text(name), default, lo, hi)
+    return Settings(**values)
 
 
 def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def whole_number(name: str, default: int | None, lo: int, hi: int) -> int | None:
-    """$name as a whole number in [lo, hi]; `default` when unset; a ConfigError otherwise."""
-    text = os.environ.get(name, "").strip()
+def _whole_number(name: str, text: str, default: int | None, lo: int, hi: int) -> int | None:
     if not text:
         return default
     if not text.isdigit() or not lo <= int(text) <= hi:
-        raise ConfigError(f"{name} must be a whole number in [{lo}, {hi}], got {text!r}")
+        raise ConfigError(f"{name} must be a whole number in [{lo}, {hi}], got {quoted(text)}")
     return int(text)
 
 
-def torch_threads() -> int:
-    """CPU threads one training uses ($DIGITS_TORCH_THREADS, default: all usable cores)."""
-    return whole_number(TORCH_THREADS_ENV, usable_cores(), 1, 256)
+def _live_refresh(text: str) -> float:
+    """Each redraw costs the browser CPU: on a small machine that also trains, a slower
+    refresh leaves more of it to training (docs/benchmarks.md has the figures)."""
+    if not text:
+        return LIVE_REFRESH_DEFAULT
+    lo, hi = LIVE_REFRESH_RANGE
+    value = _number_or_nan(text, float)
+    if not lo <= value <= hi:
+        raise ConfigError(f"{LIVE_REFRESH_ENV} must be a number of seconds in [{lo}, {hi}], got {quoted(text)}")
+    return value
 
 
-def hosted() -> bool:
-    """$DIGITS_HOSTED: a public demo. Tighter default bounds, no data-folder box, no
-    developer menu (README, Hosting)."""
-    text = os.environ.get(HOSTED_ENV, "").strip().lower()
-    if text in ("", "0", "false", "no", "off"):
+def _hosted(text: str) -> bool:
+    if text.lower() in ("", "0", "false", "no", "off"):
         return False
-    if text in ("1", "true", "yes", "on"):
+    if text.lower() in ("1", "true", "yes", "on"):
         return True
-    raise ConfigError(f"{HOSTED_ENV} must be 1 or 0, got {text!r}")
+    raise ConfigError(f"{HOSTED_ENV} must be 1 or 0, got {quoted(text)}")
 
 
-def bounded_setting(name: str) -> int:
-    """One of the bounds in BOUNDS, from the environment or its default (hosted or not)."""
-    local, public, lo, hi = BOUNDS[name]
-    return whole_number(name, public if hosted() else local, lo, hi)
+def _number_or_nan(text: str, kind: Callable[[str], float]) -> float:
+    try:
+        return kind(text)
+    except ValueError:
+        return math.nan  # fails every range check, with the caller's message
 
-
-def store_max_runs() -> int:
-    """Runs the store keeps before pruning the oldest ($DIGITS_STORE_MAX_RUNS)."""
-    return bounded_setting(STORE_MAX_RUNS_ENV)
-
-
-def check_settings() -> None:
-    """Read every setting once, so a mistake is reported at start-up, naming the variable
-    (a ConfigError), rather than when a learner presses Start."""
-    hosted()
-    live_refresh_seconds()
-    torch_threads()
-    for name in BOUNDS:
-        bounded_setting(name)
-    from core.queue import queue_limits  # the queue's own settings (slots, caps)
-    queue_limits()

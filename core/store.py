@@ -1,14 +1,12 @@
 """Saved runs: one SQLite row per run, one checkpoint file per trained model.
 
-A checkpoint is a plain dict of named parts (format, config, model_state,
-history, metrics, versions) written atomically and read back with
-`torch.load(weights_only=True)`, so a file can never run code on load.
+Checkpoints are written and read by core.checkpoints. Rows from before datasets were
+recorded are read as MNIST's.
 """
 from __future__ import annotations
 
 import json
 import os
-import platform
 import sqlite3
 import time
 import uuid
@@ -16,27 +14,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 
+from core.checkpoints import (
+    CHECKPOINT_FORMAT,
+    StoreError,
+    library_versions,
+    load_checkpoint,
+    model_from_checkpoint,
+    save_checkpoint,
+)
 from core.config import TrainConfig
-from core.models import build_model, count_parameters
-from core.owners import claim_owner_token, owner_alive, remove_dead_locks
+from core.history import History
+from core.models import count_parameters
+from core.process_locks import claim_process_token, process_alive, remove_dead_locks
+from core.settings import settings
+from core.status import LIVE, Status
 
-STORE_DIR_ENV = "DIGITS_STORE_DIR"
-DEFAULT_STORE_DIR = "./runs"
-CHECKPOINT_FORMAT = "digits-dashboard/checkpoint-v1"
-LIVE_STATUSES = ("queued", "running")
+_LIVE = tuple(str(s) for s in LIVE)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     arch TEXT NOT NULL,
-    status TEXT NOT NULL,
+    dataset TEXT NOT NULL DEFAULT 'mnist',
+    status TEXT NOT NULL,           -- a core.status.Status
     message TEXT NOT NULL DEFAULT '',
     nickname TEXT NOT NULL DEFAULT '',
     learner TEXT NOT NULL DEFAULT '', -- core.identity.learner_id of the browser that started it ('' for the CLI)
-    owner TEXT NOT NULL,            -- the process that trains it, see core.owners
+    process TEXT NOT NULL,          -- the process that trains it, see core.process_locks
     created_at REAL NOT NULL,
     finished_at REAL,
     config_json TEXT NOT NULL,
@@ -51,43 +57,54 @@ CREATE TABLE IF NOT EXISTS runs (
 
 
 _COLUMNS = tuple(line.split()[0] for line in _SCHEMA.splitlines()[2:-1])
-
-
-class StoreError(RuntimeError):
-    """A run or checkpoint is missing, corrupt or not ours; the message names the file."""
+# Columns added since the first stores: (column, its definition) for ALTER TABLE.
+_ADDED_COLUMNS = (("learner", "TEXT NOT NULL DEFAULT ''"),   # older runs are nobody's
+                  ("dataset", "TEXT NOT NULL DEFAULT 'mnist'"))  # older runs are MNIST's
 
 
 @dataclass(frozen=True)
 class RunRecord:
     run_id: str
     arch: str
-    status: str
+    dataset: str
+    status: Status
     message: str
     nickname: str
+    learner: str                  # core.identity.learner_id; '' for the CLI and runs from older stores
     created_at: float
     finished_at: float | None
     config: dict[str, Any]
-    history: dict[str, Any]
+    history: History
     train_seconds: float | None
     examples_seen: int | None
     test_accuracy: float | None
     test_loss: float | None
     param_count: int | None
     model_path: Path | None
-    learner: str = ""   # core.identity.learner_id; '' for the CLI and runs from older stores
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row, root: Path) -> "RunRecord":
+        return cls(run_id=row["run_id"], arch=row["arch"], dataset=row["dataset"], status=Status(row["status"]),
+                   message=row["message"], nickname=row["nickname"], learner=row["learner"],
+                   created_at=row["created_at"], finished_at=row["finished_at"],
+                   config=json.loads(row["config_json"]), history=History.from_dict(json.loads(row["history_json"])),
+                   train_seconds=row["train_seconds"], examples_seen=row["examples_seen"],
+                   test_accuracy=row["test_accuracy"], test_loss=row["test_loss"], param_count=row["param_count"],
+                   model_path=root / row["model_file"] if row["model_file"] else None)
 
 
 def store_dir(override: str | os.PathLike | None = None) -> Path:
-    return Path(override or os.environ.get(STORE_DIR_ENV) or DEFAULT_STORE_DIR).expanduser()
+    return Path(override or settings().store_dir).expanduser()
 
 
 class RunStore:
     def __init__(self, root: str | os.PathLike | None = None) -> None:
         self.root = store_dir(root)
         self.db_path = self.root / "runs.sqlite"
+        self._tables: set[str] = set()  # tables whose schema this store has made sure of
         try:
             (self.root / "models").mkdir(parents=True, exist_ok=True)
-            self._owner = claim_owner_token(self.root)
+            self._process = claim_process_token(self.root)
             self._open_database()
         except (OSError, sqlite3.Error) as exc:  # read-only folder, corrupt or truncated database
             raise StoreError(f"the run store {self.root} could not be opened ({exc}). Nothing in it was "
@@ -105,10 +122,26 @@ class RunStore:
                 con.execute("PRAGMA journal_mode=WAL")
                 con.execute(_SCHEMA)
                 columns = {row["name"] for row in con.execute("PRAGMA table_info(runs)")}
-                if "learner" not in columns:  # a store from before learners were recorded: its runs are nobody's
-                    con.execute("ALTER TABLE runs ADD COLUMN learner TEXT NOT NULL DEFAULT ''")
+                if "owner" in columns:  # the column's earlier name
+                    con.execute("ALTER TABLE runs RENAME COLUMN owner TO process")
+                for column, definition in _ADDED_COLUMNS:
+                    if column not in columns:
+                        con.execute(f"ALTER TABLE runs ADD COLUMN {column} {definition}")
         finally:
             con.close()
+        self._tables.add("runs")
+
+    def ensure_table(self, name: str, schema: str, added_columns: tuple[tuple[str, str], ...] = ()) -> None:
+        """Create a table beside the runs (core.my_drawings, core.identity) and add columns newer
+        than the store, once per store object however often it is called."""
+        if name in self._tables:
+            return
+        self.execute(schema)
+        columns = {row["name"] for row in self.execute(f"PRAGMA table_info({name})")}
+        for column, definition in added_columns:
+            if column not in columns:
+                self.execute(f"ALTER TABLE {name} ADD COLUMN {column} {definition}")
+        self._tables.add(name)
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.db_path, timeout=30)
@@ -130,27 +163,29 @@ class RunStore:
 
     def mark_interrupted(self) -> int:
         """Runs whose training process has died are marked `interrupted`; returns how many."""
-        rows = self.execute(f"SELECT run_id, owner, status FROM runs WHERE status IN {LIVE_STATUSES}")
-        dead = [r for r in rows if not owner_alive(self.root, r["owner"])]
+        rows = self.execute(f"SELECT run_id, process, status FROM runs WHERE status IN {_LIVE}")
+        dead = [r for r in rows if not process_alive(self.root, r["process"])]
         for row in dead:
-            status, message = (("cancelled", "The server stopped before this training's turn came.")
-                               if row["status"] == "queued" else
-                               ("interrupted", "The server stopped before this run finished."))
+            status, message = ((Status.CANCELLED, "The server stopped before this training's turn came.")
+                               if row["status"] == Status.QUEUED else
+                               (Status.INTERRUPTED, "The server stopped before this run finished."))
             self.execute("UPDATE runs SET status=?, finished_at=?, message=? WHERE run_id=?",
                          (status, time.time(), message, row["run_id"]))
         return len(dead)
 
-    def begin_run(self, config: TrainConfig, nickname: str = "", learner: str = "", status: str = "running") -> str:
+    def begin_run(self, config: TrainConfig, nickname: str = "", learner: str = "",
+                  status: Status = Status.RUNNING) -> str:
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{uuid.uuid4().hex[:6]}"
-        self.execute("INSERT INTO runs (run_id, arch, status, nickname, learner, owner, created_at, config_json) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (run_id, config.arch, status, nickname, learner,
-                                                                  self._owner, time.time(), json.dumps(config.to_dict())))
+        self.execute("INSERT INTO runs (run_id, arch, dataset, status, nickname, learner, process, created_at, "
+                     "config_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (run_id, config.arch, config.dataset, str(status), nickname, learner, self._process,
+                      time.time(), json.dumps(config.to_dict())))
         return run_id
 
     def mark_running(self, run_id: str) -> None:
-        self.execute("UPDATE runs SET status='running' WHERE run_id=?", (run_id,))
+        self.execute("UPDATE runs SET status=? WHERE run_id=?", (str(Status.RUNNING), run_id))
 
-    def finish_run(self, run_id: str, status: str, message: str, history: dict[str, Any], *,
+    def finish_run(self, run_id: str, status: Status, message: str, history: History, *,
                    model: nn.Module | None, evaluation: Any, train_seconds: float,
                    examples_seen: int, started: float) -> None:
         record = self.get_run(run_id)
@@ -158,8 +193,8 @@ class RunStore:
         if model is not None:
             model_file = f"models/{run_id}.pt"
             checkpoint = {
-                "format": CHECKPOINT_FORMAT, "run_id": run_id, "status": status,
-                "config": record.config, "model_state": model.state_dict(), "history": history,
+                "format": CHECKPOINT_FORMAT, "run_id": run_id, "status": str(status),
+                "config": record.config, "model_state": model.state_dict(), "history": history.to_dict(),
                 "metrics": {"test_accuracy": evaluation.accuracy, "test_loss": evaluation.loss,
                             "train_seconds": train_seconds, "examples_seen": examples_seen},
                 "versions": library_versions(), "created_at": started}
@@ -167,29 +202,28 @@ class RunStore:
         self.execute(
             "UPDATE runs SET status=?, message=?, finished_at=?, history_json=?, train_seconds=?, "
             "examples_seen=?, test_accuracy=?, test_loss=?, param_count=?, model_file=? WHERE run_id=?",
-            (status, message, time.time(), json.dumps(history), train_seconds, examples_seen,
+            (str(status), message, time.time(), json.dumps(history.to_dict()), train_seconds, examples_seen,
              evaluation.accuracy if evaluation else None, evaluation.loss if evaluation else None,
              count_parameters(model) if model is not None else None, model_file, run_id))
 
-    def list_runs(self, arch: str | None = None, with_model: bool = False, learner: str | None = None,
+    def list_runs(self, with_model: bool = False, learner: str | None = None,
                   with_history: bool = True) -> list[RunRecord]:
         """Newest first; `with_model` keeps only runs whose weights were saved; the others filter.
         Without `with_history` the curves are left out (an empty history): listing 300 runs
         with long curves takes seconds otherwise."""
         columns = "*" if with_history else ", ".join(c for c in _COLUMNS if c != "history_json") + ", '{}' AS history_json"
         sql, params = f"SELECT {columns} FROM runs WHERE 1=1", []
-        for column, value in (("arch", arch), ("learner", learner)):
-            if value is not None:
-                sql, params = sql + f" AND {column}=?", [*params, value]
+        if learner is not None:
+            sql, params = sql + " AND learner=?", [learner]
         if with_model:
             sql += " AND model_file IS NOT NULL"
-        return [self._record(r) for r in self.execute(sql + " ORDER BY created_at DESC", tuple(params))]
+        return [RunRecord.from_row(r, self.root) for r in self.execute(sql + " ORDER BY created_at DESC", tuple(params))]
 
     def get_run(self, run_id: str) -> RunRecord:
         rows = self.execute("SELECT * FROM runs WHERE run_id=?", (run_id,))
         if not rows:
             raise StoreError(f"no run {run_id!r} in {self.db_path}")
-        return self._record(rows[0])
+        return RunRecord.from_row(rows[0], self.root)
 
     def load_model(self, run_id: str) -> tuple[nn.Module, dict[str, Any]]:
         record = self.get_run(run_id)
@@ -202,7 +236,7 @@ class RunStore:
         the model files take more than `max_bytes`; never a live run or one in `keep`.
         Returns the deleted ids."""
         runs = self.list_runs(with_history=False)  # newest first
-        spare = {r.run_id for r in runs if r.status not in LIVE_STATUSES and r.run_id not in keep}
+        spare = {r.run_id for r in runs if r.status.done and r.run_id not in keep}
         doomed = [r for r in runs[max_runs:] if r.run_id in spare]
         total = sum(_file_size(r.model_path) for r in runs) - sum(_file_size(r.model_path) for r in doomed)
         for run in reversed(runs[:max_runs]):  # oldest first
@@ -225,63 +259,9 @@ class RunStore:
             record.model_path.unlink(missing_ok=True)
         self.execute("DELETE FROM runs WHERE run_id=?", (run_id,))
 
-    def _record(self, row: sqlite3.Row) -> RunRecord:
-        return RunRecord(
-            row["run_id"], row["arch"], row["status"], row["message"], row["nickname"],
-            row["created_at"], row["finished_at"], json.loads(row["config_json"]),
-            json.loads(row["history_json"]), row["train_seconds"], row["examples_seen"],
-            row["test_accuracy"], row["test_loss"], row["param_count"],
-            self.root / row["model_file"] if row["model_file"] else None, row["learner"])
-
 
 def _file_size(path: Path | None) -> int:
     try:
         return path.stat().st_size if path is not None else 0
     except OSError:
         return 0
-
-
-def library_versions() -> dict[str, str]:
-    import torchvision
-    # str(): torch.__version__ is a TorchVersion, which weights_only loading refuses
-    return {"python": platform.python_version(), "torch": str(torch.__version__),
-            "torchvision": str(torchvision.__version__)}
-
-
-def save_checkpoint(checkpoint: dict[str, Any], path: Path) -> None:
-    """Write to a temporary file in the same folder, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            torch.save(checkpoint, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def load_checkpoint(source: Path | Any) -> dict[str, Any]:
-    """Read a checkpoint from a path or binary file object, refusing anything but our format."""
-    name = str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "uploaded file")
-    try:
-        checkpoint = torch.load(source, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise StoreError(f"model file {name} does not exist") from None
-    except Exception as exc:  # truncated zip, pickle with code in it, random bytes
-        raise StoreError(f"{name} is not a readable model file ({type(exc).__name__}: {exc})") from None
-    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
-        raise StoreError(f"{name} is not a digits-dashboard model file (format {CHECKPOINT_FORMAT} expected)")
-    return checkpoint
-
-
-def model_from_checkpoint(checkpoint: dict[str, Any], name: Any = "checkpoint") -> tuple[nn.Module, dict]:
-    """Rebuild the model a checkpoint describes; any mismatch is a StoreError."""
-    try:
-        config = TrainConfig.from_dict(checkpoint["config"])
-        model = build_model(config.arch, config.model)
-        model.load_state_dict(checkpoint["model_state"])
-    except Exception as exc:
-        raise StoreError(f"{name} does not hold a usable model ({type(exc).__name__}: {exc})") from None
-    return model.eval(), checkpoint

@@ -1,5 +1,5 @@
-"""Resources the pages share: one MNIST, run store and training queue per process, and
-the learner's nickname.
+"""Resources the pages share: the settings, one dataset, run store and training queue per
+process, and the learner's nickname.
 
 Not a page: app.py lists the pages explicitly, so this module is never shown.
 """
@@ -8,21 +8,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-# st.dataframe imports pandas on its first call: 0.4 s holding the GIL, which on the Train
-# page fell inside a process's first training ("Your runs" lists the new run). Imported
-# with the first page instead (docs/benchmarks.md, Train page open vs the CLI).
-import pandas  # noqa: F401
 import streamlit as st
 
-from core.config import TrainConfig
-from core.data import DataError, Mnist, data_dir, data_roots, load_mnist
+from core.budget import estimate
+from core.config import TrainConfig, preset
+from core.data import DataError, Dataset, data_dir, data_roots, load_dataset
+from core.datasets import DEFAULT_DATASET, dataset_spec
 from core.evaluation import Evaluation, evaluate
 from core.identity import Learners
-from core.sequence import JobSequence
-from core.models import MODEL_LABELS
-from core.queue import TrainingQueue
+from core.models import ARCHITECTURES, label
+from core.queue import TrainingQueue, queue_limits
 from core.ranges import ConfigError
-from core.settings import check_settings, hosted
+from core.sequence import JobSequence
+from core.settings import Settings, settings
 from core.store import RunStore, StoreError, store_dir
 from pages.identity import learner
 
@@ -42,16 +40,25 @@ def plain(text: object) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def train_all_label() -> str:
+    """ "Train all three" while three architectures are registered, "Train all four" with four."""
+    count = len(ARCHITECTURES)
+    return f"Train all {_NUMBER_WORDS[count] if count < len(_NUMBER_WORDS) else count}"
+
+
 DATA_DIR_KEY = "data_dir"  # session_state key of the data root typed on the home page
 NICKNAME_KEYS = ("nickname.sidebar", "nickname.home")  # the nickname boxes' widget keys
 
 
 # One entry per real folder (paths are resolved first), at most two kept: a visitor cannot
 # fill the memory with copies of MNIST by spelling one folder several ways.
-@st.cache_resource(show_spinner="Loading MNIST into memory…", max_entries=2)
-def _mnist(root: str) -> Mnist:
+@st.cache_resource(show_spinner="Loading the dataset into memory…", max_entries=2)
+def _dataset(root: str, name: str) -> Dataset:
     # only the configured root may be downloaded into; a chosen subfolder is read as it is
-    return load_mnist(root, download=Path(root) == data_dir().resolve())
+    return load_dataset(root, dataset_spec(name), download=Path(root) == data_dir().resolve())
 
 
 @st.cache_resource
@@ -63,17 +70,17 @@ def current_data_dir() -> str:
     """The configured data root, or the folder under it this session chose on Home (never
     anything outside it: the choice is re-checked against the folders that hold MNIST)."""
     chosen = st.session_state.get(DATA_DIR_KEY)
-    if chosen and not hosted() and Path(chosen) in data_roots():
+    if chosen and not server_settings().hosted and Path(chosen) in data_roots():
         return chosen
     return str(data_dir().resolve())
 
 
-def mnist_or_stop() -> Mnist:
+def dataset_or_stop(name: str = DEFAULT_DATASET) -> Dataset:
     """The dataset; a missing one shows core's instructions and ends this page's run."""
     try:
-        return _mnist(current_data_dir())
+        return _dataset(current_data_dir(), name)
     except DataError as exc:
-        st.error(f"**MNIST is not available.** {plain(exc)}", icon="📂")
+        st.error(f"**{plain(dataset_spec(name).label)} is not available.** {plain(exc)}", icon="📂")
         st.stop()
 
 
@@ -93,19 +100,36 @@ def store_failed(exc: StoreError) -> None:
 
 # Few entries: a 4x2048 MLP is 56 MB, and a visitor can ask Draw for any saved model.
 @st.cache_resource(max_entries=8, show_spinner="Evaluating the model on the test set…")
-def _evaluation(store_root: str, run_id: str, data_root: str) -> Evaluation:
-    return evaluate(_model(store_root, run_id), _mnist(data_root).test)
+def _evaluation(store_root: str, run_id: str, data_root: str, dataset: str) -> Evaluation:
+    return evaluate(_model(store_root, run_id), _dataset(data_root, dataset).test)
 
 
-def evaluation_of_run(run_id: str) -> Evaluation:
+def evaluation_of_run(run_id: str, dataset: str = DEFAULT_DATASET) -> Evaluation:
     """Test-set evaluation of a saved model, computed once per process (raises StoreError)."""
-    return _evaluation(str(store_dir()), run_id, current_data_dir())
+    return _evaluation(str(store_dir()), run_id, current_data_dir(), dataset)
 
 
 @st.cache_resource
-def _checked_settings() -> bool:
-    check_settings()
-    return hosted()
+def _checked_settings() -> Settings:
+    found = settings()
+    queue_limits(found)
+    # The process's first size estimate imports torch's shape machinery (0.5 s alone, seconds
+    # when many first visits share the GIL): done here once, while the other sessions wait.
+    estimate(preset("logistic"))
+    return found
+
+
+def server_settings() -> Settings:
+    """The server's settings, read and checked once per process (settings_or_stop reported any mistake)."""
+    return _checked_settings()
+
+
+@st.cache_resource
+def _import_dataframe_support() -> None:
+    """st.dataframe imports pandas on its first call: 0.4 s holding the GIL, which on the Train
+    page fell inside a process's first training ("Your runs" lists the new run). Imported
+    with the first page instead (docs/benchmarks.md, Train page open vs the CLI)."""
+    import pandas  # noqa: F401
 
 
 def settings_or_stop() -> None:
@@ -113,11 +137,12 @@ def settings_or_stop() -> None:
     page with one sentence naming it. A hosted demo hides Streamlit's developer menu and
     error details."""
     try:
-        public = _checked_settings()
+        public = _checked_settings().hosted
     except ConfigError as exc:
         st.error(f"**This server is misconfigured.** {plain(exc)}. Fix the setting and restart the server.",
                  icon="⚙️")
         st.stop()
+    _import_dataframe_support()
     if public:
         st.set_option("client.toolbarMode", "viewer")
         st.set_option("client.showErrorDetails", "none")
@@ -135,7 +160,7 @@ def model_of_run(run_id: str):
 
 @st.cache_resource
 def _queue() -> TrainingQueue:
-    return TrainingQueue()
+    return TrainingQueue(queue_limits(server_settings()))
 
 
 def training_queue() -> TrainingQueue:
@@ -187,13 +212,13 @@ def learner_sidebar() -> None:
 
 
 def training_sequence() -> JobSequence | None:
-    """This learner's latest "Train all three" or Draw training, found again after a reload."""
+    """This learner's latest "Train all" or Draw training, found again after a reload."""
     return training_queue().latest_sequence(learner())
 
 
 def start_sequence(configs: list[TrainConfig]) -> None:
     """Train `configs` one after another through the queue, then rerun to show the form locked."""
-    sequence = JobSequence(configs, mnist_or_stop(), run_store(), nickname(), learner=learner())
+    sequence = JobSequence(configs, dataset_or_stop(), run_store(), nickname(), learner=learner())
     try:
         training_queue().submit_sequence(sequence)
     except (ConfigError, StoreError) as exc:  # a limit of this server, or a store it cannot write
@@ -223,15 +248,15 @@ def queue_notice(job) -> str:
 
 def _progress_bars(sequence: JobSequence, live: bool) -> None:
     for job, snap in zip(sequence.jobs, sequence.snapshots()):
-        label = MODEL_LABELS[snap.config.arch]
+        name = label(snap.config.arch)
         waiting = queue_notice(job) if not snap.done else ""
         if waiting:
-            st.progress(0.0, text=f"{label}: waiting in the queue, {waiting}")
+            st.progress(0.0, text=f"{name}: waiting in the queue, {waiting}")
         elif snap.done:
             accuracy = f", test accuracy {snap.test_accuracy:.2%}" if snap.test_accuracy is not None else ""
-            st.progress(1.0, text=f"{label}: {snap.status}{accuracy}")
+            st.progress(1.0, text=f"{name}: {snap.status}{accuracy}")
         else:
-            st.progress(snap.progress, text=f"{label}: {snap.status}, {snap.examples_seen:,} of "
+            st.progress(snap.progress, text=f"{name}: {snap.status}, {snap.examples_seen:,} of "
                                             f"{snap.total_examples:,} examples")
     if live and sequence.done:
         st.rerun()

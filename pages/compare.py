@@ -1,16 +1,38 @@
-"""Compare: the three architectures side by side, and where each one fails."""
+"""Compare: the architectures side by side, and where each one fails."""
 import streamlit as st
 
-from core.compare import (THRESHOLDS, best_per_arch, cell_indices, comparable_runs, disagreements,
-                          time_to_accuracy, train_all_configs)
+from core.compare import (
+    THRESHOLDS,
+    best_per_arch,
+    cell_indices,
+    comparable_runs,
+    disagreements,
+    time_to_accuracy,
+    train_all_configs,
+)
 from core.evaluation import evaluate
-from core.models import MODEL_LABELS, MODEL_OPTIONS
+from core.models import ARCHITECTURES, label
 from core.my_drawings import MyDrawings, as_split
-from core.plots import Curve, accuracy_bars, accuracy_figure, confusion_heatmap, per_class_bars
+from core.plots import (
+    Curve,
+    accuracy_bars,
+    accuracy_figure,
+    confusion_heatmap,
+    per_class_bars,
+)
 from core.samples import evaluation_tiles
 from core.store import StoreError
-from pages.common import (evaluation_of_run, mnist_or_stop, model_of_run, plain, run_store,
-                          sequence_progress, start_sequence, training_sequence)
+from pages.common import (
+    dataset_or_stop,
+    evaluation_of_run,
+    model_of_run,
+    plain,
+    run_store,
+    sequence_progress,
+    start_sequence,
+    train_all_label,
+    training_sequence,
+)
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 
@@ -20,17 +42,17 @@ GALLERY_SIZE = 24
 require_app_navigation()
 st.title("⚖️ Compare")
 st.caption("Which model is better, and why? Test accuracy, speed and the digits each one gets wrong.")
-mnist = mnist_or_stop()
+mnist = dataset_or_stop()
 store = run_store()
 sequence = training_sequence()
 training = sequence is not None and not sequence.done
 
 with st.container(border=True):
-    st.markdown("**Train all three** with their `default` presets on the same data and seed, one after "
+    st.markdown(f"**{train_all_label()}** with their `default` presets on the same data and seed, one after "
                 "another. The full budget takes a few minutes on a laptop CPU.")
     quick = st.toggle("Quick comparison (1 epoch on 5,000 images)", disabled=training)
     left, right = st.columns(2)
-    if left.button("Train all three", type="primary", disabled=training, icon="▶️"):
+    if left.button(train_all_label(), type="primary", disabled=training, icon="▶️", key="compare.train_all"):
         start_sequence(train_all_configs(**(QUICK if quick else {})))
     right.button("Stop", disabled=not training, on_click=sequence.stop if training else None, icon="⏹️",
                  help="Stops the model in training and cancels the ones still waiting.")
@@ -38,16 +60,16 @@ with st.container(border=True):
 
 runs = comparable_runs(store.list_runs())
 if not runs:
-    st.info("No trained model yet. Press **Train all three** above, or train one on the **Train** page.")
+    st.info(f"No trained model yet. Press **{train_all_label()}** above, or train one on the **Train** page.")
     st.stop()
 
 st.header("Models")
 best = best_per_arch(runs)
 chosen = []
-for arch, column in zip(MODEL_OPTIONS, st.columns(len(MODEL_OPTIONS))):
+for arch, column in zip(ARCHITECTURES, st.columns(len(ARCHITECTURES))):
     options = [r.run_id for r in runs if r.arch == arch]
     labels = {r.run_id: f"{r.test_accuracy:.2%} · {r.run_id}" for r in runs}
-    chosen += column.multiselect(MODEL_LABELS[arch], options, default=[best[arch]] if arch in best else [],
+    chosen += column.multiselect(label(arch), options, default=[best[arch]] if arch in best else [],
                                  format_func=labels.get, help="The most accurate run is preselected.")
 records = {r.run_id: r for r in runs}
 evaluations = {}
@@ -59,7 +81,7 @@ for run_id in chosen:
 if not evaluations:
     st.info("Choose at least one model that loads.")
     st.stop()
-names = {run_id: f"{MODEL_LABELS[records[run_id].arch]} ({run_id[-6:]})" for run_id in evaluations}
+names = {run_id: f"{label(records[run_id].arch)} ({run_id[-6:]})" for run_id in evaluations}
 
 st.header("Test accuracy")
 st.plotly_chart(accuracy_bars([names[i] for i in evaluations], [e.accuracy for e in evaluations.values()]))
@@ -68,7 +90,7 @@ for run_id, evaluation in evaluations.items():
     run, reached = records[run_id], time_to_accuracy(records[run_id].history)
     table.append({"model": names[run_id], "test accuracy": evaluation.accuracy, "test loss": evaluation.loss,
                   "parameters": run.param_count, "training s": run.train_seconds,
-                  "epochs": len(run.history.get("epochs", [])) - 1,
+                  "epochs": run.history.trained_epochs,
                   **{f"s to {t:.0%}": reached[t] for t in THRESHOLDS}})
 st.dataframe(table, hide_index=True, column_config={
     "test accuracy": st.column_config.NumberColumn(format="percent"),
@@ -82,11 +104,11 @@ left.plotly_chart(accuracy_figure(curves, x="examples_seen"), key="curves_exampl
 right.plotly_chart(accuracy_figure(curves, x="train_seconds"), key="curves_seconds")
 
 
-def gallery(indices: list[int], evaluation, captions: list[str] | None = None) -> None:
+def gallery(images, indices: list[int], evaluation, captions: list[str] | None = None) -> None:
     if not indices:
         st.caption("No such digits.")
         return
-    tiles, default_captions = evaluation_tiles(mnist.test.images, evaluation, indices[:GALLERY_SIZE])
+    tiles, default_captions = evaluation_tiles(images, evaluation, indices[:GALLERY_SIZE])
     st.image(tiles, caption=(captions or default_captions)[:GALLERY_SIZE], width=90)
 
 
@@ -106,10 +128,10 @@ for run_id, tab in zip(evaluations, st.tabs([names[i] for i in evaluations])):
             if points:  # a clicked cell wins over the boxes
                 true, guess = int(points[0]["y"]), int(points[0]["x"])
             st.markdown(f"**True {true}, predicted {guess}**")
-            gallery(cell_indices(evaluation, true, guess), evaluation)
+            gallery(mnist.test.images, cell_indices(evaluation, true, guess), evaluation)
         st.subheader("Most confident mistakes")
         mistakes = evaluation.mistakes(limit=GALLERY_SIZE)
-        gallery([m.index for m in mistakes], evaluation,
+        gallery(mnist.test.images, [m.index for m in mistakes], evaluation,
                 [f"says {m.predicted} ({m.confidence:.0%}), is {m.true}" for m in mistakes])
 
 if len(evaluations) >= 2:
@@ -121,7 +143,7 @@ if len(evaluations) >= 2:
     found = disagreements(evaluations[good], evaluations[bad])
     st.caption(f"{len(found)} test digits that {names[good]} gets right and {names[bad]} gets wrong "
                f"(frames and captions show {names[bad]}'s answer).")
-    gallery(found, evaluations[bad])
+    gallery(mnist.test.images, found, evaluations[bad])
 
 st.header("My drawings")
 drawn = MyDrawings(store).list(learner=learner())

@@ -5,13 +5,21 @@ from streamlit_drawable_canvas import st_canvas
 from core.compare import best_per_arch, comparable_runs, train_all_configs
 from core.config import preset
 from core.drawing import predict, preprocess, saliency, saliency_overlay
-from core.models import MODEL_LABELS
+from core.models import ARCHITECTURES, label
 from core.my_drawings import MyDrawings
 from core.plots import probability_bars
 from core.samples import enlarge
 from core.store import StoreError
-from pages.common import (model_of_run, nickname, plain, run_store, sequence_progress, start_sequence,
-                          training_sequence)
+from pages.common import (
+    model_of_run,
+    nickname,
+    plain,
+    run_store,
+    sequence_progress,
+    start_sequence,
+    train_all_label,
+    training_sequence,
+)
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 
@@ -52,13 +60,13 @@ st.caption("Draw a digit with the mouse or a finger. Every trained model says wh
 store = run_store()
 runs = {run.run_id: run for run in comparable_runs(store.list_runs(with_history=False))}
 found = best_per_arch(list(runs.values()))
-best = {arch: found[arch] for arch in MODEL_LABELS if arch in found}  # logistic, MLP, CNN
+best = {arch: found[arch] for arch in ARCHITECTURES if arch in found}  # in the registry's order
 
 
-def model_name(run_id: str) -> str:
+def model_name(run_id: str, runs: dict, best: dict[str, str]) -> str:
     """The best run of an architecture is named by the architecture alone; others add their id."""
     arch = runs[run_id].arch
-    return MODEL_LABELS[arch] if best.get(arch) == run_id else f"{MODEL_LABELS[arch]} ({run_id[-6:]})"
+    return label(arch) if best.get(arch) == run_id else f"{label(arch)} ({run_id[-6:]})"
 
 
 sequence = training_sequence()
@@ -68,7 +76,7 @@ if not best and (sequence is None or sequence.done):
         fast, full = st.columns(2)
         if fast.button("Train logistic regression (about 10 s)", type="primary", icon="⚡"):
             start_sequence([preset("logistic")])
-        if full.button("Train all three (a few minutes)", icon="▶️"):
+        if full.button(f"{train_all_label()} (a few minutes)", icon="▶️", key="draw.train_all"):
             start_sequence(train_all_configs())
 if sequence is not None and (not sequence.done or not best):
     sequence_progress()
@@ -97,7 +105,7 @@ image = result.image_data if result is not None else None
 drawing = preprocess(image) if image is not None else None
 with answer_col:
     chosen = st.multiselect("Models that answer", list(runs), default=list(best.values()),
-                            format_func=lambda i: f"{model_name(i)} · {runs[i].test_accuracy:.2%}",
+                            format_func=lambda i: f"{model_name(i, runs, best)} · {runs[i].test_accuracy:.2%}",
                             help="The most accurate saved model of each architecture is chosen; add any other.")
     if drawing is None:
         st.info("Draw a digit on the black square: nothing is drawn yet.")
@@ -107,11 +115,11 @@ with answer_col:
             try:
                 model = model_of_run(run_id)
             except StoreError as exc:
-                st.warning(f"{model_name(run_id)} (run `{run_id}`) could not be loaded: {plain(exc)}")
+                st.warning(f"{model_name(run_id, runs, best)} (run `{run_id}`) could not be loaded: {plain(exc)}")
                 continue
             answer = predict(model, drawing.tensor)
             left, right = st.columns([1, 2])
-            left.metric(label=model_name(run_id), value=str(answer.digit),
+            left.metric(label=model_name(run_id, runs, best), value=str(answer.digit),
                         delta=f"{answer.confidence:.0%} sure" if answer.sure else f"not sure ({answer.confidence:.0%})",
                         delta_color="normal" if answer.sure else "off")
             if show_saliency:

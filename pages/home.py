@@ -2,11 +2,27 @@
 import streamlit as st
 
 from core.data import DATA_DIR_ENV, data_roots
-from core.settings import hosted
-from core.models import MODEL_LABELS
+from core.models import ARCHITECTURES
+from core.run_table import run_rows
 from core.samples import sample_grid
-from pages.common import DATA_DIR_KEY, learners, mnist_or_stop, nickname, nickname_input, plain, run_store
+from pages.common import (
+    DATA_DIR_KEY,
+    dataset_or_stop,
+    learners,
+    nickname,
+    nickname_input,
+    plain,
+    run_store,
+    server_settings,
+)
 from pages.navigation import require_app_navigation
+
+
+def _listed(names: list[str]) -> str:
+    """'logistic regression, MLP and CNN'"""
+    names = [n if n.isupper() else n.lower() for n in names]
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+
 
 require_app_navigation()
 st.title("✍️ Digits dashboard")
@@ -15,21 +31,23 @@ st.markdown(
     "**MNIST**: 70,000 grey 28×28 images of the digits 0–9 written by census staff and students.")
 col_train, col_compare, col_draw = st.columns(3)
 col_train.page_link("pages/train.py", label="**Train** a model and watch it learn", icon="📈")
-col_compare.page_link("pages/compare.py", label="**Compare** logistic regression, MLP and CNN", icon="⚖️")
+col_compare.page_link("pages/compare.py", label=f"**Compare** {_listed([a.label for a in ARCHITECTURES.values()])}",
+                      icon="⚖️")
 col_draw.page_link("pages/draw.py", label="**Draw** a digit and see what each model says", icon="✏️")
 if not nickname():  # asked once; afterwards it sits in the sidebar of every page
     nickname_input("home", label="Choose a nickname for the Leaderboard")
 
 st.header("The data")
 roots = [str(root) for root in data_roots()]
-if len(roots) > 1 and not hosted():  # copies of MNIST side by side under the data root
+hosted = server_settings().hosted
+if len(roots) > 1 and not hosted:  # copies of MNIST side by side under the data root
     with st.expander("Where MNIST is read from"):
         st.selectbox("Data folder", roots, key=DATA_DIR_KEY,
                      help=f"The folders under ${DATA_DIR_ENV} that hold MNIST/raw/. Another folder is "
                           "added by the server's host, not from the browser.")
-mnist = mnist_or_stop()
+mnist = dataset_or_stop()
 st.caption(f"{len(mnist.train):,} training and {len(mnist.test):,} test images"
-           + ("." if hosted() else f", read from {plain(mnist.root)} ({mnist.source})."))
+           + ("." if hosted else f", read from {plain(mnist.root)} ({mnist.source})."))
 seed = st.number_input("Sample", min_value=0, max_value=10_000, value=0, step=1,
                        help="Change to draw another random sample of training digits.")
 images, labels = sample_grid(mnist.train, count=24, seed=int(seed))
@@ -43,10 +61,7 @@ if not runs:
 else:
     names = learners().display_names({r.learner for r in runs})
     st.dataframe(
-        [{"run": r.run_id, "model": MODEL_LABELS[r.arch], "status": r.status,
-          "test accuracy": r.test_accuracy, "training s": r.train_seconds,
-          "by": names.get(r.learner) or r.nickname or "anonymous"}
-         for r in runs],
+        run_rows(runs, ("run", "model", "status", "test accuracy", "training s", "by"), names),
         column_config={"test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
                        "training s": st.column_config.NumberColumn(format="%.1f")},
         hide_index=True)

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core.compare import leaderboard
-from core.models import MODEL_LABELS
+from core.models import ARCHITECTURES, label
 from pages.common import learners, run_store
 from pages.identity import learner
 from pages.navigation import require_app_navigation
@@ -11,8 +11,8 @@ require_app_navigation()
 st.title("🏆 Leaderboard")
 st.caption("Every model trained on this server, most accurate first. Click a column header to sort by it. "
            "Choose your nickname in the sidebar.")
-archs = st.pills("Architectures", list(MODEL_LABELS), format_func=MODEL_LABELS.get, selection_mode="multi",
-                 default=list(MODEL_LABELS))
+archs = st.pills("Architectures", list(ARCHITECTURES), format_func=label, selection_mode="multi",
+                 default=list(ARCHITECTURES))
 runs = run_store().list_runs(with_history=False)
 rows = leaderboard(runs, archs, names=learners().display_names({run.learner for run in runs}))
 if not rows:

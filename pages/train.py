@@ -3,16 +3,27 @@ import streamlit as st
 
 from core.budget import duration, estimate
 from core.config import from_query, parse_lock, preset, to_query
-from core.jobs import DIVERGED, FAILED, FINISHED, STOPPED, JobSnapshot, TrainingJob
-from core.models import MODEL_LABELS, MODEL_OPTIONS, describe
+from core.jobs import JobSnapshot, TrainingJob
+from core.models import architecture, describe
 from core.plots import Curve, accuracy_figure, loss_figure
 from core.queue import LimitError, check_size, limits_note
 from core.ranges import ConfigError
+from core.run_keeper import stored_job
+from core.run_table import run_rows
 from core.samples import evaluation_tiles
-from core.settings import LIVE_REFRESH_DEFAULT, live_refresh_seconds
+from core.status import Status
 from core.store import StoreError
-from pages.common import (evaluation_of_run, mnist_or_stop, nickname, plain, queue_notice, run_store,
-                          training_queue, training_sequence)
+from pages.common import (
+    dataset_or_stop,
+    evaluation_of_run,
+    nickname,
+    plain,
+    queue_notice,
+    run_store,
+    server_settings,
+    training_queue,
+    training_sequence,
+)
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 from pages.train_form import config_form, form_is_seeded, seed_form
@@ -25,12 +36,12 @@ require_app_navigation()
 st.title("📈 Train")
 st.caption("Choose a model and its hyperparameters, press **Start** and watch it learn. "
            "The address bar always holds the settings: copy it to share them.")
-mnist = mnist_or_stop()
+mnist = dataset_or_stop()
 store = run_store()
 runs = store.list_runs(learner=learner())  # this learner's only; read once for overlays and "Your runs"
 job: TrainingJob | None = training_queue().latest_job(learner())  # found again after a reload or in a new tab
 running = job is not None and not job.snapshot().done
-sequence = training_sequence()  # "Train all three" or Draw's training, started on another page
+sequence = training_sequence()  # "Train all" or Draw's training, started on another page
 racing = sequence is not None and not sequence.done
 
 if not form_is_seeded():  # first visit in this session: a shared link's, the running job's, or the defaults
@@ -44,13 +55,13 @@ if not form_is_seeded():  # first visit in this session: a shared link's, the ru
 locked = st.session_state.get(LOCK_KEY, frozenset())
 
 
-def overlay_curves() -> list[Curve]:
+def overlay_curves(runs) -> list[Curve]:
     chosen = st.session_state.get(OVERLAY_KEY, [])
     return [Curve(run.run_id, run.history, dashed=True) for run in runs if run.run_id in chosen]
 
 
-def show_progress(snap: JobSnapshot) -> None:
-    if snap.status == "queued":
+def show_progress(job: TrainingJob, snap: JobSnapshot) -> None:
+    if snap.status == Status.QUEUED:
         waiting = queue_notice(job)
         st.progress(0.0, text=f"Waiting in the training queue: {waiting}" if waiting else "Starting…")
         return
@@ -60,11 +71,11 @@ def show_progress(snap: JobSnapshot) -> None:
         f"{snap.total_examples:,} examples · {snap.examples_per_second:,.0f} examples/s{eta}"))
 
 
-def live_view(live: bool, overlays: list[Curve]) -> None:
+def live_view(job: TrainingJob, live: bool, overlays: list[Curve]) -> None:
     """Progress and curves of the learner's job; redrawn every second (by default) while it runs."""
     snap = job.snapshot()
-    show_progress(snap)
-    curves = [Curve("this run", snap.history()), *overlays]
+    show_progress(job, snap)
+    curves = [Curve("this run", snap.history), *overlays]
     # Static while training: every redraw costs the browser CPU (on a laptop, the CPU
     # that trains) and hover layers would double it. Interactive once done.
     # the mode bar shows on hover only: shown always, it covers the legend's right end
@@ -75,7 +86,7 @@ def live_view(live: bool, overlays: list[Curve]) -> None:
         st.rerun()  # unlock the form and show the result
 
 
-def show_prediction_grid(evaluation, key: str) -> None:
+def show_prediction_grid(images, evaluation, key: str) -> None:
     only_mistakes = st.toggle("Show only mistakes", key=f"{key}.mistakes")
     if only_mistakes:
         indices = [m.index for m in evaluation.mistakes(limit=GRID_SIZE)]
@@ -84,16 +95,16 @@ def show_prediction_grid(evaluation, key: str) -> None:
     if not indices:
         st.success("No mistakes on the test set.")
         return
-    tiles, captions = evaluation_tiles(mnist.test.images, evaluation, indices)
+    tiles, captions = evaluation_tiles(images, evaluation, indices)
     st.image(tiles, caption=captions, width=90)
     st.caption("Green frame: right. Red frame: wrong. Test digits, never seen in training.")
 
 
-def show_run_summary(run_id: str, evaluation, where: str) -> None:
+def show_run_summary(store, images, run_id: str, evaluation, where: str) -> None:
     """Metrics, configuration, prediction grid and download of a saved run; `where` keeps widget keys apart."""
     run = store.get_run(run_id)
     config = run.config
-    options = MODEL_OPTIONS[run.arch].from_dict(config["model"])
+    options = architecture(run.arch).options.from_dict(config["model"])
     a, b, c, d = st.columns(4)
     a.metric("Test accuracy", f"{run.test_accuracy:.2%}")
     b.metric("Test loss", f"{run.test_loss:.4f}")
@@ -102,25 +113,26 @@ def show_run_summary(run_id: str, evaluation, where: str) -> None:
     st.caption(f"{describe(run.arch, options)} · run `{run.run_id}` · {run.status}")
     with st.expander("Configuration"):
         st.json(config)
-    show_prediction_grid(evaluation, key=f"{where}.{run_id}")
+    show_prediction_grid(images, evaluation, key=f"{where}.{run_id}")
     if run.model_path is not None and run.model_path.exists():
         st.download_button("Download the model (.pt)", data=run.model_path.read_bytes(), key=f"{where}.download",
                            file_name=f"{run.run_id}.pt", mime="application/octet-stream", icon="⬇️")
 
 
-def show_outcome(job: TrainingJob) -> None:
+def show_outcome(job: TrainingJob, store, images) -> None:
     snap = job.snapshot()
-    notice = {FINISHED: st.success, STOPPED: st.info, DIVERGED: st.warning, FAILED: st.error}[snap.status]
-    kept = " The model trained so far is kept." if snap.status == STOPPED and job.result else ""
+    notice = {Status.FINISHED: st.success, Status.STOPPED: st.info, Status.DIVERGED: st.warning,
+              Status.FAILED: st.error}[snap.status]
+    kept = " The model trained so far is kept." if snap.status == Status.STOPPED and job.result else ""
     notice(f"**{snap.status.capitalize()}.** {snap.message}{kept}")
     if job.result is None:
         return
-    if snap.run_id is None or snap.status == FAILED:  # trained but not saved: only what memory holds
+    if snap.run_id is None or snap.status == Status.FAILED:  # trained but not saved: only what memory holds
         if snap.test_accuracy is not None:
             st.metric("Test accuracy", f"{snap.test_accuracy:.2%}")
         return
     try:
-        show_run_summary(snap.run_id, job.result.evaluation, where="current")
+        show_run_summary(store, images, snap.run_id, job.result.evaluation, where="current")
     except StoreError as exc:
         st.error(f"The saved run could not be read back: {plain(exc)}")
 
@@ -156,7 +168,7 @@ with form_col:
     st.caption(limits_note(training_queue().limits))
 if start:
     try:
-        training_queue().submit(TrainingJob(config, mnist, store, nickname(), learner=learner()))
+        training_queue().submit(stored_job(config, mnist, store, nickname(), learner=learner()))
     except (ConfigError, StoreError) as exc:  # a limit of this server, or a store it cannot write
         form_col.warning(plain(exc))
     else:
@@ -167,34 +179,27 @@ with view_col:
         st.info("Press **Start** to train. The loss curve appears here as the model learns; "
                 "the first accuracy point is the untrained model (about 10%, a guess).")
     elif running:
-        try:
-            refresh = live_refresh_seconds()
-        except ConfigError as exc:
-            st.warning(f"{plain(exc)}. Redrawing every {LIVE_REFRESH_DEFAULT:g} s instead.")
-            refresh = LIVE_REFRESH_DEFAULT
-        st.fragment(live_view, run_every=refresh)(True, overlay_curves())
+        st.fragment(live_view, run_every=server_settings().live_refresh_seconds)(job, True, overlay_curves(runs))
     else:
-        live_view(False, overlay_curves())
-        show_outcome(job)
+        live_view(job, False, overlay_curves(runs))
+        show_outcome(job, store, mnist.test.images)
 
 st.header("Your runs")
 if not runs:
     st.caption("Runs you train are saved here, with their curves.")
 else:
-    st.dataframe([{"run": r.run_id, "model": MODEL_LABELS[r.arch], "status": r.status,
-                   "test accuracy": r.test_accuracy, "training s": r.train_seconds,
-                   "epochs": r.config["epochs"], "lr": r.config["lr"], "optimizer": r.config["optimizer"]}
-                  for r in runs],
+    st.dataframe(run_rows(runs, ("run", "model", "status", "test accuracy", "training s", "epochs", "lr",
+                                 "optimizer")),
                  column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
                                 "training s": st.column_config.NumberColumn(format="%.1f")},
                  hide_index=True)
     current = job.snapshot().run_id if job else None
     st.multiselect("Overlay earlier runs on the charts",
-                   [r.run_id for r in runs if r.run_id != current and r.history.get("epochs")], key=OVERLAY_KEY)
+                   [r.run_id for r in runs if r.run_id != current and r.history.epochs], key=OVERLAY_KEY)
     opened = st.selectbox("Open a saved run", [r.run_id for r in runs if r.test_accuracy is not None],
                           index=None, placeholder="Choose a run to see its results…")
     if opened:
         try:
-            show_run_summary(opened, evaluation_of_run(opened), where="opened")
+            show_run_summary(store, mnist.test.images, opened, evaluation_of_run(opened), where="opened")
         except StoreError as exc:
             st.error(f"This run's model could not be loaded: {plain(exc)}")

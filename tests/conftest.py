@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
+import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
-from core.data import DATA_DIR_ENV, Mnist, Split, load_mnist
+from core.data import DATA_DIR_ENV, Dataset, Split, load_dataset
 
 
 def synthetic_split(n: int, seed: int) -> Split:
@@ -23,16 +26,23 @@ def synthetic_split(n: int, seed: int) -> Split:
     return Split(images.to(torch.uint8), labels)
 
 
-@pytest.fixture(scope="session")
-def tiny_mnist() -> Mnist:
-    return Mnist(synthetic_split(640, seed=0), synthetic_split(200, seed=1), Path("synthetic"), "synthetic")
+def tiny_config(**changes):
+    """A config that trains in a second on the tiny digits: logistic, Adam, on the CPU."""
+    from core.config import build_config
+    values = dict(arch="logistic", epochs=2, batch_size=32, lr=0.01, optimizer="adam", log_every=100, device="cpu")
+    return build_config({**values, **changes}, preset=None)
 
 
 @pytest.fixture(scope="session")
-def real_mnist() -> Mnist:
+def tiny_mnist() -> Dataset:
+    return Dataset(synthetic_split(640, seed=0), synthetic_split(200, seed=1), Path("synthetic"), "synthetic")
+
+
+@pytest.fixture(scope="session")
+def real_mnist() -> Dataset:
     if not os.environ.get(DATA_DIR_ENV):
         pytest.skip(f"${DATA_DIR_ENV} is unset: point it at a folder holding MNIST/raw to run real-data tests")
-    return load_mnist(os.environ[DATA_DIR_ENV], download=False)
+    return load_dataset(os.environ[DATA_DIR_ENV], download=False)
 
 
 @pytest.fixture
@@ -50,6 +60,7 @@ def new_app(learner: str = LEARNER, timeout: float = 30):
     """An AppTest of the app, not yet run, for `learner`. AppTest has no cookies, so the id
     a browser's cookie would give goes straight into session_state."""
     from streamlit.testing.v1 import AppTest
+
     from pages.identity import LEARNER_KEY
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.session_state[LEARNER_KEY] = learner
@@ -64,6 +75,12 @@ def wait_until(condition, timeout: float = 30, every: float = 0.02, what: str = 
             pytest.fail(f"{what} did not hold within {timeout} s")
         time.sleep(every)
     return value
+
+
+def button(at, label: str):
+    """The one button of an AppTest page with this label (a failure if there is none or several)."""
+    [found] = [b for b in at.button if b.label == label]
+    return found
 
 
 def shown(markdown: str) -> str:
@@ -93,12 +110,31 @@ def open_page(page: str, query: dict | None = None, timeout: float = 30, learner
 def app_env(monkeypatch, store_root, tiny_mnist):
     """Pages under AppTest read the tiny synthetic digits and a fresh store."""
     import streamlit as st
+
     import pages.common
     monkeypatch.setenv("DIGITS_STORE_DIR", str(store_root))
-    monkeypatch.setattr(pages.common, "load_mnist", lambda root, download=False: tiny_mnist)
+    monkeypatch.setattr(pages.common, "load_dataset", lambda root, spec=None, download=False: tiny_mnist)
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
+
+
+def a_one() -> np.ndarray:
+    """What the canvas returns for a vertical stroke: RGBA, white ink on black."""
+    image = np.zeros((280, 280, 4), dtype=np.uint8)
+    image[..., 3] = 255
+    image[40:240, 130:150, :3] = 255
+    return image
+
+
+@pytest.fixture
+def drawn_canvas(monkeypatch):
+    """The page's canvas as if a learner had drawn a "1" (AppTest has no pointer to draw with)."""
+    # a stand-in module, not the real one patched: importing the real one registers its component,
+    # which needs a running Streamlit runtime (the first AppTest run makes one)
+    canvas = types.ModuleType("streamlit_drawable_canvas")
+    canvas.st_canvas = lambda **kwargs: types.SimpleNamespace(image_data=a_one(), json_data={"objects": [{"type": "path"}]})
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", canvas)
 
 
 # -- browser tests: a real Streamlit server driven by Debian's chromium ----------------

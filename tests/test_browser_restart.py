@@ -22,7 +22,7 @@ def go_to(page, name):
 
 def test_a_killed_server_loses_only_the_unfinished_run(browser, tmp_path):
     from bench.browser import start_server, stop_server
-    from core.train import main as train_cli
+    from core.cli import main as train_cli
 
     store = tmp_path / "runs"
     assert train_cli(["--arch", "logistic", "--epochs", "1", "--store-dir", str(store), "--nickname", "ada"]) == 0

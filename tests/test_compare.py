@@ -1,15 +1,28 @@
+from pathlib import Path
+
 import torch
 
-from core.compare import (best_per_arch, cell_indices, comparable_runs, disagreements, time_to_accuracy,
-                          train_all_configs)
+from core.compare import (
+    best_per_arch,
+    cell_indices,
+    comparable_runs,
+    disagreements,
+    time_to_accuracy,
+    train_all_configs,
+)
 from core.config import preset
 from core.evaluation import Evaluation
+from core.history import History
+from core.status import Status
 from core.store import RunRecord
 
 
-def record(run_id, arch, accuracy, with_model=True) -> RunRecord:
-    return RunRecord(run_id, arch, "finished", "", "", 0.0, 1.0, {}, {}, 1.0, 10, accuracy, 0.1, 10,
-                     __import__("pathlib").Path("m.pt") if with_model else None)
+def record(run_id, arch, accuracy, with_model=True, dataset="mnist", status=Status.FINISHED, nickname="",
+           config=None, train_seconds=1.0) -> RunRecord:
+    return RunRecord(run_id=run_id, arch=arch, dataset=dataset, status=status, message="", nickname=nickname,
+                     learner="", created_at=0.0, finished_at=1.0, config=config or {}, history=History(),
+                     train_seconds=train_seconds, examples_seen=10, test_accuracy=accuracy, test_loss=0.1,
+                     param_count=10, model_path=Path("m.pt") if with_model else None)
 
 
 def evaluation(predictions, labels) -> Evaluation:
@@ -31,9 +44,21 @@ def test_best_per_arch_ignores_runs_without_weights():
     assert best_per_arch(runs) == {"cnn": "b", "mlp": "d"}
 
 
+def test_runs_of_another_dataset_never_mix_with_mnists():
+    from core.compare import best_on_every_dataset
+    runs = [record("a", "cnn", 0.98), record("x", "cnn", 0.999, dataset="letters"), record("y", "mlp", 0.9,
+                                                                                           dataset="letters")]
+    assert best_per_arch(runs) == {"cnn": "a"}
+    assert best_per_arch(runs, "letters") == {"cnn": "x", "mlp": "y"}
+    assert best_on_every_dataset(runs) == {"a", "x", "y"}
+    assert [r.run_id for r in comparable_runs(runs)] == ["a"]
+
+
 def test_time_to_accuracy_takes_the_first_epoch_at_or_above():
-    history = {"epochs": [{"test_accuracy": 0.1, "train_seconds": 0.0}, {"test_accuracy": 0.96, "train_seconds": 5.0},
-                          {"test_accuracy": 0.985, "train_seconds": 9.0}]}
+    history = History.from_dict({"epochs": [
+        {"epoch": i, "examples_seen": 0, "train_loss": None, "train_accuracy": None, "test_loss": 0.0, **e}
+        for i, e in enumerate([{"test_accuracy": 0.1, "train_seconds": 0.0}, {"test_accuracy": 0.96, "train_seconds": 5.0},
+                               {"test_accuracy": 0.985, "train_seconds": 9.0}])]})
     assert time_to_accuracy(history) == {0.90: 5.0, 0.95: 5.0, 0.98: 9.0, 0.99: None}
 
 
@@ -48,10 +73,9 @@ def test_disagreements_and_confusion_cells():
 def test_the_leaderboard_ranks_evaluated_runs_with_who_and_how():
     from core.compare import leaderboard
     config = preset("mlp").to_dict()
-    runs = [RunRecord("a", "mlp", "finished", "", "ada", 0.0, 1.0, config, {}, 12.5, 10, 0.97, 0.1, 10,
-                      __import__("pathlib").Path("m.pt")),
-            RunRecord("b", "mlp", "stopped", "", "", 0.0, 1.0, config, {}, 3.0, 10, 0.985, 0.1, 10,
-                      __import__("pathlib").Path("m.pt")),
+    runs = [record("a", "mlp", 0.97, nickname="ada", config=config, train_seconds=12.5),
+            record("b", "mlp", 0.985, status=Status.STOPPED, config=config, train_seconds=3.0),
+            record("z", "mlp", 0.999, config=config, dataset="letters"),  # another dataset: another board
             record("c", "cnn", None)]  # never evaluated: not on the board
     rows = leaderboard(runs)
     assert [r["run"] for r in rows] == ["b", "a"]

@@ -1,15 +1,25 @@
+import dataclasses
 import json
 
 import pytest
 
-from core.config import PRESETS, TrainConfig, field_range, preset
-from core.models import CNNOptions, MLPOptions
-from core.ranges import ConfigError
+from core.config import PRESET_ALIASES, TrainConfig, build_config, preset
+from core.models import ARCHITECTURES, CNNOptions, MLPOptions
+from core.ranges import ConfigError, field_range
 
 
 def test_default_config_is_valid_and_fills_model_options():
-    config = TrainConfig(arch="mlp").validate()
-    assert isinstance(config.model, MLPOptions)
+    config = TrainConfig(arch="mlp")
+    assert isinstance(config.model, MLPOptions) and config.dataset == "mnist"
+
+
+def test_a_config_validates_itself_when_made_and_cannot_change():
+    with pytest.raises(ConfigError, match=r"epochs must be in \[1, 50\]"):
+        TrainConfig(epochs=0)
+    with pytest.raises(ConfigError, match="optimizer must be one of"):
+        TrainConfig(optimizer="rmsprop")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        TrainConfig().epochs = 2
 
 
 @pytest.mark.parametrize("changes, fragment", [
@@ -39,7 +49,7 @@ def test_strings_from_urls_and_cli_are_coerced():
 
 
 def test_round_trip_through_json():
-    config = preset("cnn", "seed")
+    config = preset("cnn", "tutorial")
     again = TrainConfig.from_dict(json.loads(json.dumps(config.to_dict())))
     assert again == config
     assert isinstance(again.model, CNNOptions)
@@ -47,26 +57,42 @@ def test_round_trip_through_json():
 
 def test_replace_validates():
     config = preset("logistic")
-    assert config.replace(epochs=2).epochs == 2
+    assert dataclasses.replace(config, epochs=2).epochs == 2
     with pytest.raises(ConfigError):
-        config.replace(epochs=1000)
+        dataclasses.replace(config, epochs=1000)
 
 
-@pytest.mark.parametrize("arch", sorted(PRESETS))
-@pytest.mark.parametrize("name", ["seed", "default"])
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("name", ["tutorial", "default"])
 def test_every_preset_is_valid(arch, name):
     assert preset(arch, name).arch == arch
 
 
+def test_the_tutorial_preset_is_still_found_under_its_earlier_name():
+    assert PRESET_ALIASES == {"seed": "tutorial"}
+    assert preset("cnn", "seed") == preset("cnn", "tutorial")
+    from core.config import from_query
+    assert from_query({"arch": "mlp", "preset": "seed", "seed": "3"}) == preset("mlp", "tutorial", seed=3)
+
+
+def test_model_options_merge_into_the_presets_the_same_way_everywhere():
+    """preset(), a link and the CLI's build_config all update the preset's options."""
+    from core.config import from_query
+    merged = build_config({"arch": "mlp", "model": {"dropout": 0.1}}, "tutorial")
+    assert merged.model.hidden == [50] and merged.model.dropout == 0.1
+    assert preset("mlp", "tutorial", model={"dropout": 0.1}) == merged
+    assert from_query({"arch": "mlp", "preset": "tutorial", "m.dropout": "0.1"}) == merged
+
+
 def test_seed_presets_match_the_tutorials():
-    cnn = preset("cnn", "seed")
+    cnn = preset("cnn", "tutorial")
     assert (cnn.optimizer, cnn.lr, cnn.momentum, cnn.batch_size, cnn.epochs) == ("sgd", 0.01, 0.5, 64, 3)
     assert cnn.model.channels == [10, 20] and cnn.model.fc_hidden == 50 and not cnn.model.batch_norm
     assert cnn.model.dropout == 0.5 and cnn.model.conv_dropout == 0.5
-    logistic = preset("logistic", "seed")
+    logistic = preset("logistic", "tutorial")
     assert (logistic.optimizer, logistic.lr, logistic.momentum, logistic.batch_size, logistic.epochs) == (
         "sgd", 0.001, 0.0, 100, 5)
-    mlp = preset("mlp", "seed")
+    mlp = preset("mlp", "tutorial")
     assert mlp.model.hidden == [50] and mlp.model.dropout == 0.5
 
 
@@ -77,12 +103,12 @@ def test_preset_overrides_and_unknown_names():
 
 
 def test_field_range_exposes_bounds_for_the_ui():
-    meta = field_range("lr")
+    meta = field_range(TrainConfig, "lr")
     assert meta["min"] == 1e-5 and meta["max"] == 10.0 and meta["log"] is True
     assert meta["default"] == TrainConfig().lr
 
 
-@pytest.mark.parametrize("arch, name", [("logistic", "default"), ("mlp", "default"), ("cnn", "seed")])
+@pytest.mark.parametrize("arch, name", [("logistic", "default"), ("mlp", "default"), ("cnn", "tutorial")])
 def test_query_round_trip(arch, name):
     from core.config import from_query, to_query
     config = preset(arch, name)
@@ -116,8 +142,8 @@ def test_bad_links_raise_config_errors(params, fragment):
 
 def test_a_link_may_name_the_preset_its_missing_settings_come_from():
     from core.config import from_query
-    config = from_query({"arch": "cnn", "preset": "seed", "epochs": "1"})
-    assert config.epochs == 1 and config.model == preset("cnn", "seed").model and config.optimizer == "sgd"
+    config = from_query({"arch": "cnn", "preset": "tutorial", "epochs": "1"})
+    assert config.epochs == 1 and config.model == preset("cnn", "tutorial").model and config.optimizer == "sgd"
     with pytest.raises(ConfigError, match="preset must be one of"):
         from_query({"arch": "cnn", "preset": "fastest"})
 

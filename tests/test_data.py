@@ -4,8 +4,15 @@ import pytest
 import torch
 from torchvision.datasets import MNIST
 
-from core.data import (DATA_DIR_ENV, MNIST_MEAN, MNIST_STD, DataError, Split, data_dir, load_mnist,
-                       normalize, shuffled_batches)
+from core.data import (
+    DATA_DIR_ENV,
+    DataError,
+    Split,
+    as_input,
+    data_dir,
+    load_dataset,
+    shuffled_batches,
+)
 
 
 def test_data_dir_precedence(monkeypatch):
@@ -18,7 +25,7 @@ def test_data_dir_precedence(monkeypatch):
 
 def test_missing_files_without_download_say_where_and_how(tmp_path):
     with pytest.raises(DataError) as err:
-        load_mnist(tmp_path, download=False)
+        load_dataset(tmp_path, download=False)
     message = str(err.value)
     assert str(tmp_path / "MNIST" / "raw") in message
     assert "train-images-idx3-ubyte" in message and DATA_DIR_ENV in message and "--data-dir" in message
@@ -28,7 +35,7 @@ def test_failed_download_becomes_one_clear_error(tmp_path, monkeypatch):
     # A closed local port fails at once, like a machine without internet.
     monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])
     with pytest.raises(DataError) as err:
-        load_mnist(tmp_path, download=True)
+        load_dataset(tmp_path, download=True)
     assert "the download failed" in str(err.value)
     assert str(tmp_path / "MNIST" / "raw") in str(err.value)
 
@@ -40,26 +47,15 @@ def test_truncated_files_give_a_data_error(tmp_path):
                  "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
         (raw / name).write_bytes(b"\x00\x00\x08\x03 not really mnist")
     with pytest.raises(DataError, match="could not be read"):
-        load_mnist(tmp_path, download=False)
+        load_dataset(tmp_path, download=False)
 
 
-def test_normalize_uses_the_mnist_constants():
+def test_model_inputs_are_pixel_intensities_in_0_to_1():
     images = torch.zeros(1, 28, 28, dtype=torch.uint8)
     images[0, 0, 1] = 255
-    x = normalize(images)
+    x = as_input(images)
     assert x.shape == (1, 1, 28, 28) and x.dtype == torch.float32
-    assert x[0, 0, 0, 0].item() == pytest.approx(-MNIST_MEAN / MNIST_STD, rel=1e-5)
-    assert x[0, 0, 0, 1].item() == pytest.approx((1 - MNIST_MEAN) / MNIST_STD, rel=1e-5)
-
-
-def test_normalize_ink_matches_normalize_and_lets_gradients_through():
-    from core.data import normalize_ink
-    images = torch.randint(0, 256, (3, 28, 28), dtype=torch.uint8)
-    ink = (images.float() / 255).requires_grad_(True)
-    x = normalize_ink(ink)
-    assert torch.allclose(x, normalize(images), atol=1e-5)
-    x.sum().backward()
-    assert torch.allclose(ink.grad, torch.full_like(ink, 1 / MNIST_STD))
+    assert x[0, 0, 0, 0].item() == 0.0 and x[0, 0, 0, 1].item() == 1.0
 
 
 def test_shuffled_batches_cover_every_index_once_and_repeat_with_the_seed():

@@ -1,8 +1,16 @@
 import pytest
 import torch
+from conftest import tiny_config
 
 from core.config import TrainConfig
-from core.engine import Clock, EpochMetrics, fit, make_optimizer, make_scheduler, resolve_device
+from core.engine import (
+    Clock,
+    EpochMetrics,
+    fit,
+    make_optimizer,
+    make_scheduler,
+    resolve_device,
+)
 from core.models import build_model
 
 
@@ -29,8 +37,7 @@ class ListRecorder:
 
 
 def small(arch="logistic", **changes) -> TrainConfig:
-    values = dict(arch=arch, epochs=3, batch_size=32, lr=0.01, optimizer="adam", log_every=128, device="cpu")
-    return TrainConfig.from_dict({**values, **changes})
+    return tiny_config(**{"arch": arch, "epochs": 3, "log_every": 128, **changes})
 
 
 def test_fit_learns_and_reports_every_phase(tiny_mnist):

@@ -1,6 +1,13 @@
 import pytest
 
-from core.identity import (NICKNAME_MAX, Learners, clean_nickname, display_names, is_secret, learner_id)
+from core.identity import (
+    NICKNAME_MAX,
+    Learners,
+    clean_nickname,
+    display_names,
+    is_secret,
+    learner_id,
+)
 from core.store import RunStore
 
 SECRET = "0123456789abcdef0123456789abcdef"

@@ -3,39 +3,34 @@ import time
 
 import pytest
 import torch
+from conftest import tiny_config, wait_until
 
 from core import jobs
-from core.config import TrainConfig
 from core.jobs import TrainingJob
+from core.run_keeper import stored_job
 from core.store import RunStore
-
-
-def config(**changes) -> TrainConfig:
-    values = dict(arch="logistic", epochs=2, batch_size=32, lr=0.01, optimizer="adam", log_every=100, device="cpu")
-    return TrainConfig.from_dict({**values, **changes})
 
 
 def test_a_job_trains_in_the_background_and_saves_the_run(tiny_mnist, store_root):
     store = RunStore(store_root)
-    job = TrainingJob(config(), tiny_mnist, store, nickname="grace")
+    job = stored_job(tiny_config(), tiny_mnist, store, nickname="grace")
     assert job.snapshot().status == "queued"
     snap = job.start().wait(timeout=60)
     assert snap.status == "finished" and snap.done and snap.progress == 1.0
     assert snap.test_accuracy > 0.9 and snap.param_count == 7850
-    assert [e.epoch for e in snap.epochs] == [0, 1, 2]
+    assert [e.epoch for e in snap.history.epochs] == [0, 1, 2]
     assert snap.examples_per_second > 0 and snap.eta_seconds is None
     record = store.get_run(snap.run_id)
     assert record.status == "finished" and record.nickname == "grace"
     assert record.test_accuracy == pytest.approx(snap.test_accuracy)
-    assert len(record.history["epochs"]) == 3 and record.model_path.exists()
+    assert len(record.history.epochs) == 3 and record.model_path.exists()
     store.load_model(snap.run_id)
 
 
 def test_stop_takes_effect_quickly_and_keeps_the_model(tiny_mnist, store_root):
     store = RunStore(store_root)
-    job = TrainingJob(config(epochs=50, batch_size=8), tiny_mnist, store).start()
-    while not job.snapshot().train_points:
-        time.sleep(0.01)
+    job = stored_job(tiny_config(epochs=50, batch_size=8), tiny_mnist, store).start()
+    wait_until(lambda: job.snapshot().history.train_points, what="a first loss point")
     asked = time.perf_counter()
     job.stop()
     snap = job.wait(timeout=30)
@@ -47,7 +42,7 @@ def test_stop_takes_effect_quickly_and_keeps_the_model(tiny_mnist, store_root):
 
 
 def test_cancel_while_queued_never_trains(tiny_mnist):
-    job = TrainingJob(config(), tiny_mnist)
+    job = stored_job(tiny_config(), tiny_mnist)
     job.stop()
     snap = job.start().wait(timeout=10)
     assert snap.status == "stopped" and snap.examples_seen == 0 and job.result is None
@@ -55,7 +50,7 @@ def test_cancel_while_queued_never_trains(tiny_mnist):
 
 def test_a_diverged_job_is_saved_with_its_message(tiny_mnist, store_root):
     store = RunStore(store_root)
-    job = TrainingJob(config(arch="mlp", lr=10.0, optimizer="sgd", momentum=0.99, epochs=5),
+    job = stored_job(tiny_config(arch="mlp", lr=10.0, optimizer="sgd", momentum=0.99, epochs=5),
                       tiny_mnist, store)
     snap = job.start().wait(timeout=60)
     assert snap.status == "diverged" and "smaller" in snap.message
@@ -67,7 +62,7 @@ def test_an_exception_ends_the_job_as_failed_not_hung(tiny_mnist, store_root, mo
         raise MemoryError("out of memory in a test")
     monkeypatch.setattr(jobs, "fit", broken_fit)
     store = RunStore(store_root)
-    snap = TrainingJob(config(), tiny_mnist, store).start().wait(timeout=10)
+    snap = stored_job(tiny_config(), tiny_mnist, store).start().wait(timeout=10)
     assert snap.status == "failed" and "MemoryError: out of memory in a test" in snap.message
     assert store.get_run(snap.run_id).status == "failed"
     assert store.get_run(snap.run_id).model_path is None
@@ -80,7 +75,7 @@ def test_a_full_disk_fails_the_run_in_words_and_keeps_the_model_in_memory(tiny_m
         raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 2368 vs 2262")
 
     monkeypatch.setattr("core.store.save_checkpoint", full_disk)
-    job = TrainingJob(config(), tiny_mnist, store)
+    job = stored_job(tiny_config(), tiny_mnist, store)
     snap = job.start().wait(timeout=60)
     assert snap.status == "failed" and snap.message == "Trained, but the model could not be saved (the disk is full)."
     assert job.result.model is not None
@@ -90,14 +85,14 @@ def test_a_full_disk_fails_the_run_in_words_and_keeps_the_model_in_memory(tiny_m
 
 
 def test_snapshots_are_consistent_while_training(tiny_mnist):
-    job = TrainingJob(config(epochs=30, batch_size=8), tiny_mnist).start()
+    job = stored_job(tiny_config(epochs=30, batch_size=8), tiny_mnist).start()
     seen_before, errors = 0, []
 
     def reader():
         nonlocal seen_before
         while not job.snapshot().done:
             snap = job.snapshot()
-            xs = [p[0] for p in snap.train_points]
+            xs = [p[0] for p in snap.history.train_points]
             if xs != sorted(xs) or snap.examples_seen < seen_before or not 0 <= snap.progress <= 1:
                 errors.append(snap)
             seen_before = snap.examples_seen
@@ -105,7 +100,7 @@ def test_snapshots_are_consistent_while_training(tiny_mnist):
     threads = [threading.Thread(target=reader) for _ in range(3)]
     for t in threads:
         t.start()
-    time.sleep(0.3)
+    wait_until(lambda: len(job.snapshot().history.train_points) >= 5, what="five loss points read while training")
     job.stop()
     for t in threads:
         t.join(timeout=30)
@@ -115,11 +110,10 @@ def test_snapshots_are_consistent_while_training(tiny_mnist):
 
 def test_a_sequence_trains_one_after_another_and_stops_the_rest(tiny_mnist):
     from core.sequence import JobSequence
-    done = JobSequence([config(), config(arch="mlp")], tiny_mnist).start().wait(timeout=60)
+    done = JobSequence([tiny_config(), tiny_config(arch="mlp")], tiny_mnist).start().wait(timeout=60)
     assert [s.status for s in done] == ["finished", "finished"]
-    sequence = JobSequence([config(epochs=50, batch_size=8), config(arch="mlp")], tiny_mnist).start()
-    while not sequence.jobs[0].snapshot().train_points:
-        time.sleep(0.01)
+    sequence = JobSequence([tiny_config(epochs=50, batch_size=8), tiny_config(arch="mlp")], tiny_mnist).start()
+    wait_until(lambda: sequence.jobs[0].snapshot().history.train_points, what="the first job training")
     sequence.stop()
     first, second = sequence.wait(timeout=30)
     assert sequence.done and first.status == "stopped"
@@ -134,20 +128,20 @@ class ThreadCountingJob(TrainingJob):
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_a_job_trains_with_its_own_torch_thread_count(tiny_mnist, threads):
-    job = ThreadCountingJob(config(epochs=1), tiny_mnist, threads=threads)
+    job = ThreadCountingJob(tiny_config(epochs=1), tiny_mnist, threads=threads)
     assert job.start().wait(timeout=60).status == "finished"
     assert job.threads_seen == threads
 
 
 def test_jobs_default_to_the_configured_thread_count(tiny_mnist, monkeypatch):
     monkeypatch.setenv("DIGITS_TORCH_THREADS", "1")
-    assert TrainingJob(config(), tiny_mnist).threads == 1
+    assert stored_job(tiny_config(), tiny_mnist).threads == 1
 
 
 def test_use_one_torch_thread_leaves_the_caller_without_a_pool_and_jobs_unaffected(tiny_mnist):
     def driver(box):
         jobs.use_one_torch_thread()
-        job = ThreadCountingJob(config(epochs=1), tiny_mnist, threads=2)
+        job = ThreadCountingJob(tiny_config(epochs=1), tiny_mnist, threads=2)
         job.start().wait(timeout=60)
         box.update(driver=torch.get_num_threads(), job=job.threads_seen)
 
@@ -161,13 +155,13 @@ def test_use_one_torch_thread_leaves_the_caller_without_a_pool_and_jobs_unaffect
 def test_a_finished_job_prunes_the_store_to_its_cap_but_keeps_the_best(tiny_mnist, store_root, monkeypatch):
     store = RunStore(store_root)
     for i in range(12):
-        run_id = store.begin_run(config())
+        run_id = store.begin_run(tiny_config())
         arch = "mlp" if i == 0 else "logistic"  # the oldest is the only, so the best, MLP: Draw shows it
         store.execute("UPDATE runs SET status='finished', arch=?, test_accuracy=0.9, model_file='models/x.pt', "
                        "created_at=? WHERE run_id=?", (arch, 1000.0 + i, run_id))
     best = store.list_runs()[-1].run_id
     monkeypatch.setenv("DIGITS_STORE_MAX_RUNS", "10")
-    snap = TrainingJob(config(epochs=1), tiny_mnist, store).start().wait(timeout=60)
+    snap = stored_job(tiny_config(epochs=1), tiny_mnist, store).start().wait(timeout=60)
     left = {r.run_id for r in store.list_runs()}
     assert snap.run_id in left and best in left
     assert len(left) == 11  # the 10 newest (this run among them) and the kept best

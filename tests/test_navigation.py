@@ -2,7 +2,6 @@
 it (Streamlit's old folder mode). AppTest starts each run in that folder mode, so these
 tests go through pages.navigation's guard every time."""
 import pytest
-
 from conftest import new_app, open_page
 
 PAGES = {"pages/home.py": "✍️ Digits dashboard", "pages/train.py": "📈 Train", "pages/compare.py": "⚖️ Compare",

@@ -1,11 +1,11 @@
 import pytest
+from conftest import LEARNER, button, open_page, server_queue
 from streamlit.testing.v1 import AppTest
 
-from conftest import LEARNER, open_page, server_queue
 from core.compare import train_all_configs
 from core.evaluation import evaluate
-from core.sequence import JobSequence
 from core.my_drawings import MyDrawings, as_split
+from core.sequence import JobSequence
 from core.store import RunStore
 
 
@@ -27,7 +27,7 @@ def test_without_models_the_page_explains_and_offers_training(app_env):
     at = open_compare()
     assert not at.exception
     assert "No trained model yet" in at.info[0].value
-    assert at.button[0].label == "Train all three" and not at.button[0].disabled
+    assert not button(at, "Train all three").disabled
 
 
 def test_charts_tables_and_galleries_render_for_three_models(app_env, three_runs):
@@ -62,7 +62,7 @@ def test_a_broken_model_file_is_reported_and_skipped(app_env, three_runs):
 def test_train_all_three_runs_every_architecture(app_env, store_root):
     at = open_compare()
     at.toggle[0].set_value(True).run()
-    at.button[0].click().run()
+    button(at, "Train all three").click().run()
     assert not at.exception
     sequence = server_queue().latest_sequence(LEARNER)
     snaps = sequence.wait(timeout=180)

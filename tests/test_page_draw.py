@@ -1,13 +1,10 @@
-import types
-
-import numpy as np
 import pytest
+from conftest import LEARNER, open_page, server_queue
 from streamlit.testing.v1 import AppTest
 
-from conftest import LEARNER, open_page, server_queue
 from core.config import preset
-from core.jobs import TrainingJob
 from core.my_drawings import MyDrawings
+from core.run_keeper import stored_job
 from core.store import RunStore
 
 
@@ -15,25 +12,9 @@ def open_draw() -> AppTest:
     return open_page("pages/draw.py")
 
 
-def a_one() -> np.ndarray:
-    """What the canvas returns for a vertical stroke: RGBA, white ink on black."""
-    image = np.zeros((280, 280, 4), dtype=np.uint8)
-    image[..., 3] = 255
-    image[40:240, 130:150, :3] = 255
-    return image
-
-
-@pytest.fixture
-def drawn_canvas(monkeypatch):
-    """The page's canvas as if a learner had drawn a "1" (AppTest has no pointer to draw with)."""
-    import streamlit_drawable_canvas
-    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas",
-                        lambda **kwargs: types.SimpleNamespace(image_data=a_one(), json_data={"objects": [{"type": "path"}]}))
-
-
 @pytest.fixture
 def logistic_run(store_root, tiny_mnist) -> str:
-    job = TrainingJob(preset("logistic", epochs=1), tiny_mnist, RunStore(store_root))
+    job = stored_job(preset("logistic", epochs=1), tiny_mnist, RunStore(store_root))
     return job.start().wait(timeout=60).run_id
 
 
@@ -104,7 +85,7 @@ def test_a_labelled_drawing_is_saved_to_my_drawings_and_the_canvas_cleared(app_e
 
 def test_any_saved_model_can_answer_beside_the_best_of_each_kind(app_env, drawn_canvas, logistic_run,
                                                                  store_root, tiny_mnist):
-    second = TrainingJob(preset("logistic", epochs=1, lr=0.0001), tiny_mnist, RunStore(store_root))
+    second = stored_job(preset("logistic", epochs=1, lr=0.0001), tiny_mnist, RunStore(store_root))
     second_id = second.start().wait(timeout=60).run_id
     at = open_draw()
     chooser = at.multiselect[0]

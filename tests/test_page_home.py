@@ -1,18 +1,20 @@
 import pytest
 import streamlit as st
+from conftest import LEARNER, new_app, shown
+
 import pages.common
 from core.config import preset
 from core.identity import Learners
-from core.jobs import TrainingJob
-from core.store import STORE_DIR_ENV, RunStore
-from conftest import LEARNER, new_app, shown
+from core.run_keeper import stored_job
+from core.settings import STORE_DIR_ENV
+from core.store import RunStore
 
 
 def test_home_shows_sample_digits_and_trained_models(app_env, store_root, tiny_mnist):
     store = RunStore(store_root)
     config = preset("logistic", epochs=1, batch_size=32)
-    TrainingJob(config, tiny_mnist, store, nickname="ada", learner=LEARNER).start().wait(timeout=60)
-    TrainingJob(config, tiny_mnist, store, nickname="cli").start().wait(timeout=60)  # nobody's: the CLI's
+    stored_job(config, tiny_mnist, store, nickname="ada", learner=LEARNER).start().wait(timeout=60)
+    stored_job(config, tiny_mnist, store, nickname="cli").start().wait(timeout=60)  # nobody's: the CLI's
     Learners(store).set_nickname(LEARNER, "ada")
     at = new_app().run()
     assert not at.exception
@@ -49,8 +51,9 @@ def test_home_without_models_says_how_to_get_one(app_env):
 def test_missing_data_shows_instructions_not_a_traceback(monkeypatch, store_root, tmp_path, page):
     monkeypatch.setenv(STORE_DIR_ENV, str(store_root))
     monkeypatch.setenv("DIGITS_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(pages.common, "load_mnist",
-                        lambda root, download=False: __import__("core.data").data.load_mnist(root, download=False))
+    monkeypatch.setattr(pages.common, "load_dataset",
+                        lambda root, spec, download=False: __import__("core.data").data.load_dataset(
+                            root, spec, download=False))
     st.cache_resource.clear()
     at = new_app()
     at.switch_page(page).run()

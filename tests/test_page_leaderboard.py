@@ -1,9 +1,9 @@
+from conftest import LEARNER, open_page
 from streamlit.testing.v1 import AppTest
 
-from conftest import LEARNER, open_page
 from core.config import preset
 from core.identity import Learners
-from core.jobs import TrainingJob
+from core.run_keeper import stored_job
 from core.store import RunStore
 
 OTHER = "b" * 32  # another browser
@@ -14,7 +14,7 @@ def open_leaderboard(**state) -> AppTest:
 
 
 def train(store, tiny_mnist, lr: float, **who) -> str:
-    job = TrainingJob(preset("logistic", epochs=1, lr=lr), tiny_mnist, store, **who).start()
+    job = stored_job(preset("logistic", epochs=1, lr=lr), tiny_mnist, store, **who).start()
     return job.wait(timeout=60).run_id
 
 

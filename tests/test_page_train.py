@@ -1,8 +1,9 @@
+from conftest import LEARNER, button, open_page, server_queue, tiny_config, wait_until
 from streamlit.testing.v1 import AppTest
 
-from conftest import LEARNER, open_page, server_queue, wait_until
-from core.config import TrainConfig, preset, to_query
+from core.config import preset, to_query
 from core.jobs import TrainingJob
+from core.run_keeper import stored_job
 from core.store import RunStore
 
 TINY = {"arch": "logistic", "epochs": "2", "batch_size": "32", "lr": "0.01", "log_every": "200"}
@@ -24,11 +25,6 @@ def wait_for_job(at: AppTest) -> None:
     at.run()
 
 
-def tiny_config(**changes) -> TrainConfig:
-    values = dict(arch="logistic", epochs=2, batch_size=32, lr=0.01, optimizer="adam", log_every=200)
-    return TrainConfig.from_dict({**values, **changes})
-
-
 def test_renders_with_core_defaults_and_mirrors_them_in_the_url(app_env):
     at = open_train()
     assert not at.exception
@@ -38,7 +34,7 @@ def test_renders_with_core_defaults_and_mirrors_them_in_the_url(app_env):
     assert at.select_slider(key="train.lr").value == default.lr
     assert at.number_input(key="train.epochs").max == 50  # the bound comes from core
     assert dict(at.query_params) == to_query(default)
-    assert at.button[0].label == "Start" and not at.button[0].disabled and at.button[1].disabled
+    assert not button(at, "Start").disabled and button(at, "Stop").disabled
 
 
 def test_a_shared_link_fills_the_form(app_env):
@@ -64,14 +60,14 @@ def test_switching_architecture_loads_its_default_preset(app_env):
     cnn = preset("cnn")
     assert at.number_input(key="train.epochs").value == cnn.epochs
     assert at.number_input(key="train.m.channels.0").value == cnn.model.channels[0]
-    at.selectbox(key="train.preset").set_value("seed").run()
+    at.selectbox(key="train.preset").set_value("tutorial").run()
     assert at.number_input(key="train.m.channels.0").value == 10
     assert at.query_params["m.channels"] == "10,20"
 
 
 def test_start_trains_in_the_background_and_shows_the_result(app_env, store_root):
     at = open_train(TINY)
-    at.button[0].click().run()
+    button(at, "Start").click().run()
     assert not at.exception
     wait_for_job(at)
     assert not at.exception
@@ -82,7 +78,7 @@ def test_start_trains_in_the_background_and_shows_the_result(app_env, store_root
 
 
 def test_a_finished_job_shows_summary_charts_grid_and_download(app_env, store_root, tiny_mnist):
-    job = TrainingJob(tiny_config(), tiny_mnist, RunStore(store_root), learner=LEARNER)
+    job = stored_job(tiny_config(), tiny_mnist, RunStore(store_root), learner=LEARNER)
     server_queue().submit(job).wait(timeout=60)
     at = open_train()
     assert not at.exception
@@ -99,11 +95,11 @@ def test_a_finished_job_shows_summary_charts_grid_and_download(app_env, store_ro
 
 def test_stop_ends_the_run_and_keeps_the_model(app_env, store_root):
     at = open_train({**TINY, "epochs": "50", "batch_size": "8"})
-    at.button[0].click().run()
+    button(at, "Start").click().run()
     job = my_job()
-    wait_until(lambda: job.snapshot().train_points)
-    assert not at.button[1].disabled
-    at.button[1].click().run()
+    wait_until(lambda: job.snapshot().history.train_points)
+    assert not button(at, "Stop").disabled
+    button(at, "Stop").click().run()
     wait_for_job(at)
     assert not at.exception
     assert at.info[0].value.startswith("**Stopped.**") and "kept" in at.info[0].value
@@ -111,7 +107,7 @@ def test_stop_ends_the_run_and_keeps_the_model(app_env, store_root):
 
 
 def test_a_diverged_job_shows_its_message_and_advice(app_env, store_root, tiny_mnist):
-    job = TrainingJob(tiny_config(arch="mlp", lr=10.0, optimizer="sgd", momentum=0.99, epochs=5),
+    job = stored_job(tiny_config(arch="mlp", lr=10.0, optimizer="sgd", momentum=0.99, epochs=5),
                       tiny_mnist, RunStore(store_root), learner=LEARNER)
     server_queue().submit(job).wait(timeout=60)
     at = open_train()
@@ -121,10 +117,10 @@ def test_a_diverged_job_shows_its_message_and_advice(app_env, store_root, tiny_m
 
 def test_earlier_runs_can_be_overlaid_and_reopened(app_env, store_root, tiny_mnist):
     store = RunStore(store_root)
-    earlier = TrainingJob(tiny_config(), tiny_mnist, store, learner=LEARNER).start().wait(timeout=60)
-    current = TrainingJob(tiny_config(seed=2), tiny_mnist, store, learner=LEARNER)
+    earlier = stored_job(tiny_config(), tiny_mnist, store, learner=LEARNER).start().wait(timeout=60)
+    current = stored_job(tiny_config(seed=2), tiny_mnist, store, learner=LEARNER)
     server_queue().submit(current).wait(timeout=60)
-    TrainingJob(tiny_config(seed=3), tiny_mnist, store, learner="b" * 32).start().wait(timeout=60)  # not theirs
+    stored_job(tiny_config(seed=3), tiny_mnist, store, learner="b" * 32).start().wait(timeout=60)  # not theirs
     at = open_train()
     overlay = at.multiselect(key="train_overlay")
     assert overlay.options == [earlier.run_id]
@@ -141,7 +137,7 @@ def test_earlier_runs_can_be_overlaid_and_reopened(app_env, store_root, tiny_mni
 
 def test_visiting_another_page_keeps_the_run_and_the_form(app_env):
     at = open_train({**TINY, "epochs": "50", "batch_size": "8", "arch": "mlp", "m.hidden": "40"})
-    at.button[0].click().run()
+    button(at, "Start").click().run()
     job = my_job()
     at.switch_page("pages/home.py").run()
     assert not job.snapshot().done  # leaving the page does not stop it
@@ -149,14 +145,15 @@ def test_visiting_another_page_keeps_the_run_and_the_form(app_env):
     assert not at.exception
     assert my_job() is job
     assert at.number_input(key="train.m.hidden.0").value == 40
-    assert at.button[1].label == "Stop" and not at.button[1].disabled
+    assert not button(at, "Stop").disabled
     job.stop()
     job.wait(timeout=30)
 
 
 def test_a_run_behind_others_shows_its_place_in_the_queue(app_env, tiny_mnist):
-    import pages.common
     from test_queue import GatedJob
+
+    import pages.common
     queue = pages.common._queue()   # the process's queue, as the page gets it
     other = queue.submit(GatedJob("other learner", tiny_config(), tiny_mnist, learner="someone else"))
     assert other.entered.wait(10)
@@ -174,7 +171,7 @@ def test_a_run_behind_others_shows_its_place_in_the_queue(app_env, tiny_mnist):
 
 
 def test_a_teacher_link_fixes_some_settings_and_keeps_them_fixed(app_env):
-    at = open_train({"arch": "cnn", "preset": "seed", "epochs": "1", "lock": "arch,epochs,model"})
+    at = open_train({"arch": "cnn", "preset": "tutorial", "epochs": "1", "lock": "arch,epochs,model"})
     assert not at.exception
     assert any("Your teacher fixed: arch, epochs, model" in i.value for i in at.info)
     assert at.segmented_control(key="train.arch").disabled and at.number_input(key="train.epochs").disabled
@@ -192,7 +189,7 @@ def test_a_link_locking_an_unknown_setting_falls_back_to_the_open_form(app_env):
 
 def test_a_learner_lists_only_their_own_runs(app_env, store_root, tiny_mnist):
     store = RunStore(store_root)
-    TrainingJob(tiny_config(), tiny_mnist, store, learner="someone else").start().wait(timeout=60)
+    stored_job(tiny_config(), tiny_mnist, store, learner="someone else").start().wait(timeout=60)
     at = open_train(TINY)
     assert any("Runs you train are saved here" in c.value for c in at.caption)  # nothing of theirs
     next(b for b in at.button if b.label == "Start").click().run()
@@ -205,7 +202,7 @@ def test_a_reload_finds_the_running_job_and_its_limit_still_counts(app_env, stor
     first = open_train({**TINY, "epochs": "50", "batch_size": "8"})
     next(b for b in first.button if b.label == "Start").click().run()
     job = my_job()
-    wait_until(lambda: job.snapshot().train_points)
+    wait_until(lambda: job.snapshot().history.train_points)
     reloaded = open_train()                                   # a new session of the same browser
     assert not reloaded.exception
     assert any("examples/s" in p.proto.text for p in reloaded.get("progress"))

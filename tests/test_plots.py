@@ -1,8 +1,11 @@
+import dataclasses
+
 import pytest
 
+from core.history import History
 from core.plots import Curve, accuracy_figure, loss_figure, smooth
 
-HISTORY = {
+HISTORY = History.from_dict({
     "train_points": [[100, 2.0], [200, 1.0], [300, 0.5]],
     "epochs": [
         {"epoch": 0, "examples_seen": 0, "train_seconds": 0.0, "train_loss": None, "train_accuracy": None,
@@ -10,7 +13,7 @@ HISTORY = {
         {"epoch": 1, "examples_seen": 300, "train_seconds": 1.5, "train_loss": 1.1, "train_accuracy": 0.7,
          "test_loss": 0.6, "test_accuracy": 0.8},
     ],
-}
+})
 
 
 def test_smooth_starts_at_the_first_value_and_lags_behind():
@@ -40,7 +43,7 @@ def test_accuracy_figure_starts_with_the_untrained_model(x, expected):
 
 def test_epoch_axis_ticks_whole_epochs_on_short_runs():
     assert accuracy_figure([Curve("now", HISTORY)]).layout.xaxis.dtick == 1
-    long_run = {"epochs": [{**HISTORY["epochs"][1], "epoch": n} for n in range(40)]}
+    long_run = History(epochs=tuple(dataclasses.replace(HISTORY.epochs[1], epoch=n) for n in range(40)))
     assert accuracy_figure([Curve("now", long_run)]).layout.xaxis.dtick is None  # plotly picks 5, 10, ...
     assert accuracy_figure([Curve("now", HISTORY)], x="train_seconds").layout.xaxis.dtick is None
 

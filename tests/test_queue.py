@@ -1,18 +1,25 @@
 import threading
 
 import pytest
+from conftest import tiny_config, wait_until
 
-from conftest import wait_until
 from core.config import TrainConfig
 from core.jobs import TrainingJob
-from core.sequence import JobSequence
-from core.queue import LimitError, Place, QueueLimits, TrainingQueue, check_size, queue_limits
+from core.queue import (
+    LimitError,
+    Place,
+    QueueLimits,
+    TrainingQueue,
+    check_size,
+    queue_limits,
+)
 from core.ranges import ConfigError
+from core.run_keeper import stored_job
+from core.sequence import JobSequence
 
 
 def config(**changes) -> TrainConfig:
-    values = dict(arch="logistic", epochs=1, batch_size=64, lr=0.01, optimizer="adam", log_every=100, device="cpu")
-    return TrainConfig.from_dict({**values, **changes})
+    return tiny_config(**{"epochs": 1, "batch_size": 64, **changes})
 
 
 class GatedJob(TrainingJob):
@@ -78,7 +85,7 @@ def test_cancel_while_queued_and_while_running(gated):
     assert first.wait(30).status == "stopped"
     third.gate.set()
     assert third.wait(60).status == "finished"
-    assert GatedJob.starts == ["a", "c"] and second.snapshot().epochs == ()
+    assert GatedJob.starts == ["a", "c"] and second.snapshot().history.epochs == ()
 
 
 def test_a_failing_job_does_not_block_the_queue(gated):
@@ -128,20 +135,20 @@ def test_a_sequence_too_big_for_the_caps_is_refused_before_it_starts(tiny_mnist)
 def test_only_so_many_ended_jobs_are_remembered(tiny_mnist, monkeypatch):
     monkeypatch.setattr("core.queue.LATEST_KEPT", 3)
     queue = TrainingQueue(QueueLimits(slots=1, per_learner=1))
-    jobs = [queue.submit(TrainingJob(config(), tiny_mnist, learner=f"l{i}")) for i in range(5)]
+    jobs = [queue.submit(stored_job(config(), tiny_mnist, learner=f"l{i}")) for i in range(5)]
     for job in jobs:
         job.wait(60)
-    queue.submit(TrainingJob(config(), tiny_mnist, learner="l5")).wait(60)
+    queue.submit(stored_job(config(), tiny_mnist, learner="l5")).wait(60)
     assert [queue.latest_job(f"l{i}") is not None for i in range(6)] == [False] * 3 + [True] * 3
 
 
 def test_hosted_demo_caps_refuse_big_trainings(tiny_mnist):
     queue = TrainingQueue(QueueLimits(max_epochs=3, max_cnn_channels=32))
     with pytest.raises(LimitError, match="at most 3 epochs"):
-        queue.submit(TrainingJob(config(epochs=4), tiny_mnist, learner="me"))
+        queue.submit(stored_job(config(epochs=4), tiny_mnist, learner="me"))
     with pytest.raises(LimitError, match="at most 32 channels"):
-        queue.submit(TrainingJob(config(arch="cnn", model={"channels": [16, 64]}), tiny_mnist, learner="me"))
-    fits = queue.submit(TrainingJob(config(arch="cnn", epochs=1, train_examples=256, model={"channels": [4, 8]}),
+        queue.submit(stored_job(config(arch="cnn", model={"channels": [16, 64]}), tiny_mnist, learner="me"))
+    fits = queue.submit(stored_job(config(arch="cnn", epochs=1, train_examples=256, model={"channels": [4, 8]}),
                                     tiny_mnist, learner="me"))
     assert fits.wait(60).status == "finished"
 
@@ -152,6 +159,7 @@ def test_limits_come_from_the_environment(monkeypatch):
                  "DIGITS_MAX_TRAINING_SECONDS", "DIGITS_MAX_TRAINING_MB"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("core.queue.usable_cores", lambda: 8)
+    monkeypatch.setattr("core.settings.usable_cores", lambda: 8)
     bounds = dict(max_queued=64, max_seconds=3600, max_mb=4000)  # bounded on every server
     assert queue_limits() == QueueLimits(slots=4, threads_per_job=2, per_learner=1, **bounds)
     monkeypatch.setenv("DIGITS_QUEUE_SLOTS", "2")
@@ -168,7 +176,8 @@ def test_limits_come_from_the_environment(monkeypatch):
 
 def test_a_hosted_server_has_tighter_defaults_that_every_preset_fits(monkeypatch, tiny_mnist):
     from core.compare import train_all_configs
-    from core.config import PRESETS, preset
+    from core.config import preset
+    from core.models import ARCHITECTURES
     for name in ("DIGITS_MAX_EPOCHS", "DIGITS_MAX_CNN_CHANNELS", "DIGITS_QUEUE_MAX", "DIGITS_MAX_TRAINING_SECONDS",
                  "DIGITS_MAX_TRAINING_MB"):
         monkeypatch.delenv(name, raising=False)
@@ -176,8 +185,8 @@ def test_a_hosted_server_has_tighter_defaults_that_every_preset_fits(monkeypatch
     limits = queue_limits()
     assert (limits.max_epochs, limits.max_cnn_channels, limits.max_queued) == (8, 64, 16)
     assert (limits.max_seconds, limits.max_mb) == (300, 1500)
-    for arch, presets in PRESETS.items():
-        for name in presets:
+    for arch, spec in ARCHITECTURES.items():
+        for name in spec.presets:
             check_size(preset(arch, name), limits)       # the Train page's presets and Draw's button
     for config in train_all_configs():
         check_size(config, limits)                        # "Train all three"
@@ -214,7 +223,7 @@ def test_the_queue_holds_a_bounded_number_of_trainings(gated):
 
 def test_ended_jobs_keep_their_evaluation_but_not_their_weights(tiny_mnist):
     queue = TrainingQueue(QueueLimits(slots=1))
-    job = queue.submit(TrainingJob(config(), tiny_mnist, learner="me"))
+    job = queue.submit(stored_job(config(), tiny_mnist, learner="me"))
     assert job.wait(60).status == "finished"
     wait_until(lambda: job.result.model is None, what="the weights to be released")
     assert job.result.evaluation.accuracy == job.snapshot().test_accuracy

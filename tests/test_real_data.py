@@ -10,7 +10,7 @@ import torch
 
 from core.compare import train_all_configs
 from core.config import preset
-from core.jobs import TrainingJob
+from core.run_keeper import stored_job
 from core.sequence import JobSequence
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,11 +32,11 @@ DEFAULT_FLOORS = {"logistic": 0.92, "mlp": 0.98, "cnn": 0.99}
 
 @pytest.mark.parametrize("arch", list(SEED_RANGES))
 def test_seed_presets_land_near_the_tutorials(real_mnist, arch):
-    snap = TrainingJob(preset(arch, "seed"), real_mnist).start().wait(timeout=600)
+    snap = stored_job(preset(arch, "tutorial"), real_mnist).start().wait(timeout=600)
     assert snap.status == "finished", snap.message
     lowest, highest = SEED_RANGES[arch]
     assert lowest <= snap.test_accuracy <= highest
-    assert snap.epochs[0].test_accuracy <= 0.3  # untrained: near chance, far from trained
+    assert snap.history.epochs[0].test_accuracy <= 0.3  # untrained: near chance, far from trained
 
 
 def test_train_all_three_defaults_rank_cnn_first_and_match_the_cli(real_mnist, tmp_path):

@@ -1,33 +1,67 @@
 import pytest
 
 from core.ranges import ConfigError
-from core.settings import (LIVE_REFRESH_DEFAULT, LIVE_REFRESH_ENV, TORCH_THREADS_ENV, live_refresh_seconds,
-                           torch_threads, usable_cores)
+from core.settings import (
+    LIVE_REFRESH_DEFAULT,
+    LIVE_REFRESH_ENV,
+    TORCH_THREADS_ENV,
+    WHOLE_NUMBERS,
+    Settings,
+    settings,
+    usable_cores,
+)
 
 
-def test_live_refresh_default_and_override(monkeypatch):
-    monkeypatch.delenv(LIVE_REFRESH_ENV, raising=False)
-    assert live_refresh_seconds() == LIVE_REFRESH_DEFAULT == 1.0
-    monkeypatch.setenv(LIVE_REFRESH_ENV, "2.5")
-    assert live_refresh_seconds() == 2.5
+def test_every_setting_has_its_default_when_unset():
+    assert settings({}) == Settings()
+    assert settings({}).live_refresh_seconds == LIVE_REFRESH_DEFAULT == 1.0
+    assert settings({}).slots == max(1, usable_cores() // 2)
 
 
-@pytest.mark.parametrize("text", ["fast", "0", "60"])
-def test_bad_live_refresh_is_a_clear_error(monkeypatch, text):
-    monkeypatch.setenv(LIVE_REFRESH_ENV, text)
+def test_live_refresh_default_and_override():
+    assert settings({LIVE_REFRESH_ENV: "2.5"}).live_refresh_seconds == 2.5
+
+
+@pytest.mark.parametrize("text", ["fast", "0", "60", "nan"])
+def test_bad_live_refresh_is_a_clear_error(text):
     with pytest.raises(ConfigError, match=LIVE_REFRESH_ENV):
-        live_refresh_seconds()
+        settings({LIVE_REFRESH_ENV: text})
 
 
-def test_torch_threads_default_to_the_usable_cores_and_can_be_set(monkeypatch):
-    monkeypatch.delenv(TORCH_THREADS_ENV, raising=False)
-    assert torch_threads() == usable_cores() >= 1
-    monkeypatch.setenv(TORCH_THREADS_ENV, "3")
-    assert torch_threads() == 3
+def test_torch_threads_are_unset_by_default_and_can_be_set():
+    assert settings({}).torch_threads is None
+    assert settings({TORCH_THREADS_ENV: "3"}).torch_threads == 3
 
 
 @pytest.mark.parametrize("text", ["many", "0", "1.5", "-2", "1000"])
-def test_bad_torch_threads_is_a_clear_error(monkeypatch, text):
-    monkeypatch.setenv(TORCH_THREADS_ENV, text)
+def test_bad_torch_threads_is_a_clear_error(text):
     with pytest.raises(ConfigError, match=TORCH_THREADS_ENV):
-        torch_threads()
+        settings({TORCH_THREADS_ENV: text})
+
+
+def test_hosted_servers_get_the_tighter_defaults_each_can_be_set_apart():
+    hosted = settings({"DIGITS_HOSTED": "1"})
+    for field, (name, local, public, lo, hi) in WHOLE_NUMBERS.items():
+        assert getattr(hosted, field) == public and getattr(settings({}), field) == local, name
+    assert settings({"DIGITS_HOSTED": "yes", "DIGITS_MAX_EPOCHS": "20"}).max_epochs == 20
+
+
+def test_the_per_learner_limits_earlier_name_is_still_read():
+    assert settings({"DIGITS_JOBS_PER_SESSION": "3"}).jobs_per_learner == 3
+    assert settings({"DIGITS_JOBS_PER_SESSION": "3", "DIGITS_JOBS_PER_LEARNER": "2"}).jobs_per_learner == 2
+
+
+def test_folders_come_from_the_environment_or_default():
+    assert (settings({}).data_dir, settings({}).store_dir) == ("./data", "./runs")
+    found = settings({"DIGITS_DATA_DIR": "/srv/data", "DIGITS_STORE_DIR": "/srv/runs"})
+    assert (found.data_dir, found.store_dir) == ("/srv/data", "/srv/runs")
+
+
+def test_the_settings_module_is_the_only_reader_of_the_environment():
+    """Every DIGITS_* variable is read by core/settings.py alone (pages and core call settings())."""
+    import pathlib
+    import re
+    root = pathlib.Path(__file__).resolve().parents[1]
+    readers = [p.relative_to(root).as_posix() for folder in ("core", "pages") for p in (root / folder).glob("*.py")
+               if re.search(r"os\.environ|os\.getenv", p.read_text())]
+    assert readers == ["core/settings.py"]

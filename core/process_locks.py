@@ -1,8 +1,8 @@
-"""Which process owns a running run: a lock file per process in the store's locks/.
+"""Which process trains a running run: a lock file per process in the store's locks/.
 
 Each process holds an exclusive lock on a file named by its own token for as long as
 it lives; the OS drops the lock when the process dies, however it dies. A run whose
-owner's lock can be taken belongs to a dead process. A clean exit removes its file;
+process's lock can be taken belongs to a dead one. A clean exit removes its file;
 files of dead processes are removed by the next store that opens.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ _PROCESS_TOKEN = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 _held_locks: dict[Path, Any] = {}
 
 
-def claim_owner_token(root: Path) -> str:
+def claim_process_token(root: Path) -> str:
     lock_path = root / "locks" / f"{_PROCESS_TOKEN}.lock"
     if lock_path not in _held_locks:
         lock_path.parent.mkdir(exist_ok=True)
@@ -26,7 +26,7 @@ def claim_owner_token(root: Path) -> str:
             try:
                 import fcntl
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except ImportError:  # Windows: fall back to the pid check in owner_alive
+            except ImportError:  # Windows: fall back to the pid check in process_alive
                 break
             # another process sweeping dead locks may have unlinked the file between our
             # open and our lock: then it is not the file others check, so make it again
@@ -47,22 +47,22 @@ atexit.register(_release_own_locks)  # a clean exit leaves no lock file behind
 
 
 def remove_dead_locks(root: Path) -> None:
-    """Delete the lock files of processes that have died (owner_alive removes them)."""
+    """Delete the lock files of processes that have died (process_alive removes them)."""
     for path in (root / "locks").glob("*.lock"):
         try:
-            owner_alive(root, path.stem)
+            process_alive(root, path.stem)
         except OSError:  # another process got there first
             pass
 
 
-def owner_alive(root: Path, owner: str) -> bool:
-    if owner == _PROCESS_TOKEN:
+def process_alive(root: Path, process: str) -> bool:
+    if process == _PROCESS_TOKEN:
         return True
-    lock_path = root / "locks" / f"{owner}.lock"
+    lock_path = root / "locks" / f"{process}.lock"
     try:
         import fcntl
     except ImportError:
-        pid = int(owner.split("-")[0])
+        pid = int(process.split("-")[0])
         try:
             os.kill(pid, 0)
             return True

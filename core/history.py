@@ -1,0 +1,42 @@
+"""What a training records as it goes: loss points and per-epoch metrics.
+
+`History` is the typed form every part uses (the job's snapshots, the store, the
+plots, Compare); `to_dict`/`from_dict` give the plain form kept in the run database
+and in checkpoints.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    epoch: int                     # 0 = before training
+    examples_seen: int
+    train_seconds: float           # optimisation time so far, evaluation excluded
+    train_loss: float | None       # mean over the epoch's batches (None for epoch 0)
+    train_accuracy: float | None   # on the batches as trained (dropout on)
+    test_loss: float
+    test_accuracy: float
+
+
+@dataclass(frozen=True)
+class History:
+    train_points: tuple[tuple[int, float], ...] = ()  # (examples seen, mean train loss since the last point)
+    epochs: tuple[EpochMetrics, ...] = ()             # epoch 0 is the untrained model
+
+    @property
+    def trained_epochs(self) -> int:
+        return max(len(self.epochs) - 1, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"train_points": [list(p) for p in self.train_points], "epochs": [asdict(e) for e in self.epochs]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "History":
+        """The stored form back; keys it does not know are ignored, an empty dict is an empty history."""
+        data = data or {}
+        names = {f.name for f in fields(EpochMetrics)}
+        return cls(tuple((int(seen), float(loss)) for seen, loss in data.get("train_points", [])),
+                   tuple(EpochMetrics(**{k: v for k, v in e.items() if k in names}) for e in data.get("epochs", [])))

@@ -1,0 +1,71 @@
+import json
+
+import pytest
+
+from core import cli
+from core.store import RunStore
+
+
+@pytest.fixture
+def tiny_data(monkeypatch, tiny_mnist):
+    monkeypatch.setattr(cli, "load_dataset", lambda root, spec: tiny_mnist)
+
+
+def test_json_line_and_saved_run(tiny_data, store_root, capsys):
+    code = cli.main(["--arch", "logistic", "--epochs", "2", "--batch-size", "32", "--lr", "0.01",
+                       "--log-every", "200", "--store-dir", str(store_root), "--json"])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 0
+    assert any(line.startswith("epoch 1:") for line in out)
+    assert any("examples  loss" in line and "ex/s" in line for line in out)
+    result = json.loads(out[-1])
+    assert result["arch"] == "logistic" and 0.9 < result["test_accuracy"] <= 1.0
+    assert result["train_seconds"] > 0 and result["config"]["epochs"] == 2
+    assert RunStore(store_root).get_run(result["run_id"]).nickname == "cli"
+
+
+def test_preset_and_model_options(tiny_data):
+    args = cli.parse_args(["--arch", "mlp", "--preset", "tutorial", "--model", '{"dropout": 0.1}', "--epochs", "1"])
+    config = cli.config_of(args)
+    assert config.model.hidden == [50] and config.model.dropout == 0.1 and config.epochs == 1
+    assert config.momentum == 0.5 and config.optimizer == "sgd"
+
+
+def test_bad_values_exit_with_a_message_not_a_traceback(tiny_data, store_root, capsys):
+    assert cli.main(["--arch", "cnn", "--lr", "50", "--store-dir", str(store_root)]) == 2
+    assert "lr must be in [1e-05, 10.0]" in capsys.readouterr().err
+
+
+def test_missing_data_explains_what_to_do(tmp_path, store_root, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "load_dataset", lambda root, spec: __import__("core.data").data.load_dataset(
+        root, spec, download=False))
+    assert cli.main(["--arch", "logistic", "--data-dir", str(tmp_path), "--store-dir", str(store_root)]) == 2
+    err = capsys.readouterr().err
+    assert "MNIST not found" in err and str(tmp_path) in err
+
+
+def test_every_hyperparameter_is_a_flag_with_its_range():
+    import contextlib
+    import io
+
+    from core.config import SETTINGS
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        cli.parse_args(["--help"])
+    for name in SETTINGS:
+        assert f"--{name.replace('_', '-')}" in out.getvalue(), name
+    assert "1..50" in out.getvalue() and "sgd|adam|adamw" in out.getvalue() and "tutorial" in out.getvalue()
+
+
+def test_the_earlier_preset_name_and_command_still_work(tiny_data, store_root, capsys):
+    args = cli.parse_args(["--arch", "cnn", "--preset", "seed", "--epochs", "1"])
+    assert cli.config_of(args).model.channels == [10, 20]
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "core.train", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "--weight-decay" in done.stdout
+
+
+def test_a_model_that_is_not_an_object_is_one_line(tiny_data, store_root, capsys):
+    assert cli.main(["--arch", "mlp", "--model", "[1, 2]", "--store-dir", str(store_root)]) == 2
+    assert "--model must be a JSON object" in capsys.readouterr().err

@@ -77,10 +77,15 @@ def wait_until(condition, timeout: float = 30, every: float = 0.02, what: str = 
     return value
 
 
-def button(at, label: str):
-    """The one button of an AppTest page with this label (a failure if there is none or several)."""
-    [found] = [b for b in at.button if b.label == label]
+def labelled(widgets, label: str):
+    """The one widget of an AppTest list (`at.button`, `at.toggle`, ...) with this label (a
+    failure if there is none or several): tests find widgets as a person does, not by position."""
+    [found] = [w for w in widgets if w.label == label]
     return found
+
+
+def button(at, label: str):
+    return labelled(at.button, label)
 
 
 def shown(markdown: str) -> str:

@@ -2,7 +2,7 @@
 it (Streamlit's old folder mode). AppTest starts each run in that folder mode, so these
 tests go through pages.navigation's guard every time."""
 import pytest
-from conftest import new_app, open_page
+from conftest import labelled, new_app, open_page
 
 PAGES = {"pages/home.py": "✍️ Digits dashboard", "pages/train.py": "📈 Train", "pages/compare.py": "⚖️ Compare",
          "pages/draw.py": "✏️ Draw", "pages/leaderboard.py": "🏆 Leaderboard"}
@@ -23,5 +23,5 @@ def test_the_root_opens_home(app_env):
 
 def test_a_click_in_a_later_run_is_not_lost_to_the_guard(app_env):
     at = open_page("pages/compare.py")
-    at.toggle[0].set_value(True).run()        # each of these runs starts in the folder mode again
-    assert at.toggle[0].value is True
+    labelled(at.toggle, "Quick comparison (1 epoch on 5,000 images)").set_value(True).run()        # each of these runs starts in the folder mode again
+    assert labelled(at.toggle, "Quick comparison (1 epoch on 5,000 images)").value is True

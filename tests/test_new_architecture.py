@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from conftest import LEARNER, button, open_page, server_queue
+from conftest import LEARNER, button, labelled, open_page, server_queue
 from torch import nn
 
 from core import cli
@@ -62,7 +62,7 @@ def test_it_is_listed_on_the_train_form_with_widgets_from_its_options(app_env, t
 
 def test_it_is_raced_on_compare_and_answers_on_draw(app_env, tiny_architecture, drawn_canvas):
     at = open_page("pages/compare.py", timeout=60)
-    at.toggle[0].set_value(True).run()  # the quick budget
+    labelled(at.toggle, "Quick comparison (1 epoch on 5,000 images)").set_value(True).run()  # the quick budget
     button(at, "Train all four").click().run()
     assert not at.exception
     snaps = server_queue().latest_sequence(LEARNER).wait(timeout=180)

@@ -1,5 +1,5 @@
 import pytest
-from conftest import LEARNER, button, open_page, server_queue
+from conftest import LEARNER, button, labelled, open_page, server_queue
 from streamlit.testing.v1 import AppTest
 
 from core.compare import train_all_configs
@@ -61,7 +61,7 @@ def test_a_broken_model_file_is_reported_and_skipped(app_env, three_runs):
 
 def test_train_all_three_runs_every_architecture(app_env, store_root):
     at = open_compare()
-    at.toggle[0].set_value(True).run()
+    labelled(at.toggle, "Quick comparison (1 epoch on 5,000 images)").set_value(True).run()
     button(at, "Train all three").click().run()
     assert not at.exception
     sequence = server_queue().latest_sequence(LEARNER)

@@ -1,5 +1,5 @@
 import pytest
-from conftest import LEARNER, open_page, server_queue
+from conftest import LEARNER, labelled, open_page, server_queue
 from streamlit.testing.v1 import AppTest
 
 from core.config import preset
@@ -57,11 +57,11 @@ def test_a_drawing_gets_an_answer_steps_and_saliency(app_env, drawn_canvas, logi
     assert "sure" in metric.delta
     assert len(at.get("plotly_chart")) == 1
     images_before = len(at.image)
-    at.toggle[0].set_value(True).run()   # each preprocessing step
+    labelled(at.toggle, "Show each preprocessing step").set_value(True).run()   # each preprocessing step
     assert not at.exception
     assert len(at.image) == images_before + 4
     assert any("From your drawing" in h.value for h in at.subheader)
-    at.toggle[1].set_value(True).run()   # which pixels mattered
+    labelled(at.toggle, "Show which pixels mattered").set_value(True).run()   # which pixels mattered
     assert not at.exception
     assert len(at.image) == images_before + 5
 
@@ -88,7 +88,7 @@ def test_any_saved_model_can_answer_beside_the_best_of_each_kind(app_env, drawn_
     second = stored_job(preset("logistic", epochs=1, lr=0.0001), tiny_mnist, RunStore(store_root))
     second_id = second.start().wait(timeout=60).run_id
     at = open_draw()
-    chooser = at.multiselect[0]
+    chooser = labelled(at.multiselect, "Models that answer")
     assert len(chooser.options) == 2 and len(chooser.value) == 1
     assert [m.label for m in at.metric] == ["Logistic regression"]  # only the best one by default
     other = next(i for i in (logistic_run, second_id) if i not in chooser.value)

@@ -1,4 +1,12 @@
-from conftest import LEARNER, button, open_page, server_queue, tiny_config, wait_until
+from conftest import (
+    LEARNER,
+    button,
+    labelled,
+    open_page,
+    server_queue,
+    tiny_config,
+    wait_until,
+)
 from streamlit.testing.v1 import AppTest
 
 from core.config import preset, to_query
@@ -128,10 +136,10 @@ def test_earlier_runs_can_be_overlaid_and_reopened(app_env, store_root, tiny_mni
     overlay.set_value([earlier.run_id]).run()
     assert not at.exception
     assert len(at.get("plotly_chart")[0].proto.spec) > traces_before
-    at.selectbox[-1].set_value(earlier.run_id).run()
+    labelled(at.selectbox, "Open a saved run").set_value(earlier.run_id).run()
     assert not at.exception
     assert any(m.value == f"{earlier.test_accuracy:.2%}" for m in at.metric)
-    at.selectbox[-1].set_value(current.snapshot().run_id).run()  # the current run, shown twice
+    labelled(at.selectbox, "Open a saved run").set_value(current.snapshot().run_id).run()  # the current run, shown twice
     assert not at.exception
 
 

@@ -1,4 +1,4 @@
-"""Drawing robustness and latency (issue 5), with the models saved in the run store.
+"""Drawing robustness and latency, with the models saved in the run store.
 
     DIGITS_DATA_DIR=../shared/data python -m bench.drawing [--store-dir DIR] [--count 1000]
 

@@ -95,7 +95,7 @@ class Standardize(nn.Module):
         self.channels_last = channels_last
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = (x - self.mean) / self.std
+        x = x.sub(self.mean).div_(self.std)  # one new tensor: the caller's input is never changed
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
 

@@ -106,7 +106,7 @@ class RunStore:
             (self.root / "models").mkdir(parents=True, exist_ok=True)
             self._process = claim_process_token(self.root)
             self._open_database()
-        except (OSError, sqlite3.Error) as exc:  # read-only folder, corrupt or truncated database
+        except (OSError, sqlite3.Error, StoreError) as exc:  # read-only folder, corrupt or truncated database
             raise StoreError(f"the run store {self.root} could not be opened ({exc}). Nothing in it was "
                              "changed: check that the folder is writable and runs.sqlite is intact "
                              "(or point DIGITS_STORE_DIR at a new folder)") from None
@@ -120,20 +120,15 @@ class RunStore:
                 raise sqlite3.DatabaseError("quick_check found damage")
             with con:
                 con.execute("PRAGMA journal_mode=WAL")
-                con.execute(_SCHEMA)
-                columns = {row["name"] for row in con.execute("PRAGMA table_info(runs)")}
-                if "owner" in columns:  # the column's earlier name
-                    con.execute("ALTER TABLE runs RENAME COLUMN owner TO process")
-                for column, definition in _ADDED_COLUMNS:
-                    if column not in columns:
-                        con.execute(f"ALTER TABLE runs ADD COLUMN {column} {definition}")
+                if "owner" in {row["name"] for row in con.execute("PRAGMA table_info(runs)")}:
+                    con.execute("ALTER TABLE runs RENAME COLUMN owner TO process")  # its earlier name
         finally:
             con.close()
-        self._tables.add("runs")
+        self.ensure_table("runs", _SCHEMA, _ADDED_COLUMNS)
 
     def ensure_table(self, name: str, schema: str, added_columns: tuple[tuple[str, str], ...] = ()) -> None:
-        """Create a table beside the runs (core.my_drawings, core.identity) and add columns newer
-        than the store, once per store object however often it is called."""
+        """Create a table (the runs, and those beside them: core.my_drawings, core.identity) and
+        add columns newer than the store, once per store object however often it is called."""
         if name in self._tables:
             return
         self.execute(schema)

@@ -66,7 +66,9 @@ def _widget(meta: dict, key: str, disabled: bool, label_text: str | None = None)
     if isinstance(meta["max"], float) and meta["max"] <= 1:
         return st.slider(text, min_value=meta["min"], max_value=meta["max"],
                          step=0.05 if meta["max"] < 0.95 else 0.01, **common)
-    return st.number_input(text, min_value=meta["min"], max_value=meta["max"], step=meta["step"] or 1, **common)
+    whole = isinstance(meta["min"], int) and isinstance(meta["max"], int)
+    return st.number_input(text, min_value=meta["min"], max_value=meta["max"],
+                           step=meta["step"] or (1 if whole else 0.1), **common)
 
 
 def _setting(name: str, disabled: bool) -> object:

@@ -1,4 +1,4 @@
-"""Issue 7's load test, bounded: 8 learners on one server process train and draw at once."""
+"""The workshop load test, bounded: 8 learners on one server process train and draw at once."""
 import os
 import re
 import subprocess

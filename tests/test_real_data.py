@@ -25,7 +25,7 @@ def test_the_real_data_loads_in_memory(real_mnist):
 
 
 # (lowest, highest) test accuracy: the tutorials report CNN 97% after 3 epochs,
-# logistic ~89-91%, MLP 94%; the tuned `default` presets must reach issue 2's floors.
+# logistic ~89-91%, MLP 94%; the tuned `default` presets must reach the accuracy floors below.
 SEED_RANGES = {"logistic": (0.88, 0.93), "mlp": (0.92, 0.96), "cnn": (0.955, 0.985)}
 DEFAULT_FLOORS = {"logistic": 0.92, "mlp": 0.98, "cnn": 0.99}
 

@@ -34,7 +34,8 @@ COLUMNS: dict[str, Cell] = {
     "status": lambda run, _: str(run.status),
     "test accuracy": lambda run, _: run.test_accuracy,
     "training s": lambda run, _: run.train_seconds,
-    "epochs": lambda run, _: run.config["epochs"],
+    "epochs": lambda run, _: run.config["epochs"],                  # asked for
+    "epochs trained": lambda run, _: run.history.trained_epochs,    # done (fewer when stopped)
     "batch": lambda run, _: run.config["batch_size"],
     "lr": lambda run, _: run.config["lr"],
     "optimizer": lambda run, _: run.config["optimizer"],

@@ -20,6 +20,7 @@ from core.plots import (
     confusion_heatmap,
     per_class_bars,
 )
+from core.run_table import run_rows
 from core.samples import evaluation_tiles
 from core.store import StoreError
 from pages.common import (
@@ -86,12 +87,11 @@ names = {run_id: f"{label(records[run_id].arch)} ({run_id[-6:]})" for run_id in 
 st.header("Test accuracy")
 st.plotly_chart(accuracy_bars([names[i] for i in evaluations], [e.accuracy for e in evaluations.values()]))
 table = []
-for run_id, evaluation in evaluations.items():
-    run, reached = records[run_id], time_to_accuracy(records[run_id].history)
+for (run_id, evaluation), row in zip(evaluations.items(), run_rows([records[i] for i in evaluations],
+                                                                   ("parameters", "training s", "epochs trained"))):
+    reached = time_to_accuracy(records[run_id].history)
     table.append({"model": names[run_id], "test accuracy": evaluation.accuracy, "test loss": evaluation.loss,
-                  "parameters": run.param_count, "training s": run.train_seconds,
-                  "epochs": run.history.trained_epochs,
-                  **{f"s to {t:.0%}": reached[t] for t in THRESHOLDS}})
+                  **row, **{f"s to {t:.0%}": reached[t] for t in THRESHOLDS}})
 st.dataframe(table, hide_index=True, column_config={
     "test accuracy": st.column_config.NumberColumn(format="percent"),
     "test loss": st.column_config.NumberColumn(format="%.4f"),

@@ -19,9 +19,9 @@ import torch
 
 from core.compare import best_per_arch
 from core.config import preset
-from core.data import load_dataset, normalize
+from core.data import as_input, load_dataset
 from core.drawing import paste_digit, preprocess
-from core.models import MODEL_OPTIONS, predict_proba
+from core.models import ARCHITECTURES, predict_proba
 from core.run_keeper import stored_job
 from core.store import RunStore
 
@@ -40,7 +40,7 @@ def pasted_digits(images: torch.Tensor, seed: int) -> list[np.ndarray]:
 
 def best_models(store: RunStore, data) -> dict:
     best = best_per_arch(store.list_runs())
-    for arch in MODEL_OPTIONS:
+    for arch in ARCHITECTURES:
         if arch not in best:
             print(f"no saved {arch}: training its default preset…", flush=True)
             best[arch] = stored_job(preset(arch), data, store).start().wait().run_id
@@ -60,7 +60,7 @@ def main() -> None:
     drawings = pasted_digits(images, args.seed)
 
     cnn = models["cnn"]
-    direct = (predict_proba(cnn, normalize(images)).argmax(1) == labels).double().mean().item()
+    direct = (predict_proba(cnn, as_input(images)).argmax(1) == labels).double().mean().item()
     inputs = torch.cat([preprocess(d).tensor for d in drawings])
     drawn = (predict_proba(cnn, inputs).argmax(1) == labels).double().mean().item()
     print(f"| CNN on {args.count} MNIST test digits as given | {direct:.2%} |")

@@ -3,7 +3,7 @@
     DIGITS_DATA_DIR=../shared/data python -m bench.live_view_overhead --arch mlp --epochs 4 --repeat 5
 
 Each repeat trains once through the page (headless chromium on /train, the live view
-redrawing every $DIGITS_LIVE_REFRESH_SECONDS) and once through `python -m core.train`,
+redrawing every $DIGITS_LIVE_REFRESH_SECONDS) and once through `python -m core.cli`,
 alternating so that machine noise hits both. Examples/s = examples seen / training seconds,
 from the run store. Each page run also reports the live view's cost inside the server: the
 CPU seconds of the server's threads other than the training thread (Streamlit's event loop,
@@ -35,10 +35,9 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from bench.browser import ROOT, launch_chromium, start_server, stop_server
-from core.config import preset, to_query
+from core.config import SETTINGS, preset, to_query
 from core.queue import queue_limits
 from core.store import RunStore
-from core.train import OVERRIDES
 
 PR_CAPBSET_DROP, CAP_SYS_NICE = 24, 23  # <linux/prctl.h>, <linux/capability.h>
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -109,9 +108,9 @@ def thread_cpu_spent(pid: int, every: float = 0.2) -> Iterator[dict[int, float]]
 
 def through_cli(config, store_dir: str) -> None:
     values = config.to_dict()
-    args = [sys.executable, "-m", "core.train", "--arch", config.arch, "--store-dir", store_dir,
+    args = [sys.executable, "-m", "core.cli", "--arch", config.arch, "--store-dir", store_dir,
             "--model", json.dumps(values.pop("model"))]
-    for name in OVERRIDES:
+    for name in SETTINGS:
         args += [f"--{name.replace('_', '-')}", str(values[name])]
     subprocess.run(args, cwd=ROOT, check=True, capture_output=True)
 

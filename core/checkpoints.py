@@ -61,7 +61,10 @@ def load_checkpoint(source: Path | Any) -> dict[str, Any]:
         raise StoreError(f"{name} is not a readable model file ({type(exc).__name__}: {exc})") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") not in (CHECKPOINT_FORMAT, *OLD_CHECKPOINT_FORMATS):
         raise StoreError(f"{name} is not a digits-dashboard model file (format {CHECKPOINT_FORMAT} expected)")
-    return migrate_checkpoint(checkpoint)
+    try:
+        return migrate_checkpoint(checkpoint)
+    except (KeyError, TypeError, AttributeError) as exc:  # a v1 file without its parts
+        raise StoreError(f"{name} is not a usable model file ({type(exc).__name__}: {exc})") from None
 
 
 def migrate_checkpoint(checkpoint: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from core.jobs import TrainingJob, use_one_torch_thread
 from core.models import ARCHITECTURES
 from core.ranges import ConfigError, field_range, quoted
 from core.run_keeper import stored_job
+from core.settings import settings
 from core.status import Status
 from core.store import RunStore, StoreError
 
@@ -37,7 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                             help=f"{meta['help']} ({allowed}; preset's value when left out)")
     parser.add_argument("--model", type=json.loads, default=None, metavar="JSON",
                         help='model options as JSON, e.g. \'{"hidden": [256], "dropout": 0.1}\'')
-    parser.add_argument("--data-dir", default=None, help="folder holding MNIST/raw (default: $DIGITS_DATA_DIR or ./data)")
+    parser.add_argument("--data-dir", default=None, help="data root holding the dataset's folder, e.g. MNIST/raw (default: $DIGITS_DATA_DIR or ./data)")
     parser.add_argument("--store-dir", default=None, help="where runs are saved (default: $DIGITS_STORE_DIR or ./runs)")
     parser.add_argument("--nickname", default="cli", help="who the run is attributed to")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the results")
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     use_one_torch_thread()
     try:
+        settings()  # every DIGITS_* variable, checked before anything runs
         config = config_of(args)
         data = load_dataset(args.data_dir, dataset_spec(config.dataset))
         store = RunStore(args.store_dir)

@@ -9,6 +9,7 @@ options merged into the preset's.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -58,7 +59,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         spec = architecture(self.arch)
-        if self.dataset not in DATASETS:
+        if not isinstance(self.dataset, str) or self.dataset not in DATASETS:
             raise ConfigError(f"dataset must be one of {sorted(DATASETS)}, got {quoted(self.dataset)}")
         if self.model is None:
             object.__setattr__(self, "model", spec.options())
@@ -92,7 +93,8 @@ def build_config(values: Mapping[str, Any], preset: str | None = "default") -> T
     if unknown:
         raise ConfigError(f"unknown config fields: {quoted(sorted(unknown))}")
     arch = values.get("arch", "logistic")
-    base = dict(architecture(arch).presets[preset_name(arch, preset)]) if preset is not None else {}
+    # a deep copy: a config's lists are its own, never the registry's preset
+    base = copy.deepcopy(architecture(arch).presets[preset_name(arch, preset)]) if preset is not None else {}
     given = {name: parse_text(name, field_range(TrainConfig, name), value) if name in SETTINGS else value
              for name, value in values.items()}
     model = given.pop("model", None)

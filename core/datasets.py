@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.ranges import ConfigError
+from core.ranges import ConfigError, quoted
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ def register_dataset(spec: DatasetSpec) -> DatasetSpec:
 
 
 def dataset_spec(name: str) -> DatasetSpec:
-    if name not in DATASETS:
-        raise ConfigError(f"dataset must be one of {sorted(DATASETS)}, got {name!r}")
+    if not isinstance(name, str) or name not in DATASETS:
+        raise ConfigError(f"dataset must be one of {sorted(DATASETS)}, got {quoted(name)}")
     return DATASETS[name]
 
 

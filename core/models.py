@@ -165,7 +165,7 @@ def register_architecture(spec: Architecture) -> Architecture:
 
 
 def architecture(name: str) -> Architecture:
-    if name not in ARCHITECTURES:
+    if not isinstance(name, str) or name not in ARCHITECTURES:
         raise ConfigError(f"arch must be one of {sorted(ARCHITECTURES)}, got {quoted(name)}")
     return ARCHITECTURES[name]
 
@@ -197,7 +197,7 @@ def label(arch: str) -> str:
 
 
 def predict_proba(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
-    """Class probabilities for already normalised images, without autograd."""
+    """Class probabilities for model inputs (0..1 intensities, see core.data.as_input), without autograd."""
     model.eval()
     with torch.inference_mode():
         return torch.softmax(model(images), dim=1)

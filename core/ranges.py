@@ -64,7 +64,7 @@ def check_value(name: str, value: Any, meta: dict[str, Any]) -> None:
         raise ConfigError(f"{name} must be a number in [{lo}, {hi}], got {quoted(value)}")
     if isinstance(lo, int) and isinstance(hi, int) and not isinstance(value, int):
         raise ConfigError(f"{name} must be a whole number in [{lo}, {hi}], got {quoted(value)}")
-    if not math.isfinite(value) or not lo <= value <= hi:
+    if not lo <= value <= hi or isinstance(value, float) and not math.isfinite(value):  # ints of any size compare
         raise ConfigError(f"{name} must be in [{lo}, {hi}], got {quoted(value)}")
 
 

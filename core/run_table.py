@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from core.datasets import DATASETS
 from core.models import ARCHITECTURES, label
 from core.store import RunRecord
 
@@ -20,9 +21,10 @@ def _who(run: RunRecord, names: dict[str, str]) -> str:
 
 
 def _layers(run: RunRecord, _: dict[str, str]) -> str:
-    if run.arch not in ARCHITECTURES:
+    if run.arch not in ARCHITECTURES or run.dataset not in DATASETS:
         return ""
-    return ARCHITECTURES[run.arch].options.from_dict(run.config.get("model") or {}).describe()
+    options = ARCHITECTURES[run.arch].options.from_dict(run.config.get("model") or {})
+    return options.describe(DATASETS[run.dataset])
 
 
 COLUMNS: dict[str, Cell] = {

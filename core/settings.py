@@ -97,7 +97,8 @@ def usable_cores() -> int:
 def _whole_number(name: str, text: str, default: int | None, lo: int, hi: int) -> int | None:
     if not text:
         return default
-    if not text.isdigit() or not lo <= int(text) <= hi:
+    # ASCII digits only ("²" is a digit to str.isdigit) and few of them (int() refuses 4,300+)
+    if not (text.isascii() and text.isdigit() and len(text) <= 12) or not lo <= int(text) <= hi:
         raise ConfigError(f"{name} must be a whole number in [{lo}, {hi}], got {quoted(text)}")
     return int(text)
 

@@ -15,10 +15,6 @@ class Status(StrEnum):
     INTERRUPTED = "interrupted"  # running when its server stopped: nothing kept
 
     @property
-    def live(self) -> bool:
-        return self in LIVE
-
-    @property
     def done(self) -> bool:
         return self not in LIVE
 

@@ -6,6 +6,7 @@ recorded are read as MNIST's.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -32,6 +33,7 @@ from core.settings import settings
 from core.status import LIVE, Status
 
 _LIVE = tuple(str(s) for s in LIVE)
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -84,13 +86,19 @@ class RunRecord:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row, root: Path) -> "RunRecord":
-        return cls(run_id=row["run_id"], arch=row["arch"], dataset=row["dataset"], status=Status(row["status"]),
-                   message=row["message"], nickname=row["nickname"], learner=row["learner"],
-                   created_at=row["created_at"], finished_at=row["finished_at"],
-                   config=json.loads(row["config_json"]), history=History.from_dict(json.loads(row["history_json"])),
-                   train_seconds=row["train_seconds"], examples_seen=row["examples_seen"],
-                   test_accuracy=row["test_accuracy"], test_loss=row["test_loss"], param_count=row["param_count"],
-                   model_path=root / row["model_file"] if row["model_file"] else None)
+        """A row as a record; a row this code cannot read (a status it does not know, damaged
+        JSON) is a StoreError naming the run."""
+        try:
+            return cls(run_id=row["run_id"], arch=row["arch"], dataset=row["dataset"], status=Status(row["status"]),
+                       message=row["message"], nickname=row["nickname"], learner=row["learner"],
+                       created_at=row["created_at"], finished_at=row["finished_at"],
+                       config=json.loads(row["config_json"]),
+                       history=History.from_dict(json.loads(row["history_json"])),
+                       train_seconds=row["train_seconds"], examples_seen=row["examples_seen"],
+                       test_accuracy=row["test_accuracy"], test_loss=row["test_loss"], param_count=row["param_count"],
+                       model_path=root / row["model_file"] if row["model_file"] else None)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise StoreError(f"run {row['run_id']!r} cannot be read ({type(exc).__name__}: {exc})") from None
 
 
 def store_dir(override: str | os.PathLike | None = None) -> Path:
@@ -212,7 +220,13 @@ class RunStore:
             sql, params = sql + " AND learner=?", [learner]
         if with_model:
             sql += " AND model_file IS NOT NULL"
-        return [RunRecord.from_row(r, self.root) for r in self.execute(sql + " ORDER BY created_at DESC", tuple(params))]
+        records = []
+        for row in self.execute(sql + " ORDER BY created_at DESC", tuple(params)):
+            try:
+                records.append(RunRecord.from_row(row, self.root))
+            except StoreError:  # one unreadable row must not hide every other run; it stays in the database
+                log.warning("skipped an unreadable row of %s", self.db_path, exc_info=True)
+        return records
 
     def get_run(self, run_id: str) -> RunRecord:
         rows = self.execute("SELECT * FROM runs WHERE run_id=?", (run_id,))

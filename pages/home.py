@@ -57,7 +57,7 @@ st.header("Trained models")
 runs = run_store().list_runs(with_model=True, with_history=False)
 if not runs:
     st.info("No trained model yet. Train one on the **Train** page, or from a terminal: "
-            "`python -m core.train --arch cnn`.")
+            "`python -m core.cli --arch cnn`.")
 else:
     names = learners().display_names({r.learner for r in runs})
     st.dataframe(

@@ -66,3 +66,10 @@ def test_a_checkpoint_of_the_first_format_loads_with_the_same_answers(tmp_path, 
     assert loaded.input.mean.item() == pytest.approx(MNIST.mean)
     x = torch.rand(3, 1, 28, 28)
     assert torch.allclose(loaded(x), model(x), atol=1e-6)
+
+
+def test_a_first_format_file_without_its_parts_is_refused_in_words(tmp_path):
+    path = tmp_path / "partial.pt"
+    save_checkpoint({"format": "digits-dashboard/checkpoint-v1"}, path)
+    with pytest.raises(StoreError, match="not a usable model file"):
+        load_checkpoint(path)

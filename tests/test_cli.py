@@ -69,3 +69,15 @@ def test_the_earlier_preset_name_and_command_still_work(tiny_data, store_root, c
 def test_a_model_that_is_not_an_object_is_one_line(tiny_data, store_root, capsys):
     assert cli.main(["--arch", "mlp", "--model", "[1, 2]", "--store-dir", str(store_root)]) == 2
     assert "--model must be a JSON object" in capsys.readouterr().err
+
+
+def test_a_bad_setting_is_one_line_before_anything_runs(tiny_data, store_root, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DIGITS_QUEUE_MAX", "lots")
+    assert cli.main(["--arch", "logistic", "--data-dir", str(tmp_path), "--store-dir", str(store_root)]) == 2
+    assert "DIGITS_QUEUE_MAX must be a whole number" in capsys.readouterr().err
+
+
+def test_a_huge_number_is_one_line(tiny_data, store_root, capsys):
+    assert cli.main(["--arch", "cnn", "--model", '{"fc_hidden": 1%s}' % ("0" * 400), "--store-dir",
+                     str(store_root)]) == 2
+    assert "model.fc_hidden must be in [8, 1024]" in capsys.readouterr().err

@@ -155,3 +155,16 @@ def test_parse_lock_names_settings_or_all():
     assert {"arch", "model", "lr", "seed"} <= parse_lock("all")
     with pytest.raises(ConfigError, match="unknown settings \\['speed'\\]"):
         parse_lock("lr,speed")
+
+
+def test_a_configs_lists_are_its_own_not_the_presets():
+    from core.models import ARCHITECTURES
+    config = preset("mlp")
+    assert config.model.hidden == ARCHITECTURES["mlp"].presets["default"]["model"]["hidden"]
+    assert config.model.hidden is not ARCHITECTURES["mlp"].presets["default"]["model"]["hidden"]
+
+
+@pytest.mark.parametrize("values", [{"arch": ["cnn"]}, {"dataset": ["mnist"]}, {"arch": None}])
+def test_a_name_that_is_not_text_is_a_config_error(values):
+    with pytest.raises(ConfigError, match="must be one of"):
+        build_config(values, preset=None)

@@ -71,3 +71,8 @@ def test_unreadable_text_is_one_sentence(name, text, fragment):
     from core.ranges import field_range
     with pytest.raises(ConfigError, match=fragment):
         parse_text(name, field_range(Knobs, name), text)
+
+
+def test_an_integer_too_large_for_a_float_is_out_of_range_not_an_overflow():
+    with pytest.raises(ConfigError, match="width must be in"):
+        validate_fields(Knobs(width=10 ** 400))

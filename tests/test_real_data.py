@@ -48,7 +48,7 @@ def test_train_all_three_defaults_rank_cnn_first_and_match_the_cli(real_mnist, t
     assert max(accuracy, key=accuracy.get) == "cnn"
     env = {**os.environ, "DIGITS_STORE_DIR": str(tmp_path)}
     for arch in accuracy:
-        out = subprocess.run([sys.executable, "-m", "core.train", "--arch", arch, "--json"],
+        out = subprocess.run([sys.executable, "-m", "core.cli", "--arch", arch, "--json"],
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         assert out.returncode == 0, out.stderr
         cli = json.loads(out.stdout.strip().splitlines()[-1])
@@ -57,7 +57,7 @@ def test_train_all_three_defaults_rank_cnn_first_and_match_the_cli(real_mnist, t
 
 def test_cli_trains_logistic_on_the_real_data(real_mnist, store_root):
     env = {**os.environ, "DIGITS_STORE_DIR": str(store_root)}
-    out = subprocess.run([sys.executable, "-m", "core.train", "--arch", "logistic", "--epochs", "1", "--json"],
+    out = subprocess.run([sys.executable, "-m", "core.cli", "--arch", "logistic", "--epochs", "1", "--json"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])

@@ -65,3 +65,9 @@ def test_the_settings_module_is_the_only_reader_of_the_environment():
     readers = [p.relative_to(root).as_posix() for folder in ("core", "pages") for p in (root / folder).glob("*.py")
                if re.search(r"os\.environ|os\.getenv", p.read_text())]
     assert readers == ["core/settings.py"]
+
+
+@pytest.mark.parametrize("text", ["²", "٣", "9" * 5000])
+def test_digits_that_are_not_plain_ascii_or_too_many_are_refused_in_words(text):
+    with pytest.raises(ConfigError, match="DIGITS_QUEUE_SLOTS must be a whole number"):
+        settings({"DIGITS_QUEUE_SLOTS": text})

@@ -169,3 +169,13 @@ def test_prune_keeps_the_model_files_under_a_byte_cap_oldest_first(store_root):
     deleted = store.prune(100, keep={ids[0]}, max_bytes=2500)   # two files must go: not the kept one
     assert deleted == [ids[1], ids[2]] and store.model_bytes() == 2000
     assert not (store.root / "models" / f"{ids[1]}.pt").exists()
+
+
+def test_an_unreadable_row_hides_no_other_run_and_stays_in_the_database(store_root):
+    store = RunStore(store_root)
+    good, odd = store.begin_run(preset("logistic")), store.begin_run(preset("mlp"))
+    store.execute("UPDATE runs SET status='exploded', history_json='{\"epochs\": [1]}' WHERE run_id=?", (odd,))
+    assert [r.run_id for r in store.list_runs()] == [good]
+    with pytest.raises(StoreError, match="cannot be read"):
+        store.get_run(odd)
+    assert len(store.execute("SELECT run_id FROM runs")) == 2

@@ -60,3 +60,31 @@ def serve_app(store_dir: str | os.PathLike, timeout: float = 60) -> Iterator[str
 
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+
+
+# Elements of the main area whose right edge passes the viewport's, leaving out those
+# inside a box that scrolls or clips sideways within the viewport (a table's own scroll).
+_OVERFLOWING = """() => {
+  const width = window.innerWidth;
+  const clipped = (el) => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const style = getComputedStyle(p);
+      if (["auto", "scroll", "hidden", "clip"].includes(style.overflowX) && p.getBoundingClientRect().right <= width + 1) return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0 && box.right > width + 1 && !clipped(el)) {
+      out.push(`${el.tagName.toLowerCase()}[${el.getAttribute("data-testid") || el.className}] ends at ${Math.round(box.right)} px`);
+    }
+  }
+  if (document.documentElement.scrollWidth > width + 1) out.push(`the page is ${document.documentElement.scrollWidth} px wide`);
+  return out;
+}"""
+
+
+def overflowing(page) -> list[str]:
+    """What in the page's main area reaches past the right edge of the viewport."""
+    return page.evaluate(_OVERFLOWING)

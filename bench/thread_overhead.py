@@ -26,6 +26,7 @@ class Silent:
     def should_stop(self): return False
     def on_start(self, *args): pass
     def on_train_point(self, *args): pass
+    def on_probe(self, *args): pass
     def on_epoch(self, *args): pass
 
 

@@ -47,6 +47,19 @@ def time_to_accuracy(history: History, thresholds=THRESHOLDS) -> dict[float, flo
     return {t: next((e.train_seconds for e in history.epochs if e.test_accuracy >= t), None) for t in thresholds}
 
 
+def examples_to_accuracy(history: History, thresholds=THRESHOLDS) -> dict[float, int | None]:
+    """Training examples seen when test accuracy first reached each threshold (probes within
+    epochs included): unlike seconds, the same however busy the server was."""
+    points = history.test_accuracy_points()
+    return {t: next((seen for seen, accuracy in points if accuracy >= t), None) for t in thresholds}
+
+
+def raced_runs(run_ids: list[str | None], runs: list[RunRecord]) -> list[str]:
+    """The ids of a race's runs that can be compared (trained and saved), in the race's order."""
+    comparable = {r.run_id for r in comparable_runs(runs)}
+    return [run_id for run_id in run_ids if run_id in comparable]
+
+
 def disagreements(right: Evaluation, wrong: Evaluation) -> list[int]:
     """Test indices that the first model gets right and the second gets wrong."""
     a_right = right.predictions == right.labels
@@ -60,13 +73,24 @@ def cell_indices(evaluation: Evaluation, true: int, predicted: int) -> list[int]
     return torch.nonzero(mask).flatten().tolist()
 
 
-LEADERBOARD_COLUMNS = ("nickname", "model", "layers", "epochs", "batch", "lr", "optimizer", "test accuracy",
-                       "training s", "status", "run")
+# Rank, who and how well first: on a phone those are the columns in view.
+LEADERBOARD_COLUMNS = ("nickname", "test accuracy", "model", "budget", "images", "epochs trained", "layers",
+                       "batch", "lr", "optimizer", "training s", "examples/s", "trainings at once", "status", "run")
+BUDGETS = ("full", "quick")  # every training image, or fewer (core.run_table's "budget")
 
 
 def leaderboard(runs: list[RunRecord], archs: list[str] | None = None,
-                names: dict[str, str] | None = None, dataset: str = DEFAULT_DATASET) -> list[dict[str, Any]]:
-    """One row per evaluated run on `dataset`, most accurate first: who, what, key settings,
-    how well, how fast. `names` maps learner ids to what is shown (core.identity.display_names)."""
-    ranked = [r for r in comparable_runs(runs, dataset) if archs is None or r.arch in archs]
-    return run_rows(sorted(ranked, key=lambda r: -r.test_accuracy), LEADERBOARD_COLUMNS, names)
+                names: dict[str, str] | None = None, dataset: str = DEFAULT_DATASET,
+                budgets: tuple[str, ...] = BUDGETS) -> list[dict[str, Any]]:
+    """One row per evaluated run on `dataset` with a budget in `budgets`, most accurate first,
+    ranked from 1 (equal accuracies share a rank): who, how well, what, key settings, how
+    fast. `names` maps learner ids to what is shown (core.identity.display_names)."""
+    chosen = [r for r in comparable_runs(runs, dataset) if archs is None or r.arch in archs]
+    rows = [row for row in run_rows(sorted(chosen, key=lambda r: -r.test_accuracy), LEADERBOARD_COLUMNS, names)
+            if row["budget"] in budgets]
+    ranked, rank = [], 0
+    for place, row in enumerate(rows, start=1):
+        if place == 1 or row["test accuracy"] < rows[place - 2]["test accuracy"]:
+            rank = place
+        ranked.append({"rank": rank, **row})
+    return ranked

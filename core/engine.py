@@ -22,11 +22,18 @@ from core.history import EpochMetrics
 from core.models import build_model, count_parameters
 from core.status import Status
 
+# Test accuracy within an epoch, for the live view: on the test set's first images (the same
+# ones for every run, all ten digits), PROBES_PER_EPOCH times an epoch. The epoch's end is
+# measured on the whole test set. Probing is paused time, as evaluation is.
+PROBE_IMAGES = 1_000
+PROBES_PER_EPOCH = 5
+
 
 class Recorder(Protocol):
     def should_stop(self) -> bool: ...
     def on_start(self, total_examples: int, param_count: int) -> None: ...
     def on_train_point(self, examples_seen: int, loss: float, train_seconds: float) -> None: ...
+    def on_probe(self, examples_seen: int, accuracy: float) -> None: ...
     def on_epoch(self, metrics: EpochMetrics) -> None: ...
 
 
@@ -69,14 +76,27 @@ def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig,
         optimizer, max_lr=config.lr, total_steps=config.epochs * steps_per_epoch, cycle_momentum=False)
 
 
+@torch.no_grad()
+def probe_accuracy(model: nn.Module, probe: Split) -> float:
+    """Accuracy on `probe` in evaluation mode; the model goes back to training mode."""
+    model.eval()
+    correct = (model(as_input(probe.images)).argmax(dim=1) == probe.labels).sum().item()
+    model.train()
+    return correct / len(probe)
+
+
 def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler | None, train: Split,
                     config: TrainConfig, generator: torch.Generator, recorder: Recorder,
-                    examples_seen: int, clock: "Clock", good: "LastGoodWeights") -> tuple[int, float, float]:
+                    examples_seen: int, clock: "Clock", good: "LastGoodWeights",
+                    probe: Split | None = None) -> tuple[int, float, float]:
     """One pass over `train`: returns examples seen so far, mean loss and accuracy
-    on the batches. Raises Diverged on a non-finite loss."""
+    on the batches. Raises Diverged on a non-finite loss. With `probe`, reports the
+    accuracy on it PROBES_PER_EPOCH - 1 times within the epoch."""
     model.train()
     device = train.images.device
+    probe_every = math.ceil(len(train) / PROBES_PER_EPOCH)
+    next_probe = examples_seen + probe_every
     epoch_loss = torch.zeros((), device=device)
     epoch_correct = torch.zeros((), dtype=torch.int64, device=device)
     interval_loss, interval_batches, next_log = torch.zeros((), device=device), 0, examples_seen + config.log_every
@@ -106,6 +126,11 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
             good.save(model)
             interval_loss, interval_batches = torch.zeros((), device=device), 0
             next_log = examples_seen + config.log_every
+        if probe is not None and examples_seen >= next_probe and epoch_examples < len(train):
+            clock.pause()
+            recorder.on_probe(examples_seen, probe_accuracy(model, probe))
+            clock.resume()
+            next_probe += probe_every
     if interval_batches:
         _publish_point(recorder, examples_seen, interval_loss, interval_batches, clock)
         good.save(model)
@@ -170,6 +195,7 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
     train = data.train.head(config.train_examples)
     train = Split(train.images.to(device), train.labels.to(device))
     test = Split(data.test.images.to(device), data.test.labels.to(device))
+    probe = test.head(PROBE_IMAGES)
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     optimizer = make_optimizer(model, config)
     scheduler = make_scheduler(optimizer, config, steps_per_epoch)
@@ -184,7 +210,7 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
         clock.resume()
         try:
             examples_seen, train_loss, train_acc = train_one_epoch(
-                model, optimizer, scheduler, train, config, generator, recorder, examples_seen, clock, good)
+                model, optimizer, scheduler, train, config, generator, recorder, examples_seen, clock, good, probe)
         except Diverged as exc:
             clock.pause()
             good.restore(model)
@@ -201,4 +227,7 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
         recorder.on_epoch(EpochMetrics(epoch, examples_seen, clock.seconds(), train_loss, train_acc,
                                        result.loss, result.accuracy))
     final = evaluate(model, test, device)
+    if status == Status.FINISHED and final.loss > before.loss:
+        message += (f" But its test loss ({final.loss:.2f}) is worse than the untrained model's ({before.loss:.2f}): "
+                    f"the learning rate is probably too high. Try {config.lr / 10:g}, or Adam instead of SGD.")
     return FitResult(model.cpu().eval(), status, message, final, clock.seconds())

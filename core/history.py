@@ -25,13 +25,20 @@ class EpochMetrics:
 class History:
     train_points: tuple[tuple[int, float], ...] = ()  # (examples seen, mean train loss since the last point)
     epochs: tuple[EpochMetrics, ...] = ()             # epoch 0 is the untrained model
+    probes: tuple[tuple[int, float], ...] = ()        # (examples seen, accuracy on core.engine's probe images)
 
     @property
     def trained_epochs(self) -> int:
         return max(len(self.epochs) - 1, 0)
 
+    def test_accuracy_points(self) -> list[tuple[int, float]]:
+        """Test accuracy against examples seen: the probes within epochs and the full test
+        set at each epoch's end, in order."""
+        return sorted([*self.probes, *((e.examples_seen, e.test_accuracy) for e in self.epochs)])
+
     def to_dict(self) -> dict[str, Any]:
-        return {"train_points": [list(p) for p in self.train_points], "epochs": [asdict(e) for e in self.epochs]}
+        return {"train_points": [list(p) for p in self.train_points], "epochs": [asdict(e) for e in self.epochs],
+                "probes": [list(p) for p in self.probes]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "History":
@@ -39,4 +46,5 @@ class History:
         data = data or {}
         names = {f.name for f in fields(EpochMetrics)}
         return cls(tuple((int(seen), float(loss)) for seen, loss in data.get("train_points", [])),
-                   tuple(EpochMetrics(**{k: v for k, v in e.items() if k in names}) for e in data.get("epochs", [])))
+                   tuple(EpochMetrics(**{k: v for k, v in e.items() if k in names}) for e in data.get("epochs", [])),
+                   tuple((int(seen), float(accuracy)) for seen, accuracy in data.get("probes", [])))

@@ -27,6 +27,19 @@ from core.status import Status
 
 log = logging.getLogger(__name__)
 _job_numbers = itertools.count(1)
+_training_lock = threading.Lock()
+_trainings = 0  # jobs of this process in fit() now: they share its CPU
+
+
+def trainings_now() -> int:
+    """How many jobs of this process are training at this moment."""
+    return _trainings
+
+
+def _count_training(change: int) -> None:
+    global _trainings
+    with _training_lock:
+        _trainings += change
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,8 @@ class JobSnapshot:
     train_seconds: float
     test_accuracy: float | None                  # of the final weights, once done
     test_loss: float | None
+    trainings_at_once: float | None              # mean of trainings_now() at its loss points
+
 
     @property
     def done(self) -> bool:
@@ -136,6 +151,8 @@ class TrainingJob:
         self._param_count: int | None = None
         self._points: list[tuple[int, float]] = []
         self._epochs: list[EpochMetrics] = []
+        self._probes: list[tuple[int, float]] = []
+        self._load: list[int] = []  # trainings_now() at each loss point: the speed's context
         self._seen = self._total = 0
         self._train_seconds = 0.0
         self.result: FitResult | None = None
@@ -199,8 +216,9 @@ class TrainingJob:
             final = self.result.evaluation if self.result and self._status.done else None
             return JobSnapshot(
                 self.job_id, self._status, self._message, self.config, self._run_id, self._param_count,
-                History(tuple(self._points), tuple(self._epochs)), self._seen, self._total, self._train_seconds,
-                final.accuracy if final else None, final.loss if final else None)
+                History(tuple(self._points), tuple(self._epochs), tuple(self._probes)), self._seen, self._total, self._train_seconds,
+                final.accuracy if final else None, final.loss if final else None,
+                sum(self._load) / len(self._load) if self._load else None)
 
     # -- Recorder, called by the training thread -----------------------------------
     def should_stop(self) -> bool:
@@ -213,7 +231,12 @@ class TrainingJob:
     def on_train_point(self, examples_seen: int, loss: float, train_seconds: float) -> None:
         with self._lock:
             self._points.append((examples_seen, loss))
+            self._load.append(trainings_now())
             self._seen, self._train_seconds = examples_seen, train_seconds
+
+    def on_probe(self, examples_seen: int, accuracy: float) -> None:
+        with self._lock:
+            self._probes.append((examples_seen, accuracy))
 
     def on_epoch(self, metrics: EpochMetrics) -> None:
         with self._lock:
@@ -241,7 +264,11 @@ class TrainingJob:
             self.record_queued()  # a job started without a queue (the CLI) is told here
             for observer in self._observers:
                 observer.job_started(self)
-            result = fit(self.config, self._data, self)
+            _count_training(+1)
+            try:
+                result = fit(self.config, self._data, self)
+            finally:
+                _count_training(-1)
         except Exception as exc:  # the thread must end with a status, never silently
             log.exception("training job %s failed", self.job_id)
             self._finish(Outcome(Status.FAILED, f"Training failed: {type(exc).__name__}: {exc}", None, started))

@@ -53,7 +53,8 @@ class RunKeeper:
                                   model=result.model if result else None,
                                   evaluation=result.evaluation if result else None,
                                   train_seconds=result.train_seconds if result else snap.train_seconds,
-                                  examples_seen=snap.examples_seen, started=outcome.started)
+                                  examples_seen=snap.examples_seen, started=outcome.started,
+                                  trainings_at_once=snap.trainings_at_once)
         except Exception as exc:  # a full or read-only disk: the run fails, saying why
             log.exception("could not save run %s", self.run_id)
             outcome = Outcome(Status.FAILED, f"Trained, but the model could not be saved ({save_failure(exc)}).",

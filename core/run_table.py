@@ -27,6 +27,33 @@ def _layers(run: RunRecord, _: dict[str, str]) -> str:
     return options.describe(DATASETS[run.dataset])
 
 
+def images_per_epoch(run: RunRecord) -> int | None:
+    """Training images the run used per epoch: the whole training split, or the first
+    `train_examples` of it."""
+    spec = DATASETS.get(run.dataset)
+    if spec is None:
+        return None
+    asked = run.config.get("train_examples") or 0
+    return min(asked, spec.train_size) if asked > 0 else spec.train_size
+
+
+def _budget(run: RunRecord, _: dict[str, str]) -> str:
+    spec, used = DATASETS.get(run.dataset), images_per_epoch(run)
+    return "" if spec is None else "full" if used == spec.train_size else "quick"
+
+
+def _epochs_trained(run: RunRecord, _: dict[str, str]) -> float | None:
+    """Epochs' worth of examples trained, so a run stopped in its first epoch reads 0.8."""
+    used = images_per_epoch(run)
+    return round(run.examples_seen / used, 2) if run.examples_seen is not None and used else None
+
+
+def _examples_per_second(run: RunRecord, _: dict[str, str]) -> float | None:
+    if not run.examples_seen or not run.train_seconds:
+        return None
+    return run.examples_seen / run.train_seconds
+
+
 COLUMNS: dict[str, Cell] = {
     "run": lambda run, _: run.run_id,
     "nickname": _who,
@@ -36,8 +63,12 @@ COLUMNS: dict[str, Cell] = {
     "status": lambda run, _: str(run.status),
     "test accuracy": lambda run, _: run.test_accuracy,
     "training s": lambda run, _: run.train_seconds,
-    "epochs": lambda run, _: run.config["epochs"],                  # asked for
-    "epochs trained": lambda run, _: run.history.trained_epochs,    # done (fewer when stopped)
+    "epochs": lambda run, _: run.config["epochs"],       # asked for
+    "epochs trained": _epochs_trained,                   # done (fewer when stopped)
+    "images": lambda run, _: images_per_epoch(run),      # training images per epoch
+    "budget": _budget,                                    # "full": every training image; "quick": fewer
+    "examples/s": _examples_per_second,
+    "trainings at once": lambda run, _: run.trainings_at_once,  # the speed's context: 1 = it trained alone
     "batch": lambda run, _: run.config["batch_size"],
     "lr": lambda run, _: run.config["lr"],
     "optimizer": lambda run, _: run.config["optimizer"],

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS runs (
     history_json TEXT NOT NULL DEFAULT '{}',
     train_seconds REAL,
     examples_seen INTEGER,
+    trainings_at_once REAL,         -- trainings this process ran side by side, on average, while it trained
     test_accuracy REAL,
     test_loss REAL,
     param_count INTEGER,
@@ -61,7 +62,8 @@ CREATE TABLE IF NOT EXISTS runs (
 _COLUMNS = tuple(line.split()[0] for line in _SCHEMA.splitlines()[2:-1])
 # Columns added since the first stores: (column, its definition) for ALTER TABLE.
 _ADDED_COLUMNS = (("learner", "TEXT NOT NULL DEFAULT ''"),   # older runs are nobody's
-                  ("dataset", "TEXT NOT NULL DEFAULT 'mnist'"))  # older runs are MNIST's
+                  ("dataset", "TEXT NOT NULL DEFAULT 'mnist'"),  # older runs are MNIST's
+                  ("trainings_at_once", "REAL"))  # not measured for older runs
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class RunRecord:
     test_loss: float | None
     param_count: int | None
     model_path: Path | None
+    trainings_at_once: float | None = None  # 1.0: it had the process's CPU to itself; None: not measured
 
     @classmethod
     def from_row(cls, row: sqlite3.Row, root: Path) -> "RunRecord":
@@ -95,6 +98,7 @@ class RunRecord:
                        config=json.loads(row["config_json"]),
                        history=History.from_dict(json.loads(row["history_json"])),
                        train_seconds=row["train_seconds"], examples_seen=row["examples_seen"],
+                       trainings_at_once=row["trainings_at_once"],
                        test_accuracy=row["test_accuracy"], test_loss=row["test_loss"], param_count=row["param_count"],
                        model_path=root / row["model_file"] if row["model_file"] else None)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -190,7 +194,7 @@ class RunStore:
 
     def finish_run(self, run_id: str, status: Status, message: str, history: History, *,
                    model: nn.Module | None, evaluation: Any, train_seconds: float,
-                   examples_seen: int, started: float) -> None:
+                   examples_seen: int, started: float, trainings_at_once: float | None = None) -> None:
         record = self.get_run(run_id)
         model_file = None
         if model is not None:
@@ -204,8 +208,10 @@ class RunStore:
             save_checkpoint(checkpoint, self.root / model_file)
         self.execute(
             "UPDATE runs SET status=?, message=?, finished_at=?, history_json=?, train_seconds=?, "
-            "examples_seen=?, test_accuracy=?, test_loss=?, param_count=?, model_file=? WHERE run_id=?",
+            "examples_seen=?, trainings_at_once=?, test_accuracy=?, test_loss=?, param_count=?, model_file=? "
+            "WHERE run_id=?",
             (str(status), message, time.time(), json.dumps(history.to_dict()), train_seconds, examples_seen,
+             trainings_at_once,
              evaluation.accuracy if evaluation else None, evaluation.loss if evaluation else None,
              count_parameters(model) if model is not None else None, model_file, run_id))
 

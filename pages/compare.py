@@ -7,7 +7,8 @@ from core.compare import (
     cell_indices,
     comparable_runs,
     disagreements,
-    time_to_accuracy,
+    examples_to_accuracy,
+    raced_runs,
     train_all_configs,
 )
 from core.evaluation import evaluate
@@ -18,7 +19,7 @@ from core.plots import (
     accuracy_bars,
     accuracy_figure,
     confusion_heatmap,
-    per_class_bars,
+    per_class_error_bars,
 )
 from core.run_table import run_rows
 from core.samples import evaluation_tiles
@@ -34,6 +35,7 @@ from pages.common import (
     train_all_label,
     training_sequence,
 )
+from pages.display import PERCENT, chart_config, show_table
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 
@@ -49,30 +51,51 @@ sequence = training_sequence()
 training = sequence is not None and not sequence.done
 
 with st.container(border=True):
-    st.markdown(f"**{train_all_label()}** with their `default` presets on the same data and seed, one after "
-                "another. The full budget takes a few minutes on a laptop CPU.")
-    quick = st.toggle("Quick comparison (1 epoch on 5,000 images)", disabled=training)
-    left, right = st.columns(2)
-    if left.button(train_all_label(), type="primary", disabled=training, icon="▶️", key="compare.train_all"):
+    st.caption(f"**{train_all_label()}** with their `default` presets on the same data and seed, one after "
+               "another: a few minutes on a laptop CPU, or seconds with the quick budget.")
+    go, stop, quick_col = st.columns([2, 2, 3], vertical_alignment="center")
+    quick = quick_col.toggle("Quick comparison (1 epoch on 5,000 images)", disabled=training)
+    if go.button(train_all_label(), type="primary", disabled=training, icon="▶️", key="compare.train_all",
+                 width="stretch"):
         start_sequence(train_all_configs(**(QUICK if quick else {})))
-    right.button("Stop", disabled=not training, on_click=sequence.stop if training else None, icon="⏹️",
-                 help="Stops the model in training and cancels the ones still waiting.")
+    stop.button("Stop", disabled=not training, on_click=sequence.stop if training else None, icon="⏹️",
+                width="stretch", help="Stops the model in training and cancels the ones still waiting.")
     sequence_progress()
 
-runs = comparable_runs(store.list_runs())
+everyone = st.toggle("Everyone's runs on this server", help="Off: only the runs you trained in this browser.")
+runs = comparable_runs(store.list_runs(learner=None if everyone else learner()))
 if not runs:
-    st.info(f"No trained model yet. Press **{train_all_label()}** above, or train one on the **Train** page.")
+    st.info(f"No trained model of yours yet. Press **{train_all_label()}** above, or train one on the "
+            "**Train** page." + ("" if everyone else " Or switch on everyone's runs."))
     st.stop()
 
-st.header("Models")
-best = best_per_arch(runs)
+
+def default_choice(runs) -> list[str]:
+    """The runs of the learner's last race when it has ended (exactly what was just trained),
+    else the most accurate run of each architecture."""
+    if sequence is not None and sequence.done:
+        raced = raced_runs([snap.run_id for snap in sequence.snapshots()], runs)
+        if raced:
+            return raced
+    return list(best_per_arch(runs).values())
+
+
+preselected = default_choice(runs)
+labels = {r.run_id: f"{r.test_accuracy:.2%} · {r.run_id[-6:]}" for r in runs}
+by_id = {r.run_id: r for r in runs}
+# Keyed by what is preselected: a new race gives new pickers, showing its models.
+pick_keys = {arch: f"compare.models.{arch}.{'-'.join(preselected)}" for arch in ARCHITECTURES}
+shown_now = [i for arch in ARCHITECTURES for i in st.session_state.get(
+    pick_keys[arch], [i for i in preselected if i in by_id and by_id[i].arch == arch])]
+summary = ", ".join(f"{label(by_id[i].arch)} {by_id[i].test_accuracy:.1%}" for i in shown_now if i in by_id)
 chosen = []
-for arch, column in zip(ARCHITECTURES, st.columns(len(ARCHITECTURES))):
-    options = [r.run_id for r in runs if r.arch == arch]
-    labels = {r.run_id: f"{r.test_accuracy:.2%} · {r.run_id}" for r in runs}
-    chosen += column.multiselect(label(arch), options, default=[best[arch]] if arch in best else [],
-                                 format_func=labels.get, help="The most accurate run is preselected.")
-records = {r.run_id: r for r in runs}
+with st.expander(f"Models: {summary or 'none chosen'}"):
+    for arch, column in zip(ARCHITECTURES, st.columns(len(ARCHITECTURES))):
+        options = [r.run_id for r in runs if r.arch == arch]
+        chosen += column.multiselect(label(arch), options, default=[i for i in preselected if i in options],
+                                     format_func=labels.get, key=pick_keys[arch],
+                                     help="Preselected: the runs of your last race, else the most accurate.")
+records = by_id
 evaluations = {}
 for run_id in chosen:
     try:
@@ -82,26 +105,9 @@ for run_id in chosen:
 if not evaluations:
     st.info("Choose at least one model that loads.")
     st.stop()
-names = {run_id: f"{label(records[run_id].arch)} ({run_id[-6:]})" for run_id in evaluations}
-
-st.header("Test accuracy")
-st.plotly_chart(accuracy_bars([names[i] for i in evaluations], [e.accuracy for e in evaluations.values()]))
-table = []
-for (run_id, evaluation), row in zip(evaluations.items(), run_rows([records[i] for i in evaluations],
-                                                                   ("parameters", "training s", "epochs trained"))):
-    reached = time_to_accuracy(records[run_id].history)
-    table.append({"model": names[run_id], "test accuracy": evaluation.accuracy, "test loss": evaluation.loss,
-                  **row, **{f"s to {t:.0%}": reached[t] for t in THRESHOLDS}})
-st.dataframe(table, hide_index=True, column_config={
-    "test accuracy": st.column_config.NumberColumn(format="percent"),
-    "test loss": st.column_config.NumberColumn(format="%.4f"),
-    **{c: st.column_config.NumberColumn(format="%.1f") for c in table[0] if c.endswith("%") or c == "training s"}})
-st.caption("\"s to 99%\": training seconds until the end of the first epoch at or above that accuracy; "
-           "None where never reached.")
-left, right = st.columns(2)
-curves = [Curve(names[i], records[i].history) for i in evaluations]
-left.plotly_chart(accuracy_figure(curves, x="examples_seen"), key="curves_examples")
-right.plotly_chart(accuracy_figure(curves, x="train_seconds"), key="curves_seconds")
+arch_count = {arch: sum(records[i].arch == arch for i in evaluations) for arch in ARCHITECTURES}
+names = {run_id: label(records[run_id].arch) + (f" ({run_id[-6:]})" if arch_count[records[run_id].arch] > 1 else "")
+         for run_id in evaluations}
 
 
 def gallery(images, indices: list[int], evaluation, captions: list[str] | None = None) -> None:
@@ -112,53 +118,103 @@ def gallery(images, indices: list[int], evaluation, captions: list[str] | None =
     st.image(tiles, caption=(captions or default_captions)[:GALLERY_SIZE], width=90)
 
 
-st.header("Where each model fails")
-st.plotly_chart(per_class_bars([names[i] for i in evaluations],
-                               [e.per_class_accuracy for e in evaluations.values()]))
-for run_id, tab in zip(evaluations, st.tabs([names[i] for i in evaluations])):
-    evaluation = evaluations[run_id]
-    with tab:
-        matrix, chooser = st.columns([3, 2])
-        event = matrix.plotly_chart(confusion_heatmap(evaluation.confusion.tolist(), f"Confusion: {names[run_id]}"),
-                                    key=f"confusion.{run_id}", on_select="rerun", selection_mode="points")
-        points = event.selection.points if event and event.selection else []
-        with chooser:
-            true = st.selectbox("True digit", range(10), index=4, key=f"true.{run_id}")
-            guess = st.selectbox("Predicted digit", range(10), index=9, key=f"guess.{run_id}")
-            if points:  # a clicked cell wins over the boxes
-                true, guess = int(points[0]["y"]), int(points[0]["x"])
-            st.markdown(f"**True {true}, predicted {guess}**")
-            gallery(mnist.test.images, cell_indices(evaluation, true, guess), evaluation)
-        st.subheader("Most confident mistakes")
-        mistakes = evaluation.mistakes(limit=GALLERY_SIZE)
-        gallery(mnist.test.images, [m.index for m in mistakes], evaluation,
-                [f"says {m.predicted} ({m.confidence:.0%}), is {m.true}" for m in mistakes])
+def accuracy_tab() -> None:
+    st.plotly_chart(accuracy_bars([names[i] for i in evaluations], [e.accuracy for e in evaluations.values()]),
+                    config=chart_config())
+    table = []
+    columns = ("test accuracy", "budget", "epochs trained", "parameters", "training s", "trainings at once")
+    for (run_id, evaluation), row in zip(evaluations.items(), run_rows([records[i] for i in evaluations], columns)):
+        reached = examples_to_accuracy(records[run_id].history)
+        table.append({"model": names[run_id], **row, "test loss": evaluation.loss,
+                      **{f"examples to {t:.0%}": reached[t] for t in THRESHOLDS}})
+    show_table(table, **{f"examples to {t:.0%}": st.column_config.NumberColumn(format="localized")
+                         for t in THRESHOLDS})
+    st.caption("\"examples to 99%\": training images seen until the test accuracy first reached 99% "
+               "(— where it never did); it does not depend on how busy the server was. \"training s\" does: "
+               "\"trainings at once\" says how many trainings shared the CPU meanwhile.")
+    left, right = st.columns(2)
+    curves = [Curve(names[i], records[i].history) for i in evaluations]
+    left.plotly_chart(accuracy_figure(curves, train=False, title="Test accuracy against examples seen"),
+                      key="curves_examples", config=chart_config())
+    right.plotly_chart(accuracy_figure(curves, x="train_seconds", train=False,
+                                       title="Test accuracy against training time"),
+                       key="curves_seconds", config=chart_config())
 
-if len(evaluations) >= 2:
-    st.header("Disagreements")
+
+def choose_clicked_cell(run_id: str) -> None:
+    """A clicked confusion-matrix cell sets the two digit boxes (before they are drawn)."""
+    event = st.session_state.get(f"confusion.{run_id}")
+    points = [p for p in (event.selection.points if event and event.selection else []) if "x" in p and "y" in p]
+    if points:
+        st.session_state[f"true.{run_id}"], st.session_state[f"guess.{run_id}"] = int(points[0]["y"]), int(points[0]["x"])
+
+
+def confusion_tab(run_id: str) -> None:
+    evaluation = evaluations[run_id]
+    matrix, chooser = st.columns([3, 2])
+    matrix.plotly_chart(confusion_heatmap(evaluation.confusion.tolist(), f"Confusion: {names[run_id]}"),
+                        key=f"confusion.{run_id}", on_select=lambda: choose_clicked_cell(run_id),
+                        selection_mode="points", config=chart_config())
+    with chooser:
+        true = st.selectbox("True digit", range(10), index=4, key=f"true.{run_id}")
+        guess = st.selectbox("Predicted digit", range(10), index=9, key=f"guess.{run_id}")
+        st.markdown(f"**True {true}, predicted {guess}**")
+        st.caption("Click a cell of the matrix, or choose the digits above.")
+        gallery(mnist.test.images, cell_indices(evaluation, true, guess), evaluation)
+    st.markdown("**Most confident mistakes**")
+    mistakes = evaluation.mistakes(limit=GALLERY_SIZE)
+    gallery(mnist.test.images, [m.index for m in mistakes], evaluation,
+            [f"says {m.predicted} ({m.confidence:.0%}), is {m.true}" for m in mistakes])
+
+
+def failures_tab() -> None:
+    st.plotly_chart(per_class_error_bars([names[i] for i in evaluations],
+                                         [e.per_class_accuracy for e in evaluations.values()]), config=chart_config())
+    for run_id, tab in zip(evaluations, st.tabs([names[i] for i in evaluations])):
+        with tab:
+            confusion_tab(run_id)
+
+
+def disagreements_tab() -> None:
+    if len(evaluations) < 2:
+        st.caption("Choose two models or more above to see the digits one gets right and another gets wrong.")
+        return
     left, right = st.columns(2)
     ids = list(evaluations)
     good = left.selectbox("Right according to", ids, format_func=names.get, index=len(ids) - 1)
     bad = right.selectbox("Wrong according to", ids, format_func=names.get, index=0)
     found = disagreements(evaluations[good], evaluations[bad])
-    st.caption(f"{len(found)} test digits that {names[good]} gets right and {names[bad]} gets wrong "
+    st.caption(f"{len(found):,} test digits that {names[good]} gets right and {names[bad]} gets wrong "
                f"(frames and captions show {names[bad]}'s answer).")
     gallery(mnist.test.images, found, evaluations[bad])
 
-st.header("My drawings")
-drawn = MyDrawings(store).list(learner=learner())
-if not drawn:
-    st.caption("None yet. Draw digits on the **Draw** page and save each with its true digit: "
-               "this section then tests every model on your own handwriting.")
-else:
+
+def drawings_tab() -> None:
+    drawn = MyDrawings(store).list(learner=learner())
+    if not drawn:
+        st.caption("None yet. Draw digits on the **Draw** page and save each with its true digit: "
+                   "this tab then tests every model on your own handwriting.")
+        return
     split = as_split(drawn)
     on_drawings = {run_id: evaluate(model_of_run(run_id), split) for run_id in evaluations}
-    st.dataframe([{"model": names[i], "MNIST test accuracy": evaluations[i].accuracy,
-                   f"accuracy on {len(split)} drawings": on_drawings[i].accuracy} for i in evaluations],
-                 hide_index=True, column_config={c: st.column_config.NumberColumn(format="percent")
-                                                 for c in ("MNIST test accuracy", f"accuracy on {len(split)} drawings")})
+    mine = f"accuracy on your {len(split):,} drawing{'s' if len(split) != 1 else ''}"
+    show_table([{"model": names[i], "MNIST test accuracy": evaluations[i].accuracy, mine: on_drawings[i].accuracy}
+                for i in evaluations],
+               **{"MNIST test accuracy": PERCENT, mine: PERCENT})
     st.caption("Models trained on MNIST meet new handwriting here: a gap to the MNIST figure shows how "
                "much the 10,000 test digits flatter them.")
     for run_id, tab in zip(on_drawings, st.tabs([names[i] for i in on_drawings])):
         tiles, captions = evaluation_tiles(split.images, on_drawings[run_id], list(range(len(split)))[-GALLERY_SIZE:])
         tab.image(tiles, caption=captions, width=90)
+
+
+accuracy, failures, disagreeing, drawings = st.tabs(["Test accuracy", "Where each fails", "Disagreements",
+                                                     "My drawings"])
+with accuracy:
+    accuracy_tab()
+with failures:
+    failures_tab()
+with disagreeing:
+    disagreements_tab()
+with drawings:
+    drawings_tab()

@@ -20,6 +20,7 @@ from pages.common import (
     train_all_label,
     training_sequence,
 )
+from pages.display import chart_config
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 
@@ -28,6 +29,7 @@ CLEARS_KEY = "draw_clears"  # bumping it gives the canvas a new key: a truly emp
 STROKES_KEY = "draw_strokes"  # the canvas's last drawing (fabric.js objects), for Undo
 REDRAW_KEY = "draw_redraw"    # what a new canvas starts from after Undo
 LABEL_KEY = "draw_label"
+PEN_KEY = "draw_pen_width"
 
 
 def clear_canvas() -> None:
@@ -69,40 +71,63 @@ def model_name(run_id: str, runs: dict, best: dict[str, str]) -> str:
     return label(arch) if best.get(arch) == run_id else f"{label(arch)} ({run_id[-6:]})"
 
 
-sequence = training_sequence()
-if not best and (sequence is None or sequence.done):
-    with st.container(border=True):
-        st.markdown("**No trained model yet.** Train one right here, or on the **Train** and **Compare** pages.")
-        fast, full = st.columns(2)
-        if fast.button("Train logistic regression (about 10 s)", type="primary", icon="⚡"):
-            start_sequence([preset("logistic")])
-        if full.button(f"{train_all_label()} (a few minutes)", icon="▶️", key="draw.train_all"):
-            start_sequence(train_all_configs())
-if sequence is not None and (not sequence.done or not best):
-    sequence_progress()
-    if not sequence.done:
-        st.button("Stop", icon="⏹️", on_click=sequence.stop, key="draw.stop",
-                  help="Stops the model in training and cancels the ones still waiting.")
+def read_by_best(drawing) -> str | None:
+    """One line under the canvas, so a phone shows the answer with the drawing: what the most
+    accurate saved model reads."""
+    if drawing is None or not best:
+        return None
+    top = max(best.values(), key=lambda run_id: runs[run_id].test_accuracy)
+    try:
+        answer = predict(model_of_run(top), drawing.tensor)
+    except StoreError:
+        return None  # the answer column says why
+    sure = f"{answer.confidence:.0%} sure" if answer.sure else f"not sure, {answer.confidence:.0%}"
+    return f"{model_name(top, runs, best)} reads **{answer.digit}** ({sure})"
+
+
+# One container, always at this place: when the training in it ends and its content goes,
+# the canvas below keeps its place on the page, and with it its drawing.
+with st.container():
+    sequence = training_sequence()
+    if not best and (sequence is None or sequence.done):
+        with st.container(border=True):
+            st.markdown("**No trained model yet.** Train one right here, or on the **Train** and **Compare** pages.")
+            fast, full = st.columns(2)
+            if fast.button("Train logistic regression (about 10 s)", type="primary", icon="⚡"):
+                start_sequence([preset("logistic")])
+            if full.button(f"{train_all_label()} (a few minutes)", icon="▶️", key="draw.train_all"):
+                start_sequence(train_all_configs())
+    if sequence is not None and (not sequence.done or not best):
+        sequence_progress()
+        if not sequence.done:
+            st.button("Stop", icon="⏹️", on_click=sequence.stop, key="draw.stop",
+                      help="Stops the model in training and cancels the ones still waiting.")
 
 canvas_col, answer_col = st.columns([1, 1], gap="large")
 with canvas_col:
-    width = st.slider("Pen width", 6, 40, 18, help="MNIST strokes are about a tenth of the digit's height.")
+    st.space(40)  # room for the toolbar the canvas shows above itself on mouse hover
+    width = st.session_state.get(PEN_KEY, 18)
     result = st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000",
                        height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw", return_image_data=True,
                        initial_drawing=st.session_state.get(REDRAW_KEY),
                        key=f"canvas.{st.session_state.get(CLEARS_KEY, 0)}")
     if result is not None and result.json_data:
         st.session_state[STROKES_KEY] = result.json_data
+    image = result.image_data if result is not None else None
+    drawing = preprocess(image) if image is not None else None
+    headline = read_by_best(drawing)
+    if headline:
+        st.markdown(f"#### {headline}")
     undo, clear = st.columns(2)
     undo.button("Undo stroke", icon="↩️", on_click=undo_stroke, width="stretch",
                 disabled=len((st.session_state.get(STROKES_KEY) or {}).get("objects", [])) == 0)
     clear.button("Clear", icon="🧹", on_click=clear_canvas, width="stretch")
+    # below the canvas: the canvas's own toolbar appears above it on hover, over whatever is there
+    st.slider("Pen width", 6, 40, 18, key=PEN_KEY, help="MNIST strokes are about a tenth of the digit's height.")
     show_steps = st.toggle("Show each preprocessing step")
     show_saliency = st.toggle("Show which pixels mattered", help="Gradient × input: red pixels pushed the "
                               "model towards its answer, blue ones away from it.")
 
-image = result.image_data if result is not None else None
-drawing = preprocess(image) if image is not None else None
 with answer_col:
     chosen = st.multiselect("Models that answer", list(runs), default=list(best.values()),
                             format_func=lambda i: f"{model_name(i, runs, best)} · {runs[i].test_accuracy:.2%}",
@@ -121,11 +146,12 @@ with answer_col:
             left, right = st.columns([1, 2])
             left.metric(label=model_name(run_id, runs, best), value=str(answer.digit),
                         delta=f"{answer.confidence:.0%} sure" if answer.sure else f"not sure ({answer.confidence:.0%})",
-                        delta_color="normal" if answer.sure else "off")
+                        delta_color="normal" if answer.sure else "off", delta_arrow="off")
             if show_saliency:
                 left.image(enlarge(saliency_overlay(drawing.centred, saliency(model, drawing.centred, answer.digit)),
                                    4), caption=f"why {answer.digit}", width=112)
-            right.plotly_chart(probability_bars(answer.probabilities), key=f"probabilities.{run_id}")
+            right.plotly_chart(probability_bars(answer.probabilities), key=f"probabilities.{run_id}",
+                               config=chart_config())
 
 if drawing is not None and show_steps:
     st.subheader("From your drawing to the model's input")

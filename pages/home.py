@@ -15,6 +15,7 @@ from pages.common import (
     run_store,
     server_settings,
 )
+from pages.display import show_table
 from pages.navigation import require_app_navigation
 
 
@@ -60,8 +61,6 @@ if not runs:
             "`python -m core.cli --arch cnn`.")
 else:
     names = learners().display_names({r.learner for r in runs})
-    st.dataframe(
-        run_rows(runs, ("run", "model", "status", "test accuracy", "training s", "by"), names),
-        column_config={"test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-                       "training s": st.column_config.NumberColumn(format="%.1f")},
-        hide_index=True)
+    show_table(run_rows(runs, ("model", "test accuracy", "by", "status", "training s", "run"), names),
+               **{"test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1,
+                                                                    width="small")})

@@ -1,11 +1,14 @@
 """Leaderboard: every run on this server, so a class can race configurations."""
 import streamlit as st
 
-from core.compare import leaderboard
+from core.compare import BUDGETS, leaderboard
 from core.models import ARCHITECTURES, label
 from pages.common import learners, run_store
+from pages.display import show_table
 from pages.identity import learner
 from pages.navigation import require_app_navigation
+
+BUDGET_NAMES = {"full": "Full: all 60,000 training images", "quick": "Quick: fewer images"}
 
 require_app_navigation()
 st.title("🏆 Leaderboard")
@@ -13,15 +16,18 @@ st.caption("Every model trained on this server, most accurate first. Click a col
            "Choose your nickname in the sidebar.")
 archs = st.pills("Architectures", list(ARCHITECTURES), format_func=label, selection_mode="multi",
                  default=list(ARCHITECTURES))
+budgets = st.pills("Training images", list(BUDGETS), format_func=BUDGET_NAMES.get, selection_mode="multi",
+                   default=list(BUDGETS), help="A quick run trains on fewer images: it is fast, and usually "
+                                               "less accurate than a full one.")
 runs = run_store().list_runs(with_history=False)
-rows = leaderboard(runs, archs, names=learners().display_names({run.learner for run in runs}))
+rows = leaderboard(runs, archs, names=learners().display_names({run.learner for run in runs}),
+                   budgets=tuple(budgets))
 if not rows:
-    st.info("No trained model yet: be the first! Train one on the **Train** page.")
+    st.info("No trained model yet: be the first! Train one on the **Train** page."
+            if not runs else "No run matches these choices.")
     st.stop()
-st.dataframe(rows, hide_index=True, column_config={
-    "test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-    "training s": st.column_config.NumberColumn(format="%.1f"),
-    "lr": st.column_config.NumberColumn(format="%g")})
+show_table(rows, **{"test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1,
+                                                                       width="small")})
 mine = {run.run_id for run in runs if run.learner == learner()}
-places = [i + 1 for i, row in enumerate(rows) if row["run"] in mine]
+places = [row["rank"] for row in rows if row["run"] in mine]
 st.caption(f"Your best place: **{places[0]}** of {len(rows)}." if places else "No run of yours here yet.")

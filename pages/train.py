@@ -1,10 +1,13 @@
 """Train: pick a model and its hyperparameters, press Start, watch it learn, keep the result."""
+import dataclasses
+
 import streamlit as st
 
 from core.budget import duration, estimate
-from core.config import from_query, parse_lock, preset, to_query
+from core.config import TrainConfig, from_query, parse_lock, preset, to_query
+from core.engine import PROBE_IMAGES
 from core.jobs import JobSnapshot, TrainingJob
-from core.models import architecture, describe
+from core.models import architecture, describe, label
 from core.plots import Curve, accuracy_figure, loss_figure
 from core.queue import LimitError, check_size, limits_note
 from core.ranges import ConfigError
@@ -12,7 +15,7 @@ from core.run_keeper import stored_job
 from core.run_table import run_rows
 from core.samples import evaluation_tiles
 from core.status import Status
-from core.store import StoreError
+from core.store import RunRecord, StoreError
 from pages.common import (
     dataset_or_stop,
     evaluation_of_run,
@@ -24,18 +27,19 @@ from pages.common import (
     training_queue,
     training_sequence,
 )
+from pages.display import chart_config, show_table
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 from pages.train_form import config_form, form_is_seeded, seed_form
 
 OVERLAY_KEY = "train_overlay"    # run ids drawn dashed beside the current run
-LOCK_KEY = "train_locked"        # settings a teacher's link fixed for this session
+LOCK_KEY = "train_locked"        # settings a teacher's link fixed for this session, with their values
 GRID_SIZE = 32
 
 require_app_navigation()
 st.title("📈 Train")
-st.caption("Choose a model and its hyperparameters, press **Start** and watch it learn. "
-           "The address bar always holds the settings: copy it to share them.")
+st.caption("Choose a model and its settings, press **Start** and watch it learn. "
+           "The address bar holds the settings: copy it to share them.")
 mnist = dataset_or_stop()
 store = run_store()
 runs = store.list_runs(learner=learner())  # this learner's only; read once for overlays and "Your runs"
@@ -44,25 +48,40 @@ running = job is not None and not job.snapshot().done
 sequence = training_sequence()  # "Train all" or Draw's training, started on another page
 racing = sequence is not None and not sequence.done
 
+
+def locked_settings(config: TrainConfig, names: frozenset[str]) -> dict:
+    """The link's values of the settings it locks; locking the model's options locks its architecture."""
+    names = names | {"arch"} if "model" in names else names
+    values = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name in names}
+    return {**values, **({"model": config.model.to_dict()} if "model" in names else {})}
+
+
 if not form_is_seeded():  # first visit in this session: a shared link's, the running job's, or the defaults
     try:
-        seed_form(from_query(st.query_params.to_dict()) if st.query_params else
+        seeded = (from_query(st.query_params.to_dict()) if st.query_params else
                   job.config if running else preset("logistic"))
-        st.session_state[LOCK_KEY] = parse_lock(st.query_params.get("lock"))
+        st.session_state[LOCK_KEY] = locked_settings(seeded, parse_lock(st.query_params.get("lock")))
+        seed_form(seeded)
     except ConfigError as exc:
         st.warning(f"The settings in this link could not be used ({plain(exc)}); the defaults are shown instead.")
         seed_form(preset("logistic"))
-locked = st.session_state.get(LOCK_KEY, frozenset())
+        st.session_state[LOCK_KEY] = {}
+locked = st.session_state.get(LOCK_KEY, {})
+
+
+def run_label(run: RunRecord) -> str:
+    accuracy = f" {run.test_accuracy:.1%}" if run.test_accuracy is not None else ""
+    return f"{label(run.arch)}{accuracy} ({run.run_id[-6:]})"
 
 
 def overlay_curves(runs) -> list[Curve]:
     chosen = st.session_state.get(OVERLAY_KEY, [])
-    return [Curve(run.run_id, run.history, dashed=True) for run in runs if run.run_id in chosen]
+    return [Curve(run_label(run), run.history, dashed=True) for run in runs if run.run_id in chosen]
 
 
 def show_progress(job: TrainingJob, snap: JobSnapshot) -> None:
-    if snap.status == Status.QUEUED:
-        waiting = queue_notice(job)
+    if snap.status == Status.QUEUED or (snap.status == Status.RUNNING and not snap.total_examples):
+        waiting = queue_notice(job) if snap.status == Status.QUEUED else ""
         st.progress(0.0, text=f"Waiting in the training queue: {waiting}" if waiting else "Starting…")
         return
     eta = f" · about {snap.eta_seconds:.0f} s left" if snap.eta_seconds is not None else ""
@@ -71,17 +90,33 @@ def show_progress(job: TrainingJob, snap: JobSnapshot) -> None:
         f"{snap.total_examples:,} examples · {snap.examples_per_second:,.0f} examples/s{eta}"))
 
 
+def curve_notes(snap: JobSnapshot, test_images: int) -> str:
+    notes = [f"Accuracy within an epoch: the first {PROBE_IMAGES:,} test images; big dots: all "
+             f"{test_images:,} at an epoch's end."]
+    if getattr(snap.config.model, "dropout", 0) > 0:
+        notes.append("Train accuracy is measured with dropout switching units off, so it reads below "
+                     "the test accuracy, which uses the whole network.")
+    return " ".join(notes)
+
+
 def live_view(job: TrainingJob, live: bool, overlays: list[Curve]) -> None:
-    """Progress and curves of the learner's job; redrawn every second (by default) while it runs."""
+    """Progress and curves of the learner's job; redrawn every second (by default) while it runs.
+    Side by side while it runs (the page is all charts then), one above the other once done."""
     snap = job.snapshot()
-    show_progress(job, snap)
-    curves = [Curve("this run", snap.history), *overlays]
-    # Static while training: every redraw costs the browser CPU (on a laptop, the CPU
-    # that trains) and hover layers would double it. Interactive once done.
-    # the mode bar shows on hover only: shown always, it covers the legend's right end
-    chart_config = {"staticPlot": live, "displayModeBar": "hover"}
-    st.plotly_chart(loss_figure(curves), key="train_loss_chart", config=chart_config)
-    st.plotly_chart(accuracy_figure(curves), key="train_accuracy_chart", config=chart_config)
+    if live:
+        show_progress(job, snap)
+    if not snap.history.train_points and not snap.history.epochs:
+        st.caption("The curves appear here once the training has started.")
+    else:
+        curves = [Curve("this run", snap.history), *overlays]
+        # Static while training: every redraw costs the browser CPU (on a laptop, the CPU
+        # that trains) and hover layers would double it. Interactive once done.
+        left, right = st.columns(2) if live else (st.container(), st.container())
+        end = snap.total_examples or None  # both charts span the whole run, and line up
+        left.plotly_chart(loss_figure(curves, x_end=end), key="train_loss_chart", config=chart_config(static=live))
+        right.plotly_chart(accuracy_figure(curves, x_end=end), key="train_accuracy_chart",
+                           config=chart_config(static=live))
+        st.caption(curve_notes(snap, len(mnist.test)))
     if live and snap.done:
         st.rerun()  # unlock the form and show the result
 
@@ -100,41 +135,55 @@ def show_prediction_grid(images, evaluation, key: str) -> None:
     st.caption("Green frame: right. Red frame: wrong. Test digits, never seen in training.")
 
 
-def show_run_summary(store, images, run_id: str, evaluation, where: str) -> None:
-    """Metrics, configuration, prediction grid and download of a saved run; `where` keeps widget keys apart."""
+def show_metrics(store, run_id: str, where: str) -> None:
+    """Test accuracy, loss, time and size of a saved run, with its download."""
     run = store.get_run(run_id)
-    config = run.config
-    options = architecture(run.arch).options.from_dict(config["model"])
+    options = architecture(run.arch).options.from_dict(run.config["model"])
     a, b, c, d = st.columns(4)
     a.metric("Test accuracy", f"{run.test_accuracy:.2%}")
     b.metric("Test loss", f"{run.test_loss:.4f}")
     c.metric("Training time", f"{run.train_seconds:.1f} s")
     d.metric("Parameters", f"{run.param_count:,}")
     st.caption(f"{describe(run.arch, options)} · run `{run.run_id}` · {run.status}")
-    with st.expander("Configuration"):
-        st.json(config)
-    show_prediction_grid(images, evaluation, key=f"{where}.{run_id}")
     if run.model_path is not None and run.model_path.exists():
         st.download_button("Download the model (.pt)", data=run.model_path.read_bytes(), key=f"{where}.download",
                            file_name=f"{run.run_id}.pt", mime="application/octet-stream", icon="⬇️")
 
 
-def show_outcome(job: TrainingJob, store, images) -> None:
+def show_run_details(store, images, run_id: str, evaluation, where: str) -> None:
+    """Configuration and prediction grid of a saved run; `where` keeps widget keys apart."""
+    with st.expander("Configuration"):
+        st.json(store.get_run(run_id).config)
+    show_prediction_grid(images, evaluation, key=f"{where}.{run_id}")
+
+
+def got_worse(snap: JobSnapshot) -> bool:
+    """A finished run whose test loss ended above the untrained model's (the engine's message says why)."""
+    epochs = snap.history.epochs
+    return snap.test_loss is not None and bool(epochs) and snap.test_loss > epochs[0].test_loss
+
+
+def show_outcome(job: TrainingJob, store) -> bool:
+    """The run's ending and its metrics; whether a saved run is there to show more of."""
     snap = job.snapshot()
     notice = {Status.FINISHED: st.success, Status.STOPPED: st.info, Status.DIVERGED: st.warning,
               Status.FAILED: st.error}[snap.status]
+    if snap.status == Status.FINISHED and got_worse(snap):
+        notice = st.warning
     kept = " The model trained so far is kept." if snap.status == Status.STOPPED and job.result else ""
     notice(f"**{snap.status.capitalize()}.** {snap.message}{kept}")
     if job.result is None:
-        return
+        return False
     if snap.run_id is None or snap.status == Status.FAILED:  # trained but not saved: only what memory holds
         if snap.test_accuracy is not None:
             st.metric("Test accuracy", f"{snap.test_accuracy:.2%}")
-        return
+        return False
     try:
-        show_run_summary(store, images, snap.run_id, job.result.evaluation, where="current")
+        show_metrics(store, snap.run_id, where="current")
     except StoreError as exc:
         st.error(f"The saved run could not be read back: {plain(exc)}")
+        return False
+    return True
 
 
 def fits_this_server(config) -> bool:
@@ -149,13 +198,29 @@ def fits_this_server(config) -> bool:
     return True
 
 
-form_col, view_col = st.columns([1, 2], gap="large")
-with form_col:
-    config = config_form(disabled=running, locked=locked)
-    if config is not None and not running:
-        st.query_params.from_dict({**to_query(config), **({"lock": ",".join(sorted(locked))} if locked else {})})
-    fits = config is not None and fits_this_server(config)
-    start_col, stop_col = st.columns(2)
+# Start and Stop above the form, so they are on the first screen with the charts; drawn
+# after the form (into this container), which gives the config they start.
+actions = st.container()
+if running:  # the form is fixed during a run: folded away, the charts take the page
+    epochs = job.config.epochs
+    with st.expander(f"Settings of this run: {label(job.config.arch)}, {epochs} epoch{'s' if epochs != 1 else ''}, "
+                     f"learning rate {job.config.lr:g}"):
+        config = config_form(disabled=True, locked=locked)
+    view = st.container()
+else:
+    form_col, view = st.columns([2, 3], gap="large")
+    with form_col:
+        config = config_form(disabled=False, locked=locked)
+        st.caption(limits_note(training_queue().limits))
+    if config is not None:
+        query = to_query(config)
+        if locked:
+            query["lock"] = ",".join(sorted(locked))
+        st.query_params.from_dict(query)
+with actions:
+    start_col, stop_col, note_col = st.columns([1, 1, 3], vertical_alignment="center")
+    with note_col:
+        fits = config is not None and not running and fits_this_server(config)
     start = start_col.button("Start", type="primary", icon="▶️", disabled=running or racing or not fits,
                              width="stretch")
     stop_col.button("Stop", icon="⏹️", disabled=not running, width="stretch",
@@ -165,41 +230,43 @@ with form_col:
         st.info("Your models from the Compare or Draw page are still training: Start is free again "
                 "once they are done, or stop them there.", icon="⏳")
         st.page_link("pages/compare.py", label="See them train on Compare", icon="⚖️")
-    st.caption(limits_note(training_queue().limits))
 if start:
     try:
         training_queue().submit(stored_job(config, mnist, store, nickname(), learner=learner()))
     except (ConfigError, StoreError) as exc:  # a limit of this server, or a store it cannot write
-        form_col.warning(plain(exc))
+        actions.warning(plain(exc))
     else:
         st.rerun()
 
-with view_col:
+with view:
     if job is None:
         st.info("Press **Start** to train. The loss curve appears here as the model learns; "
                 "the first accuracy point is the untrained model (about 10%, a guess).")
     elif running:
         st.fragment(live_view, run_every=server_settings().live_refresh_seconds)(job, True, overlay_curves(runs))
     else:
+        saved = show_outcome(job, store)
         live_view(job, False, overlay_curves(runs))
-        show_outcome(job, store, mnist.test.images)
+        if saved:
+            show_run_details(store, mnist.test.images, job.snapshot().run_id, job.result.evaluation, where="current")
 
 st.header("Your runs")
 if not runs:
     st.caption("Runs you train are saved here, with their curves.")
 else:
-    st.dataframe(run_rows(runs, ("run", "model", "status", "test accuracy", "training s", "epochs", "lr",
-                                 "optimizer")),
-                 column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
-                                "training s": st.column_config.NumberColumn(format="%.1f")},
-                 hide_index=True)
+    show_table(run_rows(runs, ("model", "test accuracy", "status", "epochs trained", "training s", "lr",
+                               "optimizer", "run")))
     current = job.snapshot().run_id if job else None
+    by_id = {r.run_id: r for r in runs}
     st.multiselect("Overlay earlier runs on the charts",
-                   [r.run_id for r in runs if r.run_id != current and r.history.epochs], key=OVERLAY_KEY)
+                   [r.run_id for r in runs if r.run_id != current and r.history.epochs],
+                   format_func=lambda run_id: run_label(by_id[run_id]), key=OVERLAY_KEY)
     opened = st.selectbox("Open a saved run", [r.run_id for r in runs if r.test_accuracy is not None],
+                          format_func=lambda run_id: run_label(by_id[run_id]),
                           index=None, placeholder="Choose a run to see its results…")
     if opened:
         try:
-            show_run_summary(store, mnist.test.images, opened, evaluation_of_run(opened), where="opened")
+            show_metrics(store, opened, where="opened")
+            show_run_details(store, mnist.test.images, opened, evaluation_of_run(opened), where="opened")
         except StoreError as exc:
             st.error(f"This run's model could not be loaded: {plain(exc)}")

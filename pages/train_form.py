@@ -4,11 +4,13 @@ Widget values live in session_state under "train.<field>" ("train.m.<field>" for
 model options). `seed_form` writes a config into those keys (first visit, preset,
 shared link); `config_form` draws the widgets and returns the validated config. An
 architecture's option widgets are made from its options' field descriptions
-(core.ranges), so a new architecture needs no code here.
+(core.ranges), so a new architecture needs no code here. Settings a teacher's link
+fixes are not drawn at all: one sentence says what they are (`lock_sentence`).
 """
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import streamlit as st
 
@@ -19,6 +21,10 @@ from pages.common import plain
 
 PREFIX = "train."
 KEEP = {"persist_state": "session"}  # values survive a visit to another page
+PAIRED_SETTINGS = ("epochs", "batch_size")  # drawn open, side by side
+MAIN_SETTINGS = ("lr", "optimizer")          # drawn open; the rest under "More settings"
+MORE_SETTINGS = ("schedule", "momentum", "weight_decay", "seed", "train_examples", "device", "log_every")
+ROW = 2  # list elements (layer widths) side by side: at most two fit a narrow column
 
 
 def seed_form(config: TrainConfig) -> None:
@@ -40,14 +46,48 @@ def form_is_seeded() -> bool:
 
 
 def _apply_preset() -> None:
+    """Fill the form from the chosen preset, then empty the box: it is an action, and a
+    name left in it would go on claiming the preset after the learner's next edit."""
     name = st.session_state[PREFIX + "preset"]
     if name is not None:
         seed_form(preset(st.session_state[PREFIX + "arch"], name))
+    st.session_state[PREFIX + "preset"] = None
 
 
 def _switch_arch() -> None:
     seed_form(preset(st.session_state[PREFIX + "arch"], "default"))
-    st.session_state[PREFIX + "preset"] = "default"
+
+
+def matching_preset(config: TrainConfig) -> str | None:
+    """The name of the preset of config's architecture that config is exactly, if any."""
+    return next((name for name in architecture(config.arch).presets if preset(config.arch, name) == config), None)
+
+
+def _setting_text(name: str, value: Any) -> str:
+    meta = field_range(TrainConfig, name)
+    if meta["kind"] == "choice":
+        value = meta["names"].get(value, value)
+    return f"{meta['label'].lower()} {value:g}" if isinstance(value, float) else f"{meta['label'].lower()} {value}"
+
+
+def lock_sentence(locked: dict[str, Any]) -> str:
+    """What a teacher's link fixed, in words: "CNN, 1 epoch, layers conv 10/20 5x5, fc 50".
+    Fixed settings that are a preset's are summed up as that preset's, so `lock=all` reads
+    "MLP, 2 epochs, learning rate 0.01 and the default preset's other settings"."""
+    arch = locked.get("arch", "logistic")
+    parts = [label(arch)] if "arch" in locked else []
+    if "epochs" in locked:
+        parts.append(f"{locked['epochs']} epoch{'s' if locked['epochs'] != 1 else ''}")
+    if "model" in locked:
+        parts.append(f"layers {architecture(arch).options.from_dict(locked['model']).describe()}")
+    rest = {name: value for name, value in locked.items() if name not in ("arch", "epochs", "model", "dataset")}
+    presets = {name: preset(arch, name).to_dict() for name in architecture(arch).presets}
+    closest = min(presets, key=lambda name: sum(presets[name].get(k) != v for k, v in rest.items()))
+    differing = [name for name, value in rest.items() if presets[closest].get(name) != value]
+    parts += [_setting_text(name, rest[name]) for name in differing]
+    if len(differing) < len(rest):
+        parts.append(f"the {closest} preset's other settings")
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
 
 
 def _widget(meta: dict, key: str, disabled: bool, label_text: str | None = None):
@@ -85,9 +125,10 @@ def _list_widgets(meta: dict, key: str, disabled: bool) -> list:
     for i in range(1, count):  # an element added by the slider starts as large as the one before
         st.session_state.setdefault(f"{key}.{i}", st.session_state.get(f"{key}.{i - 1}", meta["default"][0]))
     values = []
-    for i, column in enumerate(st.columns(count)):
-        with column:
-            values.append(_widget(meta, f"{key}.{i}", disabled, f"{meta['label']} {i + 1}"))
+    for first in range(0, count, ROW):
+        for i, column in zip(range(first, min(first + ROW, count)), st.columns(ROW)):
+            with column:
+                values.append(_widget(meta, f"{key}.{i}", disabled, f"{meta['label']} {i + 1}"))
     return values
 
 
@@ -99,42 +140,54 @@ def _model_options(options: type[ModelOptions], disabled: bool) -> dict:
     return values
 
 
-def config_form(disabled: bool, locked: frozenset[str] = frozenset()) -> TrainConfig | None:
+def config_form(disabled: bool, locked: dict[str, Any] | None = None) -> TrainConfig | None:
     """Draw the form; return the config, or None after showing why it is not valid.
-    `locked` settings (a teacher's link, see core.config.parse_lock) are shown but fixed."""
-    def fixed(name: str) -> bool:
-        return disabled or name in locked
-
+    `locked` settings (a teacher's link, see core.config.parse_lock) keep the link's values
+    and get no widget; the sentence above the form names them."""
+    locked = locked or {}
+    values: dict[str, Any] = dict(locked)
     if locked:
-        st.info(f"Your teacher fixed: {', '.join(sorted(locked))}. Change the rest and see what happens.", icon="🔒")
-    arch = st.segmented_control("Architecture", options=list(ARCHITECTURES), format_func=label,
-                                key=PREFIX + "arch", on_change=_switch_arch, disabled=fixed("arch"),
-                                required=True, wrap=True, **KEEP)  # wrap: the form column is narrow
-    spec = architecture(arch)
-    st.selectbox("Preset", options=list(spec.presets), index=None,
-                 format_func=lambda name: f"{name}: {PRESET_NAMES.get(name, 'a preset of this model')}",
-                 placeholder="Fill the form from a preset…", key=PREFIX + "preset", on_change=_apply_preset,
-                 disabled=disabled or bool(locked), **KEEP)  # a preset would overwrite fixed settings
-    with st.container(border=True):
-        has_options = bool(described_fields(spec.options))
-        st.caption(spec.summary or (f"{spec.label} options" if has_options else spec.options().describe()))
-        model = _model_options(spec.options, fixed("model"))
-    values = {"arch": arch, "model": model,
-              **{name: _setting(name, fixed(name)) for name in ("epochs", "batch_size", "lr")}}
-    left, right = st.columns(2)
-    with left:
-        values["optimizer"] = _setting("optimizer", fixed("optimizer"))
-    with right:
-        values["schedule"] = _setting("schedule", fixed("schedule"))
-    values["momentum"] = _setting("momentum", fixed("momentum") or values["optimizer"] != "sgd")
-    values["weight_decay"] = _setting("weight_decay", fixed("weight_decay"))
-    with st.expander("More settings"):
-        values.update({name: _setting(name, fixed(name)) for name in ("seed", "train_examples", "device", "log_every")})
+        st.info(f"Your teacher set: {plain(lock_sentence(locked))}. "
+                + ("Press **Start**." if set(locked) >= {f.name for f in dataclasses.fields(TrainConfig)}
+                   else "Change the rest and see what happens."), icon="🔒")
+    if "arch" not in locked:
+        values["arch"] = st.segmented_control("Architecture", options=list(ARCHITECTURES), format_func=label,
+                                              key=PREFIX + "arch", on_change=_switch_arch, disabled=disabled,
+                                              required=True, **KEEP)
+    spec = architecture(values["arch"])
+    if not locked:  # a preset would overwrite what the teacher fixed
+        st.selectbox("Preset", options=list(spec.presets), index=None,
+                     format_func=lambda name: f"{name}: {PRESET_NAMES.get(name, 'a preset of this model')}",
+                     placeholder="Fill the form from a preset…", key=PREFIX + "preset", on_change=_apply_preset,
+                     disabled=disabled, **KEEP)
+    if "model" not in locked and described_fields(spec.options):
+        with st.container(border=True):
+            st.caption(spec.summary or f"{spec.label} options")
+            values["model"] = _model_options(spec.options, disabled)
+    elif "model" not in locked:
+        st.caption(spec.summary or spec.options().describe())
+        values["model"] = {}
+    paired = [name for name in PAIRED_SETTINGS if name not in locked]
+    for name, column in zip(paired, st.columns(2) if paired else []):  # two short number boxes in one row
+        with column:
+            values[name] = _setting(name, disabled)
+    for name in MAIN_SETTINGS:  # full width: "SGD with momentum" and a slider need it
+        if name not in locked:
+            values[name] = _setting(name, disabled)
+    more = [name for name in MORE_SETTINGS if name not in locked]
+    if more:
+        with st.expander("More settings"):
+            for name in more:
+                sgd_only = name == "momentum" and values.get("optimizer", locked.get("optimizer")) != "sgd"
+                values[name] = _setting(name, disabled or sgd_only)
     try:
-        return build_config(values, preset=None)
+        config = build_config(values, preset=None)
     except ConfigError as exc:
         st.error(f"These settings are not valid: {plain(exc)}")
         return None
+    if not locked and (name := matching_preset(config)):
+        st.caption(f"These are the **{name}** preset's settings ({PRESET_NAMES.get(name, 'a preset')}).")
+    return config
 
 
 if __name__ == "__main__":  # opened as a page (/common and the like) by Streamlit's folder mode

@@ -54,6 +54,23 @@ def test_runs_of_another_dataset_never_mix_with_mnists():
     assert [r.run_id for r in comparable_runs(runs)] == ["a"]
 
 
+def test_examples_to_accuracy_reads_probes_and_epoch_ends():
+    from core.compare import examples_to_accuracy
+    history = History.from_dict({
+        "probes": [[100, 0.5], [200, 0.91]],
+        "epochs": [{"epoch": e, "examples_seen": seen, "train_seconds": 0.0, "train_loss": None,
+                    "train_accuracy": None, "test_loss": 0.0, "test_accuracy": accuracy}
+                   for e, (seen, accuracy) in enumerate([(0, 0.1), (300, 0.96), (600, 0.985)])]})
+    assert examples_to_accuracy(history) == {0.90: 200, 0.95: 300, 0.98: 600, 0.99: None}
+
+
+def test_the_raced_runs_are_the_ones_that_can_be_compared_in_race_order():
+    from core.compare import raced_runs
+    runs = [record("a", "mlp", 0.9), record("b", "cnn", None), record("c", "logistic", 0.8, with_model=False),
+            record("d", "cnn", 0.95)]
+    assert raced_runs(["d", "a", "b", "c", None, "gone"], runs) == ["d", "a"]
+
+
 def test_time_to_accuracy_takes_the_first_epoch_at_or_above():
     history = History.from_dict({"epochs": [
         {"epoch": i, "examples_seen": 0, "train_loss": None, "train_accuracy": None, "test_loss": 0.0, **e}
@@ -78,8 +95,21 @@ def test_the_leaderboard_ranks_evaluated_runs_with_who_and_how():
             record("z", "mlp", 0.999, config=config, dataset="letters"),  # another dataset: another board
             record("c", "cnn", None)]  # never evaluated: not on the board
     rows = leaderboard(runs)
-    assert [r["run"] for r in rows] == ["b", "a"]
+    assert [r["run"] for r in rows] == ["b", "a"] and [r["rank"] for r in rows] == [1, 2]
+    assert list(rows[0])[:3] == ["rank", "nickname", "test accuracy"]  # what a phone shows first
     assert rows[0]["nickname"] == "anonymous" and rows[1]["nickname"] == "ada"
     assert rows[1]["layers"] == "784 → 512 → 256 → 10"
-    assert (rows[1]["epochs"], rows[1]["batch"], rows[1]["optimizer"]) == (7, 256, "adamw")
+    assert (rows[1]["batch"], rows[1]["optimizer"]) == (256, "adamw")
     assert leaderboard(runs, archs=["cnn"]) == []
+
+
+def test_the_leaderboard_says_which_runs_used_fewer_images_and_can_leave_them_out():
+    from core.compare import leaderboard
+    full, quick = preset("mlp").to_dict(), {**preset("mlp").to_dict(), "train_examples": 5_000}
+    runs = [record("f", "mlp", 0.97, config=full), record("q", "mlp", 0.93, config=quick),
+            record("t", "mlp", 0.93, config=quick)]
+    rows = leaderboard(runs)
+    assert [(r["run"], r["budget"], r["images"], r["rank"]) for r in rows] == [
+        ("f", "full", 60_000, 1), ("q", "quick", 5_000, 2), ("t", "quick", 5_000, 2)]  # a tie shares its rank
+    assert [r["run"] for r in leaderboard(runs, budgets=("full",))] == ["f"]
+    assert [r["rank"] for r in leaderboard(runs, budgets=("quick",))] == [1, 1]

@@ -1,9 +1,14 @@
+import dataclasses
+
 import pytest
 import torch
 from conftest import tiny_config
 
 from core.config import TrainConfig
+from core.data import Split
 from core.engine import (
+    PROBE_IMAGES,
+    PROBES_PER_EPOCH,
     Clock,
     EpochMetrics,
     fit,
@@ -20,6 +25,7 @@ class ListRecorder:
     def __init__(self, stop_after: int | None = None) -> None:
         self.points: list[tuple[int, float, float]] = []
         self.epochs: list[EpochMetrics] = []
+        self.probes: list[tuple[int, float]] = []
         self.total = self.params = 0
         self.stop_after = stop_after
 
@@ -31,6 +37,9 @@ class ListRecorder:
 
     def on_train_point(self, examples_seen, loss, train_seconds):
         self.points.append((examples_seen, loss, train_seconds))
+
+    def on_probe(self, examples_seen, accuracy):
+        self.probes.append((examples_seen, accuracy))
 
     def on_epoch(self, metrics):
         self.epochs.append(metrics)
@@ -52,6 +61,25 @@ def test_fit_learns_and_reports_every_phase(tiny_mnist):
     assert seen == sorted(seen) and seen[-1] == 3 * len(tiny_mnist.train)
     assert all(b - a >= 128 for a, b in zip(seen, seen[1:]) if b % len(tiny_mnist.train))
     assert recorder.epochs[-1].test_accuracy == pytest.approx(result.evaluation.accuracy)
+
+
+def test_test_accuracy_is_probed_within_each_epoch(tiny_mnist):
+    recorder = ListRecorder()
+    fit(small("mlp"), tiny_mnist, recorder)
+    per_epoch = len(tiny_mnist.train)
+    seen = [p[0] for p in recorder.probes]
+    assert len(seen) == 3 * (PROBES_PER_EPOCH - 1)  # the epoch's end is the whole test set's
+    assert all(s % per_epoch for s in seen) and seen == sorted(seen)  # never at an epoch's end
+    assert all(0 <= accuracy <= 1 for _, accuracy in recorder.probes)
+    assert recorder.probes[-1][1] > 0.5 > recorder.epochs[0].test_accuracy  # it learns within epochs
+
+
+def test_probes_use_the_first_test_images(tiny_mnist, monkeypatch):
+    monkeypatch.setattr("core.engine.PROBE_IMAGES", 40)
+    recorder = ListRecorder()
+    fit(small("mlp", epochs=1), tiny_mnist, recorder)
+    assert recorder.probes and all(round(accuracy * 40, 6).is_integer() for _, accuracy in recorder.probes)
+    assert PROBE_IMAGES == 1_000
 
 
 @pytest.mark.parametrize("arch", ["mlp", "cnn"])
@@ -77,6 +105,16 @@ def test_divergence_keeps_finite_weights_and_gives_advice(tiny_mnist):
     assert result.status == "diverged"
     assert "learning rate 10x smaller" in result.message
     assert all(torch.isfinite(p).all() for p in result.model.parameters())
+
+
+def test_a_finished_run_that_ends_worse_than_untrained_says_so(tiny_mnist):
+    g = torch.Generator().manual_seed(0)
+    noise = Split(tiny_mnist.train.images, torch.randint(0, 10, (len(tiny_mnist.train),), generator=g))
+    unlearnable = dataclasses.replace(tiny_mnist, train=noise)  # labels that no weights can predict
+    result = fit(small(lr=5.0, optimizer="sgd", momentum=0.0), unlearnable, ListRecorder())
+    assert result.status == "finished"
+    assert "worse than the untrained model's" in result.message and "Try 0.5" in result.message
+    assert "worse" not in fit(small(), tiny_mnist, ListRecorder()).message
 
 
 def test_onecycle_schedule_ends_near_zero():

@@ -24,7 +24,21 @@ def test_a_job_trains_in_the_background_and_saves_the_run(tiny_mnist, store_root
     assert record.status == "finished" and record.nickname == "grace"
     assert record.test_accuracy == pytest.approx(snap.test_accuracy)
     assert len(record.history.epochs) == 3 and record.model_path.exists()
+    assert record.history.probes == snap.history.probes and len(snap.history.probes) == 2 * 4
+    assert snap.trainings_at_once == record.trainings_at_once == 1.0  # it trained alone
     store.load_model(snap.run_id)
+
+
+def test_a_job_records_how_many_trainings_shared_the_process(tiny_mnist, store_root):
+    store = RunStore(store_root)
+    long = stored_job(tiny_config(epochs=50, batch_size=8), tiny_mnist, store).start()
+    wait_until(lambda: long.snapshot().history.train_points, what="a first loss point")
+    short = stored_job(tiny_config(log_every=100), tiny_mnist, store).start()
+    snap = short.wait(timeout=60)
+    long.stop()
+    long.wait(timeout=30)
+    assert snap.trainings_at_once == 2.0 and store.get_run(snap.run_id).trainings_at_once == 2.0
+    assert jobs.trainings_now() == 0
 
 
 def test_stop_takes_effect_quickly_and_keeps_the_model(tiny_mnist, store_root):

@@ -14,7 +14,7 @@ def open_draw() -> AppTest:
 
 @pytest.fixture
 def logistic_run(store_root, tiny_mnist) -> str:
-    job = stored_job(preset("logistic", epochs=1), tiny_mnist, RunStore(store_root))
+    job = stored_job(preset("logistic", epochs=1), tiny_mnist, RunStore(store_root), learner=LEARNER)
     return job.start().wait(timeout=60).run_id
 
 
@@ -26,9 +26,16 @@ def test_without_models_the_page_offers_to_train_here(app_env):
     assert {"Train logistic regression (about 10 s)", "Train all three (a few minutes)"} <= {b.label for b in at.button}
 
 
+def canvas_place(at) -> int:
+    """Where the canvas's block sits among the page's top-level elements."""
+    return next(i for i, child in enumerate(at.main.children.values())
+                if any(b.label == "Undo stroke" for b in getattr(child, "button", [])))
+
+
 def test_training_in_place_makes_a_model_that_then_answers(app_env, drawn_canvas, store_root):
     at = open_draw()
     assert not at.metric
+    before = canvas_place(at)
     next(b for b in at.button if b.label.startswith("Train logistic")).click().run()
     assert not at.exception
     sequence = server_queue().latest_sequence(LEARNER)
@@ -40,6 +47,8 @@ def test_training_in_place_makes_a_model_that_then_answers(app_env, drawn_canvas
     assert not at.exception
     assert [m.label for m in at.metric] == ["Logistic regression"]
     assert not any(b.label.startswith("Train logistic") for b in at.button)  # the offer is gone
+    assert canvas_place(at) == before  # the canvas kept its place, so the browser keeps its drawing
+    assert any(m.value.startswith("#### Logistic regression reads **") for m in at.markdown)  # beside the canvas
 
 
 def test_an_empty_canvas_gives_no_prediction(app_env, logistic_run):
@@ -80,7 +89,7 @@ def test_a_labelled_drawing_is_saved_to_my_drawings_and_the_canvas_cleared(app_e
     assert at.session_state["draw_clears"] == 1          # the canvas got a new, empty key
     assert at.segmented_control[0].value is None          # ready for the next digit
     reloaded = open_page("pages/compare.py")              # a reload: a new session of the same browser
-    assert any("accuracy on 1 drawings" in str(t.value.columns) for t in reloaded.dataframe)
+    assert any("accuracy on your 1 drawing" in str(t.value.columns) for t in reloaded.dataframe)
 
 
 def test_any_saved_model_can_answer_beside_the_best_of_each_kind(app_env, drawn_canvas, logistic_run,

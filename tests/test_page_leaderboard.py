@@ -36,6 +36,7 @@ def test_every_run_of_the_server_is_ranked_with_its_learners_nickname(app_env, s
     table = at.dataframe[0].value
     assert list(table["nickname"]) == ["ada", "grace", "teacher"]  # the higher learning rate learns more
     assert list(table["test accuracy"]) == sorted(table["test accuracy"], reverse=True)
+    assert list(table["rank"]) == [1, 2, 3] and list(table.columns[:3]) == ["rank", "nickname", "test accuracy"]
     assert "Your best place: **2** of 3." in at.caption[-1].value
 
 
@@ -54,3 +55,17 @@ def test_two_learners_with_one_nickname_are_told_apart_and_keep_their_own_places
 def test_a_learner_without_runs_is_told_so(app_env, store_root, tiny_mnist):
     train(RunStore(store_root), tiny_mnist, 0.01, learner=OTHER)
     assert open_leaderboard().caption[-1].value == "No run of yours here yet."
+
+
+def test_quick_runs_say_so_and_can_be_left_out(app_env, store_root, tiny_mnist):
+    store = RunStore(store_root)
+    quick = stored_job(preset("logistic", epochs=1, train_examples=320), tiny_mnist, store).start().wait(60).run_id
+    full = train(store, tiny_mnist, 0.00001)
+    at = open_leaderboard()
+    table = at.dataframe[0].value
+    assert dict(zip(table["run"], table["budget"])) == {quick: "quick", full: "full"}
+    assert dict(zip(table["run"], table["images"])) == {quick: 320, full: 60_000}
+    at.get("button_group")[1].set_value(["full"]).run()
+    assert not at.exception and list(at.dataframe[0].value["run"]) == [full]
+    at.get("button_group")[1].set_value([]).run()
+    assert "No run matches these choices." in at.info[0].value

@@ -4,6 +4,7 @@ from conftest import (
     labelled,
     open_page,
     server_queue,
+    shown,
     tiny_config,
     wait_until,
 )
@@ -68,9 +69,14 @@ def test_switching_architecture_loads_its_default_preset(app_env):
     cnn = preset("cnn")
     assert at.number_input(key="train.epochs").value == cnn.epochs
     assert at.number_input(key="train.m.channels.0").value == cnn.model.channels[0]
+    assert any("the **default** preset's settings" in c.value for c in at.caption)
     at.selectbox(key="train.preset").set_value("tutorial").run()
     assert at.number_input(key="train.m.channels.0").value == 10
     assert at.query_params["m.channels"] == "10,20"
+    assert at.selectbox(key="train.preset").value is None  # an action: the box never claims a preset
+    assert any("the **tutorial** preset's settings" in c.value for c in at.caption)
+    at.number_input(key="train.epochs").set_value(7).run()
+    assert not any("preset's settings" in c.value for c in at.caption)  # edited: no preset's any more
 
 
 def test_start_trains_in_the_background_and_shows_the_result(app_env, store_root):
@@ -131,7 +137,7 @@ def test_earlier_runs_can_be_overlaid_and_reopened(app_env, store_root, tiny_mni
     stored_job(tiny_config(seed=3), tiny_mnist, store, learner="b" * 32).start().wait(timeout=60)  # not theirs
     at = open_train()
     overlay = at.multiselect(key="train_overlay")
-    assert overlay.options == [earlier.run_id]
+    assert overlay.options == [f"Logistic regression {earlier.test_accuracy:.1%} ({earlier.run_id[-6:]})"]
     traces_before = len(at.get("plotly_chart")[0].proto.spec)
     overlay.set_value([earlier.run_id]).run()
     assert not at.exception
@@ -178,15 +184,30 @@ def test_a_run_behind_others_shows_its_place_in_the_queue(app_env, tiny_mnist):
     assert any("Finished" in s.value for s in at.success)
 
 
-def test_a_teacher_link_fixes_some_settings_and_keeps_them_fixed(app_env):
+def test_a_teacher_link_fixes_some_settings_says_which_in_words_and_hides_them(app_env):
     at = open_train({"arch": "cnn", "preset": "tutorial", "epochs": "1", "lock": "arch,epochs,model"})
     assert not at.exception
-    assert any("Your teacher fixed: arch, epochs, model" in i.value for i in at.info)
-    assert at.segmented_control(key="train.arch").disabled and at.number_input(key="train.epochs").disabled
-    assert at.number_input(key="train.m.channels.0").disabled and at.number_input(key="train.m.channels.0").value == 10
+    [lock] = [shown(i.value) for i in at.info if "Your teacher set" in i.value]
+    assert lock.startswith("Your teacher set: CNN, 1 epoch and layers conv 10/20 5x5, fc 50.") and "arch" not in lock
+    drawn = {w.key for w in [*at.number_input, *at.segmented_control, *at.select_slider, *at.selectbox]}
+    assert not drawn & {"train.arch", "train.epochs", "train.m.channels.0", "train.preset"}  # only what may change
     assert not at.select_slider(key="train.lr").disabled       # the rest is the learner's to explore
     at.select_slider(key="train.lr").set_value(0.003).run()
     assert at.query_params["lock"] == "arch,epochs,model" and at.query_params["epochs"] == "1"
+    assert at.query_params["arch"] == "cnn" and at.query_params["m.channels"] == "10,20"
+    button(at, "Start").click().run()
+    assert list(my_job().config.model.channels) == [10, 20]
+    server_queue().cancel(my_job())
+
+
+def test_a_link_locking_everything_leaves_only_start(app_env):
+    at = open_train({"arch": "mlp", "epochs": "2", "lr": "0.01", "lock": "all"})
+    [lock] = [shown(i.value) for i in at.info if "Your teacher set" in i.value]
+    assert lock == ("Your teacher set: MLP, 2 epochs, layers 784 → 512 → 256 → 10, learning rate 0.01 and the "
+                    "default preset's other settings. "
+                    "Press **Start**.")
+    assert not at.number_input and not at.select_slider and not at.segmented_control
+    assert not button(at, "Start").disabled
 
 
 def test_a_link_locking_an_unknown_setting_falls_back_to_the_open_form(app_env):
@@ -229,8 +250,7 @@ def test_a_teacher_link_opened_during_a_run_keeps_the_teachers_settings(app_env)
     next(b for b in first.button if b.label == "Start").click().run()
     job = my_job()
     link = open_train({"arch": "cnn", "epochs": "1", "lock": "all"})  # a new tab of the same browser
-    assert link.segmented_control(key="train.arch").value == "cnn"
-    assert link.number_input(key="train.epochs").value == 1
+    assert any("Your teacher set: CNN, 1 epoch" in i.value for i in link.info)
     assert any("examples/s" in p.proto.text or "Waiting" in p.proto.text or "Starting" in p.proto.text
                for p in link.get("progress"))                          # the running job is still shown
     server_queue().cancel(job)
@@ -248,3 +268,21 @@ def test_a_race_started_on_compare_holds_the_train_page_start(app_env, tiny_mnis
     sequence.wait(timeout=30)
     at.run()
     assert not next(b for b in at.button if b.label == "Start").disabled
+
+
+def test_a_run_cancelled_while_waiting_draws_no_empty_charts(app_env, tiny_mnist):
+    from test_queue import GatedJob
+
+    import pages.common
+    other = pages.common._queue().submit(GatedJob("other learner", tiny_config(), tiny_mnist, learner="x" * 32))
+    assert other.entered.wait(10)
+    at = open_train(TINY)
+    button(at, "Start").click().run()
+    button(at, "Stop").click().run()
+    assert not at.exception
+    assert my_job().snapshot().status == "stopped"
+    assert any("Cancelled before it started" in i.value for i in at.info)
+    assert not at.get("plotly_chart")  # no axes from -1 to 6 around nothing
+    assert any("curves appear here once the training has started" in c.value for c in at.caption)
+    other.gate.set()
+    other.wait(60)

@@ -39,20 +39,27 @@ def test_seed_presets_land_near_the_tutorials(real_mnist, arch):
     assert snap.history.epochs[0].test_accuracy <= 0.3  # untrained: near chance, far from trained
 
 
-def test_train_all_three_defaults_rank_cnn_first_and_match_the_cli(real_mnist, tmp_path):
+def test_train_all_three_defaults_rank_cnn_first(real_mnist):
     # The Compare page's "Train all three": every default preset, same data and seed.
     snaps = JobSequence(train_all_configs(), real_mnist).start().wait(timeout=900)
     accuracy = {s.config.arch: s.test_accuracy for s in snaps}
     assert all(s.status == "finished" for s in snaps)
     assert all(accuracy[arch] >= floor for arch, floor in DEFAULT_FLOORS.items()), accuracy
     assert max(accuracy, key=accuracy.get) == "cnn"
+
+
+def test_the_cli_trains_the_same_models_as_the_page(real_mnist, tmp_path):
+    # A smaller budget than the defaults' (same code path): the CLI and "Train all three" agree.
+    budget = {"epochs": 1, "train_examples": 10_000}
+    snaps = JobSequence(train_all_configs(**budget), real_mnist).start().wait(timeout=600)
     env = {**os.environ, "DIGITS_STORE_DIR": str(tmp_path)}
-    for arch in accuracy:
-        out = subprocess.run([sys.executable, "-m", "core.cli", "--arch", arch, "--json"],
+    for snap in snaps:
+        out = subprocess.run([sys.executable, "-m", "core.cli", "--arch", snap.config.arch, "--epochs", "1",
+                              "--train-examples", "10000", "--json"],
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         assert out.returncode == 0, out.stderr
         cli = json.loads(out.stdout.strip().splitlines()[-1])
-        assert cli["test_accuracy"] == pytest.approx(accuracy[arch], abs=0.0015), arch  # 15 of 10,000 images
+        assert cli["test_accuracy"] == pytest.approx(snap.test_accuracy, abs=0.0015), snap.config.arch
 
 
 def test_cli_trains_logistic_on_the_real_data(real_mnist, store_root):

@@ -1,3 +1,4 @@
+import dataclasses
 from pathlib import Path
 
 from core.config import preset
@@ -16,10 +17,26 @@ def run(run_id="r1", arch="mlp", learner="l1", nickname="", epochs_done=2) -> Ru
 
 
 def test_each_page_gets_its_columns_in_its_order():
-    [row] = run_rows([run()], ("model", "run", "status", "epochs", "epochs trained", "layers"))
-    assert list(row) == ["model", "run", "status", "epochs", "epochs trained", "layers"]
-    assert row == {"model": "MLP", "run": "r1", "status": "stopped", "epochs": 7, "epochs trained": 2,
-                   "layers": "784 → 512 → 256 → 10"}
+    [row] = run_rows([run()], ("model", "run", "status", "epochs", "layers"))
+    assert list(row) == ["model", "run", "status", "epochs", "layers"]
+    assert row == {"model": "MLP", "run": "r1", "status": "stopped", "epochs": 7, "layers": "784 → 512 → 256 → 10"}
+
+
+def test_epochs_trained_counts_examples_so_a_run_stopped_early_reads_a_fraction():
+    stopped = dataclasses.replace(run(), examples_seen=48_000)  # 0.8 of MNIST's 60,000
+    quick = dataclasses.replace(run(), examples_seen=12_500,
+                                config={**preset("mlp").to_dict(), "train_examples": 5_000})
+    rows = run_rows([stopped, quick], ("epochs", "epochs trained", "images", "budget"))
+    assert rows == [{"epochs": 7, "epochs trained": 0.8, "images": 60_000, "budget": "full"},
+                    {"epochs": 7, "epochs trained": 2.5, "images": 5_000, "budget": "quick"}]
+
+
+def test_speed_comes_with_how_many_trainings_shared_the_cpu():
+    shared = dataclasses.replace(run(), examples_seen=6_000, train_seconds=3.0, trainings_at_once=2.5)
+    [row] = run_rows([shared], ("examples/s", "trainings at once"))
+    assert row == {"examples/s": 2_000.0, "trainings at once": 2.5}
+    [unmeasured] = run_rows([dataclasses.replace(run(), train_seconds=None)], ("examples/s", "trainings at once"))
+    assert unmeasured == {"examples/s": None, "trainings at once": None}
 
 
 def test_who_is_the_learners_shown_name_else_the_nickname_else_anonymous():

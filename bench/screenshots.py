@@ -1,0 +1,132 @@
+"""Every page of the app as its users see it: 1366×768 and a 390×844 phone, light and dark.
+
+    python -m bench.screenshots [--out docs/screenshots] [--full]
+
+Trains the three architectures quickly (1 epoch on 5,000 images) into a fresh run store
+under one learner, starts the app on that store, and opens each page in headless chromium
+as that learner's browser: Home, Train (before and during a run), Compare, Draw (with a
+drawn 7) and the Leaderboard. Saves the first screen of each (`<page>-<size>-<theme>.png`;
+`--full` adds whole-page shots, `…-full.png`). Needs DIGITS_DATA_DIR.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from bench.browser import ROOT, launch_chromium, serve_app
+from core.compare import train_all_configs
+from core.data import data_dir, load_dataset
+from core.identity import COOKIE_NAME, Learners, learner_id
+from core.run_keeper import stored_job
+from core.store import RunStore
+
+SECRET = "5c7e" * 8            # the browser's cookie; the runs are trained under its learner id
+NICKNAME = "ada"
+SIZES = {"desktop": dict(viewport={"width": 1366, "height": 768}),
+         "phone": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                       device_scale_factor=2,  # and a phone's User-Agent, which the app reads (pages.display)
+                       user_agent="Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                                  "Chrome/131.0.0.0 Mobile Safari/537.36")}
+THEMES = ("light", "dark")      # chromium's colour scheme; Streamlit follows it by default
+
+
+def pretrained_store(root: Path) -> RunStore:
+    """Three quick runs of the learner, as after "Train all three" with the quick budget."""
+    store = RunStore(root)
+    mnist = load_dataset(data_dir(), download=False)
+    Learners(store).set_nickname(learner_id(SECRET), NICKNAME)
+    for config in train_all_configs(epochs=1, train_examples=5_000):
+        stored_job(config, mnist, store, NICKNAME, learner=learner_id(SECRET)).start().wait()
+    return store
+
+
+def settled(page, timeout: float = 90) -> None:
+    """Wait until Streamlit has been idle for a second (no script running) and fonts are in."""
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout * 1000)
+    deadline, idle_since = time.time() + timeout, None
+    while time.time() < deadline:
+        busy = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        busy = busy or not page.evaluate("() => document.fonts.status === 'loaded'")
+        idle_since = None if busy else idle_since or time.time()
+        if idle_since and time.time() - idle_since >= 1.0:
+            return
+        page.wait_for_timeout(200)
+
+
+def draw_a_seven(page, touch: bool) -> None:
+    canvas = page.get_by_test_id("stMainBlockContainer").locator("canvas").last
+    canvas.wait_for(timeout=30_000)
+    box = canvas.bounding_box()
+    x0, y0, side = box["x"], box["y"], box["width"]
+    points = [(x0 + side * (0.25 + 0.5 * t / 10), y0 + side * 0.25) for t in range(11)]
+    points += [(x0 + side * (0.75 - 0.3 * t / 10), y0 + side * (0.25 + 0.55 * t / 10)) for t in range(1, 11)]
+    if touch:  # the canvas listens to mouse events; chromium's touch emulation still sends them
+        page.mouse.move(*points[0])
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*point)
+    page.mouse.up()
+
+
+def shoot(page, out: Path, name: str, full: bool) -> None:
+    page.screenshot(path=str(out / f"{name}.png"))
+    if full:  # Streamlit scrolls inside its main area: the window grows to the page's height instead
+        size = page.viewport_size
+        height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 16_000)})
+        page.wait_for_timeout(1_500)
+        page.screenshot(path=str(out / f"{name}-full.png"))
+        page.set_viewport_size(size)
+        page.wait_for_timeout(500)
+    print(f"saved {name}")
+
+
+def visit(context, url: str, out: Path, suffix: str, full: bool, touch: bool) -> None:
+    page = context.new_page()
+    for path in ("home", "train", "compare", "leaderboard"):
+        page.goto(f"{url}/{path}")
+        settled(page)
+        shoot(page, out, f"{path}-{suffix}", full)
+    page.goto(f"{url}/draw")
+    settled(page)
+    draw_a_seven(page, touch)
+    page.get_by_test_id("stMetric").first.wait_for(timeout=30_000)
+    settled(page)
+    shoot(page, out, f"draw-{suffix}", full)
+    page.goto(f"{url}/train?arch=mlp&epochs=3")
+    settled(page)
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Start").click()
+    page.get_by_text("examples/s").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(9_000)  # a few loss points and accuracy probes
+    shoot(page, out, f"train-running-{suffix}", full)
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
+    page.get_by_text("Stopped.").first.wait_for(timeout=60_000)
+    page.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--full", action="store_true", help="also save whole-page screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as root:
+        pretrained_store(Path(root))
+        with serve_app(root) as url, sync_playwright() as p:
+            browser = launch_chromium(p)
+            for size, options in SIZES.items():
+                for theme in THEMES:
+                    context = browser.new_context(color_scheme=theme, **options)
+                    context.add_cookies([{"name": COOKIE_NAME, "value": SECRET, "url": url}])
+                    visit(context, url, args.out, f"{size}-{theme}", args.full, touch=size == "phone")
+                    context.close()
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()

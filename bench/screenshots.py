@@ -43,11 +43,13 @@ def pretrained_store(root: Path) -> RunStore:
 
 
 def settled(page, timeout: float = 90) -> None:
-    """Wait until Streamlit has been idle for a second (no script running) and fonts are in."""
+    """Wait until Streamlit has been idle for a second (no script running, every element's
+    code loaded) and fonts are in."""
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout * 1000)
     deadline, idle_since = time.time() + timeout, None
     while time.time() < deadline:
         busy = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        busy = busy or page.locator('[data-testid="stSkeleton"]').count() > 0  # an element's code still loading
         busy = busy or not page.evaluate("() => document.fonts.status === 'loaded'")
         idle_since = None if busy else idle_since or time.time()
         if idle_since and time.time() - idle_since >= 1.0:

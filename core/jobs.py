@@ -174,6 +174,11 @@ class TrainingJob:
         if cancelled:
             self._finish(Outcome(Status.STOPPED, "Cancelled before it started.", None, time.time()))
 
+    @property
+    def stop_requested(self) -> bool:
+        """Stop was asked for: a running job is finishing its batch, testing and saving."""
+        return self._stop.is_set()
+
     def wait(self, timeout: float | None = None) -> JobSnapshot:
         """Block until the job has ended (or `timeout` passed); a queued job waits for its turn too."""
         self._done.wait(timeout)

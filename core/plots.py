@@ -47,6 +47,11 @@ def _layout(title: str, x_title: str, y_title: str, xaxis: dict | None = None, *
                 legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="normal"))
 
 
+def _examples_axis(x_end: float | None) -> dict:
+    """An examples axis fixed to [0, x_end], with room for the markers at 0 and at the end."""
+    return dict(range=[-0.02 * x_end, 1.02 * x_end]) if x_end else {}
+
+
 def _name(curve: Curve, what: str, solo: bool) -> str:
     """Legend text: "train loss" for a page's one run, the run's label where several are drawn."""
     return what if solo else f"{curve.label}" if what.startswith("test") else f"{curve.label} ({what})"
@@ -86,13 +91,12 @@ def loss_figure(curves: list[Curve], x_end: float | None = None) -> go.Figure:
                            marker=dict(color=colour, size=9, symbol="circle-open" if curve.dashed else "circle",
                                        line=dict(width=2, color=colour)), **group))
     yaxis: dict[str, Any] = dict(rangemode="tozero")
-    layout = _layout("Loss", "training examples seen", "cross-entropy loss",
-                     xaxis=dict(range=[0, x_end]) if x_end else None, **yaxis)
+    layout = _layout("Loss", "training examples seen", "cross-entropy loss", xaxis=_examples_axis(x_end), **yaxis)
     clip = loss_clip(curves)
     if clip is not None:
         top, highest = clip
         layout["yaxis"]["range"] = [0, top]
-        layout["annotations"] = [dict(text=f"off the chart: the loss reached {highest:.3g}", xref="paper",
+        layout["annotations"] = [dict(text=f"off the chart: up to {highest:.3g}", xref="paper",
                                       yref="paper", x=1, y=1, xanchor="right", yanchor="top", showarrow=False,
                                       font=dict(color="#d62728"))]
     return go.Figure(data=traces, layout=layout)
@@ -140,9 +144,8 @@ def accuracy_figure(curves: list[Curve], x: str = "examples_seen", train: bool =
     last_epoch = max((e.epoch for c in curves for e in c.history.epochs), default=0)
     if x == "epoch" and last_epoch <= 12:  # plotly would tick 0.5, 1.5, ... on short runs
         xaxis["dtick"] = 1
-    if x_end:
-        xaxis["range"] = [0, x_end]
-    layout = _layout(title, titles[x], "accuracy (log scale of the errors)", xaxis=xaxis, **accuracy_axis())
+    xaxis.update(_examples_axis(x_end))
+    layout = _layout(title, titles[x], "test accuracy (stretched near 100%)", xaxis=xaxis, **accuracy_axis())
     return go.Figure(data=traces, layout=layout)
 
 
@@ -152,7 +155,7 @@ def accuracy_bars(names: list[str], accuracies: list[float]) -> go.Figure:
                            textposition="inside", insidetextanchor="end",
                            marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(names))]))
     fig.update_layout(title="Test accuracy", height=120 + 40 * len(names), margin=dict(l=10, r=10, t=50, b=10))
-    fig.update_xaxes(range=[0, 1.0], tickformat=".0%")
+    fig.update_xaxes(range=[0, 1.05], tickformat=".0%", dtick=0.2)  # past 1: plotly drops a tick on the edge
     fig.update_yaxes(autorange="reversed")  # first model on top, as in the pickers
     return fig
 

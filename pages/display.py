@@ -19,7 +19,7 @@ _FORMATS = {
     "epochs trained": st.column_config.NumberColumn(format="%.1f"),
     "trainings at once": st.column_config.NumberColumn(
         format="%.1f", help="Trainings this server ran side by side, on average, while this one trained: "
-                            "1.0 means it had the CPU to itself, 2.0 that it shared it (and ran about half as fast)."),
+                            "1.0 means it had the CPU to itself, 2.0 that it shared it with one other."),
     "examples/s": st.column_config.NumberColumn(format="localized"),
     "images": st.column_config.NumberColumn(format="localized", help="Training images per epoch"),
     "parameters": st.column_config.NumberColumn(format="localized"),
@@ -31,6 +31,7 @@ PERCENT = st.column_config.NumberColumn(format="percent")
 
 def show_table(rows: list[dict[str, Any]], **column_config: Any) -> None:
     """A table of rows with the shared column formats; `column_config` adds or overrides."""
+    st.space("small")  # the toolbar a touch screen shows above a table would cover what is there
     st.dataframe(rows, hide_index=True, placeholder=MISSING,
                  column_config={**{name: f for name, f in _FORMATS.items() if rows and name in rows[0]},
                                 **column_config})

@@ -130,7 +130,7 @@ with canvas_col:
 
 with answer_col:
     chosen = st.multiselect("Models that answer", list(runs), default=list(best.values()),
-                            format_func=lambda i: f"{model_name(i, runs, best)} · {runs[i].test_accuracy:.2%}",
+                            format_func=lambda i: f"{model_name(i, runs, best)} {runs[i].test_accuracy:.1%}",
                             help="The most accurate saved model of each architecture is chosen; add any other.")
     if drawing is None:
         st.info("Draw a digit on the black square: nothing is drawn yet.")

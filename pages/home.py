@@ -62,5 +62,4 @@ if not runs:
 else:
     names = learners().display_names({r.learner for r in runs})
     show_table(run_rows(runs, ("model", "test accuracy", "by", "status", "training s", "run"), names),
-               **{"test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1,
-                                                                    width="small")})
+               **{"test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})

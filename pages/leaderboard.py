@@ -26,8 +26,7 @@ if not rows:
     st.info("No trained model yet: be the first! Train one on the **Train** page."
             if not runs else "No run matches these choices.")
     st.stop()
-show_table(rows, **{"test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1,
-                                                                       width="small")})
+show_table(rows, **{"test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
 mine = {run.run_id for run in runs if run.learner == learner()}
 places = [row["rank"] for row in rows if row["run"] in mine]
 st.caption(f"Your best place: **{places[0]}** of {len(rows)}." if places else "No run of yours here yet.")

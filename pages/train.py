@@ -58,8 +58,9 @@ def locked_settings(config: TrainConfig, names: frozenset[str]) -> dict:
 
 if not form_is_seeded():  # first visit in this session: a shared link's, the running job's, or the defaults
     try:
+        # with no link: the latest job's settings, so the form matches the result beside it
         seeded = (from_query(st.query_params.to_dict()) if st.query_params else
-                  job.config if running else preset("logistic"))
+                  job.config if job is not None else preset("logistic"))
         st.session_state[LOCK_KEY] = locked_settings(seeded, parse_lock(st.query_params.get("lock")))
         seed_form(seeded)
     except ConfigError as exc:
@@ -83,6 +84,10 @@ def show_progress(job: TrainingJob, snap: JobSnapshot) -> None:
     if snap.status == Status.QUEUED or (snap.status == Status.RUNNING and not snap.total_examples):
         waiting = queue_notice(job) if snap.status == Status.QUEUED else ""
         st.progress(0.0, text=f"Waiting in the training queue: {waiting}" if waiting else "Starting…")
+        return
+    if job.stop_requested:
+        st.progress(snap.progress, text=f"Stopping after {snap.examples_seen:,} examples: testing and saving "
+                                        "the model trained so far…")
         return
     eta = f" · about {snap.eta_seconds:.0f} s left" if snap.eta_seconds is not None else ""
     st.progress(snap.progress, text=(
@@ -139,9 +144,10 @@ def show_metrics(store, run_id: str, where: str) -> None:
     """Test accuracy, loss, time and size of a saved run, with its download."""
     run = store.get_run(run_id)
     options = architecture(run.arch).options.from_dict(run.config["model"])
-    a, b, c, d = st.columns(4)
+    a, b = st.columns(2)  # two a row: four in the result column cut "535,818" to "535,8…"
     a.metric("Test accuracy", f"{run.test_accuracy:.2%}")
     b.metric("Test loss", f"{run.test_loss:.4f}")
+    c, d = st.columns(2)
     c.metric("Training time", f"{run.train_seconds:.1f} s")
     d.metric("Parameters", f"{run.param_count:,}")
     st.caption(f"{describe(run.arch, options)} · run `{run.run_id}` · {run.status}")
@@ -194,7 +200,7 @@ def fits_this_server(config) -> bool:
         st.warning(plain(exc), icon="⛔")
         return False
     st.caption(f"About {duration(cost.seconds)} of training on this server when it trains alone, "
-               f"about {cost.peak_mb:,.0f} MB of memory.")
+               f"about {cost.peak_mb:,.0f} MB of memory (the server's own included).")
     return True
 
 
@@ -223,7 +229,7 @@ with actions:
         fits = config is not None and not running and fits_this_server(config)
     start = start_col.button("Start", type="primary", icon="▶️", disabled=running or racing or not fits,
                              width="stretch")
-    stop_col.button("Stop", icon="⏹️", disabled=not running, width="stretch",
+    stop_col.button("Stop", icon="⏹️", disabled=not running or job.stop_requested, width="stretch",
                     on_click=training_queue().cancel if running else None, args=(job,) if running else None,
                     help="Stops within one batch and keeps the model trained so far; a waiting run leaves the queue.")
     if racing:

@@ -102,4 +102,4 @@ def test_its_runs_stay_out_of_mnists_best_leaderboard_and_draw(app_env, squares_
     draw = open_page("pages/draw.py")
     assert not draw.exception
     [chosen] = draw.multiselect
-    assert chosen.value == [mnist_run.run_id] and chosen.options == [f"Logistic regression · {mnist_run.test_accuracy:.2%}"]
+    assert chosen.value == [mnist_run.run_id] and chosen.options == [f"Logistic regression {mnist_run.test_accuracy:.1%}"]

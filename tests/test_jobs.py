@@ -46,7 +46,9 @@ def test_stop_takes_effect_quickly_and_keeps_the_model(tiny_mnist, store_root):
     job = stored_job(tiny_config(epochs=50, batch_size=8), tiny_mnist, store).start()
     wait_until(lambda: job.snapshot().history.train_points, what="a first loss point")
     asked = time.perf_counter()
+    assert not job.stop_requested
     job.stop()
+    assert job.stop_requested  # the page says "Stopping…" until the job has ended
     snap = job.wait(timeout=30)
     assert time.perf_counter() - asked < 1.0
     assert snap.status == "stopped" and snap.examples_seen < snap.total_examples

@@ -225,6 +225,7 @@ def test_a_learner_lists_only_their_own_runs(app_env, store_root, tiny_mnist):
     wait_for_job(at)
     [table] = at.dataframe
     assert list(table.value["run"]) == [my_job().snapshot().run_id]
+    assert table.proto.placeholder == "—"  # a value a run lacks never reads "None"
 
 
 def test_a_reload_finds_the_running_job_and_its_limit_still_counts(app_env, store_root):
@@ -286,3 +287,20 @@ def test_a_run_cancelled_while_waiting_draws_no_empty_charts(app_env, tiny_mnist
     assert any("curves appear here once the training has started" in c.value for c in at.caption)
     other.gate.set()
     other.wait(60)
+
+
+def test_a_finished_run_worse_than_untrained_ends_in_a_warning_not_a_success(app_env, store_root, tiny_mnist):
+    import dataclasses
+
+    import torch
+
+    from core.data import Split
+    g = torch.Generator().manual_seed(0)
+    noise = Split(tiny_mnist.train.images, torch.randint(0, 10, (len(tiny_mnist.train),), generator=g))
+    unlearnable = dataclasses.replace(tiny_mnist, train=noise)  # labels no weights can predict
+    config = tiny_config(lr=5.0, optimizer="sgd", momentum=0.0, epochs=3, log_every=128)
+    job = server_queue().submit(stored_job(config, unlearnable, RunStore(store_root), learner=LEARNER))
+    assert job.wait(timeout=60).status == "finished"
+    at = open_train()
+    assert not at.exception and not at.success
+    assert any("worse than the untrained model's" in w.value for w in at.warning)

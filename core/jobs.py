@@ -105,7 +105,6 @@ class JobSnapshot:
     test_loss: float | None
     trainings_at_once: float | None              # mean of trainings_now() at its loss points
 
-
     @property
     def done(self) -> bool:
         return self.status.done

@@ -16,6 +16,7 @@ import argparse
 import statistics
 import time
 
+from bench.thread_overhead import Silent
 from core import engine
 from core.config import preset
 from core.data import data_dir, load_dataset
@@ -24,15 +25,7 @@ from core.models import ARCHITECTURES
 from core.plots import Curve, accuracy_figure, loss_figure
 
 
-class Quiet:
-    def should_stop(self): return False
-    def on_start(self, *args): pass
-    def on_train_point(self, *args): pass
-    def on_probe(self, *args): pass
-    def on_epoch(self, *args): pass
-
-
-class Recording(Quiet):
+class Recording(Silent):
     def __init__(self) -> None:
         self.points, self.probes, self.epochs = [], [], []
     def on_train_point(self, seen, loss, seconds): self.points.append((seen, loss))
@@ -52,7 +45,7 @@ def redraw_ms(history: History, repeat: int = 30) -> float:
     return statistics.median(times[1:]) * 1000  # the first builds plotly's validators
 
 
-def measure(arch: str, epochs: int, mnist, recorder: Quiet | None = None) -> tuple[float, float, int]:
+def measure(arch: str, epochs: int, mnist, recorder: Silent | None = None) -> tuple[float, float, int]:
     """(probe seconds, training seconds, probes) of one training."""
     spent, calls, probe = [], [], engine.probe_accuracy
 
@@ -66,7 +59,7 @@ def measure(arch: str, epochs: int, mnist, recorder: Quiet | None = None) -> tup
 
     engine.probe_accuracy = timed
     try:
-        result = engine.fit(preset(arch, epochs=epochs), mnist, recorder or Quiet())
+        result = engine.fit(preset(arch, epochs=epochs), mnist, recorder or Silent())
     finally:
         engine.probe_accuracy = probe
     return sum(spent), result.train_seconds, len(calls)

@@ -10,7 +10,7 @@ from core.datasets import DEFAULT_DATASET
 from core.evaluation import Evaluation
 from core.history import History
 from core.models import ARCHITECTURES
-from core.run_table import run_rows
+from core.run_table import budget, run_rows
 from core.store import RunRecord
 
 THRESHOLDS = (0.90, 0.95, 0.98, 0.99)  # the accuracies whose time-to-reach the table shows
@@ -85,9 +85,8 @@ def leaderboard(runs: list[RunRecord], archs: list[str] | None = None,
     """One row per evaluated run on `dataset` with a budget in `budgets`, most accurate first,
     ranked from 1 (equal accuracies share a rank): who, how well, what, key settings, how
     fast. `names` maps learner ids to what is shown (core.identity.display_names)."""
-    chosen = [r for r in comparable_runs(runs, dataset) if archs is None or r.arch in archs]
-    rows = [row for row in run_rows(sorted(chosen, key=lambda r: -r.test_accuracy), LEADERBOARD_COLUMNS, names)
-            if row["budget"] in budgets]
+    chosen = [r for r in comparable_runs(runs, dataset) if (archs is None or r.arch in archs) and budget(r) in budgets]
+    rows = run_rows(sorted(chosen, key=lambda r: -r.test_accuracy), LEADERBOARD_COLUMNS, names)
     ranked, rank = [], 0
     for place, row in enumerate(rows, start=1):
         if place == 1 or row["test accuracy"] < rows[place - 2]["test accuracy"]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from core.datasets import DATASETS, DEFAULT_DATASET
-from core.models import ModelOptions, architecture
+from core.models import ModelOptions, architecture, label
 from core.ranges import (
     ConfigError,
     bounded,
@@ -152,6 +152,46 @@ def parse_lock(text: str | None) -> frozenset[str]:
         raise ConfigError(f"lock names unknown settings {quoted(sorted(unknown))}; choose from "
                           f"{sorted(lockable)} or 'all'")
     return frozenset(names)
+
+
+def locked_values(config: TrainConfig, names: frozenset[str]) -> dict[str, Any]:
+    """The values of `config` a teacher's link locks (names from parse_lock), model options as
+    a plain dict; locking the model's options locks its architecture too."""
+    names = names | {"arch"} if "model" in names else names
+    values = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name in names}
+    return {**values, **({"model": config.model.to_dict()} if "model" in names else {})}
+
+
+def matching_preset(config: TrainConfig) -> str | None:
+    """The name of the preset of config's architecture that config is exactly, if any."""
+    return next((name for name in architecture(config.arch).presets if preset(config.arch, name) == config), None)
+
+
+def _setting_text(name: str, value: Any) -> str:
+    meta = field_range(TrainConfig, name)
+    if meta["kind"] == "choice":
+        value = meta["names"].get(value, value)
+    return f"{meta['label'].lower()} {value:g}" if isinstance(value, float) else f"{meta['label'].lower()} {value}"
+
+
+def lock_sentence(locked: Mapping[str, Any]) -> str:
+    """What a teacher's link fixed (locked_values), in words: "CNN, 1 epoch and layers conv
+    10/20 5x5, fc 50". Fixed settings that are a preset's are summed up as that preset's, so
+    `lock=all` reads "MLP, 2 epochs, …, learning rate 0.01 and the default preset's other settings"."""
+    arch = locked.get("arch", "logistic")
+    parts = [label(arch)] if "arch" in locked else []
+    if "epochs" in locked:
+        parts.append(f"{locked['epochs']} epoch{'s' if locked['epochs'] != 1 else ''}")
+    if "model" in locked:
+        parts.append(f"layers {architecture(arch).options.from_dict(locked['model']).describe()}")
+    rest = {name: value for name, value in locked.items() if name not in ("arch", "epochs", "model", "dataset")}
+    presets = {name: preset(arch, name).to_dict() for name in architecture(arch).presets}
+    closest = min(presets, key=lambda name: sum(presets[name].get(k) != v for k, v in rest.items()))
+    differing = [name for name, value in rest.items() if presets[closest].get(name) != value]
+    parts += [_setting_text(name, rest[name]) for name in differing]
+    if len(differing) < len(rest):
+        parts.append(f"the {closest} preset's other settings")
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
 
 
 def _query_text(value: Any) -> str:

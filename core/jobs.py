@@ -123,6 +123,13 @@ class JobSnapshot:
         return (self.total_examples - self.examples_seen) / rate if rate and not self.done else None
 
     @property
+    def ended_worse_than_untrained(self) -> bool:
+        """Finished with a test loss above the untrained model's (core.engine.fit's message says why)."""
+        epochs = self.history.epochs
+        return (self.status == Status.FINISHED and self.test_loss is not None and bool(epochs)
+                and self.test_loss > epochs[0].test_loss)
+
+    @property
     def current_epoch(self) -> int:
         per_epoch = self.total_examples // self.config.epochs if self.total_examples else 0
         return min(self.examples_seen // per_epoch + 1, self.config.epochs) if per_epoch else 0

@@ -37,7 +37,8 @@ def images_per_epoch(run: RunRecord) -> int | None:
     return min(asked, spec.train_size) if asked > 0 else spec.train_size
 
 
-def _budget(run: RunRecord, _: dict[str, str]) -> str:
+def budget(run: RunRecord) -> str:
+    """ "full": the run trained on every training image; "quick": on fewer; "" for an unknown dataset."""
     spec, used = DATASETS.get(run.dataset), images_per_epoch(run)
     return "" if spec is None else "full" if used == spec.train_size else "quick"
 
@@ -66,7 +67,7 @@ COLUMNS: dict[str, Cell] = {
     "epochs": lambda run, _: run.config["epochs"],       # asked for
     "epochs trained": _epochs_trained,                   # done (fewer when stopped)
     "images": lambda run, _: images_per_epoch(run),      # training images per epoch
-    "budget": _budget,                                    # "full": every training image; "quick": fewer
+    "budget": lambda run, _: budget(run),
     "examples/s": _examples_per_second,
     "trainings at once": lambda run, _: run.trainings_at_once,  # the speed's context: 1 = it trained alone
     "batch": lambda run, _: run.config["batch_size"],

@@ -82,20 +82,19 @@ def default_choice(runs) -> list[str]:
 
 preselected = default_choice(runs)
 labels = {r.run_id: f"{r.test_accuracy:.2%} · {r.run_id[-6:]}" for r in runs}
-by_id = {r.run_id: r for r in runs}
+records = {r.run_id: r for r in runs}
+defaults = {arch: [i for i in preselected if records[i].arch == arch] for arch in ARCHITECTURES}
 # Keyed by what is preselected: a new race gives new pickers, showing its models.
 pick_keys = {arch: f"compare.models.{arch}.{'-'.join(preselected)}" for arch in ARCHITECTURES}
-shown_now = [i for arch in ARCHITECTURES for i in st.session_state.get(
-    pick_keys[arch], [i for i in preselected if i in by_id and by_id[i].arch == arch])]
-summary = ", ".join(f"{label(by_id[i].arch)} {by_id[i].test_accuracy:.1%}" for i in shown_now if i in by_id)
+shown_now = [i for arch in ARCHITECTURES for i in st.session_state.get(pick_keys[arch], defaults[arch])]
+summary = ", ".join(f"{label(records[i].arch)} {records[i].test_accuracy:.1%}" for i in shown_now if i in records)
 chosen = []
 with st.expander(f"Models: {summary or 'none chosen'}"):
     for arch, column in zip(ARCHITECTURES, st.columns(len(ARCHITECTURES))):
         options = [r.run_id for r in runs if r.arch == arch]
-        chosen += column.multiselect(label(arch), options, default=[i for i in preselected if i in options],
-                                     format_func=labels.get, key=pick_keys[arch],
+        chosen += column.multiselect(label(arch), options, default=defaults[arch], format_func=labels.get,
+                                     key=pick_keys[arch],
                                      help="Preselected: the runs of your last race, else the most accurate.")
-records = by_id
 evaluations = {}
 for run_id in chosen:
     try:

@@ -1,10 +1,9 @@
 """Train: pick a model and its hyperparameters, press Start, watch it learn, keep the result."""
-import dataclasses
 
 import streamlit as st
 
 from core.budget import duration, estimate
-from core.config import TrainConfig, from_query, parse_lock, preset, to_query
+from core.config import from_query, locked_values, parse_lock, preset, to_query
 from core.engine import PROBE_IMAGES
 from core.jobs import JobSnapshot, TrainingJob
 from core.models import architecture, describe, label
@@ -49,19 +48,12 @@ sequence = training_sequence()  # "Train all" or Draw's training, started on ano
 racing = sequence is not None and not sequence.done
 
 
-def locked_settings(config: TrainConfig, names: frozenset[str]) -> dict:
-    """The link's values of the settings it locks; locking the model's options locks its architecture."""
-    names = names | {"arch"} if "model" in names else names
-    values = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name in names}
-    return {**values, **({"model": config.model.to_dict()} if "model" in names else {})}
-
-
 if not form_is_seeded():  # first visit in this session: a shared link's, the running job's, or the defaults
     try:
         # with no link: the latest job's settings, so the form matches the result beside it
         seeded = (from_query(st.query_params.to_dict()) if st.query_params else
                   job.config if job is not None else preset("logistic"))
-        st.session_state[LOCK_KEY] = locked_settings(seeded, parse_lock(st.query_params.get("lock")))
+        st.session_state[LOCK_KEY] = locked_values(seeded, parse_lock(st.query_params.get("lock")))
         seed_form(seeded)
     except ConfigError as exc:
         st.warning(f"The settings in this link could not be used ({plain(exc)}); the defaults are shown instead.")
@@ -140,9 +132,8 @@ def show_prediction_grid(images, evaluation, key: str) -> None:
     st.caption("Green frame: right. Red frame: wrong. Test digits, never seen in training.")
 
 
-def show_metrics(store, run_id: str, where: str) -> None:
+def show_metrics(run: RunRecord, where: str) -> None:
     """Test accuracy, loss, time and size of a saved run, with its download."""
-    run = store.get_run(run_id)
     options = architecture(run.arch).options.from_dict(run.config["model"])
     a, b = st.columns(2)  # two a row: four in the result column cut "535,818" to "535,8…"
     a.metric("Test accuracy", f"{run.test_accuracy:.2%}")
@@ -156,40 +147,35 @@ def show_metrics(store, run_id: str, where: str) -> None:
                            file_name=f"{run.run_id}.pt", mime="application/octet-stream", icon="⬇️")
 
 
-def show_run_details(store, images, run_id: str, evaluation, where: str) -> None:
+def show_run_details(run: RunRecord, images, evaluation, where: str) -> None:
     """Configuration and prediction grid of a saved run; `where` keeps widget keys apart."""
     with st.expander("Configuration"):
-        st.json(store.get_run(run_id).config)
-    show_prediction_grid(images, evaluation, key=f"{where}.{run_id}")
+        st.json(run.config)
+    show_prediction_grid(images, evaluation, key=f"{where}.{run.run_id}")
 
 
-def got_worse(snap: JobSnapshot) -> bool:
-    """A finished run whose test loss ended above the untrained model's (the engine's message says why)."""
-    epochs = snap.history.epochs
-    return snap.test_loss is not None and bool(epochs) and snap.test_loss > epochs[0].test_loss
-
-
-def show_outcome(job: TrainingJob, store) -> bool:
-    """The run's ending and its metrics; whether a saved run is there to show more of."""
+def show_outcome(job: TrainingJob, store) -> RunRecord | None:
+    """The run's ending and its metrics; the saved run, when there is one to show more of."""
     snap = job.snapshot()
     notice = {Status.FINISHED: st.success, Status.STOPPED: st.info, Status.DIVERGED: st.warning,
               Status.FAILED: st.error}[snap.status]
-    if snap.status == Status.FINISHED and got_worse(snap):
+    if snap.ended_worse_than_untrained:
         notice = st.warning
     kept = " The model trained so far is kept." if snap.status == Status.STOPPED and job.result else ""
     notice(f"**{snap.status.capitalize()}.** {snap.message}{kept}")
     if job.result is None:
-        return False
+        return None
     if snap.run_id is None or snap.status == Status.FAILED:  # trained but not saved: only what memory holds
         if snap.test_accuracy is not None:
             st.metric("Test accuracy", f"{snap.test_accuracy:.2%}")
-        return False
+        return None
     try:
-        show_metrics(store, snap.run_id, where="current")
+        run = store.get_run(snap.run_id)
     except StoreError as exc:
         st.error(f"The saved run could not be read back: {plain(exc)}")
-        return False
-    return True
+        return None
+    show_metrics(run, where="current")
+    return run
 
 
 def fits_this_server(config) -> bool:
@@ -253,8 +239,8 @@ with view:
     else:
         saved = show_outcome(job, store)
         live_view(job, False, overlay_curves(runs))
-        if saved:
-            show_run_details(store, mnist.test.images, job.snapshot().run_id, job.result.evaluation, where="current")
+        if saved is not None:
+            show_run_details(saved, mnist.test.images, job.result.evaluation, where="current")
 
 st.header("Your runs")
 if not runs:
@@ -272,7 +258,7 @@ else:
                           index=None, placeholder="Choose a run to see its results…")
     if opened:
         try:
-            show_metrics(store, opened, where="opened")
-            show_run_details(store, mnist.test.images, opened, evaluation_of_run(opened), where="opened")
+            show_metrics(by_id[opened], where="opened")
+            show_run_details(by_id[opened], mnist.test.images, evaluation_of_run(opened), where="opened")
         except StoreError as exc:
             st.error(f"This run's model could not be loaded: {plain(exc)}")

@@ -5,7 +5,7 @@ model options). `seed_form` writes a config into those keys (first visit, preset
 shared link); `config_form` draws the widgets and returns the validated config. An
 architecture's option widgets are made from its options' field descriptions
 (core.ranges), so a new architecture needs no code here. Settings a teacher's link
-fixes are not drawn at all: one sentence says what they are (`lock_sentence`).
+fixes are not drawn at all: one sentence says what they are (core.config.lock_sentence).
 """
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ from typing import Any
 
 import streamlit as st
 
-from core.config import PRESET_NAMES, TrainConfig, build_config, preset
+from core.config import (
+    PRESET_NAMES,
+    TrainConfig,
+    build_config,
+    lock_sentence,
+    matching_preset,
+    preset,
+)
 from core.models import ARCHITECTURES, ModelOptions, architecture, label
 from core.ranges import ConfigError, described_fields, field_range, log_steps
 from pages.common import plain
@@ -56,38 +63,6 @@ def _apply_preset() -> None:
 
 def _switch_arch() -> None:
     seed_form(preset(st.session_state[PREFIX + "arch"], "default"))
-
-
-def matching_preset(config: TrainConfig) -> str | None:
-    """The name of the preset of config's architecture that config is exactly, if any."""
-    return next((name for name in architecture(config.arch).presets if preset(config.arch, name) == config), None)
-
-
-def _setting_text(name: str, value: Any) -> str:
-    meta = field_range(TrainConfig, name)
-    if meta["kind"] == "choice":
-        value = meta["names"].get(value, value)
-    return f"{meta['label'].lower()} {value:g}" if isinstance(value, float) else f"{meta['label'].lower()} {value}"
-
-
-def lock_sentence(locked: dict[str, Any]) -> str:
-    """What a teacher's link fixed, in words: "CNN, 1 epoch, layers conv 10/20 5x5, fc 50".
-    Fixed settings that are a preset's are summed up as that preset's, so `lock=all` reads
-    "MLP, 2 epochs, learning rate 0.01 and the default preset's other settings"."""
-    arch = locked.get("arch", "logistic")
-    parts = [label(arch)] if "arch" in locked else []
-    if "epochs" in locked:
-        parts.append(f"{locked['epochs']} epoch{'s' if locked['epochs'] != 1 else ''}")
-    if "model" in locked:
-        parts.append(f"layers {architecture(arch).options.from_dict(locked['model']).describe()}")
-    rest = {name: value for name, value in locked.items() if name not in ("arch", "epochs", "model", "dataset")}
-    presets = {name: preset(arch, name).to_dict() for name in architecture(arch).presets}
-    closest = min(presets, key=lambda name: sum(presets[name].get(k) != v for k, v in rest.items()))
-    differing = [name for name, value in rest.items() if presets[closest].get(name) != value]
-    parts += [_setting_text(name, rest[name]) for name in differing]
-    if len(differing) < len(rest):
-        parts.append(f"the {closest} preset's other settings")
-    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
 
 
 def _widget(meta: dict, key: str, disabled: bool, label_text: str | None = None):

@@ -168,3 +168,15 @@ def test_a_configs_lists_are_its_own_not_the_presets():
 def test_a_name_that_is_not_text_is_a_config_error(values):
     with pytest.raises(ConfigError, match="must be one of"):
         build_config(values, preset=None)
+
+
+def test_a_lock_keeps_the_links_values_and_says_them_in_words():
+    from core.config import from_query, lock_sentence, locked_values, matching_preset, parse_lock
+    config = from_query({"arch": "cnn", "preset": "tutorial", "epochs": "1"})
+    locked = locked_values(config, parse_lock("epochs,model"))
+    assert set(locked) == {"arch", "epochs", "model"}  # the model's options belong to its architecture
+    assert locked["model"] == config.model.to_dict()
+    assert lock_sentence(locked) == "CNN, 1 epoch and layers conv 10/20 5x5, fc 50"
+    everything = locked_values(preset("mlp", lr=0.01, epochs=2), parse_lock("all"))
+    assert lock_sentence(everything).endswith("learning rate 0.01 and the default preset's other settings")
+    assert matching_preset(preset("cnn", "tutorial")) == "tutorial" and matching_preset(config) is None

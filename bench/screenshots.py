@@ -5,7 +5,7 @@
 Trains the three architectures quickly (1 epoch on 5,000 images) into a fresh run store
 under one learner, starts the app on that store, and opens each page in headless chromium
 as that learner's browser: Home, Train (before and during a run), Compare, Draw (with a
-drawn 7) and the Leaderboard. Saves the first screen of each (`<page>-<size>-<theme>.png`;
+drawn 7), Inside (that 7, and its tabs) and the Leaderboard. Saves the first screen of each (`<page>-<size>-<theme>.png`;
 `--full` adds whole-page shots, `…-full.png`). Needs DIGITS_DATA_DIR.
 """
 from __future__ import annotations
@@ -98,6 +98,14 @@ def visit(context, url: str, out: Path, suffix: str, full: bool, touch: bool) ->
     page.get_by_test_id("stMetric").first.wait_for(timeout=30_000)
     settled(page)
     shoot(page, out, f"draw-{suffix}", full)
+    page.get_by_role("button", name="Look inside a model reading it").click()
+    page.get_by_text("your drawing").first.wait_for(timeout=30_000)
+    settled(page)
+    shoot(page, out, f"inside-{suffix}", full)
+    for tab in ("Layer by layer", "Map of the test set", "Bend the digit"):
+        page.get_by_role("radio", name=tab).click()
+        settled(page)
+        shoot(page, out, f"inside-{tab.split()[0].lower()}-{suffix}", full)
     page.goto(f"{url}/train?arch=mlp&epochs=3")
     settled(page)
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Start").click()

@@ -27,7 +27,8 @@ from core.ranges import (
     validate_fields,
 )
 
-PRESET_NAMES = {"default": "tuned for this CPU", "tutorial": "the tutorial's setup"}  # how the form shows them
+PRESET_NAMES = {"default": "tuned for this CPU", "tutorial": "the tutorial's setup",  # how the form shows them
+                "robust": "trained on bent digits"}
 PRESET_ALIASES = {"seed": "tutorial"}  # the tutorial preset's earlier name, still read from old links
 OPTIMIZERS = ("sgd", "adam", "adamw")  # "sgd" uses `momentum`; the Adam pair ignore it
 SCHEDULES = ("none", "onecycle")        # one-cycle: warm up, then anneal to ~0 by the last step
@@ -56,6 +57,18 @@ class TrainConfig:
                                   label="Training examples (0 = all 60,000)")
     log_every: int = bounded(2_000, 100, 60_000, "examples between two train-loss points",
                              label="Examples between loss points")
+    # Augmentation (core.augment): each training image bent at random within these bounds,
+    # drawn afresh every batch; 0 = off. Evaluation and the probes always see the digits as they are.
+    augment_rotation: float = bounded(0.0, 0.0, 45.0, "turn each training digit by a random angle of up to "
+                                      "this many degrees either way (0 = off)", label="Rotation (± degrees)",
+                                      step=5.0)
+    augment_shift: float = bounded(0.0, 0.0, 6.0, "move each training digit by up to this many pixels "
+                                   "along each axis (0 = off)", label="Shift (± pixels)", step=0.5)
+    augment_scale: float = bounded(0.0, 0.0, 0.4, "shrink or enlarge each training digit by up to this "
+                                   "fraction: 0.3 draws sizes from 0.7x to 1.3x (0 = off)",
+                                   label="Scale (± fraction)", step=0.05)
+    augment_stroke: float = bounded(0.0, 0.0, 1.0, "thin or thicken each training digit's strokes; 1 = up to a "
+                                    "pixel's erosion or dilation (0 = off)", label="Stroke width (±)", step=0.1)
 
     def __post_init__(self) -> None:
         spec = architecture(self.arch)

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.augment import Augmentation
 from core.config import TrainConfig
 from core.data import Dataset, Split, as_input, shuffled_batches
 from core.evaluation import Evaluation, evaluate
@@ -27,6 +28,9 @@ from core.status import Status
 # measured on the whole test set. Probing is paused time, as evaluation is.
 PROBE_IMAGES = 1_000
 PROBES_PER_EPOCH = 5
+# The augmentation draws from its own generator, seeded config.seed + this: a run without
+# augmentation shuffles and trains exactly as it would without the feature.
+AUGMENT_SEED_OFFSET = 104_729
 
 
 class Recorder(Protocol):
@@ -85,15 +89,34 @@ def probe_accuracy(model: nn.Module, probe: Split) -> float:
     return correct / len(probe)
 
 
+def augmentation_generator(config: TrainConfig) -> torch.Generator:
+    """The CPU generator a training's augmentation draws from: one per training, for every epoch."""
+    return torch.Generator().manual_seed(config.seed + AUGMENT_SEED_OFFSET)
+
+
+def training_batch(train: Split, indices: torch.Tensor, augmentation: Augmentation,
+                   generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """The model inputs and labels of one training batch, bent by `augmentation` when it is
+    active (its random changes drawn from `generator`); labels are never changed."""
+    images = as_input(train.images[indices])
+    return (augmentation(images, generator) if augmentation.active else images), train.labels[indices]
+
+
 def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler | None, train: Split,
                     config: TrainConfig, generator: torch.Generator, recorder: Recorder,
                     examples_seen: int, clock: "Clock", good: "LastGoodWeights",
-                    probe: Split | None = None) -> tuple[int, float, float]:
+                    probe: Split | None = None,
+                    augment_generator: torch.Generator | None = None) -> tuple[int, float, float]:
     """One pass over `train`: returns examples seen so far, mean loss and accuracy
     on the batches. Raises Diverged on a non-finite loss. With `probe`, reports the
-    accuracy on it PROBES_PER_EPOCH - 1 times within the epoch."""
+    accuracy on it PROBES_PER_EPOCH - 1 times within the epoch. `augment_generator` draws
+    the config's augmentation (default: a fresh augmentation_generator; pass one for every
+    epoch, or each epoch repeats the first one's draws)."""
     model.train()
+    augmentation = Augmentation.of(config)
+    if augment_generator is None:
+        augment_generator = augmentation_generator(config)
     device = train.images.device
     probe_every = math.ceil(len(train) / PROBES_PER_EPOCH)
     next_probe = examples_seen + probe_every
@@ -105,7 +128,7 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
         if recorder.should_stop():
             break
         indices = indices.to(device, non_blocking=True)
-        images, labels = as_input(train.images[indices]), train.labels[indices]
+        images, labels = training_batch(train, indices, augmentation, augment_generator)
         logits = model(images)
         loss = F.cross_entropy(logits, labels)
         optimizer.zero_grad(set_to_none=True)
@@ -191,6 +214,7 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)  # weights and dropout; shuffling has its own generator
     generator = torch.Generator().manual_seed(config.seed)
+    augment_generator = augmentation_generator(config)
     model = build_model(config.arch, config.model, config.dataset).to(device)
     train = data.train.head(config.train_examples)
     train = Split(train.images.to(device), train.labels.to(device))
@@ -210,7 +234,8 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
         clock.resume()
         try:
             examples_seen, train_loss, train_acc = train_one_epoch(
-                model, optimizer, scheduler, train, config, generator, recorder, examples_seen, clock, good, probe)
+                model, optimizer, scheduler, train, config, generator, recorder, examples_seen, clock, good, probe,
+                augment_generator)
         except Diverged as exc:
             clock.pause()
             good.restore(model)

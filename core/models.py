@@ -234,4 +234,12 @@ register_architecture(Architecture(
         "default": dict(model={"channels": [32, 64], "fc_hidden": 128, "dropout": 0.3, "batch_norm": True},
                         epochs=4, batch_size=128, lr=0.003, optimizer="adamw", weight_decay=0.01,
                         schedule="onecycle"),
+        # the default's convolutions trained on bent digits (core.augment). Bent digits are harder
+        # to fit in 4 epochs: fc 256 and dropout 0.1 (the bending regularises already) keep MNIST
+        # at 99.4%; milder bounds than core.augment's shifted test set's still read 97.9% of it,
+        # where its own bounds (25°, 0.3, 2.5 px, 1) cost 0.2 points on MNIST (docs/benchmarks.md)
+        "robust": dict(model={"channels": [32, 64], "fc_hidden": 256, "dropout": 0.1, "batch_norm": True},
+                       epochs=4, batch_size=128, lr=0.003, optimizer="adamw", weight_decay=0.01,
+                       schedule="onecycle", augment_rotation=20.0, augment_shift=2.0, augment_scale=0.25,
+                       augment_stroke=0.7),
     }))

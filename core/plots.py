@@ -149,12 +149,18 @@ def accuracy_figure(curves: list[Curve], x: str = "examples_seen", train: bool =
     return go.Figure(data=traces, layout=layout)
 
 
-def accuracy_bars(names: list[str], accuracies: list[float]) -> go.Figure:
-    """Test accuracy per model, as seed 003 compares its three networks; bars from 0."""
-    fig = go.Figure(go.Bar(x=accuracies, y=names, orientation="h", text=[f"{a:.2%}" for a in accuracies],
-                           textposition="inside", insidetextanchor="end",
-                           marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(names))]))
-    fig.update_layout(title="Test accuracy", height=120 + 40 * len(names), margin=dict(l=10, r=10, t=50, b=10))
+def accuracy_bars(names: list[str], accuracies: list[float], bent: list[float] | None = None) -> go.Figure:
+    """Test accuracy per model, as seed 003 compares its three networks; bars from 0. With
+    `bent`, each model's accuracy on the bent test digits sits beside it."""
+    series = [("MNIST test digits", accuracies)] + ([("bent test digits", bent)] if bent is not None else [])
+    fig = go.Figure([go.Bar(x=values, y=names, orientation="h", name=name, text=[f"{a:.2%}" for a in values],
+                            textposition="inside", insidetextanchor="end",
+                            marker_color=PALETTE[i] if bent is not None
+                            else [PALETTE[k % len(PALETTE)] for k in range(len(names))])
+                     for i, (name, values) in enumerate(series)])
+    fig.update_layout(title="Test accuracy", height=120 + 40 * len(names) * len(series), showlegend=bent is not None,
+                      margin=dict(l=10, r=10, t=50, b=10), barmode="group",
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", traceorder="normal"))
     fig.update_xaxes(range=[0, 1.05], tickformat=".0%", dtick=0.2)  # past 1: plotly drops a tick on the edge
     fig.update_yaxes(autorange="reversed")  # first model on top, as in the pickers
     return fig

@@ -39,3 +39,29 @@ def prediction_tiles(images: torch.Tensor, predicted: torch.Tensor, labels: torc
         tile[border:-border, border:-border] = grey[..., None]
         tiles.append(tile)
     return tiles
+
+
+NEGATIVE, ZERO, POSITIVE = np.array([33, 102, 172]), np.array([247, 247, 247]), np.array([178, 24, 43])
+
+
+def diverging(values: torch.Tensor | np.ndarray, scale: float | None = None) -> np.ndarray:
+    """uint8 RGB of signed values: blue below 0, white at 0, red above, full colour at
+    ±`scale` (default: the largest magnitude, so pictures sharing a scale compare)."""
+    values = np.asarray(values, dtype=np.float32)
+    scale = float(scale if scale is not None else np.nanmax(np.abs(values), initial=0.0)) or 1.0
+    t = np.clip(np.nan_to_num(values) / scale, -1.0, 1.0)[..., None]
+    rgb = np.where(t >= 0, ZERO + t * (POSITIVE - ZERO), ZERO + (-t) * (NEGATIVE - ZERO))
+    return rgb.astype(np.uint8)
+
+
+def mosaic(pictures: torch.Tensor | np.ndarray, columns: int, gap: int = 1, fill: float = np.nan) -> np.ndarray:
+    """(n, H, W) values laid out `columns` to a row with `gap` pixels of `fill` between them;
+    NaN gaps turn white in `diverging`."""
+    pictures = np.asarray(pictures, dtype=np.float32)
+    n, height, width = pictures.shape
+    rows = -(-n // columns)
+    out = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), fill, dtype=np.float32)
+    for i, picture in enumerate(pictures):
+        top, left = (i // columns) * (height + gap), (i % columns) * (width + gap)
+        out[top:top + height, left:left + width] = picture
+    return out

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.augment import shifted_test_set
 from core.budget import estimate
 from core.config import TrainConfig, preset
-from core.data import DataError, Dataset, data_dir, data_roots, load_dataset
+from core.data import DataError, Dataset, Split, data_dir, data_roots, load_dataset
 from core.datasets import DEFAULT_DATASET, dataset_spec
 from core.evaluation import Evaluation, evaluate
 from core.identity import Learners
@@ -49,6 +50,8 @@ def train_all_label() -> str:
     return f"Train all {_NUMBER_WORDS[count] if count < len(_NUMBER_WORDS) else count}"
 
 
+DRAWING_KEY = "draw.latest"  # the Draw page's last drawing (core.drawing.Preprocessed), which Inside can open
+INSIDE_SOURCE_KEY = "inside.source_request"  # which digit Inside opens next ("test", "drawing"), set by other pages
 DATA_DIR_KEY = "data_dir"  # session_state key of the data root typed on the home page
 NICKNAME_KEYS = ("nickname.sidebar", "nickname.home")  # the nickname boxes' widget keys
 
@@ -107,6 +110,21 @@ def _evaluation(store_root: str, run_id: str, data_root: str, dataset: str) -> E
 def evaluation_of_run(run_id: str, dataset: str = DEFAULT_DATASET) -> Evaluation:
     """Test-set evaluation of a saved model, computed once per process (raises StoreError)."""
     return _evaluation(str(store_dir()), run_id, current_data_dir(), dataset)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Bending the 10,000 test digits…")
+def _bent_test_set(data_root: str, dataset: str) -> Split:
+    return shifted_test_set(_dataset(data_root, dataset).test)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Testing the model on bent digits…")
+def _bent_evaluation(store_root: str, run_id: str, data_root: str, dataset: str) -> Evaluation:
+    return evaluate(_model(store_root, run_id), _bent_test_set(data_root, dataset))
+
+
+def bent_evaluation_of_run(run_id: str, dataset: str = DEFAULT_DATASET) -> Evaluation:
+    """A saved model on the bent test set (core.augment.shifted_test_set), once per process."""
+    return _bent_evaluation(str(store_dir()), run_id, current_data_dir(), dataset)
 
 
 @st.cache_resource

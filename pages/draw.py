@@ -11,6 +11,8 @@ from core.plots import probability_bars
 from core.samples import enlarge
 from core.store import StoreError
 from pages.common import (
+    DRAWING_KEY,
+    INSIDE_SOURCE_KEY,
     model_of_run,
     nickname,
     plain,
@@ -42,6 +44,12 @@ def undo_stroke() -> None:
     a toolbar that appears on mouse hover, which touch screens never get.)"""
     drawing = st.session_state.get(STROKES_KEY) or {}
     st.session_state[REDRAW_KEY] = {**drawing, "objects": drawing.get("objects", [])[:-1]}
+
+
+def shows_kept_strokes(result) -> bool:
+    """The canvas was opened again with the strokes kept when the learner left for Inside:
+    it shows them, but reports no image until the next stroke."""
+    return bool((st.session_state.get(REDRAW_KEY) or {}).get("objects")) and (result is None or result.image_data is None)
 
 
 def save_drawing(image, store) -> None:
@@ -115,6 +123,9 @@ with canvas_col:
         st.session_state[STROKES_KEY] = result.json_data
     image = result.image_data if result is not None else None
     drawing = preprocess(image) if image is not None else None
+    if image is None and shows_kept_strokes(result):
+        drawing = st.session_state.get(DRAWING_KEY)
+    st.session_state[DRAWING_KEY] = drawing
     headline = read_by_best(drawing)
     if headline:
         st.markdown(f"#### {headline}")
@@ -134,6 +145,11 @@ with answer_col:
                             help="The most accurate saved model of each architecture is chosen; add any other.")
     if drawing is None:
         st.info("Draw a digit on the black square: nothing is drawn yet.")
+    elif st.button("Look inside a model reading it", icon="🔬", key="draw.inside",
+                   help="The Inside page follows this drawing through a model's layers; it stays here."):
+        # the canvas starts from these strokes when this page is opened again
+        st.session_state[REDRAW_KEY], st.session_state[INSIDE_SOURCE_KEY] = st.session_state.get(STROKES_KEY), "drawing"
+        st.switch_page("pages/inside.py")
     else:
         st.image(enlarge(drawing.centred, 6), caption="What the models see: 28×28, centred like MNIST", width=168)
         for run_id in chosen:

@@ -30,6 +30,7 @@ def app_pages() -> list:
         st.Page("pages/train.py", title="Train", icon="📈", url_path="train"),
         st.Page("pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
         st.Page("pages/draw.py", title="Draw", icon="✏️", url_path="draw"),
+        st.Page("pages/inside.py", title="Inside", icon="🔬", url_path="inside"),
         st.Page("pages/leaderboard.py", title="Leaderboard", icon="🏆", url_path="leaderboard"),
     ]
 

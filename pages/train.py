@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.augment import Augmentation
 from core.budget import duration, estimate
 from core.config import from_query, locked_values, parse_lock, preset, to_query
 from core.engine import PROBE_IMAGES
@@ -93,6 +94,9 @@ def curve_notes(snap: JobSnapshot, test_images: int) -> str:
     if getattr(snap.config.model, "dropout", 0) > 0:
         notes.append("Train accuracy is measured with dropout switching units off, so it reads below "
                      "the test accuracy, which uses the whole network.")
+    if Augmentation.of(snap.config).active:
+        notes.append("Train accuracy is measured on the training digits as augmentation bent them; the test "
+                     "digits are never bent.")
     return " ".join(notes)
 
 

@@ -31,6 +31,7 @@ KEEP = {"persist_state": "session"}  # values survive a visit to another page
 PAIRED_SETTINGS = ("epochs", "batch_size")  # drawn open, side by side
 MAIN_SETTINGS = ("lr", "optimizer")          # drawn open; the rest under "More settings"
 MORE_SETTINGS = ("schedule", "momentum", "weight_decay", "seed", "train_examples", "device", "log_every")
+AUGMENT_SETTINGS = ("augment_rotation", "augment_shift", "augment_scale", "augment_stroke")  # under "Augmentation"
 ROW = 2  # list elements (layer widths) side by side: at most two fit a narrow column
 
 
@@ -80,7 +81,7 @@ def _widget(meta: dict, key: str, disabled: bool, label_text: str | None = None)
                                 **{**common, "help": meta["help"] + " (log scale)"})
     if isinstance(meta["max"], float) and meta["max"] <= 1:
         return st.slider(text, min_value=meta["min"], max_value=meta["max"],
-                         step=0.05 if meta["max"] < 0.95 else 0.01, **common)
+                         step=meta["step"] or (0.05 if meta["max"] < 0.95 else 0.01), **common)
     whole = isinstance(meta["min"], int) and isinstance(meta["max"], int)
     return st.number_input(text, min_value=meta["min"], max_value=meta["max"],
                            step=meta["step"] or (1 if whole else 0.1), **common)
@@ -155,6 +156,14 @@ def config_form(disabled: bool, locked: dict[str, Any] | None = None) -> TrainCo
             for name in more:
                 sgd_only = name == "momentum" and values.get("optimizer", locked.get("optimizer")) != "sgd"
                 values[name] = _setting(name, disabled or sgd_only)
+    augment = [name for name in AUGMENT_SETTINGS if name not in locked]
+    if augment:
+        with st.expander("Augmentation"):
+            st.caption("Bend each training digit at random, afresh every batch, so the model learns digits "
+                       "that are turned, moved, resized or drawn thicker than MNIST's. 0 = off; the test "
+                       "digits are never bent.")
+            for name in augment:
+                values[name] = _setting(name, disabled)
     try:
         config = build_config(values, preset=None)
     except ConfigError as exc:

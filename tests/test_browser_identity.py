@@ -14,8 +14,8 @@ pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
                                 reason="needs the real MNIST: set DIGITS_DATA_DIR")
 
 PAGES = {"/home": "Digits dashboard", "/train": "Train", "/compare": "Compare", "/draw": "Draw",
-         "/leaderboard": "Leaderboard"}
-NAV = [re.compile(f"{name}$") for name in ("Home", "Train", "Compare", "Draw", "Leaderboard")]  # after the icon
+         "/inside": "Inside", "/leaderboard": "Leaderboard"}
+NAV = [re.compile(f"{name}$") for name in ("Home", "Train", "Compare", "Draw", "Inside", "Leaderboard")]  # after the icon
 LONG_RUN = "/train?arch=mlp&epochs=30"   # trains for minutes: still running when the test acts
 
 

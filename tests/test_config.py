@@ -62,10 +62,65 @@ def test_replace_validates():
         dataclasses.replace(config, epochs=1000)
 
 
-@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
-@pytest.mark.parametrize("name", ["tutorial", "default"])
+@pytest.mark.parametrize("arch, name", [(arch, name) for arch in sorted(ARCHITECTURES)
+                                        for name in ARCHITECTURES[arch].presets])
 def test_every_preset_is_valid(arch, name):
     assert preset(arch, name).arch == arch
+
+
+AUGMENT = {"augment_rotation": (0.0, 45.0), "augment_shift": (0.0, 6.0), "augment_scale": (0.0, 0.4),
+           "augment_stroke": (0.0, 1.0)}
+
+
+@pytest.mark.parametrize("name, bounds", AUGMENT.items())
+def test_augmentation_is_off_by_default_and_bounded(name, bounds):
+    lo, hi = bounds
+    assert getattr(TrainConfig(), name) == 0.0 == field_range(TrainConfig, name)["default"]
+    assert getattr(TrainConfig(**{name: hi}), name) == hi
+    for outside in (lo - 0.01, hi + 0.01):
+        with pytest.raises(ConfigError, match=f"{name} must be in \\[{lo}, {hi}\\]"):
+            TrainConfig(**{name: outside})
+    with pytest.raises(ConfigError, match=f"{name} must be a number"):
+        TrainConfig.from_dict({name: "lots"})
+
+
+def test_a_stored_config_from_before_augmentation_loads_with_it_off():
+    old = {key: value for key, value in preset("cnn").to_dict().items() if key not in AUGMENT}
+    config = TrainConfig.from_dict(old)
+    assert all(getattr(config, name) == 0.0 for name in AUGMENT) and config == preset("cnn")
+
+
+def test_augmentation_travels_through_a_link_and_the_command_line():
+    from core.cli import config_of, parse_args
+    from core.config import from_query, to_query
+    config = preset("cnn", augment_rotation=12.5, augment_shift=2.0, augment_scale=0.25, augment_stroke=0.5)
+    query = to_query(config)
+    assert query["augment_rotation"] == "12.5" and from_query(query) == config
+    flags = parse_args(["--arch", "cnn", "--augment-rotation", "12.5", "--augment-shift", "2",
+                        "--augment-scale", "0.25", "--augment-stroke", "0.5"])
+    assert config_of(flags) == config
+    with pytest.raises(ConfigError, match="augment_rotation must be in"):
+        config_of(parse_args(["--arch", "cnn", "--augment-rotation", "90"]))
+
+
+def test_the_robust_cnn_has_the_defaults_convolutions_and_trains_on_bent_digits():
+    from core.augment import Augmentation
+    from core.config import (
+        PRESET_NAMES,
+        lock_sentence,
+        locked_values,
+        matching_preset,
+        parse_lock,
+    )
+    robust, default = preset("cnn", "robust"), preset("cnn")
+    assert Augmentation.of(robust).active and not Augmentation.of(default).active
+    assert robust.model.channels == default.model.channels and robust.model.batch_norm
+    assert robust.epochs <= default.epochs  # no longer to train than the default
+    assert (robust.optimizer, robust.schedule) == (default.optimizer, default.schedule)
+    assert all(not Augmentation.of(preset(arch, name)).active
+               for arch in ARCHITECTURES for name in ARCHITECTURES[arch].presets if name != "robust")
+    assert matching_preset(robust) == "robust" and "robust" in PRESET_NAMES
+    assert lock_sentence(locked_values(robust, parse_lock("all"))).endswith("the robust preset's other settings")
 
 
 def test_the_tutorial_preset_is_still_found_under_its_earlier_name():
@@ -171,7 +226,13 @@ def test_a_name_that_is_not_text_is_a_config_error(values):
 
 
 def test_a_lock_keeps_the_links_values_and_says_them_in_words():
-    from core.config import from_query, lock_sentence, locked_values, matching_preset, parse_lock
+    from core.config import (
+        from_query,
+        lock_sentence,
+        locked_values,
+        matching_preset,
+        parse_lock,
+    )
     config = from_query({"arch": "cnn", "preset": "tutorial", "epochs": "1"})
     locked = locked_values(config, parse_lock("epochs,model"))
     assert set(locked) == {"arch", "epochs", "model"}  # the model's options belong to its architecture

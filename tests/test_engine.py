@@ -152,3 +152,27 @@ def test_clock_counts_only_while_running():
     clock.pause()
     paused = clock.seconds()
     assert paused >= 0.0 and clock.seconds() == paused
+
+
+def weights(result) -> dict[str, torch.Tensor]:
+    return result.model.state_dict()
+
+
+def test_an_augmented_training_repeats_under_its_seed_and_differs_from_a_plain_one(tiny_mnist):
+    bent = small("cnn", epochs=1, augment_rotation=20.0, augment_shift=2.0, augment_scale=0.2, augment_stroke=0.5)
+    first, again = (fit(bent, tiny_mnist, ListRecorder()) for _ in range(2))
+    assert all(torch.equal(a, b) for a, b in zip(weights(first).values(), weights(again).values()))
+    plain = fit(small("cnn", epochs=1), tiny_mnist, ListRecorder())
+    assert not torch.equal(weights(first)["net.0.weight"], weights(plain)["net.0.weight"])
+    assert first.evaluation.accuracy > 0.5  # the test digits are not bent: it still reads them
+
+
+def test_augmentation_draws_from_its_own_generator(tiny_mnist, monkeypatch):
+    # a plain run never touches that generator, so it trains exactly as it did before augmentation existed
+    bent = small("mlp", epochs=1, augment_rotation=20.0)
+    plain, augmented = fit(small("mlp", epochs=1), tiny_mnist, ListRecorder()), fit(bent, tiny_mnist, ListRecorder())
+    monkeypatch.setattr("core.engine.AUGMENT_SEED_OFFSET", 1)
+    assert all(torch.equal(a, b) for a, b in zip(
+        weights(plain).values(), weights(fit(small("mlp", epochs=1), tiny_mnist, ListRecorder())).values()))
+    reseeded = fit(bent, tiny_mnist, ListRecorder())
+    assert not torch.equal(weights(augmented)["net.1.weight"], weights(reseeded)["net.1.weight"])

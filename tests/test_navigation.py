@@ -5,7 +5,7 @@ import pytest
 from conftest import labelled, new_app, open_page
 
 PAGES = {"pages/home.py": "✍️ Digits dashboard", "pages/train.py": "📈 Train", "pages/compare.py": "⚖️ Compare",
-         "pages/draw.py": "✏️ Draw", "pages/leaderboard.py": "🏆 Leaderboard"}
+         "pages/draw.py": "✏️ Draw", "pages/inside.py": "🔬 Inside", "pages/leaderboard.py": "🏆 Leaderboard"}
 
 
 @pytest.mark.parametrize("page, title", PAGES.items())

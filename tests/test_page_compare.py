@@ -2,6 +2,7 @@ import pytest
 from conftest import LEARNER, button, labelled, open_page, server_queue
 from streamlit.testing.v1 import AppTest
 
+from core.augment import shifted_test_set
 from core.compare import train_all_configs
 from core.evaluation import evaluate
 from core.my_drawings import MyDrawings, as_split
@@ -30,7 +31,7 @@ def test_without_models_the_page_explains_and_offers_training(app_env):
     assert not button(at, "Train all three").disabled
 
 
-def test_charts_tables_and_galleries_render_for_three_models(app_env, three_runs):
+def test_charts_tables_and_galleries_render_for_three_models(app_env, three_runs, tiny_mnist):
     store, snaps = three_runs
     at = open_compare()
     assert not at.exception
@@ -38,6 +39,10 @@ def test_charts_tables_and_galleries_render_for_three_models(app_env, three_runs
     [table] = at.dataframe
     assert len(table.value) == 3
     assert list(table.value["test accuracy"]) == pytest.approx([s.test_accuracy for s in snaps])
+    bent = shifted_test_set(tiny_mnist.test)  # beside it: the same models on the bent digits
+    assert list(table.value["bent-digit accuracy"]) == pytest.approx(
+        [evaluate(store.load_model(s.run_id)[0], bent).accuracy for s in snaps])
+    assert list(table.value.columns[:3]) == ["model", "test accuracy", "bent-digit accuracy"]
     charts = at.get("plotly_chart")
     assert len(charts) == 2 + 1 + 1 + 3  # bars, two curve charts, per digit, a confusion matrix per model
     tabs = [t.label for t in at.tabs]  # depth first: each model's tab sits inside "Where each fails"

@@ -304,3 +304,62 @@ def test_a_finished_run_worse_than_untrained_ends_in_a_warning_not_a_success(app
     at = open_train()
     assert not at.exception and not at.success
     assert any("worse than the untrained model's" in w.value for w in at.warning)
+
+
+def test_the_augmentation_settings_are_in_their_own_expander_and_the_robust_preset_fills_them(app_env):
+    at = open_train()
+    assert any(e.label == "Augmentation" for e in at.expander)
+    boxes = {"train.augment_rotation": at.number_input, "train.augment_shift": at.number_input,
+             "train.augment_scale": at.slider, "train.augment_stroke": at.slider}
+    assert all(kind(key=key).value == 0.0 for key, kind in boxes.items())  # off unless asked for
+    assert at.number_input(key="train.augment_rotation").max == 45.0  # the bound comes from core
+    at.segmented_control(key="train.arch").set_value("cnn").run()
+    at.selectbox(key="train.preset").set_value("robust").run()
+    assert not at.exception
+    robust = preset("cnn", "robust")
+    assert {key: kind(key=key).value for key, kind in boxes.items()} == {
+        f"train.{name}": getattr(robust, name) for name in ("augment_rotation", "augment_shift", "augment_scale",
+                                                             "augment_stroke")}
+    assert any("the **robust** preset's settings" in c.value for c in at.caption)
+    assert at.query_params["augment_rotation"] == str(robust.augment_rotation)
+    at.number_input(key="train.augment_rotation").set_value(10.0).run()
+    assert at.query_params["augment_rotation"] == "10.0"
+    assert not any("preset's settings" in c.value for c in at.caption)
+
+
+def test_a_teacher_link_may_fix_the_augmentation(app_env):
+    at = open_train({"arch": "cnn", "preset": "robust", "lock": "augment_rotation,augment_stroke"})
+    assert not at.exception
+    drawn = {w.key for w in [*at.number_input, *at.slider]}
+    assert {"train.augment_shift", "train.augment_scale"} <= drawn
+    assert not drawn & {"train.augment_rotation", "train.augment_stroke"}
+    button(at, "Start").click().run()
+    config = my_job().config
+    assert (config.augment_rotation, config.augment_stroke) == (preset("cnn", "robust").augment_rotation,
+                                                                preset("cnn", "robust").augment_stroke)
+    server_queue().cancel(my_job())
+
+
+def test_the_form_draws_every_setting_once():
+    from core.config import SETTINGS
+    from pages.train_form import (
+        AUGMENT_SETTINGS,
+        MAIN_SETTINGS,
+        MORE_SETTINGS,
+        PAIRED_SETTINGS,
+    )
+    drawn = PAIRED_SETTINGS + MAIN_SETTINGS + MORE_SETTINGS + AUGMENT_SETTINGS
+    assert sorted(drawn) == sorted(SETTINGS)
+
+
+def test_an_augmented_run_says_its_train_accuracy_is_on_bent_digits(app_env, store_root, tiny_mnist):
+    job = stored_job(tiny_config(augment_rotation=15.0), tiny_mnist, RunStore(store_root), learner=LEARNER)
+    server_queue().submit(job).wait(timeout=60)
+    at = open_train()
+    assert not at.exception
+    assert any("as augmentation bent them" in c.value for c in at.caption)
+    other = "b" * 32
+    server_queue().submit(stored_job(tiny_config(), tiny_mnist, RunStore(store_root), learner=other)).wait(timeout=60)
+    plain = open_train(learner=other)
+    assert any("Accuracy within an epoch" in c.value for c in plain.caption)  # the curves' note, without that line
+    assert not any("as augmentation bent them" in c.value for c in plain.caption)

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from core.augment import shifted_test_set
 from core.compare import train_all_configs
 from core.config import preset
+from core.evaluation import evaluate
+from core.jobs import TrainingJob
 from core.run_keeper import stored_job
 from core.sequence import JobSequence
 
@@ -39,13 +42,33 @@ def test_seed_presets_land_near_the_tutorials(real_mnist, arch):
     assert snap.history.epochs[0].test_accuracy <= 0.3  # untrained: near chance, far from trained
 
 
-def test_train_all_three_defaults_rank_cnn_first(real_mnist):
-    # The Compare page's "Train all three": every default preset, same data and seed.
-    snaps = JobSequence(train_all_configs(), real_mnist).start().wait(timeout=900)
+@pytest.fixture(scope="module")
+def default_trainings(real_mnist) -> dict[str, TrainingJob]:
+    """The Compare page's "Train all three" (every default preset, same data and seed), trained
+    once for the tests below; each finished job keeps its model (no queue releases it)."""
+    sequence = JobSequence(train_all_configs(), real_mnist).start()
+    sequence.wait(timeout=900)
+    return {job.config.arch: job for job in sequence.jobs}
+
+
+def test_train_all_three_defaults_rank_cnn_first(default_trainings):
+    snaps = [job.snapshot() for job in default_trainings.values()]
     accuracy = {s.config.arch: s.test_accuracy for s in snaps}
     assert all(s.status == "finished" for s in snaps)
     assert all(accuracy[arch] >= floor for arch, floor in DEFAULT_FLOORS.items()), accuracy
     assert max(accuracy, key=accuracy.get) == "cnn"
+
+
+def test_the_robust_cnn_reads_bent_digits_the_default_cnn_misses(real_mnist, default_trainings):
+    # core.augment's shifted test set: each test digit turned, resized, moved and re-stroked once
+    robust = stored_job(preset("cnn", "robust"), real_mnist).start()
+    snap = robust.wait(timeout=600)
+    assert snap.status == "finished", snap.message
+    shifted = shifted_test_set(real_mnist.test)
+    on_shifted = {name: evaluate(job.result.model, shifted).accuracy
+                  for name, job in (("robust", robust), ("default", default_trainings["cnn"]))}
+    assert snap.test_accuracy >= 0.993, snap.test_accuracy
+    assert on_shifted["robust"] >= 0.97 and on_shifted["robust"] >= on_shifted["default"] + 0.05, on_shifted
 
 
 def test_the_cli_trains_the_same_models_as_the_page(real_mnist, tmp_path):

@@ -1,7 +1,19 @@
+import numpy as np
 import torch
 
 from core.data import Split
-from core.samples import RIGHT, WRONG, enlarge, prediction_tiles, sample_grid
+from core.samples import (
+    NEGATIVE,
+    POSITIVE,
+    RIGHT,
+    WRONG,
+    ZERO,
+    diverging,
+    enlarge,
+    mosaic,
+    prediction_tiles,
+    sample_grid,
+)
 
 
 def test_enlarge_keeps_pixels_crisp():
@@ -35,3 +47,18 @@ def test_evaluation_tiles_caption_each_answer():
     tiles, captions = evaluation_tiles(images, evaluation, [1, 2])
     assert captions == ["says 5, is 4", "says 2, is 2"]
     assert tuple(tiles[0][0, 0]) == WRONG and tuple(tiles[1][0, 0]) == RIGHT
+
+
+def test_diverging_colours_zero_white_and_signs_apart():
+    rgb = diverging(np.array([[-2.0, 0.0, 2.0, 1.0]]))
+    assert rgb.dtype == np.uint8 and rgb.shape == (1, 4, 3)
+    assert rgb[0, 0].tolist() == NEGATIVE.tolist() and rgb[0, 1].tolist() == ZERO.tolist()
+    assert rgb[0, 2].tolist() == POSITIVE.tolist()
+    assert diverging(np.array([[1.0]]), scale=4.0)[0, 0].tolist() != POSITIVE.tolist()  # a shared scale dims it
+
+
+def test_a_mosaic_lays_pictures_out_with_gaps():
+    pictures = np.arange(5 * 2 * 3, dtype=np.float32).reshape(5, 2, 3)
+    out = mosaic(pictures, columns=2)
+    assert out.shape == (3 * 2 + 2, 2 * 3 + 1)
+    assert (out[3:5, 4:7] == pictures[3]).all() and np.isnan(out[2]).all() and np.isnan(out[6:, 4:]).all()

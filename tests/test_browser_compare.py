@@ -20,7 +20,7 @@ def test_train_all_three_and_compare(app_server, page):
     # the chart titled exactly "Test accuracy" (the curves are titled "Test accuracy against …")
     bars = main.get_by_test_id("stPlotlyChart").filter(has=page.get_by_text("Test accuracy", exact=True))
     expect(bars).to_be_visible(timeout=60_000)
-    expect(bars.locator("g.trace.bars path")).to_have_count(3)
+    expect(bars.locator("g.trace.bars path")).to_have_count(6)  # each model on MNIST's and on the bent digits
 
     # a click on a confusion-matrix cell shows the digits behind it
     main.get_by_role("tab", name="Where each fails").click()

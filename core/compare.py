@@ -9,7 +9,7 @@ from core.config import TrainConfig, preset
 from core.datasets import DEFAULT_DATASET
 from core.evaluation import Evaluation
 from core.history import History
-from core.models import ARCHITECTURES
+from core.models import ARCHITECTURES, label
 from core.run_table import budget, run_rows
 from core.store import RunRecord
 
@@ -52,6 +52,13 @@ def examples_to_accuracy(history: History, thresholds=THRESHOLDS) -> dict[float,
     epochs included): unlike seconds, the same however busy the server was."""
     points = history.test_accuracy_points()
     return {t: next((seen for seen, accuracy in points if accuracy >= t), None) for t in thresholds}
+
+
+def short_names(run_ids: list[str], runs: dict[str, RunRecord]) -> dict[str, str]:
+    """How runs are named side by side: their architecture's label, with the run's id only
+    where two of `run_ids` share an architecture."""
+    archs = [runs[i].arch for i in run_ids]
+    return {i: label(runs[i].arch) + (f" ({i[-6:]})" if archs.count(runs[i].arch) > 1 else "") for i in run_ids}
 
 
 def raced_runs(run_ids: list[str | None], runs: list[RunRecord]) -> list[str]:

@@ -12,6 +12,11 @@ def enlarge(image: torch.Tensor | np.ndarray, factor: int = 3) -> np.ndarray:
     return np.asarray(image).repeat(factor, axis=0).repeat(factor, axis=1)
 
 
+def digit_picture(image: torch.Tensor, factor: int = 3) -> np.ndarray:
+    """One model input (1, 1, H, W) in 0..1 as an enlarged uint8 picture."""
+    return enlarge((image[0, 0] * 255).to(torch.uint8).numpy(), factor)
+
+
 def sample_grid(split: Split, count: int, seed: int, factor: int = 3) -> tuple[list[np.ndarray], list[int]]:
     """`count` random digits of `split` (seeded) as enlarged arrays, with their labels."""
     indices = torch.randperm(len(split), generator=torch.Generator().manual_seed(seed))[:count]

@@ -9,6 +9,7 @@ from core.compare import (
     disagreements,
     examples_to_accuracy,
     raced_runs,
+    short_names,
     train_all_configs,
 )
 from core.evaluation import evaluate
@@ -105,9 +106,7 @@ for run_id in chosen:
 if not evaluations:
     st.info("Choose at least one model that loads.")
     st.stop()
-arch_count = {arch: sum(records[i].arch == arch for i in evaluations) for arch in ARCHITECTURES}
-names = {run_id: label(records[run_id].arch) + (f" ({run_id[-6:]})" if arch_count[records[run_id].arch] > 1 else "")
-         for run_id in evaluations}
+names = short_names(list(evaluations), records)
 
 
 def gallery(images, indices: list[int], evaluation, captions: list[str] | None = None) -> None:

@@ -6,7 +6,7 @@ from core.compare import best_per_arch, comparable_runs
 from core.data import as_input
 from core.drawing import predict
 from core.models import label
-from core.samples import enlarge
+from core.samples import digit_picture
 from core.store import StoreError
 from pages.common import (
     DRAWING_KEY,
@@ -147,7 +147,7 @@ run = runs[run_id]
 with digit_col:
     image, caption, truth = choose_digit(run_id, mnist)
 answer = predict(model, image)
-answer_col.image(enlarge((image[0, 0] * 255).to(torch.uint8).numpy(), 3), caption=caption, width=84)
+answer_col.image(digit_picture(image, 3), caption=caption, width=84)
 answer_col.markdown(f"**{label(run.arch)} reads {answer.digit}** ({answer.confidence:.0%} sure)"
                     + ("" if truth is None else " ✅" if answer.digit == truth else f" ❌ it is a {truth}"))
 

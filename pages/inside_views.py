@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from core.augment import Change
+from core.compare import short_names
 from core.drawing import predict
 from core.inside_plots import (
     embedding_figure,
@@ -27,7 +28,7 @@ from core.inspect import (
 )
 from core.models import label
 from core.robustness import ROBUSTNESS_IMAGES, bent, robustness_curves
-from core.samples import diverging, enlarge, mosaic
+from core.samples import digit_picture, diverging, enlarge, mosaic
 from core.store import StoreError
 from pages.common import current_data_dir, model_of_run, plain
 from pages.display import chart_config, show_table
@@ -172,12 +173,6 @@ def _curves(run_id: str, data_root: str, _test):
     return robustness_curves(model_of_run(run_id), _test)
 
 
-def short_names(run_ids: list[str], runs: dict) -> dict[str, str]:
-    """An architecture's label, with the run's id only where two runs share it."""
-    archs = [runs[i].arch for i in run_ids]
-    return {i: label(runs[i].arch) + (f" ({i[-6:]})" if archs.count(runs[i].arch) > 1 else "") for i in run_ids}
-
-
 @st.fragment
 def bend_lab(image: torch.Tensor, runs: dict, best: dict, mnist) -> None:
     """Sliders bend the digit; each chosen model answers at once (only this part reruns).
@@ -193,7 +188,7 @@ def bend_lab(image: torch.Tensor, runs: dict, best: dict, mnist) -> None:
     changed = bent(image, change)
     with answers:
         picture, replies = st.columns([1, 2], vertical_alignment="center")
-        picture.image(enlarge((changed[0, 0] * 255).to(torch.uint8).numpy(), 4), caption="the bent digit", width=112)
+        picture.image(digit_picture(changed, 4), caption="the bent digit", width=112)
         chosen = st.multiselect("Models", list(runs), default=[i for i in best.values() if i in runs][:LAB_MODELS],
                                 format_func=lambda i: f"{label(runs[i].arch)} ({i[-6:]})", key="lab.models",
                                 max_selections=LAB_MODELS, help=f"Up to {LAB_MODELS}: each one's curves take "

@@ -113,3 +113,13 @@ def test_the_leaderboard_says_which_runs_used_fewer_images_and_can_leave_them_ou
         ("f", "full", 60_000, 1), ("q", "quick", 5_000, 2), ("t", "quick", 5_000, 2)]  # a tie shares its rank
     assert [r["run"] for r in leaderboard(runs, budgets=("full",))] == ["f"]
     assert [r["rank"] for r in leaderboard(runs, budgets=("quick",))] == [1, 1]
+
+
+def test_runs_side_by_side_are_named_by_architecture_and_by_id_only_when_two_share_one():
+    from types import SimpleNamespace
+
+    from core.compare import short_names
+    runs = {"r-aaaaaa": SimpleNamespace(arch="cnn"), "r-bbbbbb": SimpleNamespace(arch="cnn"),
+            "r-cccccc": SimpleNamespace(arch="mlp")}
+    assert short_names(list(runs), runs) == {"r-aaaaaa": "CNN (aaaaaa)", "r-bbbbbb": "CNN (bbbbbb)", "r-cccccc": "MLP"}
+    assert short_names(["r-aaaaaa", "r-cccccc"], runs) == {"r-aaaaaa": "CNN", "r-cccccc": "MLP"}

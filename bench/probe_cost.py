@@ -30,6 +30,7 @@ class Recording(Silent):
         self.points, self.probes, self.epochs = [], [], []
     def on_train_point(self, seen, loss, seconds): self.points.append((seen, loss))
     def on_probe(self, seen, accuracy): self.probes.append((seen, accuracy))
+    def on_check(self, *args): pass
     def on_epoch(self, metrics): self.epochs.append(metrics)
 
 

@@ -27,6 +27,7 @@ class Silent:
     def on_start(self, *args): pass
     def on_train_point(self, *args): pass
     def on_probe(self, *args): pass
+    def on_check(self, *args): pass
     def on_epoch(self, *args): pass
 
 

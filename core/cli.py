@@ -11,6 +11,7 @@ import json
 import sys
 import time
 
+from core.compare import examples_to_accuracy, time_to_accuracy
 from core.config import PRESET_ALIASES, SETTINGS, TrainConfig, build_config
 from core.data import DataError, load_dataset
 from core.datasets import DATASETS, DEFAULT_DATASET, dataset_spec
@@ -95,11 +96,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"test accuracy {snap.test_accuracy:.2%}, test loss {snap.test_loss:.4f}, "
           f"{snap.train_seconds:.1f} s training, {snap.examples_per_second:,.0f} examples/s, run {snap.run_id}")
+    seconds_to = {f"{t:.0%}": s for t, s in time_to_accuracy(snap.history).items()}
+    examples_to = {f"{t:.0%}": n for t, n in examples_to_accuracy(snap.history).items()}
+    grain = f"checked every {config.test_every:,} examples" if config.test_every else "checked at epoch ends"
+    print(f"training seconds to test accuracy ({grain}): "
+          + ", ".join(f"{name} {'not reached' if s is None else f'{s:.1f} s'}" for name, s in seconds_to.items()))
     if args.json:
         print(json.dumps({"arch": config.arch, "preset": args.preset, "status": str(snap.status),
                           "test_accuracy": snap.test_accuracy, "test_loss": snap.test_loss,
                           "train_seconds": snap.train_seconds, "examples_per_second": snap.examples_per_second,
                           "param_count": snap.param_count, "run_id": snap.run_id,
+                          "seconds_to": seconds_to, "examples_to": examples_to,
                           "config": config.to_dict()}))
     return 0
 

@@ -28,9 +28,9 @@ from core.ranges import (
 )
 
 PRESET_NAMES = {"default": "tuned for this CPU", "tutorial": "the tutorial's setup",  # how the form shows them
-                "robust": "trained on bent digits"}
+                "robust": "trained on bent digits", "fast": "speedrun: fastest to its target"}
 PRESET_ALIASES = {"seed": "tutorial"}  # the tutorial preset's earlier name, still read from old links
-OPTIMIZERS = ("sgd", "adam", "adamw")  # "sgd" uses `momentum`; the Adam pair ignore it
+OPTIMIZERS = ("sgd", "adam", "adamw")  # "sgd" uses `momentum`, the Adam pair `beta1` and `beta2`
 SCHEDULES = ("none", "onecycle")        # one-cycle: warm up, then anneal to ~0 by the last step
 DEVICES = ("auto", "cpu", "cuda")       # auto = cuda when available, else cpu
 
@@ -47,6 +47,12 @@ class TrainConfig:
     optimizer: str = choice("sgd", OPTIMIZERS, "how each step follows the gradient", label="Optimizer",
                             names={"sgd": "SGD with momentum", "adam": "Adam", "adamw": "AdamW"})
     momentum: float = bounded(0.5, 0.0, 0.99, "SGD momentum", label="Momentum (SGD)")
+    # Adam's betas: how much of the past gradient (beta 1) and of its size (beta 2) each step
+    # keeps. PyTorch's defaults; shorter memories (0.7, 0.9) suit trainings of a few hundred steps.
+    beta1: float = bounded(0.9, 0.0, 0.999, "Adam and AdamW: the share of the past gradient each step "
+                           "keeps (their momentum)", label="Beta 1 (Adam)")
+    beta2: float = bounded(0.999, 0.0, 0.9999, "Adam and AdamW: the share of the past squared gradient "
+                           "each step keeps", label="Beta 2 (Adam)")
     weight_decay: float = bounded(0.0, 0.0, 0.1, "L2 penalty (decoupled for AdamW)", log=True, label="Weight decay")
     schedule: str = choice("none", SCHEDULES, "How the learning rate changes during training. One-cycle warms "
                            "it up, then anneals it.", label="Schedule",
@@ -57,6 +63,10 @@ class TrainConfig:
                                   label="Training examples (0 = all 60,000)")
     log_every: int = bounded(2_000, 100, 60_000, "examples between two train-loss points",
                              label="Examples between loss points")
+    # Measurement only: the trained weights are the same with or without these checks.
+    test_every: int = bounded(0, 0, 60_000, "check the whole test set every N training examples, off the "
+                              "training clock, for a finer time to accuracy (0 = at epoch ends only)",
+                              label="Test-set check every N examples (0 = epoch ends)", step=1_000)
     # Augmentation (core.augment): each training image bent at random within these bounds,
     # drawn afresh every batch; 0 = off. Evaluation and the probes always see the digits as they are.
     augment_rotation: float = bounded(0.0, 0.0, 45.0, "turn each training digit by a random angle of up to "

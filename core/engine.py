@@ -18,7 +18,7 @@ from torch import nn
 from core.augment import Augmentation
 from core.config import TrainConfig
 from core.data import Dataset, Split, as_input, shuffled_batches
-from core.evaluation import Evaluation, evaluate
+from core.evaluation import EVAL_BATCH_SIZE, Evaluation, evaluate
 from core.history import EpochMetrics
 from core.models import build_model, count_parameters
 from core.status import Status
@@ -38,6 +38,7 @@ class Recorder(Protocol):
     def on_start(self, total_examples: int, param_count: int) -> None: ...
     def on_train_point(self, examples_seen: int, loss: float, train_seconds: float) -> None: ...
     def on_probe(self, examples_seen: int, accuracy: float) -> None: ...
+    def on_check(self, examples_seen: int, train_seconds: float, accuracy: float) -> None: ...
     def on_epoch(self, metrics: EpochMetrics) -> None: ...
 
 
@@ -66,9 +67,10 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     params, lr, wd = model.parameters(), config.lr, config.weight_decay
     if config.optimizer == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=config.momentum, weight_decay=wd)
+    betas = (config.beta1, config.beta2)
     if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
-    return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+        return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=wd)
+    return torch.optim.AdamW(params, lr=lr, betas=betas, weight_decay=wd)
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig,
@@ -84,7 +86,9 @@ def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig,
 def probe_accuracy(model: nn.Module, probe: Split) -> float:
     """Accuracy on `probe` in evaluation mode; the model goes back to training mode."""
     model.eval()
-    correct = (model(as_input(probe.images)).argmax(dim=1) == probe.labels).sum().item()
+    correct = sum((model(as_input(probe.images[start:start + EVAL_BATCH_SIZE])).argmax(dim=1)
+                   == probe.labels[start:start + EVAL_BATCH_SIZE]).sum().item()
+                  for start in range(0, len(probe), EVAL_BATCH_SIZE))
     model.train()
     return correct / len(probe)
 
@@ -107,10 +111,14 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
                     config: TrainConfig, generator: torch.Generator, recorder: Recorder,
                     examples_seen: int, clock: "Clock", good: "LastGoodWeights",
                     probe: Split | None = None,
-                    augment_generator: torch.Generator | None = None) -> tuple[int, float, float]:
+                    augment_generator: torch.Generator | None = None,
+                    test: Split | None = None) -> tuple[int, float, float]:
     """One pass over `train`: returns examples seen so far, mean loss and accuracy
     on the batches. Raises Diverged on a non-finite loss. With `probe`, reports the
-    accuracy on it PROBES_PER_EPOCH - 1 times within the epoch. `augment_generator` draws
+    accuracy on it PROBES_PER_EPOCH - 1 times within the epoch. With `test` and the
+    config's `test_every`, reports the accuracy on all of `test` every that many examples
+    within the epoch (the epoch's end is the caller's), with the training seconds so far.
+    Both are paused time. `augment_generator` draws
     the config's augmentation (default: a fresh augmentation_generator; pass one for every
     epoch, or each epoch repeats the first one's draws)."""
     model.train()
@@ -120,6 +128,7 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
     device = train.images.device
     probe_every = math.ceil(len(train) / PROBES_PER_EPOCH)
     next_probe = examples_seen + probe_every
+    next_check = _next_multiple(examples_seen, config.test_every)
     epoch_loss = torch.zeros((), device=device)
     epoch_correct = torch.zeros((), dtype=torch.int64, device=device)
     interval_loss, interval_batches, next_log = torch.zeros((), device=device), 0, examples_seen + config.log_every
@@ -154,6 +163,12 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
             recorder.on_probe(examples_seen, probe_accuracy(model, probe))
             clock.resume()
             next_probe += probe_every
+        if test is not None and next_check is not None and examples_seen >= next_check \
+                and epoch_examples < len(train):
+            clock.pause()
+            recorder.on_check(examples_seen, clock.seconds(), probe_accuracy(model, test))
+            clock.resume()
+            next_check = _next_multiple(examples_seen, config.test_every)
     if interval_batches:
         _publish_point(recorder, examples_seen, interval_loss, interval_batches, clock)
         good.save(model)
@@ -161,6 +176,13 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
     if not math.isfinite(mean_loss):
         raise Diverged(f"training loss became {mean_loss}")
     return examples_seen, mean_loss, epoch_correct.item() / max(epoch_examples, 1)
+
+
+def _next_multiple(examples_seen: int, every: int) -> int | None:
+    """The next multiple of `every` examples after `examples_seen` (None when `every` is 0: off).
+    A check falls at the first batch end at or past it, so at about the same counts
+    (10,000, 20,000, ...) whatever the batch size."""
+    return (examples_seen // every + 1) * every if every else None
 
 
 def _publish_point(recorder: Recorder, examples_seen: int, interval_loss: torch.Tensor,
@@ -219,7 +241,8 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
     train = data.train.head(config.train_examples)
     train = Split(train.images.to(device), train.labels.to(device))
     test = Split(data.test.images.to(device), data.test.labels.to(device))
-    probe = test.head(PROBE_IMAGES)
+    # whole-test-set checks make the live view's probes redundant
+    probe = test.head(PROBE_IMAGES) if not config.test_every else None
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     optimizer = make_optimizer(model, config)
     scheduler = make_scheduler(optimizer, config, steps_per_epoch)
@@ -235,7 +258,7 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
         try:
             examples_seen, train_loss, train_acc = train_one_epoch(
                 model, optimizer, scheduler, train, config, generator, recorder, examples_seen, clock, good, probe,
-                augment_generator)
+                augment_generator, test)
         except Diverged as exc:
             clock.pause()
             good.restore(model)

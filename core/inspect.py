@@ -118,13 +118,15 @@ def feature_stages(model: nn.Module, image: torch.Tensor) -> list[Stage]:
     ReLU, then the output scores."""
     outputs, stages, convs, hidden = layer_outputs(model, image), [], 0, 0
     for i, out in enumerate(outputs):
+        before = outputs[i - 1].layer if i else None
         after = outputs[i + 1].layer if i + 1 < len(outputs) else None
         if isinstance(out.layer, nn.Conv2d) and not isinstance(after, nn.BatchNorm2d) or \
-                isinstance(out.layer, nn.BatchNorm2d):
+                isinstance(out.layer, nn.BatchNorm2d) and isinstance(before, nn.Conv2d):
             convs += 1
             stages.append(Stage(f"conv {convs}: {_maps(out.output)}", out.output))
         elif isinstance(out.layer, nn.ReLU) and out.output.dim() == 3:
-            stages.append(Stage(f"max-pool + ReLU {convs}: {_maps(out.output)}", out.output))
+            steps = "max-pool + batch norm + ReLU" if isinstance(before, nn.BatchNorm2d) else "max-pool + ReLU"
+            stages.append(Stage(f"{steps} {convs}: {_maps(out.output)}", out.output))
         elif isinstance(out.layer, nn.ReLU):
             hidden += 1
             stages.append(Stage(f"hidden layer {hidden}: {len(out.output)} units after ReLU", out.output))

@@ -158,6 +158,7 @@ class TrainingJob:
         self._points: list[tuple[int, float]] = []
         self._epochs: list[EpochMetrics] = []
         self._probes: list[tuple[int, float]] = []
+        self._checks: list[tuple[int, float, float]] = []
         self._load: list[int] = []  # trainings_now() at each loss point: the speed's context
         self._seen = self._total = 0
         self._train_seconds = 0.0
@@ -227,7 +228,8 @@ class TrainingJob:
             final = self.result.evaluation if self.result and self._status.done else None
             return JobSnapshot(
                 self.job_id, self._status, self._message, self.config, self._run_id, self._param_count,
-                History(tuple(self._points), tuple(self._epochs), tuple(self._probes)), self._seen, self._total, self._train_seconds,
+                History(tuple(self._points), tuple(self._epochs), tuple(self._probes), tuple(self._checks)),
+                self._seen, self._total, self._train_seconds,
                 final.accuracy if final else None, final.loss if final else None,
                 sum(self._load) / len(self._load) if self._load else None)
 
@@ -248,6 +250,10 @@ class TrainingJob:
     def on_probe(self, examples_seen: int, accuracy: float) -> None:
         with self._lock:
             self._probes.append((examples_seen, accuracy))
+
+    def on_check(self, examples_seen: int, train_seconds: float, accuracy: float) -> None:
+        with self._lock:
+            self._checks.append((examples_seen, train_seconds, accuracy))
 
     def on_epoch(self, metrics: EpochMetrics) -> None:
         with self._lock:

@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from core.config import (
+    OPTIMIZERS,
     PRESET_NAMES,
     TrainConfig,
     build_config,
@@ -30,7 +31,9 @@ PREFIX = "train."
 KEEP = {"persist_state": "session"}  # values survive a visit to another page
 PAIRED_SETTINGS = ("epochs", "batch_size")  # drawn open, side by side
 MAIN_SETTINGS = ("lr", "optimizer")          # drawn open; the rest under "More settings"
-MORE_SETTINGS = ("schedule", "momentum", "weight_decay", "seed", "train_examples", "device", "log_every")
+MORE_SETTINGS = ("schedule", "momentum", "beta1", "beta2", "weight_decay", "seed", "train_examples", "device",
+                 "log_every", "test_every")
+ONE_OPTIMIZER = {"momentum": ("sgd",), "beta1": ("adam", "adamw"), "beta2": ("adam", "adamw")}  # else greyed
 AUGMENT_SETTINGS = ("augment_rotation", "augment_shift", "augment_scale", "augment_stroke")  # under "Augmentation"
 ROW = 2  # list elements (layer widths) side by side: at most two fit a narrow column
 
@@ -154,8 +157,8 @@ def config_form(disabled: bool, locked: dict[str, Any] | None = None) -> TrainCo
     if more:
         with st.expander("More settings"):
             for name in more:
-                sgd_only = name == "momentum" and values.get("optimizer", locked.get("optimizer")) != "sgd"
-                values[name] = _setting(name, disabled or sgd_only)
+                unused = values.get("optimizer", locked.get("optimizer")) not in ONE_OPTIMIZER.get(name, OPTIMIZERS)
+                values[name] = _setting(name, disabled or unused)
     augment = [name for name in AUGMENT_SETTINGS if name not in locked]
     if augment:
         with st.expander("Augmentation"):

@@ -21,6 +21,19 @@ def test_json_line_and_saved_run(tiny_data, store_root, capsys):
     result = json.loads(out[-1])
     assert result["arch"] == "logistic" and 0.9 < result["test_accuracy"] <= 1.0
     assert result["train_seconds"] > 0 and result["config"]["epochs"] == 2
+    assert set(result["seconds_to"]) == {"90%", "95%", "98%", "99%"} == set(result["examples_to"])
+    assert any(line.startswith("training seconds to test accuracy (checked at epoch ends): 90% ") for line in out)
+
+
+def test_json_reports_time_to_accuracy_at_the_checks_grain(tiny_data, store_root, capsys):
+    assert cli.main(["--arch", "logistic", "--epochs", "1", "--batch-size", "32", "--lr", "0.05", "--test-every",
+                     "100", "--store-dir", str(store_root), "--json"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(out[-1])
+    epoch_end = RunStore(store_root).get_run(result["run_id"]).history.epochs[-1].train_seconds
+    reached = [s for s in result["seconds_to"].values() if s is not None]
+    assert reached and min(reached) < epoch_end  # reached at a check, before the epoch's end
+    assert any("(checked every 100 examples)" in line for line in out)
     assert RunStore(store_root).get_run(result["run_id"]).nickname == "cli"
 
 
@@ -80,4 +93,4 @@ def test_a_bad_setting_is_one_line_before_anything_runs(tiny_data, store_root, t
 def test_a_huge_number_is_one_line(tiny_data, store_root, capsys):
     assert cli.main(["--arch", "cnn", "--model", '{"fc_hidden": 1%s}' % ("0" * 400), "--store-dir",
                      str(store_root)]) == 2
-    assert "model.fc_hidden must be in [8, 1024]" in capsys.readouterr().err
+    assert "model.fc_hidden must be in [0, 1024]" in capsys.readouterr().err

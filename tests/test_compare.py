@@ -123,3 +123,14 @@ def test_runs_side_by_side_are_named_by_architecture_and_by_id_only_when_two_sha
             "r-cccccc": SimpleNamespace(arch="mlp")}
     assert short_names(list(runs), runs) == {"r-aaaaaa": "CNN (aaaaaa)", "r-bbbbbb": "CNN (bbbbbb)", "r-cccccc": "MLP"}
     assert short_names(["r-aaaaaa", "r-cccccc"], runs) == {"r-aaaaaa": "CNN", "r-cccccc": "MLP"}
+
+
+def test_time_to_accuracy_reads_checks_within_epochs_before_the_epoch_ends():
+    epochs = [{"epoch": i, "examples_seen": seen, "train_loss": None, "train_accuracy": None, "test_loss": 0.0,
+               "train_seconds": seconds, "test_accuracy": accuracy}
+              for i, (seen, seconds, accuracy) in enumerate([(0, 0.0, 0.1), (600, 6.0, 0.985)])]
+    history = History.from_dict({"epochs": epochs, "checks": [[200, 2.0, 0.93], [400, 4.0, 0.981]]})
+    assert time_to_accuracy(history) == {0.90: 2.0, 0.95: 4.0, 0.98: 4.0, 0.99: None}
+    assert History.from_dict(history.to_dict()) == history
+    assert (400, 0.981) in history.test_accuracy_points()
+    assert History.from_dict({"epochs": epochs}).checks == ()  # runs saved before checks existed

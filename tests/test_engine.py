@@ -26,6 +26,7 @@ class ListRecorder:
         self.points: list[tuple[int, float, float]] = []
         self.epochs: list[EpochMetrics] = []
         self.probes: list[tuple[int, float]] = []
+        self.checks: list[tuple[int, float, float]] = []
         self.total = self.params = 0
         self.stop_after = stop_after
 
@@ -40,6 +41,9 @@ class ListRecorder:
 
     def on_probe(self, examples_seen, accuracy):
         self.probes.append((examples_seen, accuracy))
+
+    def on_check(self, examples_seen, train_seconds, accuracy):
+        self.checks.append((examples_seen, train_seconds, accuracy))
 
     def on_epoch(self, metrics):
         self.epochs.append(metrics)
@@ -176,3 +180,48 @@ def test_augmentation_draws_from_its_own_generator(tiny_mnist, monkeypatch):
         weights(plain).values(), weights(fit(small("mlp", epochs=1), tiny_mnist, ListRecorder())).values()))
     reseeded = fit(bent, tiny_mnist, ListRecorder())
     assert not torch.equal(weights(augmented)["net.1.weight"], weights(reseeded)["net.1.weight"])
+
+
+def test_test_set_checks_fall_every_n_examples_and_score_the_whole_test_set(tiny_mnist):
+    recorder = ListRecorder()
+    result = fit(small(test_every=160, batch_size=32), tiny_mnist, recorder)
+    # 640 examples an epoch, 3 epochs: every 160 examples within an epoch (the epoch ends are its own rows)
+    assert [seen for seen, _, _ in recorder.checks] == [160, 320, 480, 800, 960, 1120, 1440, 1600, 1760]
+    uneven = ListRecorder()
+    fit(small(test_every=200, batch_size=32, epochs=1), tiny_mnist, uneven)
+    assert [seen for seen, _, _ in uneven.checks] == [224, 416, 608]  # the first batch end past each multiple
+    assert all(acc * len(tiny_mnist.test) == round(acc * len(tiny_mnist.test)) for _, _, acc in recorder.checks)
+    seconds = [s for _, s, _ in recorder.checks]
+    assert seconds == sorted(seconds) and seconds[-1] <= result.train_seconds
+    assert recorder.probes == []  # the whole test set makes the 1,000-image probes redundant
+
+
+def test_test_set_checks_leave_the_trained_weights_unchanged(tiny_mnist):
+    arch = "cnn"
+    model = {"channels": [4, 8], "fc_hidden": 16}
+    plain = fit(small(arch, model=model), tiny_mnist, ListRecorder()).model.state_dict()
+    checked = fit(small(arch, model=model, test_every=100), tiny_mnist, ListRecorder()).model.state_dict()
+    assert all(torch.equal(plain[k], checked[k]) for k in plain)
+
+
+def test_a_check_reports_what_evaluate_reports(tiny_mnist, monkeypatch):
+    from core import engine
+    from core.evaluation import evaluate
+    built = []
+    monkeypatch.setattr(engine, "build_model", lambda *args: built.append(build_model(*args)) or built[-1])
+
+    class Evaluating(ListRecorder):
+        def on_check(self, examples_seen, train_seconds, accuracy):
+            super().on_check(examples_seen, train_seconds, accuracy)
+            self.evaluated = evaluate(built[0], tiny_mnist.test).accuracy
+
+    recorder = Evaluating()
+    fit(small(epochs=1, test_every=320), tiny_mnist, recorder)
+    assert len(recorder.checks) == 1 and recorder.checks[0][2] == recorder.evaluated
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+def test_adam_takes_the_configs_betas(name):
+    model = build_model("logistic")
+    optimizer = make_optimizer(model, tiny_config(optimizer=name, beta1=0.7, beta2=0.9))
+    assert optimizer.param_groups[0]["betas"] == (0.7, 0.9)

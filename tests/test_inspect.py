@@ -72,6 +72,15 @@ def test_feature_maps_have_each_layers_shape(batch_norm):
     assert len(outputs) == len(model.net)
 
 
+def test_a_pool_first_cnn_shows_each_conv_once_then_pool_norm_and_relu():
+    model = trained_looking("cnn", channels=[6, 12], kernel_size=5, kernel_size_2=3, fc_hidden=0, pool_first=True)
+    stages = feature_stages(model, a_digit())
+    assert [s.title.split(":")[0] for s in stages] == ["conv 1", "max-pool + batch norm + ReLU 1", "conv 2",
+                                                       "max-pool + batch norm + ReLU 2", "output"]
+    assert [tuple(s.maps.shape) for s in stages] == [(6, 24, 24), (6, 12, 12), (12, 10, 10), (12, 5, 5), (10,)]
+    assert sum(b.parameters for b in blocks(model, 28)) == count_parameters(model)
+
+
 def test_conv_filters_are_the_weights_in_nchw_order():
     model = trained_looking("cnn", channels=[6, 12], kernel_size=3)  # channels-last in memory
     first, second = conv_filters(model)

@@ -88,3 +88,41 @@ def test_the_registry_names_every_part_of_an_architecture():
         register_architecture(ARCHITECTURES["cnn"])
     with pytest.raises(ValueError, match="needs a 'default' preset"):
         Architecture("bare", "Bare", CNNOptions, lambda o, d: None, presets={}, examples_per_second=1.0)
+
+
+# The default CNN's layer keys as saved models have them: a new option must not move them,
+# or every stored model of that shape stops loading.
+SAVED_CNN_KEYS = ["input.mean", "input.std", "net.0.weight", "net.1.weight", "net.1.bias", "net.1.running_mean",
+                  "net.1.running_var", "net.1.num_batches_tracked", "net.4.weight", "net.5.weight", "net.5.bias",
+                  "net.5.running_mean", "net.5.running_var", "net.5.num_batches_tracked", "net.10.weight",
+                  "net.10.bias", "net.13.weight", "net.13.bias"]
+
+
+def test_cnn_options_added_later_leave_saved_models_keys_where_they_were():
+    assert list(build_model("cnn", CNNOptions(channels=[32, 64], fc_hidden=128)).state_dict()) == SAVED_CNN_KEYS
+
+
+def test_a_pool_first_cnn_without_a_hidden_layer_has_the_layers_it_says():
+    options = CNNOptions(channels=[8, 48], kernel_size=5, kernel_size_2=3, fc_hidden=0, pool_first=True)
+    layers = [type(layer).__name__ for layer in build_model("cnn", options).net]
+    assert layers == ["Conv2d", "MaxPool2d", "BatchNorm2d", "ReLU",
+                      "Conv2d", "Dropout2d", "MaxPool2d", "BatchNorm2d", "ReLU", "Flatten", "Dropout", "Linear"]
+    net = build_model("cnn", options).net
+    assert net[0].kernel_size == (5, 5) and net[4].kernel_size == (3, 3)
+    assert net[-1].in_features == 48 * 5 * 5  # 28 → 24 → 12 → 10 → 5
+    assert count_parameters(build_model("cnn", options)) == 8 * 25 + 16 + 48 * 8 * 9 + 96 + 1200 * 10 + 10
+    assert describe("cnn", options) == "CNN (conv 8/48 5x5/3x3 + pool-first BN, no hidden fc)"
+
+
+def test_conv_2_takes_conv_1s_kernel_unless_told_otherwise():
+    assert CNNOptions(kernel_size=3).kernel_sizes == (3, 3)
+    assert CNNOptions(kernel_size=7, kernel_size_2=3).kernel_sizes == (7, 3)
+    assert build_model("cnn", CNNOptions(kernel_size=7, kernel_size_2=3))(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_every_architecture_has_a_fast_preset_that_checks_the_test_set_as_it_goes(arch):
+    from core.config import preset
+    fast, default = preset(arch, "fast"), preset(arch)
+    assert fast.test_every == 10_000 and default.test_every == 0
+    assert fast.epochs * 60_000 / fast.batch_size < default.epochs * 60_000 / default.batch_size  # fewer steps

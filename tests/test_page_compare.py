@@ -3,7 +3,7 @@ from conftest import LEARNER, button, labelled, open_page, server_queue
 from streamlit.testing.v1 import AppTest
 
 from core.augment import shifted_test_set
-from core.compare import train_all_configs
+from core.compare import time_to_accuracy, train_all_configs
 from core.evaluation import evaluate
 from core.my_drawings import MyDrawings, as_split
 from core.sequence import JobSequence
@@ -43,6 +43,8 @@ def test_charts_tables_and_galleries_render_for_three_models(app_env, three_runs
     assert list(table.value["bent-digit accuracy"]) == pytest.approx(
         [evaluate(store.load_model(s.run_id)[0], bent).accuracy for s in snaps])
     assert list(table.value.columns[:3]) == ["model", "test accuracy", "bent-digit accuracy"]
+    seconds = [time_to_accuracy(store.get_run(s.run_id).history)[0.99] for s in snaps]
+    assert [None if v != v else v for v in table.value["seconds to 99%"]] == seconds  # NaN shows as "—"
     charts = at.get("plotly_chart")
     assert len(charts) == 2 + 1 + 1 + 3  # bars, two curve charts, per digit, a confusion matrix per model
     tabs = [t.label for t in at.tabs]  # depth first: each model's tab sits inside "Where each fails"

@@ -19,7 +19,7 @@ def run(run_id="r1", arch="mlp", learner="l1", nickname="", epochs_done=2) -> Ru
 def test_each_page_gets_its_columns_in_its_order():
     [row] = run_rows([run()], ("model", "run", "status", "epochs", "layers"))
     assert list(row) == ["model", "run", "status", "epochs", "layers"]
-    assert row == {"model": "MLP", "run": "r1", "status": "stopped", "epochs": 7, "layers": "784 → 512 → 256 → 10"}
+    assert row == {"model": "MLP", "run": "r1", "status": "stopped", "epochs": 4, "layers": "784 → 512 → 256 → 10"}
 
 
 def test_epochs_trained_counts_examples_so_a_run_stopped_early_reads_a_fraction():
@@ -27,8 +27,8 @@ def test_epochs_trained_counts_examples_so_a_run_stopped_early_reads_a_fraction(
     quick = dataclasses.replace(run(), examples_seen=12_500,
                                 config={**preset("mlp").to_dict(), "train_examples": 5_000})
     rows = run_rows([stopped, quick], ("epochs", "epochs trained", "images", "budget"))
-    assert rows == [{"epochs": 7, "epochs trained": 0.8, "images": 60_000, "budget": "full"},
-                    {"epochs": 7, "epochs trained": 2.5, "images": 5_000, "budget": "quick"}]
+    assert rows == [{"epochs": 4, "epochs trained": 0.8, "images": 60_000, "budget": "full"},
+                    {"epochs": 4, "epochs trained": 2.5, "images": 5_000, "budget": "quick"}]
 
 
 def test_speed_comes_with_how_many_trainings_shared_the_cpu():

@@ -215,7 +215,7 @@ def memory_rounds(data_dir: str, rounds: int, quick: bool) -> dict:
         for _ in range(rounds):
             for arch in ARCHITECTURES:
                 config = preset(arch, **({"epochs": 1, "train_examples": QUICK_EXAMPLES} if quick else {}))
-                stored_job(config, data, store, nickname="memory").start().wait().status
+                stored_job(config, data, store, nickname="memory").start().wait()
             peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return {"peaks": peaks, "after_first": peaks[0], "after_last": peaks[-1]}
 

@@ -17,12 +17,14 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-def start_server(store_dir: str | os.PathLike, timeout: float = 60) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free port with its own run store; returns it once healthy."""
+def start_server(store_dir: str | os.PathLike, timeout: float = 60,
+                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free port with its own run store (and `env`'s settings);
+    returns it once healthy."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "DIGITS_STORE_DIR": str(store_dir)}
+    env = {**os.environ, "DIGITS_STORE_DIR": str(store_dir), **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
          f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
@@ -49,9 +51,9 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def serve_app(store_dir: str | os.PathLike, timeout: float = 60) -> Iterator[str]:
+def serve_app(store_dir: str | os.PathLike, timeout: float = 60, env: dict[str, str] | None = None) -> Iterator[str]:
     """A running app for the duration of the block; yields its base URL."""
-    proc, url = start_server(store_dir, timeout)
+    proc, url = start_server(store_dir, timeout, env)
     try:
         yield url
     finally:

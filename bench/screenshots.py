@@ -5,8 +5,10 @@
 Trains the three architectures quickly (1 epoch on 5,000 images) into a fresh run store
 under one learner, starts the app on that store, and opens each page in headless chromium
 as that learner's browser: Home, Train (before and during a run), Compare, Draw (with a
-drawn 7), Inside (that 7, and its tabs) and the Leaderboard. Saves the first screen of each (`<page>-<size>-<theme>.png`;
-`--full` adds whole-page shots, `…-full.png`). Needs DIGITS_DATA_DIR.
+drawn 7), Inside (that 7, and its tabs), the Leaderboard, and the teacher's Class page
+of a class of six learners (that learner is its teacher), with its projector view at
+1920×1080. Saves the first screen of each (`<page>-<size>-<theme>.png`; `--full` adds
+whole-page shots, `…-full.png`). Needs DIGITS_DATA_DIR.
 """
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ import time
 from pathlib import Path
 
 from bench.browser import ROOT, launch_chromium, serve_app
+from core.classes import Classes
 from core.compare import train_all_configs
+from core.config import preset
 from core.data import data_dir, load_dataset
 from core.identity import COOKIE_NAME, Learners, learner_id
 from core.run_keeper import stored_job
@@ -30,6 +34,11 @@ SIZES = {"desktop": dict(viewport={"width": 1366, "height": 768}),
                        user_agent="Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
                                   "Chrome/131.0.0.0 Mobile Safari/537.36")}
 THEMES = ("light", "dark")      # chromium's colour scheme; Streamlit follows it by default
+TEACHER_KEY = "screenshots-teacher-key"
+PROJECTOR = dict(viewport={"width": 1920, "height": 1080})
+# the class's learners and what each trained (1 epoch on 5,000 images, as the quick budget)
+CLASS = (("grace", "cnn", 0.003), ("alan", "mlp", 0.003), ("katherine", "cnn", 0.01), ("emmy", "logistic", 0.01),
+         ("ada", "mlp", 0.01), ("hedy", "logistic", 0.001))
 
 
 def pretrained_store(root: Path) -> RunStore:
@@ -39,6 +48,15 @@ def pretrained_store(root: Path) -> RunStore:
     Learners(store).set_nickname(learner_id(SECRET), NICKNAME)
     for config in train_all_configs(epochs=1, train_examples=5_000):
         stored_job(config, mnist, store, NICKNAME, learner=learner_id(SECRET)).start().wait()
+    classes = Classes(store)
+    classes.sign_in(learner_id(SECRET), TEACHER_KEY, TEACHER_KEY)
+    code = classes.start_class("Tuesday workshop")
+    for n, (name, arch, lr) in enumerate(CLASS):
+        learner = f"{n + 1:032x}"
+        Learners(store).set_nickname(learner, name)
+        classes.join(learner, code)
+        config = preset(arch, epochs=1, train_examples=5_000, lr=lr)
+        stored_job(config, mnist, store, name, learner=learner, class_code=code).start().wait()
     return store
 
 
@@ -88,7 +106,7 @@ def shoot(page, out: Path, name: str, full: bool) -> None:
 
 def visit(context, url: str, out: Path, suffix: str, full: bool, touch: bool) -> None:
     page = context.new_page()
-    for path in ("home", "train", "compare", "leaderboard"):
+    for path in ("home", "train", "compare", "leaderboard", "class"):
         page.goto(f"{url}/{path}")
         settled(page)
         shoot(page, out, f"{path}-{suffix}", full)
@@ -121,19 +139,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--full", action="store_true", help="also save whole-page screenshots")
+    parser.add_argument("--class-only", action="store_true", help="only the Class page and its projector view")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as root:
         pretrained_store(Path(root))
-        with serve_app(root) as url, sync_playwright() as p:
+        with serve_app(root, env={"DIGITS_TEACHER_KEY": TEACHER_KEY}) as url, sync_playwright() as p:
             browser = launch_chromium(p)
+            for theme in THEMES:  # the wall of a classroom
+                context = browser.new_context(color_scheme=theme, **PROJECTOR)
+                context.add_cookies([{"name": COOKIE_NAME, "value": SECRET, "url": url}])
+                page = context.new_page()
+                page.goto(f"{url}/class?view=projector")
+                settled(page)
+                shoot(page, args.out, f"class-projector-{theme}", full=False)
+                context.close()
             for size, options in SIZES.items():
                 for theme in THEMES:
                     context = browser.new_context(color_scheme=theme, **options)
                     context.add_cookies([{"name": COOKIE_NAME, "value": SECRET, "url": url}])
-                    visit(context, url, args.out, f"{size}-{theme}", args.full, touch=size == "phone")
+                    suffix = f"{size}-{theme}"
+                    if args.class_only:
+                        page = context.new_page()
+                        page.goto(f"{url}/class")
+                        settled(page)
+                        shoot(page, args.out, f"class-{suffix}", args.full)
+                    else:
+                        visit(context, url, args.out, suffix, args.full, touch=size == "phone")
                     context.close()
             browser.close()
 

@@ -196,14 +196,15 @@ def seed_profile(data_dir: str, quick: bool) -> dict:
 
 
 def memory_rounds(data_dir: str, rounds: int, quick: bool) -> dict:
-    """One process as a server is: every default preset trained `rounds` times through the run
-    store, as learners' trainings are; the peak RSS after each round."""
+    """One process as a server is: every default preset trained `rounds` times through a
+    training queue and the run store, as learners' trainings are; the peak RSS after each round."""
     import tempfile
 
     from core.config import preset
     from core.data import load_dataset
     from core.jobs import use_one_torch_thread
     from core.models import ARCHITECTURES
+    from core.queue import TrainingQueue, queue_limits
     from core.run_keeper import stored_job
     from core.store import RunStore
 
@@ -211,11 +212,11 @@ def memory_rounds(data_dir: str, rounds: int, quick: bool) -> dict:
     data = load_dataset(data_dir)
     peaks = []
     with tempfile.TemporaryDirectory() as folder:
-        store = RunStore(folder)
+        store, queue = RunStore(folder), TrainingQueue(queue_limits())
         for _ in range(rounds):
             for arch in ARCHITECTURES:
                 config = preset(arch, **({"epochs": 1, "train_examples": QUICK_EXAMPLES} if quick else {}))
-                stored_job(config, data, store, nickname="memory").start().wait()
+                queue.submit(stored_job(config, data, store, nickname="memory")).wait()
             peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return {"peaks": peaks, "after_first": peaks[0], "after_last": peaks[-1]}
 

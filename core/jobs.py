@@ -60,11 +60,9 @@ class JobObserver(Protocol):
 def return_freed_memory_to_the_os() -> bool:
     """Hand the pages glibc holds free back to the OS (malloc_trim), once a training ends.
 
-    Each training runs on a thread of its own, and glibc keeps what such threads freed in
-    heaps of their own, so a server that trained many models in turn kept growing: in
-    bench.soak its RSS grew by 1,030-1,070 MB over trainings estimated at 690 MB (figures
-    with and without this in docs/benchmarks.md). Trimming between trainings costs them
-    nothing; true where it applied (Linux with glibc), elsewhere a no-op."""
+    glibc keeps what each training's thread freed in heaps of its own: without this a
+    server's RSS grew by 1,030-1,070 MB in bench.soak (docs/benchmarks.md). Trimming
+    between trainings costs them nothing; true where it applied (glibc), else a no-op."""
     try:
         import ctypes
         return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
@@ -76,13 +74,11 @@ def use_one_torch_thread() -> None:
     """For a long-lived thread that starts jobs but does no heavy tensor work (the CLI's
     main thread, a benchmark driver): call it before its first tensor operation.
 
-    libgomp, PyTorch's OpenMP, keeps a pool of worker threads for every thread that
-    ever ran a parallel operation. Once the pools hold more threads than there are
-    cores, every pool sleeps between operations instead of spin-waiting: a training
-    thread started by a main thread that had loaded the data ran 1.6-1.9x slower here
-    (22,000 context switches in half an MLP epoch, against 1; docs/benchmarks.md).
-    With one torch thread this thread never makes a pool. Short-lived threads, such
-    as Streamlit's script runs, take their pool with them when they end."""
+    libgomp keeps a pool of worker threads for every thread that ever ran a parallel
+    operation; once the pools outnumber the cores, every pool sleeps between operations:
+    a training started by a main thread that had loaded the data ran 1.6-1.9x slower
+    (docs/benchmarks.md). With one torch thread this thread never makes a pool; Streamlit's
+    short-lived script threads take theirs with them when they end."""
     torch.set_num_threads(1)
     # Reading it settles this thread's count now; otherwise the thread would take the
     # process-wide count (set by the next job) on its first operation.
@@ -139,9 +135,12 @@ class TrainingJob:
     """Train `config` on `data` in a daemon thread, telling `observers` as it goes."""
 
     def __init__(self, config: TrainConfig, data: Dataset, observers: tuple[JobObserver, ...] = (),
-                 threads: int | None = None, learner: str = "") -> None:
+                 threads: int | None = None, learner: str = "", class_code: str = "") -> None:
         self.config = config
         self.learner = learner  # core.identity.learner_id of who asked for it; '' for the CLI
+        self.class_code = class_code  # the class (core.classes) it trains in; '' for none
+        self.queued_at: float | None = None   # time.time() when it joined a queue
+        self.started_at: float | None = None  # and when it began to train
         self.in_sequence = False  # one part of a core.sequence.JobSequence, which holds the learner's place
         self.threads = threads or settings().torch_threads or usable_cores()   # torch CPU threads of this training
         self.job_id = f"job-{next(_job_numbers)}"
@@ -150,6 +149,7 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._done = threading.Event()
+        self._settled = threading.Event()  # ended, and every done callback has run
         self._done_callbacks: list[Callable[["TrainingJob"], None]] = []
         self._thread: threading.Thread | None = None
         self._status, self._message = Status.QUEUED, "Waiting to start."
@@ -166,20 +166,21 @@ class TrainingJob:
 
     # -- control, from any thread ------------------------------------------------
     def start(self) -> "TrainingJob":
-        self._thread = threading.Thread(target=self._run, name=self.job_id, daemon=True)
+        """Train in a thread of its own (the CLI, tests); a queue runs `run` on its slots' threads."""
+        self._thread = threading.Thread(target=self.run, name=self.job_id, daemon=True)
         self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, cancelled_message: str = "Cancelled before it started.") -> None:
         """Ask the training to stop; it does so before its next batch. A job still queued
-        ends at once, as stopped ("cancelled before it started")."""
+        ends at once, as stopped, with `cancelled_message`."""
         self._stop.set()
         with self._lock:
             cancelled = self._status == Status.QUEUED
             if cancelled:  # claimed under the lock: the thread, if it starts, sees it and returns
-                self._status, self._message = Status.STOPPED, "Cancelled before it started."
+                self._status, self._message = Status.STOPPED, cancelled_message
         if cancelled:
-            self._finish(Outcome(Status.STOPPED, "Cancelled before it started.", None, time.time()))
+            self._finish(Outcome(Status.STOPPED, cancelled_message, None, time.time()))
 
     @property
     def stop_requested(self) -> bool:
@@ -188,9 +189,7 @@ class TrainingJob:
 
     def wait(self, timeout: float | None = None) -> JobSnapshot:
         """Block until the job has ended (or `timeout` passed); a queued job waits for its turn too."""
-        self._done.wait(timeout)
-        if self._thread is not None and self._done.is_set():
-            self._thread.join(timeout)  # the thread's last step (saving) is behind the status
+        self._settled.wait(timeout)  # after the done callbacks too: the queue has let the job go
         return self.snapshot()
 
     def release_model(self) -> None:
@@ -217,6 +216,7 @@ class TrainingJob:
                 callback(self)
             except Exception:  # a broken observer must not take the job's thread down with it
                 log.exception("done callback of %s failed", self.job_id)
+        self._settled.set()
 
     def attach_run(self, run_id: str) -> None:
         """The id of the stored run that records this job (an observer's)."""
@@ -266,16 +266,18 @@ class TrainingJob:
         a server that stops before its turn leaves a trace)."""
         with self._lock:
             told, self._queued_told = self._queued_told, True
+            self.queued_at = self.queued_at or time.time()
         if not told:
             for observer in self._observers:
                 observer.job_queued(self)
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Train on the calling thread until the job ends (at once if it was cancelled)."""
         with self._lock:
             if self._status != Status.QUEUED:  # cancelled while queued
                 return
             self._status, self._message = Status.RUNNING, "Training…"
-        started = time.time()
+            started = self.started_at = time.time()
         try:
             torch.set_num_threads(self.threads)  # this thread's pool; see use_one_torch_thread
             self.record_queued()  # a job started without a queue (the CLI) is told here

@@ -6,11 +6,16 @@ through `TrainingQueue`: at most `slots` train at once, each with its share of t
 cores as torch threads, the others wait in order. Limits come from the environment
 (`queue_limits`), so a host sets them without touching code.
 
+Each slot trains on one long-lived thread, job after job: a thread per training left
+glibc a heap per thread, and a server's peak memory stepped up over many trainings
+(docs/benchmarks.md, "Memory over many trainings").
+
 The queue also remembers each learner's latest training and sequence, so a page opened
 again (a reload, a new tab, a link) finds the learner's job from their identity alone.
 """
 from __future__ import annotations
 
+import queue
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -69,6 +74,9 @@ class TrainingQueue:
         self._sequences: list[JobSequence] = []  # started and not yet known to be done
         self._latest: OrderedDict[tuple[str, str], TrainingJob | JobSequence] = OrderedDict()
         self._rates: dict[str, float] = {}  # examples/s seen here, per architecture
+        self._paused: set[str] = set()  # classes whose waiting jobs a teacher holds back
+        self._to_train: queue.SimpleQueue[TrainingJob] = queue.SimpleQueue()  # dispatched, for the slots' threads
+        self._slot_threads: list[threading.Thread] = []
 
     def submit(self, job: TrainingJob) -> TrainingJob:
         """Queue `job` for its learner (`job.learner`); it starts when a slot is free."""
@@ -138,11 +146,26 @@ class TrainingQueue:
         if mine >= self.limits.per_learner:
             raise LimitError("You already have a training queued or running: wait for it, or stop it first.")
 
-    def cancel(self, job: TrainingJob) -> None:
-        """Stop a running job, or take a waiting one out of the queue."""
+    def cancel(self, job: TrainingJob, cancelled_message: str = "Cancelled before it started.") -> None:
+        """Stop a running job, or take a waiting one out of the queue (ended with `cancelled_message`)."""
         with self._lock:
             self._waiting = [j for j in self._waiting if j is not job]
-        job.stop()
+        job.stop(cancelled_message)
+
+    def jobs(self) -> list[TrainingJob]:
+        """Every job in the queue now: the running ones, then the waiting ones in order."""
+        with self._lock:
+            return self._running + self._waiting
+
+    def pause(self, class_code: str, paused: bool = True) -> None:
+        """Hold back (or let go) the waiting jobs of a class; its running ones train on."""
+        with self._lock:
+            (self._paused.add if paused else self._paused.discard)(class_code)
+        self._dispatch()
+
+    def is_paused(self, class_code: str) -> bool:
+        with self._lock:
+            return class_code in self._paused
 
     def place(self, job: TrainingJob) -> Place | None:
         """None once the job has left the queue (finished, stopped, or never queued here)."""
@@ -159,15 +182,31 @@ class TrainingQueue:
     def _dispatch(self) -> None:
         started = []
         with self._lock:
-            while self._waiting and len(self._running) < self.limits.slots:
-                job = self._waiting.pop(0)
+            while len(self._running) < self.limits.slots:
+                job = next((j for j in self._waiting if j.class_code not in self._paused), None)
+                if job is None:
+                    break
+                self._waiting.remove(job)
                 if job.snapshot().done:  # cancelled while waiting
                     continue
                 self._running.append(job)
                 started.append(job)
+            if started:
+                self._start_slot_threads()
         for job in started:
             job.add_done_callback(self._finished)
-            job.start()
+            self._to_train.put(job)
+
+    def _start_slot_threads(self) -> None:  # with self._lock held
+        while len(self._slot_threads) < self.limits.slots:
+            thread = threading.Thread(target=self._train_in_turn, daemon=True,
+                                      name=f"training-slot-{len(self._slot_threads) + 1}")
+            self._slot_threads.append(thread)
+            thread.start()
+
+    def _train_in_turn(self) -> None:
+        while True:
+            self._to_train.get().run()  # its done callback dispatches the next one
 
     def _finished(self, job: TrainingJob) -> None:
         job.release_model()  # the queue remembers ended jobs for their learners: not their weights

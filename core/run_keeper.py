@@ -38,7 +38,7 @@ class RunKeeper:
 
     def job_queued(self, job: TrainingJob) -> None:
         self.run_id = self.store.begin_run(job.config, nickname=self.nickname, learner=job.learner,
-                                           status=Status.QUEUED)
+                                           status=Status.QUEUED, class_code=job.class_code)
         job.attach_run(self.run_id)
 
     def job_started(self, job: TrainingJob) -> None:
@@ -81,7 +81,7 @@ class RunKeeper:
 
 
 def stored_job(config: TrainConfig, data: Dataset, store: RunStore | None = None, nickname: str = "",
-               learner: str = "", threads: int | None = None) -> TrainingJob:
+               learner: str = "", threads: int | None = None, class_code: str = "") -> TrainingJob:
     """A job whose run is kept in `store` (None: a job that keeps nothing)."""
     observers = (RunKeeper(store, nickname),) if store is not None else ()
-    return TrainingJob(config, data, observers, threads=threads, learner=learner)
+    return TrainingJob(config, data, observers, threads=threads, learner=learner, class_code=class_code)

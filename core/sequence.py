@@ -21,9 +21,10 @@ class JobSequence:
     queue, one at a time, and the whole sequence counts as one training of `learner`."""
 
     def __init__(self, configs: list[TrainConfig], data: Dataset, store: RunStore | None = None,
-                 nickname: str = "", learner: str = "") -> None:
+                 nickname: str = "", learner: str = "", class_code: str = "") -> None:
         self.learner = learner
-        self.jobs = [stored_job(config, data, store, nickname, learner=learner) for config in configs]
+        self.jobs = [stored_job(config, data, store, nickname, learner=learner, class_code=class_code)
+                     for config in configs]
         for job in self.jobs:
             job.in_sequence = True
         self._queue = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from core.ranges import ConfigError, quoted
@@ -28,12 +28,14 @@ MAX_TRAINING_MB_ENV = "DIGITS_MAX_TRAINING_MB"
 QUEUE_MAX_ENV = "DIGITS_QUEUE_MAX"
 STORE_MAX_RUNS_ENV = "DIGITS_STORE_MAX_RUNS"
 STORE_MAX_MB_ENV = "DIGITS_STORE_MAX_MB"
+TEACHER_KEY_ENV = "DIGITS_TEACHER_KEY"
+TEACHER_KEY_MIN = 8            # characters: a key a room full of learners cannot guess in a workshop
 LIVE_REFRESH_DEFAULT = 1.0     # seconds between two redraws of the Train page's live view
 LIVE_REFRESH_RANGE = (0.25, 10.0)
 
 # Whole-number settings: field -> (variable, default, default when hosted, lowest, highest).
 # None as a default: unset (no cap; the cores decide). The hosted defaults fit every preset
-# and one-click flow (the default CNN: about 55 s, 700 MB; the default logistic: 8 epochs).
+# and one-click flow (the default CNN: about 35 s, 700 MB; the default logistic: 8 epochs).
 WHOLE_NUMBERS: dict[str, tuple[str, int | None, int | None, int, int]] = {
     "torch_threads": (TORCH_THREADS_ENV, None, None, 1, 256),        # CPU threads of one training
     "queue_slots": (QUEUE_SLOTS_ENV, None, None, 1, 64),             # trainings at once; None: one per 2 cores
@@ -53,6 +55,7 @@ class Settings:
     data_dir: str = "./data"            # data root holding MNIST/raw/
     store_dir: str = "./runs"           # runs.sqlite and models/
     hosted: bool = False                # a public demo: tighter defaults, no paths shown
+    teacher_key: str = field(default="", repr=False)  # opens the teacher's page (/class); "": none
     live_refresh_seconds: float = LIVE_REFRESH_DEFAULT
     torch_threads: int | None = None    # None: the usable cores shared out between the slots
     queue_slots: int | None = None      # None: one per 2 usable cores, at least 1
@@ -79,14 +82,15 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     is_hosted = _hosted(text(HOSTED_ENV))
     values: dict[str, Any] = {"hosted": is_hosted, "live_refresh_seconds": _live_refresh(text(LIVE_REFRESH_ENV))}
-    for field, name in (("data_dir", DATA_DIR_ENV), ("store_dir", STORE_DIR_ENV)):
+    values["teacher_key"] = _teacher_key(env.get(TEACHER_KEY_ENV, ""))
+    for key, name in (("data_dir", DATA_DIR_ENV), ("store_dir", STORE_DIR_ENV)):
         if text(name):
-            values[field] = env[name]
-    for field, (name, local, public, lo, hi) in WHOLE_NUMBERS.items():
+            values[key] = env[name]
+    for key, (name, local, public, lo, hi) in WHOLE_NUMBERS.items():
         default = public if is_hosted else local
-        if field == "jobs_per_learner":  # the earlier name counts when the new one is unset
+        if key == "jobs_per_learner":  # the earlier name counts when the new one is unset
             default = _whole_number(PER_LEARNER_OLD_ENV, text(PER_LEARNER_OLD_ENV), default, lo, hi)
-        values[field] = _whole_number(name, text(name), default, lo, hi)
+        values[key] = _whole_number(name, text(name), default, lo, hi)
     return Settings(**values)
 
 
@@ -113,6 +117,14 @@ def _live_refresh(text: str) -> float:
     if not lo <= value <= hi:
         raise ConfigError(f"{LIVE_REFRESH_ENV} must be a number of seconds in [{lo}, {hi}], got {quoted(text)}")
     return value
+
+
+def _teacher_key(text: str) -> str:
+    """The key is never echoed back: a message about it names only its length."""
+    if text and (len(text) < TEACHER_KEY_MIN or text != text.strip() or not text.isprintable()):
+        raise ConfigError(f"{TEACHER_KEY_ENV} must be at least {TEACHER_KEY_MIN} printable characters "
+                          f"without spaces around them (got {len(text)} characters)")
+    return text
 
 
 def _hosted(text: str) -> bool:

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS runs (
     message TEXT NOT NULL DEFAULT '',
     nickname TEXT NOT NULL DEFAULT '',
     learner TEXT NOT NULL DEFAULT '', -- core.identity.learner_id of the browser that started it ('' for the CLI)
+    class_code TEXT NOT NULL DEFAULT '', -- the class (core.classes) it was trained in; '' for none
     process TEXT NOT NULL,          -- the process that trains it, see core.process_locks
     created_at REAL NOT NULL,
     finished_at REAL,
@@ -63,7 +64,8 @@ _COLUMNS = tuple(line.split()[0] for line in _SCHEMA.splitlines()[2:-1])
 # Columns added since the first stores: (column, its definition) for ALTER TABLE.
 _ADDED_COLUMNS = (("learner", "TEXT NOT NULL DEFAULT ''"),   # older runs are nobody's
                   ("dataset", "TEXT NOT NULL DEFAULT 'mnist'"),  # older runs are MNIST's
-                  ("trainings_at_once", "REAL"))  # not measured for older runs
+                  ("trainings_at_once", "REAL"),  # not measured for older runs
+                  ("class_code", "TEXT NOT NULL DEFAULT ''"))  # older runs belong to no class
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class RunRecord:
     param_count: int | None
     model_path: Path | None
     trainings_at_once: float | None = None  # 1.0: it had the process's CPU to itself; None: not measured
+    class_code: str = ""                    # the class it was trained in (core.classes); '' for none
 
     @classmethod
     def from_row(cls, row: sqlite3.Row, root: Path) -> "RunRecord":
@@ -98,7 +101,7 @@ class RunRecord:
                        config=json.loads(row["config_json"]),
                        history=History.from_dict(json.loads(row["history_json"])),
                        train_seconds=row["train_seconds"], examples_seen=row["examples_seen"],
-                       trainings_at_once=row["trainings_at_once"],
+                       trainings_at_once=row["trainings_at_once"], class_code=row["class_code"],
                        test_accuracy=row["test_accuracy"], test_loss=row["test_loss"], param_count=row["param_count"],
                        model_path=root / row["model_file"] if row["model_file"] else None)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -181,12 +184,12 @@ class RunStore:
         return len(dead)
 
     def begin_run(self, config: TrainConfig, nickname: str = "", learner: str = "",
-                  status: Status = Status.RUNNING) -> str:
+                  status: Status = Status.RUNNING, class_code: str = "") -> str:
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{uuid.uuid4().hex[:6]}"
-        self.execute("INSERT INTO runs (run_id, arch, dataset, status, nickname, learner, process, created_at, "
-                     "config_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (run_id, config.arch, config.dataset, str(status), nickname, learner, self._process,
-                      time.time(), json.dumps(config.to_dict())))
+        self.execute("INSERT INTO runs (run_id, arch, dataset, status, nickname, learner, class_code, process, "
+                     "created_at, config_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (run_id, config.arch, config.dataset, str(status), nickname, learner, class_code,
+                      self._process, time.time(), json.dumps(config.to_dict())))
         return run_id
 
     def mark_running(self, run_id: str) -> None:
@@ -216,14 +219,16 @@ class RunStore:
              count_parameters(model) if model is not None else None, model_file, run_id))
 
     def list_runs(self, with_model: bool = False, learner: str | None = None,
-                  with_history: bool = True) -> list[RunRecord]:
-        """Newest first; `with_model` keeps only runs whose weights were saved; the others filter.
-        Without `with_history` the curves are left out (an empty history): listing 300 runs
-        with long curves takes seconds otherwise."""
+                  with_history: bool = True, class_code: str | None = None, since: float = 0.0) -> list[RunRecord]:
+        """Newest first; `with_model` keeps only runs whose weights were saved; the others filter
+        (`since`: created at or after it). Without `with_history` the curves are left out (an
+        empty history): listing 300 runs with long curves takes seconds otherwise."""
         columns = "*" if with_history else ", ".join(c for c in _COLUMNS if c != "history_json") + ", '{}' AS history_json"
-        sql, params = f"SELECT {columns} FROM runs WHERE 1=1", []
+        sql, params = f"SELECT {columns} FROM runs WHERE created_at>=?", [since]
         if learner is not None:
-            sql, params = sql + " AND learner=?", [learner]
+            sql, params = sql + " AND learner=?", params + [learner]
+        if class_code is not None:
+            sql, params = sql + " AND class_code=?", params + [class_code]
         if with_model:
             sql += " AND model_file IS NOT NULL"
         records = []

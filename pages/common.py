@@ -12,15 +12,15 @@ import streamlit as st
 
 from core.augment import shifted_test_set
 from core.budget import estimate
-from core.config import TrainConfig, preset
+from core.classes import Classes
+from core.config import preset
 from core.data import DataError, Dataset, Split, data_dir, data_roots, load_dataset
 from core.datasets import DEFAULT_DATASET, dataset_spec
 from core.evaluation import Evaluation, evaluate
 from core.identity import Learners
-from core.models import ARCHITECTURES, label
+from core.models import ARCHITECTURES
 from core.queue import TrainingQueue, queue_limits
 from core.ranges import ConfigError
-from core.sequence import JobSequence
 from core.settings import Settings, settings
 from core.store import RunStore, StoreError, store_dir
 from pages.identity import learner
@@ -202,6 +202,25 @@ def learners() -> Learners:
         store_failed(exc)
 
 
+@st.cache_resource
+def _classes(store_root: str) -> Classes:
+    return Classes(_store(store_root))
+
+
+def classes() -> Classes:
+    try:
+        return _classes(str(store_dir()))
+    except StoreError as exc:
+        store_failed(exc)
+
+
+def my_class() -> str:
+    """The code of this learner's class; '' without one, and on a server without teachers."""
+    return classes().class_of(learner()) if server_settings().teacher_key else ""
+
+
+
+
 def nickname() -> str:
     """This learner's nickname, '' until they choose one."""
     return learners().nickname(learner())
@@ -229,55 +248,14 @@ def learner_sidebar() -> None:
         nickname_input("sidebar")
 
 
-def training_sequence() -> JobSequence | None:
-    """This learner's latest "Train all" or Draw training, found again after a reload."""
-    return training_queue().latest_sequence(learner())
 
 
-def start_sequence(configs: list[TrainConfig]) -> None:
-    """Train `configs` one after another through the queue, then rerun to show the form locked."""
-    sequence = JobSequence(configs, dataset_or_stop(), run_store(), nickname(), learner=learner())
-    try:
-        training_queue().submit_sequence(sequence)
-    except (ConfigError, StoreError) as exc:  # a limit of this server, or a store it cannot write
-        st.warning(plain(exc))
-        return
-    st.rerun()
 
 
-def sequence_progress() -> None:
-    """A progress bar per model of the learner's sequence, redrawn every second while it
-    trains; when it ends the whole page reruns, so the new models show up everywhere."""
-    sequence = training_sequence()
-    if sequence is not None and sequence.done:
-        _progress_bars(sequence, live=False)
-    elif sequence is not None:
-        st.fragment(_progress_bars, run_every=1.0)(sequence, live=True)
 
 
-def queue_notice(job) -> str:
-    """ "2 ahead of you, about 40 s" for a waiting job; "" otherwise."""
-    place = training_queue().place(job)
-    if place is None or place.running:
-        return ""
-    wait = f", about {place.wait_seconds:.0f} s" if place.wait_seconds is not None else ""
-    return f"{place.ahead} ahead of you{wait}"
 
 
-def _progress_bars(sequence: JobSequence, live: bool) -> None:
-    for job, snap in zip(sequence.jobs, sequence.snapshots()):
-        name = label(snap.config.arch)
-        waiting = queue_notice(job) if not snap.done else ""
-        if waiting:
-            st.progress(0.0, text=f"{name}: waiting in the queue, {waiting}")
-        elif snap.done:
-            accuracy = f", test accuracy {snap.test_accuracy:.2%}" if snap.test_accuracy is not None else ""
-            st.progress(1.0, text=f"{name}: {snap.status}{accuracy}")
-        else:
-            st.progress(snap.progress, text=f"{name}: {snap.status}, {snap.examples_seen:,} of "
-                                            f"{snap.total_examples:,} examples")
-    if live and sequence.done:
-        st.rerun()
 
 
 if __name__ == "__main__":  # opened as a page (/common and the like) by Streamlit's folder mode

@@ -33,14 +33,12 @@ from pages.common import (
     model_of_run,
     plain,
     run_store,
-    sequence_progress,
-    start_sequence,
     train_all_label,
-    training_sequence,
 )
 from pages.display import PERCENT, chart_config, show_table
 from pages.identity import learner
 from pages.navigation import require_app_navigation
+from pages.trainings import sequence_progress, start_sequence, training_sequence
 
 QUICK = {"epochs": 1, "train_examples": 5_000}  # the quick budget: seconds, not minutes
 GALLERY_SIZE = 24

@@ -17,14 +17,12 @@ from pages.common import (
     nickname,
     plain,
     run_store,
-    sequence_progress,
-    start_sequence,
     train_all_label,
-    training_sequence,
 )
 from pages.display import chart_config
 from pages.identity import learner
 from pages.navigation import require_app_navigation
+from pages.trainings import sequence_progress, start_sequence, training_sequence
 
 CANVAS_SIDE = 280   # px; fits a phone's column (about 330 px wide) as well as a desktop's
 CLEARS_KEY = "draw_clears"  # bumping it gives the canvas a new key: a truly empty canvas

@@ -1,9 +1,10 @@
-"""Leaderboard: every run on this server, so a class can race configurations."""
+"""Leaderboard: every run on this server, or of the learner's class this round, so a class
+can race configurations."""
 import streamlit as st
 
 from core.compare import BUDGETS, leaderboard
 from core.models import ARCHITECTURES, label
-from pages.common import learners, run_store
+from pages.common import classes, learners, my_class, plain, run_store
 from pages.display import show_table
 from pages.identity import learner
 from pages.navigation import require_app_navigation
@@ -12,14 +13,21 @@ BUDGET_NAMES = {"full": "Full: all 60,000 training images", "quick": "Quick: few
 
 require_app_navigation()
 st.title("🏆 Leaderboard")
-st.caption("Every model trained on this server, most accurate first. Click a column header to sort by it. "
-           "Choose your nickname in the sidebar.")
+class_info = classes().info(my_class()) if my_class() else None
+if class_info is None:
+    st.caption("Every model trained on this server outside a class, most accurate first. Click a column header "
+               "to sort by it. Choose your nickname in the sidebar.")
+else:
+    title = f" ({plain(class_info.title)})" if class_info.title else ""
+    st.caption(f"Every model of your class **{class_info.code}**{title} in this round, most accurate first. "
+               "Click a column header to sort by it. Choose your nickname in the sidebar.")
 archs = st.pills("Architectures", list(ARCHITECTURES), format_func=label, selection_mode="multi",
                  default=list(ARCHITECTURES))
 budgets = st.pills("Training images", list(BUDGETS), format_func=BUDGET_NAMES.get, selection_mode="multi",
                    default=list(BUDGETS), help="A quick run trains on fewer images: it is fast, and usually "
                                                "less accurate than a full one.")
-runs = run_store().list_runs(with_history=False)
+runs = (classes().runs_this_round(class_info.code, with_history=False) if class_info is not None
+        else run_store().list_runs(with_history=False, class_code=""))
 rows = leaderboard(runs, archs, names=learners().display_names({run.learner for run in runs}),
                    budgets=tuple(budgets))
 if not rows:

@@ -14,11 +14,21 @@ import contextvars
 
 import streamlit as st
 
-from pages.common import learner_sidebar, settings_or_stop
-from pages.identity import learner_or_stop
+from core.ranges import ConfigError
+from pages.common import classes, learner_sidebar, server_settings, settings_or_stop
+from pages.identity import learner, learner_or_stop
+from pages.membership import class_sidebar
 
 _routed = contextvars.ContextVar("routed_by_app", default=False)  # this run came through app.py
 ROUTED_KEY = "routed_by_app"  # session_state: some run of this session came through app.py
+TEACHER_KEY = "teacher"  # session_state: this browser signed in as a teacher (pages/class.py)
+
+
+def _has_teachers() -> bool:
+    try:
+        return bool(server_settings().teacher_key)
+    except ConfigError:  # settings_or_stop says what is wrong, on every page
+        return False
 
 
 def app_pages() -> list:
@@ -32,6 +42,10 @@ def app_pages() -> list:
         st.Page("pages/draw.py", title="Draw", icon="✏️", url_path="draw"),
         st.Page("pages/inside.py", title="Inside", icon="🔬", url_path="inside"),
         st.Page("pages/leaderboard.py", title="Leaderboard", icon="🏆", url_path="leaderboard"),
+        # a server without a teacher key has no teacher page at all; learners do not see it listed
+        *([st.Page("pages/class.py", title="Class", icon="🧑‍🏫", url_path="class",
+                   visibility="visible" if st.session_state.get(TEACHER_KEY) else "hidden")]
+          if _has_teachers() else []),
     ]
 
 
@@ -41,7 +55,12 @@ def open_app():
     page = st.navigation(app_pages())
     settings_or_stop()
     learner_or_stop()
+    if _has_teachers() and TEACHER_KEY not in st.session_state:  # list the Class page for its teachers
+        st.session_state[TEACHER_KEY] = classes().is_teacher(learner(), server_settings().teacher_key)
+        if st.session_state[TEACHER_KEY]:
+            st.rerun()
     learner_sidebar()
+    class_sidebar()
     return page
 
 
@@ -67,6 +86,7 @@ def require_app_navigation() -> None:
     # a click that came with this run is not lost.
     learner_or_stop()
     learner_sidebar()
+    class_sidebar()
 
 
 if __name__ == "__main__":  # opened as a page (/navigation) by Streamlit's folder mode

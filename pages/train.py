@@ -11,26 +11,25 @@ from core.models import architecture, describe, label
 from core.plots import Curve, accuracy_figure, loss_figure
 from core.queue import LimitError, check_size, limits_note
 from core.ranges import ConfigError
-from core.run_keeper import stored_job
 from core.run_table import run_rows
 from core.samples import evaluation_tiles
 from core.status import Status
 from core.store import RunRecord, StoreError
 from pages.common import (
+    classes,
     dataset_or_stop,
     evaluation_of_run,
-    nickname,
+    my_class,
     plain,
-    queue_notice,
     run_store,
     server_settings,
     training_queue,
-    training_sequence,
 )
 from pages.display import chart_config, show_table
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 from pages.train_form import config_form, form_is_seeded, seed_form
+from pages.trainings import queue_notice, start_training, training_sequence
 
 OVERLAY_KEY = "train_overlay"    # run ids drawn dashed beside the current run
 LOCK_KEY = "train_locked"        # settings a teacher's link fixed for this session, with their values
@@ -61,6 +60,10 @@ if not form_is_seeded():  # first visit in this session: a shared link's, the ru
         seed_form(preset("logistic"))
         st.session_state[LOCK_KEY] = {}
 locked = st.session_state.get(LOCK_KEY, {})
+my_class_info = classes().info(my_class()) if my_class() else None
+class_setup = my_class_info.setup if my_class_info else None  # the teacher's, for the whole class
+if class_setup is not None and my_class_info.setup_mode == "lock":
+    locked = locked_values(class_setup, parse_lock("all"))
 
 
 def run_label(run: RunRecord) -> str:
@@ -206,6 +209,9 @@ if running:  # the form is fixed during a run: folded away, the charts take the 
 else:
     form_col, view = st.columns([2, 3], gap="large")
     with form_col:
+        if class_setup is not None and my_class_info.setup_mode == "suggest":
+            st.button(f"Start from your teacher's setup: {describe(class_setup.arch, class_setup.model)}",
+                      icon="🧑‍🏫", on_click=seed_form, args=(class_setup,), width="stretch")
         config = config_form(disabled=False, locked=locked)
         st.caption(limits_note(training_queue().limits))
     if config is not None:
@@ -228,7 +234,7 @@ with actions:
         st.page_link("pages/compare.py", label="See them train on Compare", icon="⚖️")
 if start:
     try:
-        training_queue().submit(stored_job(config, mnist, store, nickname(), learner=learner()))
+        start_training(config, mnist)
     except (ConfigError, StoreError) as exc:  # a limit of this server, or a store it cannot write
         actions.warning(plain(exc))
     else:

@@ -32,7 +32,7 @@ def test_a_drawing_opens_inside_the_cnn_and_bending_it_changes_the_answer(app_se
     expect(main.get_by_test_id("stImageCaption").get_by_text("your drawing")).to_be_visible(timeout=30_000)
     main.get_by_role("radio", name="Layer by layer").click()
     expect(main.get_by_text("conv 1: 32 maps of 24×24")).to_be_visible(timeout=30_000)
-    expect(main.get_by_text("max-pool + ReLU 2: 64 maps of 4×4")).to_be_visible()
+    expect(main.get_by_text("max-pool + batch norm + ReLU 2: 64 maps of 4×4")).to_be_visible()
 
     main.get_by_role("radio", name="Bend the digit").click()
     answer = main.get_by_test_id("stMarkdown").filter(has_text=re.compile(r"^CNN reads")).last  # the lab's, below the page's

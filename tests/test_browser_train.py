@@ -17,7 +17,8 @@ def test_train_logistic_regression_and_watch_it_learn(app_server, page):
 
     # live: the progress line and the loss chart appear while it trains
     expect(page.get_by_text(re.compile(r"examples/s"))).to_be_visible(timeout=30_000)
-    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
+    # Plotly's script loads lazily on the first chart: a slow machine takes seconds
+    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=30_000)
     expect(main.get_by_role("button", name="Stop")).to_be_enabled()
 
     expect(page.get_by_text("Finished.", exact=False)).to_be_visible(timeout=180_000)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from conftest import open_page, shown, wait_until
+from conftest import LEARNER, open_page, shown, wait_until
 
 import pages.common
 from core.cli import main as train_cli
@@ -37,7 +37,8 @@ def train_page_refuses_before_start(at) -> str:
 
 # -- links and forms ---------------------------------------------------------------------
 @pytest.mark.parametrize("field", ["epochs", "batch_size", "seed", "train_examples", "log_every", "lr",
-                                   "m.fc_hidden", "m.kernel_size", "m.channels"])
+                                   "test_every", "beta1", "m.fc_hidden", "m.kernel_size", "m.kernel_size_2",
+                                   "m.channels"])
 @pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "nan", "9" * 5000])
 def test_overflowing_numbers_in_a_link_are_one_plain_warning(app_env, field, value):
     at = open_page("pages/train.py", {"arch": "cnn", field: value})
@@ -171,7 +172,8 @@ def test_a_full_disk_fails_the_run_and_the_page_says_so(app_env, store_root, mon
 # -- settings --------------------------------------------------------------------------------
 @pytest.mark.parametrize("name, value", [("DIGITS_QUEUE_SLOTS", "abc"), ("DIGITS_STORE_MAX_RUNS", "1"),
                                          ("DIGITS_HOSTED", "perhaps"), ("DIGITS_MAX_TRAINING_MB", "-5"),
-                                         ("DIGITS_LIVE_REFRESH_SECONDS", "fast")])
+                                         ("DIGITS_LIVE_REFRESH_SECONDS", "fast"),
+                                         ("DIGITS_TEACHER_KEY", "short")])
 def test_a_bad_setting_is_named_on_the_first_page_not_at_start(app_env, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     st.cache_resource.clear()
@@ -179,6 +181,25 @@ def test_a_bad_setting_is_named_on_the_first_page_not_at_start(app_env, monkeypa
     assert not at.exception
     [error] = at.error
     assert "misconfigured" in error.value and name in shown(error.value)
+    assert name != "DIGITS_TEACHER_KEY" or value not in shown(error.value).replace(name, "")  # never echoed
+
+
+@pytest.mark.parametrize("attack", MARKDOWN_ATTACKS)
+def test_a_class_code_or_title_from_a_visitor_is_shown_as_text(app_env, monkeypatch, store_root, attack):
+    from core.classes import Classes
+    from core.store import RunStore
+    monkeypatch.setenv("DIGITS_TEACHER_KEY", "workshop-key-42")
+    at = open_page("pages/home.py")
+    typed = attack[:12]  # the box takes 12 characters, as a browser's does
+    next(box for box in at.sidebar.text_input if box.label == "Class code").input(typed).run()
+    assert not at.exception
+    [warning] = [w.value for w in at.sidebar.warning]
+    assert "There is no class with the code" in warning and pages.common.plain(typed) in warning
+    code = Classes(RunStore(store_root)).start_class(attack)
+    Classes(RunStore(store_root)).join(LEARNER, code)
+    at = open_page("pages/leaderboard.py")
+    assert not at.exception
+    assert any(pages.common.plain(attack) in c.value for c in [*at.caption, *at.sidebar.caption])
 
 
 # -- restarts --------------------------------------------------------------------------------

@@ -58,8 +58,8 @@ def test_each_architecture_opens_with_its_own_views(app_env, tiny_runs):
         "absence: edges, strokes, corners."]
     assert [e.label for e in looks.expander] == ["Conv 2: 8 filters, each 4 slices of 5×5 (32 small pictures)"]
     layers = [m.value for m in tab(at, "Layer by layer").markdown if m.value.startswith(("**conv", "**max-pool"))]
-    assert layers == ["**conv 1: 4 maps of 24×24**", "**max-pool + ReLU 1: 4 maps of 12×12**",
-                          "**conv 2: 8 maps of 8×8**", "**max-pool + ReLU 2: 8 maps of 4×4**"]
+    assert layers == ["**conv 1: 4 maps of 24×24**", "**max-pool + batch norm + ReLU 1: 4 maps of 12×12**",
+                      "**conv 2: 8 maps of 8×8**", "**max-pool + batch norm + ReLU 2: 8 maps of 4×4**"]
     network = tab(at, "The network").dataframe[0].value  # in "As a table"
     assert network["output"].tolist() == ["1 × 28 × 28", "4 × 12 × 12", "8 × 4 × 4", "128", "16", "10"]
 

@@ -197,10 +197,10 @@ def test_a_hosted_server_has_tighter_defaults_that_every_preset_fits(monkeypatch
 
 def test_trainings_too_long_or_too_big_for_the_server_are_refused_with_the_reason():
     from core.config import from_query
-    limits = QueueLimits(max_seconds=3600, max_mb=4000)
+    limits = QueueLimits(max_seconds=1800, max_mb=4000)
     huge = from_query({"arch": "cnn", "m.channels": "128,128", "m.kernel_size": "3", "m.fc_hidden": "1024",
                        "batch_size": "2048", "epochs": "50"})
-    with pytest.raises(LimitError, match=r"would take about \d+ min on this server, and the limit is 60 min"):
+    with pytest.raises(LimitError, match=r"would take about \d+ min on this server, and the limit is 30 min"):
         check_size(huge, limits)
     wide = from_query({"arch": "cnn", "m.channels": "128,128", "m.kernel_size": "3", "batch_size": "2048",
                        "epochs": "1", "train_examples": "4096"})
@@ -227,3 +227,17 @@ def test_ended_jobs_keep_their_evaluation_but_not_their_weights(tiny_mnist):
     assert job.wait(60).status == "finished"
     wait_until(lambda: job.result.model is None, what="the weights to be released")
     assert job.result.evaluation.accuracy == job.snapshot().test_accuracy
+
+
+def test_each_slot_trains_job_after_job_on_one_long_lived_thread(tiny_mnist):
+    class Named(TrainingJob):
+        def on_start(self, total_examples: int, param_count: int) -> None:
+            self.thread_name = threading.current_thread().name
+            super().on_start(total_examples, param_count)
+
+    queue = TrainingQueue(QueueLimits(slots=2, threads_per_job=1))
+    threads_before = threading.active_count()
+    jobs = [queue.submit(Named(config(), tiny_mnist)) for _ in range(6)]
+    assert [job.wait(60).status for job in jobs] == ["finished"] * 6
+    assert {job.thread_name for job in jobs} <= {"training-slot-1", "training-slot-2"}
+    assert threading.active_count() <= threads_before + 2  # two slots, two threads, however many jobs

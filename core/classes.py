@@ -1,0 +1,192 @@
+"""Classes: a teacher's workshop, which learners join with a short code.
+
+A class has its own leaderboard, teacher's page and export, so two workshops on one
+server never mix. It lives in the store's database beside the runs (a run keeps the code
+of the class it was trained in), so a reload, a new tab or a restarted server finds the
+same class and members. Archiving starts a new round: the leaderboard starts empty and
+every run and model of the earlier rounds stays where it was.
+
+Who is a teacher is decided by the server's key ($DIGITS_TEACHER_KEY): a browser that
+typed it once is remembered by a digest of the key, so changing the key signs every
+teacher out.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from core.config import TrainConfig
+from core.ranges import ConfigError, quoted
+from core.store import RunStore
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read off a projector
+CODE_LENGTH = 6                                     # 32^6: a billion codes, none guessable in a workshop
+TITLE_MAX = 60                                      # characters
+CAP_MAX = 1_000                                     # trainings per round a cap may allow
+SETUP_MODES = ("suggest", "lock")                   # the teacher's setup: a starting point, or fixed
+
+_SCHEMAS = {
+    "classes": """
+CREATE TABLE IF NOT EXISTS classes (
+    code TEXT PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    round INTEGER NOT NULL DEFAULT 1,    -- archiving starts the next one
+    round_started_at REAL NOT NULL,      -- the leaderboard holds the runs from here on
+    setup_json TEXT NOT NULL DEFAULT ''  -- {"config": TrainConfig.to_dict(), "mode": "suggest"|"lock"} or ''
+)""",
+    "class_members": """
+CREATE TABLE IF NOT EXISTS class_members (
+    learner TEXT PRIMARY KEY,            -- a learner is in one class at a time
+    code TEXT NOT NULL,
+    joined_at REAL NOT NULL,
+    cap INTEGER                          -- trainings allowed per round; NULL: no cap
+)""",
+    "teachers": """
+CREATE TABLE IF NOT EXISTS teachers (
+    learner TEXT PRIMARY KEY,
+    key_digest TEXT NOT NULL,            -- sha256 of the key they typed: valid while it is the server's
+    since REAL NOT NULL
+)"""}
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    code: str
+    title: str
+    created_at: float
+    round: int
+    round_started_at: float
+    setup: TrainConfig | None   # what the teacher set for everyone, if anything
+    setup_mode: str             # "suggest" or "lock" ("" without a setup)
+
+
+def normal_code(text: object) -> str:
+    """A typed code as kept: upper case, without spaces or dashes ("k7m-q2x" → "K7MQ2X")."""
+    return "".join(str(text).split()).replace("-", "").upper()
+
+
+def is_code(text: str) -> bool:
+    return len(text) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in text)
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(f"digits-dashboard teacher {key}".encode()).hexdigest()
+
+
+def key_matches(typed: str, key: str) -> bool:
+    """Constant time in what was typed: the digests are compared, never the texts."""
+    return bool(key) and hmac.compare_digest(key_digest(str(typed)), key_digest(key))
+
+
+class Classes:
+    """The classes, their members and the teachers, in `store`'s database."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.store = store
+        for name, schema in _SCHEMAS.items():
+            store.ensure_table(name, schema)
+
+    # -- teachers -------------------------------------------------------------------
+    def sign_in(self, learner: str, typed: str, key: str) -> bool:
+        """Remember `learner` as a teacher if `typed` is the server's key."""
+        if not key_matches(typed, key):
+            return False
+        self.store.execute("INSERT INTO teachers (learner, key_digest, since) VALUES (?, ?, ?) "
+                            "ON CONFLICT(learner) DO UPDATE SET key_digest=excluded.key_digest",
+                            (learner, key_digest(key), time.time()))
+        return True
+
+    def is_teacher(self, learner: str, key: str) -> bool:
+        rows = self.store.execute("SELECT key_digest FROM teachers WHERE learner=?", (learner,))
+        return bool(key and rows) and hmac.compare_digest(rows[0]["key_digest"], key_digest(key))
+
+    def sign_out(self, learner: str) -> None:
+        self.store.execute("DELETE FROM teachers WHERE learner=?", (learner,))
+
+    # -- classes --------------------------------------------------------------------
+    def start_class(self, title: str = "") -> str:
+        """A new class with a fresh code; returns the code."""
+        kept = " ".join(str(title).split())[:TITLE_MAX]
+        while True:
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            if not self.store.execute("SELECT code FROM classes WHERE code=?", (code,)):
+                break
+        now = time.time()
+        self.store.execute("INSERT INTO classes (code, title, created_at, round_started_at) VALUES (?, ?, ?, ?)",
+                            (code, kept, now, now))
+        return code
+
+    def info(self, code: str) -> ClassInfo | None:
+        rows = self.store.execute("SELECT * FROM classes WHERE code=?", (code,))
+        if not rows:
+            return None
+        row = rows[0]
+        setup = json.loads(row["setup_json"]) if row["setup_json"] else None
+        return ClassInfo(row["code"], row["title"], row["created_at"], row["round"], row["round_started_at"],
+                         TrainConfig.from_dict(setup["config"]) if setup else None, setup["mode"] if setup else "")
+
+    def all_classes(self) -> list[ClassInfo]:
+        """Newest first."""
+        rows = self.store.execute("SELECT code FROM classes ORDER BY created_at DESC")
+        return [info for row in rows if (info := self.info(row["code"])) is not None]
+
+    def archive(self, code: str) -> int:
+        """Start the class's next round: an empty leaderboard, every earlier run kept. Returns it."""
+        self.store.execute("UPDATE classes SET round=round+1, round_started_at=? WHERE code=?", (time.time(), code))
+        return self.info(code).round
+
+    def set_setup(self, code: str, config: TrainConfig | None, mode: str = "suggest") -> None:
+        """What every learner of the class starts from ("suggest") or must train ("lock"); None: free."""
+        if mode not in SETUP_MODES:
+            raise ConfigError(f"a class setup is one of {list(SETUP_MODES)}, got {quoted(mode)}")
+        setup = json.dumps({"config": config.to_dict(), "mode": mode}) if config is not None else ""
+        self.store.execute("UPDATE classes SET setup_json=? WHERE code=?", (setup, code))
+
+    # -- members --------------------------------------------------------------------
+    def join(self, learner: str, typed: str) -> ClassInfo:
+        """Put `learner` in the class of a typed code (leaving any other); a wrong code is a ConfigError."""
+        code = normal_code(typed)
+        found = self.info(code) if is_code(code) else None
+        if found is None:
+            raise ConfigError(f"There is no class with the code {quoted(str(typed)[:20])}: check it with your "
+                              "teacher")
+        self.store.execute("INSERT INTO class_members (learner, code, joined_at) VALUES (?, ?, ?) "
+                            "ON CONFLICT(learner) DO UPDATE SET code=excluded.code, joined_at=excluded.joined_at, "
+                            "cap=NULL", (learner, code, time.time()))
+        return found
+
+    def leave(self, learner: str) -> None:
+        self.store.execute("DELETE FROM class_members WHERE learner=?", (learner,))
+
+    def class_of(self, learner: str) -> str:
+        """The code of the learner's class, '' when they are in none."""
+        rows = self.store.execute("SELECT code FROM class_members WHERE learner=?", (learner,)) if learner else []
+        return rows[0]["code"] if rows else ""
+
+    def members(self, code: str) -> dict[str, int | None]:
+        """learner id → their cap (None: no cap), in the order they joined."""
+        rows = self.store.execute("SELECT learner, cap FROM class_members WHERE code=? ORDER BY joined_at", (code,))
+        return {row["learner"]: row["cap"] for row in rows}
+
+    def set_cap(self, code: str, learner: str, cap: int | None) -> None:
+        """At most `cap` trainings per round for one learner of the class (None lifts it)."""
+        if cap is not None and not (isinstance(cap, int) and 0 <= cap <= CAP_MAX):
+            raise ConfigError(f"a cap is a whole number of trainings in [0, {CAP_MAX}], got {quoted(cap)}")
+        self.store.execute("UPDATE class_members SET cap=? WHERE code=? AND learner=?", (cap, code, learner))
+
+    def cap_of(self, learner: str) -> int | None:
+        rows = self.store.execute("SELECT cap FROM class_members WHERE learner=?", (learner,))
+        return rows[0]["cap"] if rows else None
+
+    def runs_this_round(self, code: str, learner: str | None = None, **filters: Any):
+        """The runs of the class's current round (newest first), of one learner if given."""
+        found = self.info(code)
+        if found is None:
+            return []
+        return self.store.list_runs(class_code=code, since=found.round_started_at, learner=learner, **filters)

@@ -1,0 +1,112 @@
+"""Class: the teacher's page. Every learner of a workshop at a glance, the queue with a
+cancel for each job, the controls a workshop needs, and a projector view for the wall.
+Listed only on a server with $DIGITS_TEACHER_KEY, opened only with that key."""
+import streamlit as st
+
+from core.classes import is_code, normal_code
+from pages.class_views import (
+    LIVE_SECONDS,
+    PROJECTOR_SECONDS,
+    cap_control,
+    class_live,
+    export_and_archive,
+    hold_control,
+    projector,
+    setup_control,
+)
+from pages.common import classes, plain, server_settings
+from pages.identity import learner
+from pages.navigation import TEACHER_KEY, require_app_navigation
+
+TRIES_KEY = "teacher.tries"  # wrong keys typed in this session
+MAX_TRIES = 5
+
+
+def signed_in_or_stop(key: str) -> None:
+    """Go on for a browser that typed the server's key (now or before); else ask for it."""
+    if classes().is_teacher(learner(), key):
+        st.session_state[TEACHER_KEY] = True
+        return
+    st.title("🧑‍🏫 Class")
+    st.caption("The teacher's view of a workshop. It needs the teacher key set on this server.")
+    tries = st.session_state.get(TRIES_KEY, 0)
+    if tries >= MAX_TRIES:
+        st.error("Too many wrong keys: reload the page to try again.", icon="🔒")
+        st.stop()
+    with st.form("teacher.sign_in"):
+        typed = st.text_input("Teacher key", type="password", max_chars=200)
+        if st.form_submit_button("Open the teacher's view", type="primary"):
+            if classes().sign_in(learner(), typed, key):
+                st.session_state[TEACHER_KEY] = True
+                st.rerun()
+            st.session_state[TRIES_KEY] = tries + 1
+            st.warning("That is not this server's teacher key.", icon="🔑")
+    st.stop()
+
+
+def chosen_class():
+    """The class in the address bar (?code=...), else the newest; None before the first class."""
+    found = classes().all_classes()
+    asked = normal_code(st.query_params.get("code", ""))
+    by_code = {info.code: info for info in found}
+    if asked and not (is_code(asked) and asked in by_code):
+        st.warning("The class in this link does not exist on this server; the newest class is shown.")
+    info = by_code.get(asked) or (found[0] if found else None)
+    return info, found
+
+
+def class_picker(info, found) -> None:
+    pick, new = st.columns([3, 2], vertical_alignment="bottom")
+    if found:
+        codes, by_title = [c.code for c in found], {c.code: c.title for c in found}
+        chosen = pick.selectbox("Class", codes, index=codes.index(info.code),
+                                format_func=lambda code: f"{code} · {by_title[code]}" if by_title[code] else code)
+        if chosen != info.code:
+            st.query_params["code"] = chosen
+            st.rerun()
+    with new.popover("Start a new class", icon="➕", width="stretch"):
+        title = st.text_input("Its name (shown to learners)", max_chars=60, placeholder="e.g. Tuesday workshop")
+        if st.button("Start it", type="primary"):
+            st.query_params["code"] = classes().start_class(title)
+            st.rerun()
+
+
+require_app_navigation()
+teacher_key = server_settings().teacher_key
+if not teacher_key:  # opened by its file path on a server without teachers: nothing to show
+    st.error("This server has no teacher's page.")
+    st.stop()
+signed_in_or_stop(teacher_key)
+info, found = chosen_class()
+if info is not None and st.query_params.get("view") == "projector":
+    st.set_page_config(initial_sidebar_state="collapsed")  # the wall needs the width; a click opens it
+    st.fragment(projector, run_every=PROJECTOR_SECONDS)(info)
+    if st.button("Back to the teacher's view", icon="↩️"):
+        del st.query_params["view"]
+        st.rerun()
+    st.stop()
+
+st.title("🧑‍🏫 Class")
+class_picker(info, found)
+if info is None:
+    st.info("Start a class: learners join it with its code, and this page shows them all.")
+    st.stop()
+st.markdown(f"## Class code: `{info.code}`" + (f" · {plain(info.title)}" if info.title else ""))
+st.caption(f"Learners type this code in the sidebar's *Class code* box. Round {info.round}: the class's "
+           "leaderboard shows this round's runs.")
+if st.toggle("Projector mode", help="Large, live, for the wall: the top ten's curves and the best model's mistakes."):
+    st.query_params["view"] = "projector"
+    st.rerun()
+st.fragment(class_live, run_every=LIVE_SECONDS)(info.code)
+hold_control(info.code)
+
+st.header("Controls")
+setup_col, other_col = st.columns(2, gap="large")
+with setup_col:
+    st.subheader("One setup for everyone")
+    setup_control(info)
+with other_col:
+    st.subheader("Cap a learner")
+    cap_control(info.code)
+    st.subheader("Export and archive")
+    export_and_archive(info)

@@ -12,11 +12,15 @@ teacher out.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
+import logging
 import secrets
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +33,10 @@ CODE_LENGTH = 6                                     # 32^6: a billion codes, non
 TITLE_MAX = 60                                      # characters
 CAP_MAX = 1_000                                     # trainings per round a cap may allow
 SETUP_MODES = ("suggest", "lock")                   # the teacher's setup: a starting point, or fixed
+WRONG_KEYS_PER_MINUTE = 10                          # wrong teacher keys the whole server takes in a minute
+WRONG_CODES_PER_MINUTE = 60                         # wrong class codes, all learners together
+KEY_ROUNDS = 200_000                                # PBKDF2 rounds: a stolen database guesses keys slowly
+log = logging.getLogger(__name__)
 
 _SCHEMAS = {
     "classes": """
@@ -44,13 +52,19 @@ CREATE TABLE IF NOT EXISTS classes (
 CREATE TABLE IF NOT EXISTS class_members (
     learner TEXT PRIMARY KEY,            -- a learner is in one class at a time
     code TEXT NOT NULL,
-    joined_at REAL NOT NULL,
-    cap INTEGER                          -- trainings allowed per round; NULL: no cap
+    joined_at REAL NOT NULL
+)""",
+    "class_caps": """
+CREATE TABLE IF NOT EXISTS class_caps (
+    code TEXT NOT NULL,
+    learner TEXT NOT NULL,               -- kept when they leave: rejoining does not lift it
+    cap INTEGER NOT NULL,                -- trainings allowed per round
+    PRIMARY KEY (code, learner)
 )""",
     "teachers": """
 CREATE TABLE IF NOT EXISTS teachers (
     learner TEXT PRIMARY KEY,
-    key_digest TEXT NOT NULL,            -- sha256 of the key they typed: valid while it is the server's
+    key_digest TEXT NOT NULL,            -- key_digest() of the key they typed: valid while it is the server's
     since REAL NOT NULL
 )"""}
 
@@ -75,13 +89,37 @@ def is_code(text: str) -> bool:
     return len(text) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in text)
 
 
+@functools.lru_cache(maxsize=2)  # the server's key, checked on every teacher page run
+def _server_key_digest(key: str) -> str:
+    return key_digest(key)
+
+
 def key_digest(key: str) -> str:
-    return hashlib.sha256(f"digits-dashboard teacher {key}".encode()).hexdigest()
+    """PBKDF2 of the key: about 0.1 s, so neither a visitor nor a copy of the database
+    tries keys quickly."""
+    return hashlib.pbkdf2_hmac("sha256", str(key).encode(), b"digits-dashboard teacher", KEY_ROUNDS).hex()
 
 
 def key_matches(typed: str, key: str) -> bool:
     """Constant time in what was typed: the digests are compared, never the texts."""
-    return bool(key) and hmac.compare_digest(key_digest(str(typed)), key_digest(key))
+    return bool(key) and hmac.compare_digest(key_digest(str(typed)), _server_key_digest(key))
+
+
+class RateLimit:
+    """At most `per_minute` events in any minute, the whole process together."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute, self._times, self._lock = per_minute, deque(), threading.Lock()
+
+    def full(self) -> bool:
+        with self._lock:
+            while self._times and self._times[0] < time.monotonic() - 60:
+                self._times.popleft()
+            return len(self._times) >= self.per_minute
+
+    def add(self) -> None:
+        with self._lock:
+            self._times.append(time.monotonic())
 
 
 class Classes:
@@ -89,22 +127,28 @@ class Classes:
 
     def __init__(self, store: RunStore) -> None:
         self.store = store
+        self.wrong_keys, self.wrong_codes = RateLimit(WRONG_KEYS_PER_MINUTE), RateLimit(WRONG_CODES_PER_MINUTE)
         for name, schema in _SCHEMAS.items():
             store.ensure_table(name, schema)
 
     # -- teachers -------------------------------------------------------------------
     def sign_in(self, learner: str, typed: str, key: str) -> bool:
-        """Remember `learner` as a teacher if `typed` is the server's key."""
+        """Remember `learner` as a teacher if `typed` is the server's key. After
+        WRONG_KEYS_PER_MINUTE wrong keys in a minute, from anyone, every try is refused
+        (a ConfigError) until the minute has passed."""
+        if self.wrong_keys.full():
+            raise ConfigError("Too many wrong teacher keys on this server in the last minute: try again in a minute")
         if not key_matches(typed, key):
+            self.wrong_keys.add()
             return False
         self.store.execute("INSERT INTO teachers (learner, key_digest, since) VALUES (?, ?, ?) "
                             "ON CONFLICT(learner) DO UPDATE SET key_digest=excluded.key_digest",
-                            (learner, key_digest(key), time.time()))
+                            (learner, _server_key_digest(key), time.time()))
         return True
 
     def is_teacher(self, learner: str, key: str) -> bool:
         rows = self.store.execute("SELECT key_digest FROM teachers WHERE learner=?", (learner,))
-        return bool(key and rows) and hmac.compare_digest(rows[0]["key_digest"], key_digest(key))
+        return bool(key and rows) and hmac.compare_digest(rows[0]["key_digest"], _server_key_digest(key))
 
     def sign_out(self, learner: str) -> None:
         self.store.execute("DELETE FROM teachers WHERE learner=?", (learner,))
@@ -127,9 +171,14 @@ class Classes:
         if not rows:
             return None
         row = rows[0]
-        setup = json.loads(row["setup_json"]) if row["setup_json"] else None
+        try:
+            setup = json.loads(row["setup_json"]) if row["setup_json"] else None
+            config, mode = (TrainConfig.from_dict(setup["config"]), setup["mode"]) if setup else (None, "")
+        except (ValueError, KeyError, TypeError):  # a setup this version cannot read: the class goes on without
+            log.warning("class %s: its setup cannot be read; ignored", code, exc_info=True)
+            config, mode = None, ""
         return ClassInfo(row["code"], row["title"], row["created_at"], row["round"], row["round_started_at"],
-                         TrainConfig.from_dict(setup["config"]) if setup else None, setup["mode"] if setup else "")
+                         config, mode)
 
     def all_classes(self) -> list[ClassInfo]:
         """Newest first."""
@@ -151,14 +200,17 @@ class Classes:
     # -- members --------------------------------------------------------------------
     def join(self, learner: str, typed: str) -> ClassInfo:
         """Put `learner` in the class of a typed code (leaving any other); a wrong code is a ConfigError."""
+        if self.wrong_codes.full():
+            raise ConfigError("Too many wrong class codes on this server in the last minute: try again in a minute")
         code = normal_code(typed)
         found = self.info(code) if is_code(code) else None
         if found is None:
+            self.wrong_codes.add()
             raise ConfigError(f"There is no class with the code {quoted(str(typed)[:20])}: check it with your "
                               "teacher")
         self.store.execute("INSERT INTO class_members (learner, code, joined_at) VALUES (?, ?, ?) "
-                            "ON CONFLICT(learner) DO UPDATE SET code=excluded.code, joined_at=excluded.joined_at, "
-                            "cap=NULL", (learner, code, time.time()))
+                            "ON CONFLICT(learner) DO UPDATE SET code=excluded.code, joined_at=excluded.joined_at",
+                            (learner, code, time.time()))
         return found
 
     def leave(self, learner: str) -> None:
@@ -171,17 +223,25 @@ class Classes:
 
     def members(self, code: str) -> dict[str, int | None]:
         """learner id → their cap (None: no cap), in the order they joined."""
-        rows = self.store.execute("SELECT learner, cap FROM class_members WHERE code=? ORDER BY joined_at", (code,))
+        rows = self.store.execute(
+            "SELECT m.learner, c.cap FROM class_members m LEFT JOIN class_caps c ON c.code=m.code AND "
+            "c.learner=m.learner WHERE m.code=? ORDER BY m.joined_at", (code,))
         return {row["learner"]: row["cap"] for row in rows}
 
     def set_cap(self, code: str, learner: str, cap: int | None) -> None:
         """At most `cap` trainings per round for one learner of the class (None lifts it)."""
         if cap is not None and not (isinstance(cap, int) and 0 <= cap <= CAP_MAX):
             raise ConfigError(f"a cap is a whole number of trainings in [0, {CAP_MAX}], got {quoted(cap)}")
-        self.store.execute("UPDATE class_members SET cap=? WHERE code=? AND learner=?", (cap, code, learner))
+        if cap is None:
+            self.store.execute("DELETE FROM class_caps WHERE code=? AND learner=?", (code, learner))
+        else:
+            self.store.execute("INSERT INTO class_caps (code, learner, cap) VALUES (?, ?, ?) ON CONFLICT(code, learner) "
+                                "DO UPDATE SET cap=excluded.cap", (code, learner, cap))
 
     def cap_of(self, learner: str) -> int | None:
-        rows = self.store.execute("SELECT cap FROM class_members WHERE learner=?", (learner,))
+        """The cap of the learner in their class now (None: none)."""
+        rows = self.store.execute("SELECT c.cap FROM class_members m JOIN class_caps c ON c.code=m.code AND "
+                                   "c.learner=m.learner WHERE m.learner=?", (learner,))
         return rows[0]["cap"] if rows else None
 
     def runs_this_round(self, code: str, learner: str | None = None, **filters: Any):

@@ -15,12 +15,12 @@ from core.data import Dataset
 from core.jobs import TrainingJob
 from core.models import label
 from core.queue import LimitError, TrainingQueue
+from core.ranges import ConfigError
 from core.run_keeper import stored_job
-from core.status import Status
-from core.store import RunRecord, RunStore
+from core.status import LIVE, Status
+from core.store import RunRecord, RunStore, StoreError
 
 CANCELLED_BY_TEACHER = "Cancelled by your teacher before it started."
-STOPPED_BY_TEACHER = "Stopped by your teacher."
 IDLE, QUEUED, TRAINING = "idle", "queued", "training"  # beside core.status's ended states
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
 
@@ -103,7 +103,12 @@ def learner_states(classes: Classes, queue: TrainingQueue, code: str, names: dic
 def check_cap(classes: Classes, learner: str, adding: int = 1) -> None:
     """LimitError when the teacher's cap leaves the learner fewer than `adding` trainings this round."""
     code, cap = classes.class_of(learner), classes.cap_of(learner)
-    if code and cap is not None and len(classes.runs_this_round(code, learner, with_history=False)) + adding > cap:
+    if not code or cap is None:
+        return
+    # queued, running, or trained at least a batch: a run cancelled before it started is not one
+    used = sum(1 for run in classes.runs_this_round(code, learner, with_history=False)
+               if run.status in LIVE or (run.examples_seen or 0) > 0)
+    if used + adding > cap:
         raise LimitError(f"Your teacher allows you {cap} training{'s' if cap != 1 else ''} in this round of the "
                          "class, and you have had them: ask them for more.")
 
@@ -128,7 +133,7 @@ def start_race(classes: Classes, queue: TrainingQueue, code: str, config: TrainC
             job = stored_job(dataclasses.replace(config, seed=config.seed + n), data, store,
                              names.get(learner, ""), learner=learner, class_code=code)
             queue.submit(job)
-        except LimitError as exc:  # already training, capped, or the queue is full
+        except (ConfigError, StoreError) as exc:  # already training, capped, the queue full, a store fault
             skipped[learner] = str(exc)
         else:
             queued.append(learner)
@@ -136,8 +141,13 @@ def start_race(classes: Classes, queue: TrainingQueue, code: str, config: TrainC
 
 
 def cancel(queue: TrainingQueue, job: TrainingJob) -> None:
-    """The teacher's cancel: a waiting job leaves the queue, a running one stops and keeps its model."""
-    queue.cancel(job, CANCELLED_BY_TEACHER)
+    """The teacher's cancel: a waiting job leaves the queue, a running one stops and keeps its
+    model; one model of a "Train all" ends the whole sequence, so its next one does not queue."""
+    sequence = queue.latest_sequence(job.learner) if job.in_sequence else None
+    if sequence is not None and job in sequence.jobs:
+        sequence.stop(CANCELLED_BY_TEACHER)
+    else:
+        queue.cancel(job, CANCELLED_BY_TEACHER)
 
 
 EXPORT_COLUMNS = ("run", "learner", "architecture", "status", "test accuracy", "epochs", "batch size",
@@ -180,6 +190,10 @@ def top_runs(classes: Classes, code: str, names: dict[str, str], n: int = 10) ->
         if run.test_accuracy is not None and (run.learner not in best
                                               or run.test_accuracy > best[run.learner].test_accuracy):
             best[run.learner] = run
-    ranked = sorted(best.values(), key=lambda run: -run.test_accuracy)[:n]
-    store = classes.store
-    return [(names.get(run.learner, run.nickname), store.get_run(run.run_id)) for run in ranked]
+    ranked, found = sorted(best.values(), key=lambda run: -run.test_accuracy)[:n], []
+    for run in ranked:
+        try:
+            found.append((names.get(run.learner, run.nickname), classes.store.get_run(run.run_id)))
+        except StoreError:  # pruned since it was listed: the wall shows the others
+            continue
+    return found

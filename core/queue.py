@@ -15,6 +15,7 @@ again (a reload, a new tab, a link) finds the learner's job from their identity 
 """
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections import OrderedDict
@@ -28,6 +29,7 @@ from core.ranges import ConfigError
 from core.sequence import JobSequence
 from core.settings import Settings, settings, usable_cores
 
+log = logging.getLogger(__name__)
 LATEST_KEPT = 64  # learners whose ended job the queue still shows (evaluations only); live ones are always kept
 
 
@@ -121,6 +123,7 @@ class TrainingQueue:
     def _add(self, job: TrainingJob) -> None:  # with self._lock held
         job.threads = self.limits.threads_per_job
         self._waiting.append(job)
+        job.add_done_callback(self._finished)  # before anyone can cancel it: wait() returns after it ran
 
     def _remember(self, learner: str, kind: str, work: TrainingJob | JobSequence) -> None:  # lock held
         if not learner:
@@ -135,7 +138,8 @@ class TrainingQueue:
         check_size(config, self.limits)
 
     def _check_share(self, learner: str) -> None:  # with self._lock held
-        if len(self._waiting) + len(self._running) >= self.limits.max_queued:
+        held = sum(1 for job in self._waiting if job.class_code in self._paused)  # a held class blocks nobody else
+        if len(self._waiting) - held + len(self._running) >= self.limits.max_queued:
             raise LimitError(f"The training queue is full ({self.limits.max_queued} trainings): "
                              "try again in a few minutes.")
         if not learner:  # the CLI and tests without a learner: only the slots limit them
@@ -174,7 +178,8 @@ class TrainingQueue:
                 return Place(True, 0, 0.0)
             if job not in self._waiting:
                 return None
-            ahead = self._waiting[:self._waiting.index(job)] + self._running
+            ahead = [j for j in self._waiting[:self._waiting.index(job)] if j.class_code not in self._paused]
+            ahead += self._running
         seconds = [self._remaining_seconds(j) for j in ahead]
         wait = None if None in seconds else sum(seconds) / self.limits.slots
         return Place(False, len(ahead), wait)
@@ -194,7 +199,6 @@ class TrainingQueue:
             if started:
                 self._start_slot_threads()
         for job in started:
-            job.add_done_callback(self._finished)
             self._to_train.put(job)
 
     def _start_slot_threads(self) -> None:  # with self._lock held
@@ -206,7 +210,11 @@ class TrainingQueue:
 
     def _train_in_turn(self) -> None:
         while True:
-            self._to_train.get().run()  # its done callback dispatches the next one
+            job = self._to_train.get()
+            try:
+                job.run()  # its done callback dispatches the next one
+            except BaseException:  # run() ends every job with a status; this slot must outlive anything else
+                log.exception("training slot: %s ended abnormally", job.job_id)
 
     def _finished(self, job: TrainingJob) -> None:
         job.release_model()  # the queue remembers ended jobs for their learners: not their weights

@@ -29,6 +29,7 @@ class JobSequence:
             job.in_sequence = True
         self._queue = None
         self._stop = threading.Event()
+        self._cancelled_message = "Cancelled before it started."  # what the models not yet trained end with
         self._thread: threading.Thread | None = None
 
     def start(self, queue=None) -> "JobSequence":
@@ -41,7 +42,8 @@ class JobSequence:
     def _run(self) -> None:
         for job in self.jobs:
             if self._stop.is_set():
-                job.stop()  # still queued: marked cancelled, never trains
+                job.stop(self._cancelled_message)  # still queued: marked cancelled, never trains
+                continue
             if self._queue is None:
                 job.start().wait()
                 continue
@@ -51,13 +53,14 @@ class JobSequence:
                 log.exception("job sequence could not queue %s", job.job_id)
                 self.stop()
 
-    def stop(self) -> None:
+    def stop(self, cancelled_message: str = "Cancelled before it started.") -> None:
+        self._cancelled_message = cancelled_message
         self._stop.set()
         for job in self.jobs:
             if self._queue is not None:
-                self._queue.cancel(job)
+                self._queue.cancel(job, cancelled_message)
             else:
-                job.stop()
+                job.stop(cancelled_message)
 
     def wait(self, timeout: float | None = None) -> list[JobSnapshot]:
         if self._thread is not None:

@@ -4,6 +4,7 @@ Listed only on a server with $DIGITS_TEACHER_KEY, opened only with that key."""
 import streamlit as st
 
 from core.classes import is_code, normal_code
+from core.ranges import ConfigError
 from pages.class_views import (
     LIVE_SECONDS,
     PROJECTOR_SECONDS,
@@ -36,12 +37,22 @@ def signed_in_or_stop(key: str) -> None:
     with st.form("teacher.sign_in"):
         typed = st.text_input("Teacher key", type="password", max_chars=200)
         if st.form_submit_button("Open the teacher's view", type="primary"):
-            if classes().sign_in(learner(), typed, key):
+            try:
+                signed_in = classes().sign_in(learner(), typed, key)
+            except ConfigError as exc:  # too many wrong keys on the server this minute
+                st.warning(plain(exc), icon="🔒")
+                st.stop()
+            if signed_in:
                 st.session_state[TEACHER_KEY] = True
                 st.rerun()
             st.session_state[TRIES_KEY] = tries + 1
             st.warning("That is not this server's teacher key.", icon="🔑")
     st.stop()
+
+
+def sign_out() -> None:
+    classes().sign_out(learner())
+    st.session_state[TEACHER_KEY] = False
 
 
 def chosen_class():
@@ -94,6 +105,8 @@ if info is None:
 st.markdown(f"## Class code: `{info.code}`" + (f" · {plain(info.title)}" if info.title else ""))
 st.caption(f"Learners type this code in the sidebar's *Class code* box. Round {info.round}: the class's "
            "leaderboard shows this round's runs.")
+st.button("Sign out of the teacher's view", on_click=sign_out, icon="🚪",
+          help="On a shared computer: the next person here is a learner again.")
 if st.toggle("Projector mode", help="Large, live, for the wall: the top ten's curves and the best model's mistakes."):
     st.query_params["view"] = "projector"
     st.rerun()

@@ -20,6 +20,7 @@ from core.classroom import (
 from core.config import preset
 from core.models import ARCHITECTURES, label
 from core.plots import Curve, accuracy_figure, confusion_heatmap
+from core.queue import LimitError, check_size
 from core.ranges import ConfigError
 from core.store import StoreError
 from pages.common import (
@@ -97,7 +98,7 @@ def cap_control(code: str) -> None:
         set_col, lift_col = st.columns(2)
         if set_col.form_submit_button("Set the cap", width="stretch"):
             classes().set_cap(code, chosen, int(cap))
-            st.toast(f"{names.get(chosen, '')} may now train {int(cap)} times this round.")
+            st.toast(f"{plain(names.get(chosen, ''))} may now train {int(cap)} times this round.")
         if lift_col.form_submit_button("Lift the cap", width="stretch"):
             classes().set_cap(code, chosen, None)
 
@@ -115,6 +116,11 @@ def setup_control(info: ClassInfo) -> None:
     config = preset(arch, chosen)
     save, race = st.columns(2)
     if save.button("Save the setup", width="stretch", key=f"class.save.{info.code}"):
+        try:  # a setup this server's limits refuse would leave a locked class nothing to train
+            check_size(config, training_queue().limits)
+        except LimitError as exc:
+            st.warning(plain(exc))
+            return
         classes().set_setup(info.code, config if mode else None, mode or "suggest")
         st.rerun()
     if race.button("Start a race", type="primary", icon="🏁", width="stretch", key=f"class.race.{info.code}",

@@ -31,6 +31,7 @@ from pages.common import (
     dataset_or_stop,
     evaluation_of_run,
     model_of_run,
+    my_class,
     plain,
     run_store,
     train_all_label,
@@ -64,7 +65,8 @@ with st.container(border=True):
     sequence_progress()
 
 everyone = st.toggle("Everyone's runs on this server", help="Off: only the runs you trained in this browser.")
-runs = comparable_runs(store.list_runs(learner=None if everyone else learner()))
+runs = comparable_runs(store.list_runs(learner=None if everyone else learner(),
+                                       class_code=my_class() if everyone else None))  # classes never mix
 if not runs:
     st.info(f"No trained model of yours yet. Press **{train_all_label()}** above, or train one on the "
             "**Train** page." + ("" if everyone else " Or switch on everyone's runs."))

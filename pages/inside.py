@@ -14,6 +14,7 @@ from pages.common import (
     dataset_or_stop,
     evaluation_of_run,
     model_of_run,
+    my_class,
     plain,
     run_store,
 )
@@ -116,7 +117,8 @@ st.caption("Open a model you trained: what its weights look for, what each layer
 mnist = dataset_or_stop()
 store = run_store()
 everyone = st.session_state.get("inside.everyone", False)  # its toggle sits under the model box
-mine = comparable_runs(store.list_runs(learner=None if everyone else learner(), with_history=False))
+mine = comparable_runs(store.list_runs(learner=None if everyone else learner(), with_history=False,
+                                       class_code=my_class() if everyone else None))  # classes never mix
 runs = {run.run_id: run for run in mine}
 if (linked := st.query_params.get("run")) and linked not in runs:  # a shared link: someone else's model
     runs.update({r.run_id: r for r in linked_run(store, linked)})

@@ -93,3 +93,29 @@ def test_archiving_starts_an_empty_round_and_keeps_every_run(classes):
     later = store.begin_run(tiny_config(), learner="ada", class_code=code, status=Status.QUEUED)
     assert [r.run_id for r in classes.runs_this_round(code, learner="ada")] == [later]
     assert classes.runs_this_round("NOSUCH") == []
+
+
+def test_leaving_and_rejoining_keeps_a_cap_and_an_unreadable_setup_is_ignored(classes):
+    code = classes.start_class()
+    classes.join("ada", code)
+    classes.set_cap(code, "ada", 1)
+    classes.leave("ada")
+    classes.join("ada", code)
+    assert classes.cap_of("ada") == 1 and classes.members(code) == {"ada": 1}
+    classes.store.execute("UPDATE classes SET setup_json=? WHERE code=?", ('{"config": {"arch": "x"}}', code))
+    assert classes.info(code).setup is None and classes.info(code).setup_mode == ""
+
+
+def test_wrong_keys_and_codes_are_limited_for_the_whole_server(classes, monkeypatch):
+    monkeypatch.setattr(classes.wrong_keys, "per_minute", 3)
+    monkeypatch.setattr(classes.wrong_codes, "per_minute", 3)
+    for _ in range(3):
+        assert not classes.sign_in("eve", "guess-guess", KEY)
+    with pytest.raises(ConfigError, match="Too many wrong teacher keys"):
+        classes.sign_in("t", KEY, KEY)  # the right key too, for a minute: a guesser gains nothing
+    code = classes.start_class()
+    for _ in range(3):
+        with pytest.raises(ConfigError, match="There is no class"):
+            classes.join("eve", "AAAAAA")
+    with pytest.raises(ConfigError, match="Too many wrong class codes"):
+        classes.join("ada", code)

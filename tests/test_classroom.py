@@ -150,3 +150,46 @@ def test_a_locked_setup_refuses_any_other_training_and_a_cap_counts_every_model_
     check_cap(classes, "bob", adding=2)
     with pytest.raises(LimitError):
         check_cap(classes, "bob", adding=3)  # "Train all three" is three trainings
+
+
+def test_a_held_class_blocks_nobody_else_and_a_cancel_ends_a_whole_train_all(room, tiny_mnist):
+    from core.sequence import JobSequence
+    classes, code = room
+    queue = TrainingQueue(QueueLimits(slots=1, threads_per_job=1, max_queued=2, per_learner=5))
+    queue.pause(code)
+    held = [queue.submit(job_of(classes, code, learner, tiny_mnist)) for learner in ("ada", "bob")]
+    # two held jobs and max_queued=2: the outsider is still let in, and trains at once
+    outsider = queue.submit(stored_job(tiny_config(epochs=1), tiny_mnist, classes.store, learner="zed"))
+    assert outsider.wait(30).status == Status.FINISHED
+    sequence = JobSequence([tiny_config(epochs=1)] * 3, tiny_mnist, classes.store, learner="cy", class_code=code)
+    for job in held:
+        queue.cancel(job)
+    queue.submit_sequence(sequence)
+    wait_until(lambda: any(job in queue.jobs() for job in sequence.jobs), what="the first model queues")
+    cancel(queue, sequence.jobs[0])
+    snaps = sequence.wait(30)
+    assert [s.status for s in snaps] == [Status.STOPPED] * 3, [s.message for s in snaps]
+    assert all(s.message == CANCELLED_BY_TEACHER for s in snaps), [s.message for s in snaps]
+
+
+def test_a_run_cancelled_before_it_started_does_not_use_up_a_cap(room, tiny_mnist):
+    classes, code = room
+    classes.set_cap(code, "ada", 1)
+    queue = TrainingQueue(QueueLimits(slots=1, threads_per_job=1))
+    queue.pause(code)
+    cancel(queue, queue.submit(job_of(classes, code, "ada", tiny_mnist)))
+    check_cap(classes, "ada")  # the teacher's cancel gave the training back
+
+
+def test_a_held_job_is_not_counted_ahead_of_others_in_the_queue(room, tiny_mnist):
+    classes, code = room
+    queue = TrainingQueue(QueueLimits(slots=1, threads_per_job=1))
+    queue.pause(code)
+    queue.submit(job_of(classes, code, "ada", tiny_mnist))
+    first = GatedJob("a", tiny_config(epochs=1), tiny_mnist, learner="a")
+    queue.submit(first)
+    assert first.entered.wait(10)
+    second = queue.submit(stored_job(tiny_config(epochs=1), tiny_mnist, learner="b"))
+    assert queue.place(second).ahead == 1  # the running one; not ada's held job
+    first.gate.set()
+    assert second.wait(30).status == Status.FINISHED

@@ -83,6 +83,8 @@ class TrainingQueue:
     def submit(self, job: TrainingJob) -> TrainingJob:
         """Queue `job` for its learner (`job.learner`); it starts when a slot is free."""
         self._check_size(job.config)
+        # told before it can be seen queued, outside the lock: a job that has ended already calls back at once
+        job.add_done_callback(self._finished)
         with self._lock:
             self._check_share(job.learner)  # under the same lock as the append: two quick clicks queue one job
             job.record_queued()
@@ -105,6 +107,7 @@ class TrainingQueue:
 
     def submit_part(self, job: TrainingJob) -> TrainingJob:
         """Queue the next job of a sequence started with submit_sequence (its place is already held)."""
+        job.add_done_callback(self._finished)  # as in submit: before the lock
         with self._lock:
             self._add(job)
         self._dispatch()
@@ -121,9 +124,10 @@ class TrainingQueue:
             return self._latest.get((learner, "sequence")) if learner else None
 
     def _add(self, job: TrainingJob) -> None:  # with self._lock held
+        if job.snapshot().done:  # cancelled on its way in (a stopped sequence's next model)
+            return
         job.threads = self.limits.threads_per_job
         self._waiting.append(job)
-        job.add_done_callback(self._finished)  # before anyone can cancel it: wait() returns after it ran
 
     def _remember(self, learner: str, kind: str, work: TrainingJob | JobSequence) -> None:  # lock held
         if not learner:

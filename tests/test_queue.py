@@ -241,3 +241,12 @@ def test_each_slot_trains_job_after_job_on_one_long_lived_thread(tiny_mnist):
     assert [job.wait(60).status for job in jobs] == ["finished"] * 6
     assert {job.thread_name for job in jobs} <= {"training-slot-1", "training-slot-2"}
     assert threading.active_count() <= threads_before + 2  # two slots, two threads, however many jobs
+
+
+def test_a_job_cancelled_on_its_way_into_the_queue_neither_hangs_it_nor_waits_in_it(tiny_mnist):
+    queue = TrainingQueue(QueueLimits(slots=1, threads_per_job=1))
+    cancelled = TrainingJob(config(), tiny_mnist, learner="a")
+    cancelled.stop()  # as a stopped "Train all" ends its next model before queueing it
+    assert queue.submit_part(cancelled) is cancelled and queue.jobs() == []
+    after = queue.submit(TrainingJob(config(), tiny_mnist, learner="b"))
+    assert after.wait(30).status == "finished" and queue.place(after) is None

@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.augment import shifted_test_set
 from core.budget import estimate
-from core.classes import Classes
+from core.classes import Classes, ClassInfo
 from core.config import preset
 from core.data import DataError, Dataset, Split, data_dir, data_roots, load_dataset
 from core.datasets import DEFAULT_DATASET, dataset_spec
@@ -217,6 +217,12 @@ def classes() -> Classes:
 def my_class() -> str:
     """The code of this learner's class; '' without one, and on a server without teachers."""
     return classes().class_of(learner()) if server_settings().teacher_key else ""
+
+
+def my_class_info() -> ClassInfo | None:
+    """This learner's class (its title, round, setup); None without one."""
+    code = my_class()
+    return classes().info(code) if code else None
 
 
 

@@ -67,8 +67,9 @@ require_app_navigation()
 st.title("✏️ Draw")
 st.caption("Draw a digit with the mouse or a finger. Every trained model says what it sees.")
 store = run_store()
+code = my_class()
 runs = {run.run_id: run for run in comparable_runs(store.list_runs(with_history=False))
-        if run.class_code == my_class() or run.learner == learner()}  # classes never mix
+        if run.class_code == code or run.learner == learner()}  # classes never mix
 found = best_per_arch(list(runs.values()))
 best = {arch: found[arch] for arch in ARCHITECTURES if arch in found}  # in the registry's order
 

@@ -56,7 +56,7 @@ images, labels = sample_grid(mnist.train, count=24, seed=int(seed))
 st.image(images, caption=[f"label {label}" for label in labels], width=84)
 
 st.header("Trained models")
-runs = run_store().list_runs(with_model=True, with_history=False, class_code=my_class())  # no class's runs but yours
+runs = run_store().list_runs(with_model=True, with_history=False, class_code=my_class())  # the class's, or no class's
 if not runs:
     st.info("No trained model yet. Train one on the **Train** page, or from a terminal: "
             "`python -m core.cli --arch cnn`.")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.compare import BUDGETS, leaderboard
 from core.models import ARCHITECTURES, label
-from pages.common import classes, learners, my_class, plain, run_store
+from pages.common import classes, learners, my_class_info, plain, run_store
 from pages.display import show_table
 from pages.identity import learner
 from pages.navigation import require_app_navigation
@@ -13,7 +13,7 @@ BUDGET_NAMES = {"full": "Full: all 60,000 training images", "quick": "Quick: few
 
 require_app_navigation()
 st.title("🏆 Leaderboard")
-class_info = classes().info(my_class()) if my_class() else None
+class_info = my_class_info()
 if class_info is None:
     st.caption("Every model trained on this server outside a class, most accurate first. Click a column header "
                "to sort by it. Choose your nickname in the sidebar.")

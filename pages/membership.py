@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.ranges import ConfigError
-from pages.common import classes, my_class, plain, server_settings
+from pages.common import classes, my_class_info, plain, server_settings
 from pages.identity import learner
 
 CODE_KEY = "class.code"
@@ -32,11 +32,10 @@ def class_sidebar() -> None:
     if not server_settings().teacher_key:
         return
     with st.sidebar:
-        code = my_class()
-        info = classes().info(code) if code else None
+        info = my_class_info()
         if info is not None:
             title = f": {plain(info.title)}" if info.title else ""
-            st.caption(f"🧑‍🏫 In class **{code}**{title}. Its leaderboard is the class's.")
+            st.caption(f"🧑‍🏫 In class **{info.code}**{title}. Its leaderboard is the class's.")
             st.button("Leave the class", key="class.leave", on_click=_leave)
             return
         st.text_input("Class code", key=CODE_KEY, max_chars=12, on_change=_join, placeholder="from your teacher",

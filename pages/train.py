@@ -16,10 +16,9 @@ from core.samples import evaluation_tiles
 from core.status import Status
 from core.store import RunRecord, StoreError
 from pages.common import (
-    classes,
     dataset_or_stop,
     evaluation_of_run,
-    my_class,
+    my_class_info,
     plain,
     run_store,
     server_settings,
@@ -60,9 +59,9 @@ if not form_is_seeded():  # first visit in this session: a shared link's, the ru
         seed_form(preset("logistic"))
         st.session_state[LOCK_KEY] = {}
 locked = st.session_state.get(LOCK_KEY, {})
-my_class_info = classes().info(my_class()) if my_class() else None
-class_setup = my_class_info.setup if my_class_info else None  # the teacher's, for the whole class
-if class_setup is not None and my_class_info.setup_mode == "lock":
+class_info = my_class_info()
+class_setup = class_info.setup if class_info else None  # the teacher's, for the whole class
+if class_setup is not None and class_info.setup_mode == "lock":
     locked = locked_values(class_setup, parse_lock("all"))
 
 
@@ -209,7 +208,7 @@ if running:  # the form is fixed during a run: folded away, the charts take the 
 else:
     form_col, view = st.columns([2, 3], gap="large")
     with form_col:
-        if class_setup is not None and my_class_info.setup_mode == "suggest":
+        if class_setup is not None and class_info.setup_mode == "suggest":
             st.button(f"Start from your teacher's setup: {describe(class_setup.arch, class_setup.model)}",
                       icon="🧑‍🏫", on_click=seed_form, args=(class_setup,), width="stretch")
         config = config_form(disabled=False, locked=locked)

@@ -24,6 +24,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from core import schema
 from core.config import TrainConfig
 from core.ranges import ConfigError, quoted
 from core.store import RunStore
@@ -38,35 +39,6 @@ WRONG_CODES_PER_MINUTE = 60                         # wrong class codes, all lea
 KEY_ROUNDS = 200_000                                # PBKDF2 rounds: a stolen database guesses keys slowly
 log = logging.getLogger(__name__)
 
-_SCHEMAS = {
-    "classes": """
-CREATE TABLE IF NOT EXISTS classes (
-    code TEXT PRIMARY KEY,
-    title TEXT NOT NULL DEFAULT '',
-    created_at REAL NOT NULL,
-    round INTEGER NOT NULL DEFAULT 1,    -- archiving starts the next one
-    round_started_at REAL NOT NULL,      -- the leaderboard holds the runs from here on
-    setup_json TEXT NOT NULL DEFAULT ''  -- {"config": TrainConfig.to_dict(), "mode": "suggest"|"lock"} or ''
-)""",
-    "class_members": """
-CREATE TABLE IF NOT EXISTS class_members (
-    learner TEXT PRIMARY KEY,            -- a learner is in one class at a time
-    code TEXT NOT NULL,
-    joined_at REAL NOT NULL
-)""",
-    "class_caps": """
-CREATE TABLE IF NOT EXISTS class_caps (
-    code TEXT NOT NULL,
-    learner TEXT NOT NULL,               -- kept when they leave: rejoining does not lift it
-    cap INTEGER NOT NULL,                -- trainings allowed per round
-    PRIMARY KEY (code, learner)
-)""",
-    "teachers": """
-CREATE TABLE IF NOT EXISTS teachers (
-    learner TEXT PRIMARY KEY,
-    key_digest TEXT NOT NULL,            -- key_digest() of the key they typed: valid while it is the server's
-    since REAL NOT NULL
-)"""}
 
 
 @dataclass(frozen=True)
@@ -128,8 +100,8 @@ class Classes:
     def __init__(self, store: RunStore) -> None:
         self.store = store
         self.wrong_keys, self.wrong_codes = RateLimit(WRONG_KEYS_PER_MINUTE), RateLimit(WRONG_CODES_PER_MINUTE)
-        for name, schema in _SCHEMAS.items():
-            store.ensure_table(name, schema)
+        for table in (schema.classes, schema.class_members, schema.class_caps, schema.teachers):
+            store.ensure_table(table)
 
     # -- teachers -------------------------------------------------------------------
     def sign_in(self, learner: str, typed: str, key: str) -> bool:
@@ -141,17 +113,17 @@ class Classes:
         if not key_matches(typed, key):
             self.wrong_keys.add()
             return False
-        self.store.execute("INSERT INTO teachers (learner, key_digest, since) VALUES (?, ?, ?) "
-                            "ON CONFLICT(learner) DO UPDATE SET key_digest=excluded.key_digest",
-                            (learner, _server_key_digest(key), time.time()))
+        self.store.execute("INSERT INTO teachers (learner, key_digest, since) VALUES (:learner, :digest, :now) "
+                           "ON CONFLICT(learner) DO UPDATE SET key_digest=excluded.key_digest",
+                           {"learner": learner, "digest": _server_key_digest(key), "now": time.time()})
         return True
 
     def is_teacher(self, learner: str, key: str) -> bool:
-        rows = self.store.execute("SELECT key_digest FROM teachers WHERE learner=?", (learner,))
+        rows = self.store.execute("SELECT key_digest FROM teachers WHERE learner=:learner", {"learner": learner})
         return bool(key and rows) and hmac.compare_digest(rows[0]["key_digest"], _server_key_digest(key))
 
     def sign_out(self, learner: str) -> None:
-        self.store.execute("DELETE FROM teachers WHERE learner=?", (learner,))
+        self.store.execute("DELETE FROM teachers WHERE learner=:learner", {"learner": learner})
 
     # -- classes --------------------------------------------------------------------
     def start_class(self, title: str = "") -> str:
@@ -159,15 +131,15 @@ class Classes:
         kept = " ".join(str(title).split())[:TITLE_MAX]
         while True:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-            if not self.store.execute("SELECT code FROM classes WHERE code=?", (code,)):
+            if not self.store.execute("SELECT code FROM classes WHERE code=:code", {"code": code}):
                 break
         now = time.time()
-        self.store.execute("INSERT INTO classes (code, title, created_at, round_started_at) VALUES (?, ?, ?, ?)",
-                            (code, kept, now, now))
+        self.store.execute("INSERT INTO classes (code, title, created_at, round_started_at) "
+                           "VALUES (:code, :title, :now, :now)", {"code": code, "title": kept, "now": now})
         return code
 
     def info(self, code: str) -> ClassInfo | None:
-        rows = self.store.execute("SELECT * FROM classes WHERE code=?", (code,))
+        rows = self.store.execute("SELECT * FROM classes WHERE code=:code", {"code": code})
         if not rows:
             return None
         row = rows[0]
@@ -187,7 +159,8 @@ class Classes:
 
     def archive(self, code: str) -> int:
         """Start the class's next round: an empty leaderboard, every earlier run kept. Returns it."""
-        self.store.execute("UPDATE classes SET round=round+1, round_started_at=? WHERE code=?", (time.time(), code))
+        self.store.execute("UPDATE classes SET round=round+1, round_started_at=:now WHERE code=:code",
+                           {"now": time.time(), "code": code})
         return self.info(code).round
 
     def set_setup(self, code: str, config: TrainConfig | None, mode: str = "suggest") -> None:
@@ -195,7 +168,7 @@ class Classes:
         if mode not in SETUP_MODES:
             raise ConfigError(f"a class setup is one of {list(SETUP_MODES)}, got {quoted(mode)}")
         setup = json.dumps({"config": config.to_dict(), "mode": mode}) if config is not None else ""
-        self.store.execute("UPDATE classes SET setup_json=? WHERE code=?", (setup, code))
+        self.store.execute("UPDATE classes SET setup_json=:setup WHERE code=:code", {"setup": setup, "code": code})
 
     # -- members --------------------------------------------------------------------
     def join(self, learner: str, typed: str) -> ClassInfo:
@@ -208,24 +181,25 @@ class Classes:
             self.wrong_codes.add()
             raise ConfigError(f"There is no class with the code {quoted(str(typed)[:20])}: check it with your "
                               "teacher")
-        self.store.execute("INSERT INTO class_members (learner, code, joined_at) VALUES (?, ?, ?) "
-                            "ON CONFLICT(learner) DO UPDATE SET code=excluded.code, joined_at=excluded.joined_at",
-                            (learner, code, time.time()))
+        self.store.execute("INSERT INTO class_members (learner, code, joined_at) VALUES (:learner, :code, :now) "
+                           "ON CONFLICT(learner) DO UPDATE SET code=excluded.code, joined_at=excluded.joined_at",
+                           {"learner": learner, "code": code, "now": time.time()})
         return found
 
     def leave(self, learner: str) -> None:
-        self.store.execute("DELETE FROM class_members WHERE learner=?", (learner,))
+        self.store.execute("DELETE FROM class_members WHERE learner=:learner", {"learner": learner})
 
     def class_of(self, learner: str) -> str:
         """The code of the learner's class, '' when they are in none."""
-        rows = self.store.execute("SELECT code FROM class_members WHERE learner=?", (learner,)) if learner else []
+        rows = self.store.execute("SELECT code FROM class_members WHERE learner=:learner",
+                                  {"learner": learner}) if learner else []
         return rows[0]["code"] if rows else ""
 
     def members(self, code: str) -> dict[str, int | None]:
         """learner id → their cap (None: no cap), in the order they joined."""
         rows = self.store.execute(
             "SELECT m.learner, c.cap FROM class_members m LEFT JOIN class_caps c ON c.code=m.code AND "
-            "c.learner=m.learner WHERE m.code=? ORDER BY m.joined_at", (code,))
+            "c.learner=m.learner WHERE m.code=:code ORDER BY m.joined_at", {"code": code})
         return {row["learner"]: row["cap"] for row in rows}
 
     def set_cap(self, code: str, learner: str, cap: int | None) -> None:
@@ -233,15 +207,17 @@ class Classes:
         if cap is not None and not (isinstance(cap, int) and 0 <= cap <= CAP_MAX):
             raise ConfigError(f"a cap is a whole number of trainings in [0, {CAP_MAX}], got {quoted(cap)}")
         if cap is None:
-            self.store.execute("DELETE FROM class_caps WHERE code=? AND learner=?", (code, learner))
+            self.store.execute("DELETE FROM class_caps WHERE code=:code AND learner=:learner",
+                               {"code": code, "learner": learner})
         else:
-            self.store.execute("INSERT INTO class_caps (code, learner, cap) VALUES (?, ?, ?) ON CONFLICT(code, learner) "
-                                "DO UPDATE SET cap=excluded.cap", (code, learner, cap))
+            self.store.execute("INSERT INTO class_caps (code, learner, cap) VALUES (:code, :learner, :cap) "
+                               "ON CONFLICT(code, learner) DO UPDATE SET cap=excluded.cap",
+                               {"code": code, "learner": learner, "cap": cap})
 
     def cap_of(self, learner: str) -> int | None:
         """The cap of the learner in their class now (None: none)."""
         rows = self.store.execute("SELECT c.cap FROM class_members m JOIN class_caps c ON c.code=m.code AND "
-                                   "c.learner=m.learner WHERE m.learner=?", (learner,))
+                                   "c.learner=m.learner WHERE m.learner=:learner", {"learner": learner})
         return rows[0]["cap"] if rows else None
 
     def runs_this_round(self, code: str, learner: str | None = None, **filters: Any):

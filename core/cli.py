@@ -1,7 +1,9 @@
 """Command line training: `python -m core.cli --arch cnn [--preset default] [--json]`.
 
-Uses the same job and store as the app: the run shows up in the app's lists. Every
-hyperparameter of core.config.TrainConfig is a flag, with its range in --help.
+Uses the same job and store as the app: the run shows up in the app's lists. With
+$DIGITS_RAY_ADDRESS set it trains on that Ray cluster, as the app does (a teacher can
+pre-train there). Every hyperparameter of core.config.TrainConfig is a flag, with its
+range in --help.
 Ctrl-C stops the run and keeps (and saves) the model trained so far.
 """
 from __future__ import annotations
@@ -75,15 +77,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     use_one_torch_thread()
     try:
-        settings()  # every DIGITS_* variable, checked before anything runs
+        server = settings()  # every DIGITS_* variable, checked before anything runs
         config = config_of(args)
         data = load_dataset(args.data_dir, dataset_spec(config.dataset))
         store = RunStore(args.store_dir)
     except (ConfigError, DataError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    job = stored_job(config, data, store, nickname=args.nickname).start()
-    print(f"training {config.arch} ({args.preset} preset) on {len(data.train):,} images from {data.root}")
+    job = stored_job(config, data, store, nickname=args.nickname)
+    where = f"{len(data.train):,} images from {data.root}"
+    if server.ray_address:
+        from core.cluster import RayExecutor
+        job.threads = server.torch_threads or 2
+        job.executor = RayExecutor(server.ray_address, store, str(data.root))
+        where += f", on the Ray cluster at {server.ray_address}"
+    job.start()
+    print(f"training {config.arch} ({args.preset} preset) on {where}")
     try:
         watch(job)
     except KeyboardInterrupt:

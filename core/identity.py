@@ -12,6 +12,7 @@ import re
 import time
 import unicodedata
 
+from core.schema import learners as learners_table
 from core.store import RunStore
 
 COOKIE_NAME = "digits_learner"
@@ -22,13 +23,6 @@ TAG_LENGTH = 3             # hex digits shown after a nickname two learners shar
 _TAG_LOOKALIKES = str.maketrans({dot: "-" for dot in "·•∙⋅・‧"})
 _SECRET = re.compile(r"[0-9a-f]{32}")  # 128 random bits, as the browser makes them
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS learners (
-    learner TEXT PRIMARY KEY,       -- learner_id(browser secret)
-    nickname TEXT NOT NULL DEFAULT '',
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-)"""
 
 
 def is_secret(text: object) -> bool:
@@ -75,19 +69,19 @@ class Learners:
 
     def __init__(self, store: RunStore) -> None:
         self._store = store
-        store.ensure_table("learners", _SCHEMA)
+        store.ensure_table(learners_table)
 
     def nickname(self, learner: str) -> str:
-        rows = self._store.execute("SELECT nickname FROM learners WHERE learner=?", (learner,))
+        rows = self._store.execute("SELECT nickname FROM learners WHERE learner=:learner", {"learner": learner})
         return rows[0]["nickname"] if rows else ""
 
     def set_nickname(self, learner: str, nickname: str) -> str:
         """Keep `nickname` (cleaned) for `learner`; returns what was kept."""
         kept, now = clean_nickname(nickname), time.time()
         self._store.execute(
-            "INSERT INTO learners (learner, nickname, created_at, updated_at) VALUES (?, ?, ?, ?) "
+            "INSERT INTO learners (learner, nickname, created_at, updated_at) VALUES (:learner, :nickname, :now, :now) "
             "ON CONFLICT(learner) DO UPDATE SET nickname=excluded.nickname, updated_at=excluded.updated_at",
-            (learner, kept, now, now))
+            {"learner": learner, "nickname": kept, "now": now})
         return kept
 
     def nicknames(self) -> dict[str, str]:

@@ -5,6 +5,10 @@ The training thread writes through the `Recorder` methods; any other thread
 guards every field, so a reader never sees a half-written update. The job keeps
 nothing itself: observers (core.run_keeper.RunKeeper saves runs to the store)
 hear when it queues, starts and ends, and may turn its outcome into a failure.
+
+A job trains in its own process unless it has an `executor` (core.cluster's, which
+trains it on a Ray worker): then the job mirrors the worker's snapshots, and its stop
+reaches the worker, so every page reads and stops it the same way.
 """
 from __future__ import annotations
 
@@ -48,6 +52,13 @@ class Outcome:
     message: str
     result: FitResult | None   # None: nothing was trained (failed, cancelled)
     started: float             # time.time() when training began, or when it was cancelled
+    recorded: bool = False     # the store already holds it (a cluster worker recorded it): observers keep off
+
+
+class Executor(Protocol):
+    def train(self, job: "TrainingJob", started: float) -> Outcome:
+        """Train `job` elsewhere until it ends, calling job.mirror() with its progress and
+        passing job.should_stop() on; return how it ended."""
 
 
 class JobObserver(Protocol):
@@ -55,6 +66,7 @@ class JobObserver(Protocol):
     def job_started(self, job: "TrainingJob") -> None: ...
     def job_ending(self, job: "TrainingJob", outcome: Outcome) -> Outcome:
         """Called on the ending thread before the outcome is published; returns it, or a failure."""
+    # optional: job_progress(job), on the training thread at each loss point
 
 
 def return_freed_memory_to_the_os() -> bool:
@@ -142,12 +154,14 @@ class TrainingJob:
         self.queued_at: float | None = None   # time.time() when it joined a queue
         self.started_at: float | None = None  # and when it began to train
         self.in_sequence = False  # one part of a core.sequence.JobSequence, which holds the learner's place
+        self.executor: Executor | None = None  # None: trains in this process (a queue sets its own)
         self.threads = threads or settings().torch_threads or usable_cores()   # torch CPU threads of this training
         self.job_id = f"job-{next(_job_numbers)}"
         self._data, self._observers = data, tuple(observers)
         self._queued_told = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.cancelled_message = "Cancelled before it started."  # what it ends with if stopped before it trains
         self._done = threading.Event()
         self._settled = threading.Event()  # ended, and every done callback has run
         self._done_callbacks: list[Callable[["TrainingJob"], None]] = []
@@ -174,6 +188,7 @@ class TrainingJob:
     def stop(self, cancelled_message: str = "Cancelled before it started.") -> None:
         """Ask the training to stop; it does so before its next batch. A job still queued
         ends at once, as stopped, with `cancelled_message`."""
+        self.cancelled_message = cancelled_message
         self._stop.set()
         with self._lock:
             cancelled = self._status == Status.QUEUED
@@ -246,6 +261,11 @@ class TrainingJob:
             self._points.append((examples_seen, loss))
             self._load.append(trainings_now())
             self._seen, self._train_seconds = examples_seen, train_seconds
+        for observer in self._observers:
+            try:
+                getattr(observer, "job_progress", lambda job: None)(self)
+            except Exception:  # progress is for other viewers: never a reason to stop training
+                log.exception("progress observer of %s failed", self.job_id)
 
     def on_probe(self, examples_seen: int, accuracy: float) -> None:
         with self._lock:
@@ -260,12 +280,25 @@ class TrainingJob:
             self._epochs.append(metrics)
             self._seen, self._train_seconds = metrics.examples_seen, metrics.train_seconds
 
+    def mirror(self, snap: JobSnapshot) -> None:
+        """Take the progress of the same training elsewhere (an executor's worker) as this job's."""
+        history = snap.history
+        with self._lock:
+            if self._status.done:
+                return
+            self._points, self._epochs = list(history.train_points), list(history.epochs)
+            self._probes, self._checks = list(history.probes), list(history.checks)
+            self._seen, self._total, self._train_seconds = snap.examples_seen, snap.total_examples, snap.train_seconds
+            self._param_count = snap.param_count
+            if snap.trainings_at_once is not None:
+                self._load = [snap.trainings_at_once]
+
     # -- the thread ------------------------------------------------------------------
     def record_queued(self) -> None:
         """Tell the observers the job joined a queue, once (the store gives it a row now, so
         a server that stops before its turn leaves a trace)."""
         with self._lock:
-            told, self._queued_told = self._queued_told, True
+            told, self._queued_told = self._queued_told or self._status.done, True  # an ended job leaves no row
             self.queued_at = self.queued_at or time.time()
         if not told:
             for observer in self._observers:
@@ -278,6 +311,10 @@ class TrainingJob:
                 return
             self._status, self._message = Status.RUNNING, "Training…"
             started = self.started_at = time.time()
+        if self.executor is not None:
+            self.record_queued()  # a job started without a queue (the CLI) gets its row here
+            self._train_elsewhere(started)
+            return
         try:
             torch.set_num_threads(self.threads)  # this thread's pool; see use_one_torch_thread
             self.record_queued()  # a job started without a queue (the CLI) is told here
@@ -293,6 +330,26 @@ class TrainingJob:
             self._finish(Outcome(Status.FAILED, f"Training failed: {type(exc).__name__}: {exc}", None, started))
             return
         self._finish(Outcome(result.status, result.message, result, started))
+
+    def follow(self) -> "TrainingJob":
+        """Follow, on a thread of its own, a training its executor already runs for the
+        attached run (one another app replica started): as `start`, without training anew."""
+        with self._lock:
+            self._status, self._message = Status.RUNNING, "Training…"
+            started = self.started_at = time.time()
+        self._thread = threading.Thread(target=self._train_elsewhere, args=(started, True), name=self.job_id,
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def _train_elsewhere(self, started: float, adopted: bool = False) -> None:
+        try:
+            outcome = (self.executor.adopt if adopted else self.executor.train)(self, started)
+        except Exception as exc:  # the executor could not even hand it over: the job fails, saying why
+            log.exception("executor of %s failed", self.job_id)
+            outcome = Outcome(Status.FAILED, f"Training could not start on the cluster: {type(exc).__name__}: {exc}",
+                              None, started)
+        self._finish(outcome)
 
     def _finish(self, outcome: Outcome) -> None:
         for observer in self._observers:

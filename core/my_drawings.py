@@ -11,22 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sqlalchemy import select
 
 from core.data import Split
 from core.datasets import MNIST
+from core.schema import drawings as drawings_table
 from core.store import RunStore
 
 IMAGE_SIZE = MNIST.image_size  # drawings are digits, read by MNIST models
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS drawings (
-    drawing_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
-    image BLOB NOT NULL,            -- IMAGE_SIZE x IMAGE_SIZE uint8, row-major, 255 = ink
-    nickname TEXT NOT NULL DEFAULT '',
-    learner TEXT NOT NULL DEFAULT '', -- core.identity.learner_id of the browser that drew it
-    created_at REAL NOT NULL
-)"""
 
 
 @dataclass(frozen=True)
@@ -44,8 +37,7 @@ class MyDrawings:
 
     def __init__(self, store: RunStore) -> None:
         self._store = store
-        # drawings from before learners were recorded are nobody's
-        store.ensure_table("drawings", _SCHEMA, added_columns=(("learner", "TEXT NOT NULL DEFAULT ''"),))
+        store.ensure_table(drawings_table)
 
     def add(self, image: np.ndarray, label: int, nickname: str = "", learner: str = "") -> int:
         """Save one preprocessed drawing with its true digit; returns its id."""
@@ -54,20 +46,19 @@ class MyDrawings:
             raise ValueError(f"a drawing is a {IMAGE_SIZE}x{IMAGE_SIZE} uint8 image, got {image.shape} {image.dtype}")
         if label not in range(10):
             raise ValueError(f"the true digit must be 0-9, got {label!r}")
-        [row] = self._store.execute(
-            "INSERT INTO drawings (label, image, nickname, learner, created_at) VALUES (?, ?, ?, ?, ?) "
-            "RETURNING drawing_id", (int(label), image.tobytes(), nickname, learner, time.time()))
+        [row] = self._store.execute(drawings_table.insert().returning(drawings_table.c.drawing_id).values(
+            label=int(label), image=image.tobytes(), nickname=nickname, learner=learner, created_at=time.time()))
         return int(row["drawing_id"])
 
     def list(self, learner: str | None = None) -> list[Drawing]:
         """Oldest first; only `learner`'s when given."""
-        sql, params = "SELECT * FROM drawings WHERE 1=1", ()
+        query = select(drawings_table).order_by(drawings_table.c.drawing_id)
         if learner is not None:
-            sql, params = sql + " AND learner=?", (learner,)
+            query = query.where(drawings_table.c.learner == learner)
         return [Drawing(r["drawing_id"], r["label"],
                         np.frombuffer(r["image"], dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE).copy(),
                         r["nickname"], r["learner"], r["created_at"])
-                for r in self._store.execute(sql + " ORDER BY drawing_id", params)]
+                for r in self._store.execute(query)]
 
 
 def as_split(drawings: list[Drawing]) -> Split:

@@ -12,9 +12,14 @@ glibc a heap per thread, and a server's peak memory stepped up over many trainin
 
 The queue also remembers each learner's latest training and sequence, so a page opened
 again (a reload, a new tab, a link) finds the learner's job from their identity alone.
+
+With $DIGITS_RAY_ADDRESS the slots hand their jobs to a Ray cluster (core.cluster);
+with a shared database ($DIGITS_DATABASE_URL) the queue-wide and per-learner limits
+also count the live runs other app replicas queued (`server_queue` builds both).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 
 from core.budget import Estimate, duration, estimate, examples_per_epoch
 from core.config import TrainConfig
-from core.jobs import TrainingJob, return_freed_memory_to_the_os
+from core.jobs import Executor, TrainingJob, return_freed_memory_to_the_os
 from core.models import architecture
 from core.ranges import ConfigError
 from core.sequence import JobSequence
@@ -67,9 +72,27 @@ class Place:
     wait_seconds: float | None
 
 
+def server_queue(config: Settings, store) -> "TrainingQueue":
+    """The server's queue as its settings ask: on a Ray cluster, each job reserving its
+    torch threads (DIGITS_TORCH_THREADS, else 2) as CPUs and as many slots as the cluster
+    has room for (DIGITS_QUEUE_SLOTS overrides), recording into `store`; with a shared
+    database, limits that count every replica's live runs in `store`."""
+    limits, executor = queue_limits(config), None
+    if config.ray_address:
+        from core.cluster import RayExecutor, cluster_cpus
+        executor = RayExecutor(config.ray_address, store, config.data_dir)
+        threads = config.torch_threads or 2
+        limits = dataclasses.replace(limits, threads_per_job=threads,
+                                     slots=config.queue_slots or max(1, cluster_cpus(config.ray_address) // threads))
+    return TrainingQueue(limits, executor=executor, shared_store=store if config.database_url else None)
+
+
 class TrainingQueue:
-    def __init__(self, limits: QueueLimits | None = None) -> None:
+    def __init__(self, limits: QueueLimits | None = None, executor: Executor | None = None,
+                 shared_store=None) -> None:
         self.limits = limits or queue_limits()
+        self.executor = executor          # None: the slots train in this process
+        self.shared_store = shared_store  # a core.store.RunStore other replicas share, or None
         self._lock = threading.Lock()
         self._waiting: list[TrainingJob] = []   # in order; each job's learner is `job.learner`
         self._running: list[TrainingJob] = []
@@ -114,9 +137,33 @@ class TrainingQueue:
         return job
 
     def latest_job(self, learner: str) -> TrainingJob | None:
-        """The learner's latest single training (queued, running or ended), if this process has it."""
+        """The learner's latest single training (queued, running or ended), if this process has
+        it; on a cluster, else the one they train there from another replica (which may have died)."""
         with self._lock:
-            return self._latest.get((learner, "job")) if learner else None
+            found = self._latest.get((learner, "job")) if learner else None
+        if found is None and learner and self.shared_store is not None and hasattr(self.executor, "adopt"):
+            found = self._adopt(learner)
+        return found
+
+    def _adopt(self, learner: str) -> TrainingJob | None:
+        from core.run_keeper import RunKeeper
+        from core.status import Status
+        with self._lock:
+            here = {job.snapshot().run_id for job in self._waiting + self._running}
+        for run in self.shared_store.list_runs(learner=learner, live_only=True, with_history=False):
+            if run.status != Status.RUNNING or run.run_id in here or not self.executor.is_training(run.run_id):
+                continue
+            job = TrainingJob(TrainConfig.from_dict(run.config), None, (RunKeeper(self.shared_store,
+                              claimed_run=run.run_id),), threads=self.limits.threads_per_job, learner=learner,
+                              class_code=run.class_code)
+            job.attach_run(run.run_id)
+            job.executor = self.executor
+            with self._lock:
+                if (learner, "job") in self._latest:  # another page of the learner got there first
+                    return self._latest[(learner, "job")]
+                self._remember(learner, "job", job)
+            return job.follow()
+        return None
 
     def latest_sequence(self, learner: str) -> JobSequence | None:
         """The learner's latest sequence ("Train all three", Draw's in-place training)."""
@@ -126,7 +173,7 @@ class TrainingQueue:
     def _add(self, job: TrainingJob) -> None:  # with self._lock held
         if job.snapshot().done:  # cancelled on its way in (a stopped sequence's next model)
             return
-        job.threads = self.limits.threads_per_job
+        job.threads, job.executor = self.limits.threads_per_job, self.executor
         self._waiting.append(job)
 
     def _remember(self, learner: str, kind: str, work: TrainingJob | JobSequence) -> None:  # lock held
@@ -141,9 +188,18 @@ class TrainingQueue:
     def _check_size(self, config: TrainConfig) -> None:
         check_size(config, self.limits)
 
+    def _elsewhere(self) -> list:  # with self._lock held
+        """Live runs in the shared store that this queue does not hold (other replicas')."""
+        if self.shared_store is None:
+            return []
+        here = {job.snapshot().run_id for job in self._waiting + self._running}
+        here |= {job.snapshot().run_id for sequence in self._sequences for job in sequence.jobs}
+        return [row for row in self.shared_store.live_runs() if row["run_id"] not in here]
+
     def _check_share(self, learner: str) -> None:  # with self._lock held
         held = sum(1 for job in self._waiting if job.class_code in self._paused)  # a held class blocks nobody else
-        if len(self._waiting) - held + len(self._running) >= self.limits.max_queued:
+        elsewhere = self._elsewhere()
+        if len(self._waiting) - held + len(self._running) + len(elsewhere) >= self.limits.max_queued:
             raise LimitError(f"The training queue is full ({self.limits.max_queued} trainings): "
                              "try again in a few minutes.")
         if not learner:  # the CLI and tests without a learner: only the slots limit them
@@ -151,6 +207,7 @@ class TrainingQueue:
         self._sequences = [s for s in self._sequences if not s.done]
         mine = sum(1 for job in self._waiting + self._running if job.learner == learner and not job.in_sequence)
         mine += sum(1 for sequence in self._sequences if sequence.learner == learner)
+        mine += sum(1 for row in elsewhere if row["learner"] == learner)
         if mine >= self.limits.per_learner:
             raise LimitError("You already have a training queued or running: wait for it, or stop it first.")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import time
 
 from core.compare import best_on_every_dataset
 from core.config import TrainConfig
@@ -18,6 +19,7 @@ from core.status import Status
 from core.store import RunStore
 
 log = logging.getLogger(__name__)
+PROGRESS_SECONDS = 2.0  # how often a training's progress reaches its row, for pages of other replicas
 
 
 def save_failure(exc: BaseException) -> str:
@@ -30,22 +32,34 @@ def save_failure(exc: BaseException) -> str:
 
 
 class RunKeeper:
-    """Records one job in `store` under `nickname` and the job's learner."""
+    """Records one job in `store` under `nickname` and the job's learner; with `claimed_run`,
+    records it in a row another process queued and this one has claimed (a cluster worker's)."""
 
-    def __init__(self, store: RunStore, nickname: str = "") -> None:
+    def __init__(self, store: RunStore, nickname: str = "", claimed_run: str | None = None) -> None:
         self.store, self.nickname = store, nickname
-        self.run_id: str | None = None
+        self.run_id: str | None = claimed_run
+        self._claimed = claimed_run is not None
+        self._progress_at = time.monotonic()
 
     def job_queued(self, job: TrainingJob) -> None:
-        self.run_id = self.store.begin_run(job.config, nickname=self.nickname, learner=job.learner,
-                                           status=Status.QUEUED, class_code=job.class_code)
+        if not self._claimed:
+            self.run_id = self.store.begin_run(job.config, nickname=self.nickname, learner=job.learner,
+                                               status=Status.QUEUED, class_code=job.class_code)
         job.attach_run(self.run_id)
 
     def job_started(self, job: TrainingJob) -> None:
-        self.store.mark_running(self.run_id)
+        if not self._claimed and not self.store.mark_running(self.run_id):
+            job.stop()  # its row was ended meanwhile (another replica cancelled it): train no further
+
+    def job_progress(self, job: TrainingJob) -> None:
+        if self.run_id is None or time.monotonic() - self._progress_at < PROGRESS_SECONDS:
+            return
+        self._progress_at = time.monotonic()
+        snap = job.snapshot()
+        self.store.record_progress(self.run_id, snap.examples_seen, snap.total_examples, snap.train_seconds)
 
     def job_ending(self, job: TrainingJob, outcome: Outcome) -> Outcome:
-        if self.run_id is None:  # cancelled before it was ever queued: nothing to record
+        if self.run_id is None or outcome.recorded:  # never queued, or a cluster worker recorded it
             return outcome
         snap, result = job.snapshot(), outcome.result
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -29,6 +30,11 @@ QUEUE_MAX_ENV = "DIGITS_QUEUE_MAX"
 STORE_MAX_RUNS_ENV = "DIGITS_STORE_MAX_RUNS"
 STORE_MAX_MB_ENV = "DIGITS_STORE_MAX_MB"
 TEACHER_KEY_ENV = "DIGITS_TEACHER_KEY"
+DATABASE_URL_ENV = "DIGITS_DATABASE_URL"
+RAY_ADDRESS_ENV = "DIGITS_RAY_ADDRESS"
+DATABASES = ("sqlite", "postgresql")   # what DIGITS_DATABASE_URL may name
+# `auto` (a Ray started on this machine with `ray start`), host:port of a head, or ray://host:port (Ray Client)
+_RAY_ADDRESS = re.compile(r"auto|(ray://)?[A-Za-z0-9._-]{1,253}:[0-9]{1,5}")
 TEACHER_KEY_MIN = 8            # characters: a key a room full of learners cannot guess in a workshop
 LIVE_REFRESH_DEFAULT = 1.0     # seconds between two redraws of the Train page's live view
 LIVE_REFRESH_RANGE = (0.25, 10.0)
@@ -56,6 +62,8 @@ class Settings:
     store_dir: str = "./runs"           # runs.sqlite and models/
     hosted: bool = False                # a public demo: tighter defaults, no paths shown
     teacher_key: str = field(default="", repr=False)  # opens the teacher's page (/class); "": none
+    database_url: str = field(default="", repr=False)  # the runs' database (PostgreSQL); "": SQLite in store_dir
+    ray_address: str = ""               # the Ray cluster that trains; "": this process's own queue
     live_refresh_seconds: float = LIVE_REFRESH_DEFAULT
     torch_threads: int | None = None    # None: the usable cores shared out between the slots
     queue_slots: int | None = None      # None: one per 2 usable cores, at least 1
@@ -83,6 +91,8 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
     is_hosted = _hosted(text(HOSTED_ENV))
     values: dict[str, Any] = {"hosted": is_hosted, "live_refresh_seconds": _live_refresh(text(LIVE_REFRESH_ENV))}
     values["teacher_key"] = _teacher_key(env.get(TEACHER_KEY_ENV, ""))
+    values["database_url"] = _database_url(text(DATABASE_URL_ENV))
+    values["ray_address"] = _ray_address(text(RAY_ADDRESS_ENV))
     for key, name in (("data_dir", DATA_DIR_ENV), ("store_dir", STORE_DIR_ENV)):
         if text(name):
             values[key] = env[name]
@@ -92,6 +102,16 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
             default = _whole_number(PER_LEARNER_OLD_ENV, text(PER_LEARNER_OLD_ENV), default, lo, hi)
         values[key] = _whole_number(name, text(name), default, lo, hi)
     return Settings(**values)
+
+
+def worker_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The DIGITS_* settings cluster workers train with: this process's, with the data and
+    store folders as absolute paths (every worker mounts them at the same place)."""
+    env = os.environ if environ is None else environ
+    kept = {k: v for k, v in env.items() if k.startswith("DIGITS_") and k != RAY_ADDRESS_ENV}
+    for name, default in ((DATA_DIR_ENV, "./data"), (STORE_DIR_ENV, "./runs")):
+        kept[name] = os.path.abspath(os.path.expanduser(kept.get(name) or default))
+    return kept
 
 
 def usable_cores() -> int:
@@ -124,6 +144,29 @@ def _teacher_key(text: str) -> str:
     if text and (len(text) < TEACHER_KEY_MIN or text != text.strip() or not text.isprintable()):
         raise ConfigError(f"{TEACHER_KEY_ENV} must be at least {TEACHER_KEY_MIN} printable characters "
                           f"without spaces around them (got {len(text)} characters)")
+    return text
+
+
+def _database_url(text: str) -> str:
+    """The URL holds a password: a message about it never repeats it."""
+    if not text:
+        return ""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        backend = make_url(text).get_backend_name()
+    except (ArgumentError, ValueError):
+        backend = ""
+    if backend not in DATABASES:
+        raise ConfigError(f"{DATABASE_URL_ENV} must be a database URL such as "
+                          "postgresql+psycopg://user:password@host:5432/digits or sqlite:////path/runs.sqlite")
+    return text
+
+
+def _ray_address(text: str) -> str:
+    if text and not _RAY_ADDRESS.fullmatch(text):
+        raise ConfigError(f"{RAY_ADDRESS_ENV} must be auto, host:port of a Ray head, or ray://host:port, "
+                          f"got {quoted(text)}")
     return text
 
 

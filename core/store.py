@@ -1,20 +1,37 @@
-"""Saved runs: one SQLite row per run, one checkpoint file per trained model.
+"""Saved runs: one database row per run, one checkpoint file per trained model.
 
-Checkpoints are written and read by core.checkpoints. Rows from before datasets were
-recorded are read as MNIST's.
+The database is SQLite in the store folder by default, or the one $DIGITS_DATABASE_URL
+names (PostgreSQL, shared by several app replicas and cluster workers); the tables are
+core.schema's. Model files live in the store folder, which every replica and worker
+mounts. Checkpoints are written and read by core.checkpoints. Rows from before datasets
+were recorded are read as MNIST's.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
-import sqlite3
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    delete,
+    inspect,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+from sqlalchemy.schema import CreateColumn
 from torch import nn
 
 from core.checkpoints import (
@@ -29,44 +46,12 @@ from core.config import TrainConfig
 from core.history import History
 from core.models import count_parameters
 from core.process_locks import claim_process_token, process_alive, remove_dead_locks
+from core.schema import runs as runs_table
 from core.settings import settings
 from core.status import LIVE, Status
 
 _LIVE = tuple(str(s) for s in LIVE)
 log = logging.getLogger(__name__)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    arch TEXT NOT NULL,
-    dataset TEXT NOT NULL DEFAULT 'mnist',
-    status TEXT NOT NULL,           -- a core.status.Status
-    message TEXT NOT NULL DEFAULT '',
-    nickname TEXT NOT NULL DEFAULT '',
-    learner TEXT NOT NULL DEFAULT '', -- core.identity.learner_id of the browser that started it ('' for the CLI)
-    class_code TEXT NOT NULL DEFAULT '', -- the class (core.classes) it was trained in; '' for none
-    process TEXT NOT NULL,          -- the process that trains it, see core.process_locks
-    created_at REAL NOT NULL,
-    finished_at REAL,
-    config_json TEXT NOT NULL,
-    history_json TEXT NOT NULL DEFAULT '{}',
-    train_seconds REAL,
-    examples_seen INTEGER,
-    trainings_at_once REAL,         -- trainings this process ran side by side, on average, while it trained
-    test_accuracy REAL,
-    test_loss REAL,
-    param_count INTEGER,
-    model_file TEXT                 -- relative to the store root; NULL when no weights were kept
-)"""
-
-
-_COLUMNS = tuple(line.split()[0] for line in _SCHEMA.splitlines()[2:-1])
-# Columns added since the first stores: (column, its definition) for ALTER TABLE.
-_ADDED_COLUMNS = (("learner", "TEXT NOT NULL DEFAULT ''"),   # older runs are nobody's
-                  ("dataset", "TEXT NOT NULL DEFAULT 'mnist'"),  # older runs are MNIST's
-                  ("trainings_at_once", "REAL"),  # not measured for older runs
-                  ("class_code", "TEXT NOT NULL DEFAULT ''"))  # older runs belong to no class
-
 
 @dataclass(frozen=True)
 class RunRecord:
@@ -89,9 +74,17 @@ class RunRecord:
     model_path: Path | None
     trainings_at_once: float | None = None  # 1.0: it had the process's CPU to itself; None: not measured
     class_code: str = ""                    # the class it was trained in (core.classes); '' for none
+    total_examples: int | None = None       # examples it trains on in all; None until it starts
+
+    @property
+    def progress(self) -> float | None:
+        """0..1 of its training done, as last recorded (core.run_keeper, every few seconds)."""
+        if not self.total_examples or self.examples_seen is None:
+            return None
+        return min(self.examples_seen / self.total_examples, 1.0)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row, root: Path) -> "RunRecord":
+    def from_row(cls, row: Any, root: Path) -> "RunRecord":
         """A row as a record; a row this code cannot read (a status it does not know, damaged
         JSON) is a StoreError naming the run."""
         try:
@@ -102,6 +95,7 @@ class RunRecord:
                        history=History.from_dict(json.loads(row["history_json"])),
                        train_seconds=row["train_seconds"], examples_seen=row["examples_seen"],
                        trainings_at_once=row["trainings_at_once"], class_code=row["class_code"],
+                       total_examples=row["total_examples"],
                        test_accuracy=row["test_accuracy"], test_loss=row["test_loss"], param_count=row["param_count"],
                        model_path=root / row["model_file"] if row["model_file"] else None)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -112,88 +106,147 @@ def store_dir(override: str | os.PathLike | None = None) -> Path:
     return Path(override or settings().store_dir).expanduser()
 
 
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def database_engine(url: str) -> Engine:
+    """One engine (and connection pool) per database URL in this process."""
+    with _engines_lock:
+        if url not in _engines:
+            if make_url(url).get_backend_name() == "sqlite":
+                # a connection per statement, as sqlite3 is used best across threads; WAL lets
+                # readers go on while a training writes
+                engine = create_engine(url, poolclass=NullPool,
+                                       connect_args={"timeout": 30, "check_same_thread": False})
+            else:
+                engine = create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=16)
+            _engines[url] = engine
+        return _engines[url]
+
+
 class RunStore:
-    def __init__(self, root: str | os.PathLike | None = None) -> None:
+    def __init__(self, root: str | os.PathLike | None = None, database_url: str | None = None) -> None:
         self.root = store_dir(root)
         self.db_path = self.root / "runs.sqlite"
+        self.url = database_url or settings().database_url or f"sqlite:///{self.db_path}"
+        self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
+        # what messages name: the file, or the server without its password
+        self.where = str(self.db_path) if self.is_sqlite else make_url(self.url).render_as_string(hide_password=True)
         self._tables: set[str] = set()  # tables whose schema this store has made sure of
         try:
             (self.root / "models").mkdir(parents=True, exist_ok=True)
             self._process = claim_process_token(self.root)
+            self._engine = database_engine(self.url)
             self._open_database()
-        except (OSError, sqlite3.Error, StoreError) as exc:  # read-only folder, corrupt or truncated database
-            raise StoreError(f"the run store {self.root} could not be opened ({exc}). Nothing in it was "
-                             "changed: check that the folder is writable and runs.sqlite is intact "
+        except (OSError, SQLAlchemyError, StoreError) as exc:  # read-only folder, corrupt database, no server
+            reason = getattr(exc, "orig", None) or exc
+            raise StoreError(f"the run store {self.where} could not be opened ({reason}). Nothing in it was "
+                             "changed: check that the folder is writable and the database intact and reachable "
                              "(or point DIGITS_STORE_DIR at a new folder)") from None
         remove_dead_locks(self.root)
         self.mark_interrupted()
 
+    @property
+    def process(self) -> str:
+        """This process's token (core.process_locks): what its runs' `process` says."""
+        return self._process
+
     def _open_database(self) -> None:
-        con = self._connect()
-        try:
-            if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("quick_check found damage")
-            with con:
-                con.execute("PRAGMA journal_mode=WAL")
-                if "owner" in {row["name"] for row in con.execute("PRAGMA table_info(runs)")}:
-                    con.execute("ALTER TABLE runs RENAME COLUMN owner TO process")  # its earlier name
-        finally:
-            con.close()
-        self.ensure_table("runs", _SCHEMA, _ADDED_COLUMNS)
+        if self.is_sqlite:
+            with self._engine.begin() as con:
+                if con.exec_driver_sql("PRAGMA quick_check").scalar() != "ok":
+                    raise StoreError("quick_check found damage")
+                con.exec_driver_sql("PRAGMA journal_mode=WAL")
+        with self._engine.begin() as con:
+            if "runs" in inspect(con).get_table_names() and "owner" in self._columns(con, "runs"):
+                con.execute(text("ALTER TABLE runs RENAME COLUMN owner TO process"))  # its earlier name
+        self.ensure_table(runs_table)
 
-    def ensure_table(self, name: str, schema: str, added_columns: tuple[tuple[str, str], ...] = ()) -> None:
-        """Create a table (the runs, and those beside them: core.my_drawings, core.identity) and
-        add columns newer than the store, once per store object however often it is called."""
-        if name in self._tables:
+    @staticmethod
+    def _columns(con, name: str) -> set[str]:
+        return {column["name"] for column in inspect(con).get_columns(name)}
+
+    def ensure_table(self, table) -> None:
+        """Create a core.schema table and add the columns newer than the database, the same
+        way on SQLite and PostgreSQL; once per store object however often it is called."""
+        if table.name in self._tables:
             return
-        self.execute(schema)
-        columns = {row["name"] for row in self.execute(f"PRAGMA table_info({name})")}
-        for column, definition in added_columns:
-            if column not in columns:
-                self.execute(f"ALTER TABLE {name} ADD COLUMN {column} {definition}")
-        self._tables.add(name)
-
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.db_path, timeout=30)
-        con.row_factory = sqlite3.Row
-        return con
-
-    def execute(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        """One statement in its own transaction on the store's database (also used by
-        core.my_drawings for its table beside the runs)."""
-        try:
-            con = self._connect()
+        for attempt in (1, 2):  # another replica may create it at the same moment: then look again
             try:
-                with con:
-                    return con.execute(sql, params).fetchall()
-            finally:
-                con.close()
-        except sqlite3.Error as exc:  # corrupt, read-only, full: one error type for every caller
-            raise StoreError(f"the run store {self.db_path} could not be used ({exc})") from None
+                with self._engine.begin() as con:
+                    table.create(con, checkfirst=True)
+                    have = self._columns(con, table.name)
+                    for column in table.columns:
+                        if column.name not in have:
+                            con.execute(text(f"ALTER TABLE {table.name} ADD COLUMN "
+                                             f"{CreateColumn(column).compile(dialect=con.dialect)}"))
+                break
+            except SQLAlchemyError as exc:
+                if attempt == 2:
+                    raise StoreError(f"the run store {self.where} could not be used ({getattr(exc, 'orig', exc)})") from None
+        self._tables.add(table.name)
+
+    def execute(self, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        """One statement (a Core statement, or SQL text with :named parameters) in its own
+        transaction; the rows it returns, as mappings. Also used by the tables beside the
+        runs (core.my_drawings, core.identity, core.classes)."""
+        try:
+            with self._engine.begin() as con:
+                result = con.execute(text(statement) if isinstance(statement, str) else statement, params or {})
+                return list(result.mappings()) if result.returns_rows else []
+        except SQLAlchemyError as exc:  # corrupt, read-only, full, unreachable: one error type for every caller
+            raise StoreError(f"the run store {self.where} could not be used ({getattr(exc, 'orig', exc)})") from None
+
+    def _changed(self, statement: Any) -> int:
+        """Rows a statement changed (for the claims that must not race)."""
+        try:
+            with self._engine.begin() as con:
+                return con.execute(statement).rowcount
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the run store {self.where} could not be used ({getattr(exc, 'orig', exc)})") from None
 
     def mark_interrupted(self) -> int:
-        """Runs whose training process has died are marked `interrupted`; returns how many."""
-        rows = self.execute(f"SELECT run_id, process, status FROM runs WHERE status IN {_LIVE}")
+        """Runs whose training process has died are marked `interrupted`; returns how many.
+        A run trained by a cluster worker belongs to that worker's process, not to the app."""
+        rows = self.execute(select(runs_table.c.run_id, runs_table.c.process, runs_table.c.status)
+                            .where(runs_table.c.status.in_(_LIVE)))
         dead = [r for r in rows if not process_alive(self.root, r["process"])]
         for row in dead:
             status, message = ((Status.CANCELLED, "The server stopped before this training's turn came.")
                                if row["status"] == Status.QUEUED else
                                (Status.INTERRUPTED, "The server stopped before this run finished."))
-            self.execute("UPDATE runs SET status=?, finished_at=?, message=? WHERE run_id=?",
-                         (status, time.time(), message, row["run_id"]))
+            self._changed(update(runs_table).where(runs_table.c.run_id == row["run_id"],
+                                                   runs_table.c.process == row["process"],
+                                                   runs_table.c.status == row["status"])
+                          .values(status=str(status), finished_at=time.time(), message=message))
         return len(dead)
 
     def begin_run(self, config: TrainConfig, nickname: str = "", learner: str = "",
                   status: Status = Status.RUNNING, class_code: str = "") -> str:
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{uuid.uuid4().hex[:6]}"
-        self.execute("INSERT INTO runs (run_id, arch, dataset, status, nickname, learner, class_code, process, "
-                     "created_at, config_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (run_id, config.arch, config.dataset, str(status), nickname, learner, class_code,
-                      self._process, time.time(), json.dumps(config.to_dict())))
+        self.execute(runs_table.insert().values(
+            run_id=run_id, arch=config.arch, dataset=config.dataset, status=str(status), nickname=nickname,
+            learner=learner, class_code=class_code, process=self._process, created_at=time.time(),
+            config_json=json.dumps(config.to_dict())))
         return run_id
 
-    def mark_running(self, run_id: str) -> None:
-        self.execute("UPDATE runs SET status=? WHERE run_id=?", (str(Status.RUNNING), run_id))
+    def mark_running(self, run_id: str) -> bool:
+        """Claim a queued run for this process; False if it is no longer queued (cancelled, or
+        claimed by another process), and then it must not train."""
+        return self._changed(update(runs_table).where(runs_table.c.run_id == run_id,
+                                                      runs_table.c.status == str(Status.QUEUED))
+                             .values(status=str(Status.RUNNING), process=self._process)) == 1
+
+    def record_progress(self, run_id: str, examples_seen: int, total_examples: int, train_seconds: float) -> None:
+        """A running run's progress, for pages that do not hold its job (another replica's)."""
+        self.execute(update(runs_table).where(runs_table.c.run_id == run_id, runs_table.c.status == str(Status.RUNNING))
+                     .values(examples_seen=examples_seen, total_examples=total_examples, train_seconds=train_seconds))
+
+    def live_runs(self) -> list[Any]:
+        """run_id, learner and class_code of every queued or running run, whoever trains it."""
+        c = runs_table.c
+        return self.execute(select(c.run_id, c.learner, c.class_code).where(c.status.in_(_LIVE)))
 
     def finish_run(self, run_id: str, status: Status, message: str, history: History, *,
                    model: nn.Module | None, evaluation: Any, train_seconds: float,
@@ -209,40 +262,43 @@ class RunStore:
                             "train_seconds": train_seconds, "examples_seen": examples_seen},
                 "versions": library_versions(), "created_at": started}
             save_checkpoint(checkpoint, self.root / model_file)
-        self.execute(
-            "UPDATE runs SET status=?, message=?, finished_at=?, history_json=?, train_seconds=?, "
-            "examples_seen=?, trainings_at_once=?, test_accuracy=?, test_loss=?, param_count=?, model_file=? "
-            "WHERE run_id=?",
-            (str(status), message, time.time(), json.dumps(history.to_dict()), train_seconds, examples_seen,
-             trainings_at_once,
-             evaluation.accuracy if evaluation else None, evaluation.loss if evaluation else None,
-             count_parameters(model) if model is not None else None, model_file, run_id))
+        self.execute(update(runs_table).where(runs_table.c.run_id == run_id).values(
+            status=str(status), message=message, finished_at=time.time(), history_json=json.dumps(history.to_dict()),
+            train_seconds=train_seconds, examples_seen=examples_seen, trainings_at_once=trainings_at_once,
+            test_accuracy=evaluation.accuracy if evaluation else None,
+            test_loss=evaluation.loss if evaluation else None,
+            param_count=count_parameters(model) if model is not None else None, model_file=model_file))
 
     def list_runs(self, with_model: bool = False, learner: str | None = None,
-                  with_history: bool = True, class_code: str | None = None, since: float = 0.0) -> list[RunRecord]:
+                  with_history: bool = True, class_code: str | None = None, since: float = 0.0,
+                  live_only: bool = False) -> list[RunRecord]:
         """Newest first; `with_model` keeps only runs whose weights were saved; the others filter
-        (`since`: created at or after it). Without `with_history` the curves are left out (an
+        (`since`: created at or after it; `live_only`: queued or running). Without `with_history` the curves are left out (an
         empty history): listing 300 runs with long curves takes seconds otherwise."""
-        columns = "*" if with_history else ", ".join(c for c in _COLUMNS if c != "history_json") + ", '{}' AS history_json"
-        sql, params = f"SELECT {columns} FROM runs WHERE created_at>=?", [since]
+        c = runs_table.c
+        columns = list(c) if with_history else [*(col for col in c if col.name != "history_json"),
+                                                literal("{}").label("history_json")]
+        query = select(*columns).where(c.created_at >= since)
         if learner is not None:
-            sql, params = sql + " AND learner=?", params + [learner]
+            query = query.where(c.learner == learner)
         if class_code is not None:
-            sql, params = sql + " AND class_code=?", params + [class_code]
+            query = query.where(c.class_code == class_code)
         if with_model:
-            sql += " AND model_file IS NOT NULL"
+            query = query.where(c.model_file.is_not(None))
+        if live_only:
+            query = query.where(c.status.in_(_LIVE))
         records = []
-        for row in self.execute(sql + " ORDER BY created_at DESC", tuple(params)):
+        for row in self.execute(query.order_by(c.created_at.desc())):
             try:
                 records.append(RunRecord.from_row(row, self.root))
             except StoreError:  # one unreadable row must not hide every other run; it stays in the database
-                log.warning("skipped an unreadable row of %s", self.db_path, exc_info=True)
+                log.warning("skipped an unreadable row of %s", self.where, exc_info=True)
         return records
 
     def get_run(self, run_id: str) -> RunRecord:
-        rows = self.execute("SELECT * FROM runs WHERE run_id=?", (run_id,))
+        rows = self.execute(select(runs_table).where(runs_table.c.run_id == run_id))
         if not rows:
-            raise StoreError(f"no run {run_id!r} in {self.db_path}")
+            raise StoreError(f"no run {run_id!r} in {self.where}")
         return RunRecord.from_row(rows[0], self.root)
 
     def load_model(self, run_id: str) -> tuple[nn.Module, dict[str, Any]]:
@@ -277,7 +333,7 @@ class RunStore:
         record = self.get_run(run_id)
         if record.model_path is not None:
             record.model_path.unlink(missing_ok=True)
-        self.execute("DELETE FROM runs WHERE run_id=?", (run_id,))
+        self.execute(delete(runs_table).where(runs_table.c.run_id == run_id))
 
 
 def _file_size(path: Path | None) -> int:

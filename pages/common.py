@@ -13,13 +13,14 @@ import streamlit as st
 from core.augment import shifted_test_set
 from core.budget import estimate
 from core.classes import Classes, ClassInfo
+from core.cluster import ClusterUnreachable
 from core.config import preset
 from core.data import DataError, Dataset, Split, data_dir, data_roots, load_dataset
 from core.datasets import DEFAULT_DATASET, dataset_spec
 from core.evaluation import Evaluation, evaluate
 from core.identity import Learners
 from core.models import ARCHITECTURES
-from core.queue import TrainingQueue, queue_limits
+from core.queue import TrainingQueue, queue_limits, server_queue
 from core.ranges import ConfigError
 from core.settings import Settings, settings
 from core.store import RunStore, StoreError, store_dir
@@ -178,15 +179,21 @@ def model_of_run(run_id: str):
 
 @st.cache_resource
 def _queue() -> TrainingQueue:
-    return TrainingQueue(queue_limits(server_settings()))
+    return server_queue(server_settings(), run_store())
 
 
 def training_queue() -> TrainingQueue:
-    """The process's one training queue; bad limits in the environment end the page with their message."""
+    """The process's one training queue (on the Ray cluster when the settings name one); bad
+    limits in the environment, or a cluster that cannot be reached, end the page with why."""
     try:
         return _queue()
     except ConfigError as exc:
         st.error(f"**The server's training limits are misconfigured.** {plain(exc)}", icon="⚙️")
+        st.stop()
+    except Exception as exc:  # core.cluster.ClusterUnreachable, or Ray's own errors
+        why = plain(exc) if isinstance(exc, ClusterUnreachable) and not server_settings().hosted else \
+            "Check that its head is running and that DIGITS_RAY_ADDRESS names it"
+        st.error(f"**The training cluster cannot be reached.** {why}. Nothing was started.", icon="🛰️")
         st.stop()
 
 

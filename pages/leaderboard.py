@@ -4,12 +4,33 @@ import streamlit as st
 
 from core.compare import BUDGETS, leaderboard
 from core.models import ARCHITECTURES, label
+from core.status import Status
 from pages.common import classes, learners, my_class_info, plain, run_store
 from pages.display import show_table
 from pages.identity import learner
 from pages.navigation import require_app_navigation
 
 BUDGET_NAMES = {"full": "Full: all 60,000 training images", "quick": "Quick: fewer images"}
+LIVE_KEY = "leaderboard_live_runs"  # the runs training at the last redraw: one fewer means the table has news
+
+
+def training_now(class_code: str, since: float) -> None:
+    """The runs queued or training now, whichever replica or cluster worker trains them;
+    when one ends, the whole page redraws so the ranking below takes it in."""
+    runs = run_store().list_runs(with_history=False, class_code=class_code, since=since, live_only=True)
+    ids = {run.run_id for run in runs}
+    if ids < st.session_state.get(LIVE_KEY, set()):
+        st.session_state[LIVE_KEY] = ids
+        st.rerun(scope="app")
+    st.session_state[LIVE_KEY] = ids
+    if not runs:
+        return
+    names = learners().display_names({run.learner for run in runs})
+    st.subheader(f"Training now ({len(runs)})")
+    show_table([{"nickname": names.get(run.learner) or run.nickname or "anonymous", "model": label(run.arch),
+                 "status": "training" if run.status == Status.RUNNING else "waiting",
+                 "done": run.progress or 0.0} for run in runs],
+               done=st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1))
 
 require_app_navigation()
 st.title("🏆 Leaderboard")
@@ -21,6 +42,8 @@ else:
     title = f" ({plain(class_info.title)})" if class_info.title else ""
     st.caption(f"Every model of your class **{class_info.code}**{title} in this round, most accurate first. "
                "Click a column header to sort by it. Choose your nickname in the sidebar.")
+st.fragment(training_now, run_every=2)(class_info.code if class_info else "",
+                                      class_info.round_started_at if class_info else 0.0)
 archs = st.pills("Architectures", list(ARCHITECTURES), format_func=label, selection_mode="multi",
                  default=list(ARCHITECTURES))
 budgets = st.pills("Training images", list(BUDGETS), format_func=BUDGET_NAMES.get, selection_mode="multi",

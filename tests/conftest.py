@@ -50,6 +50,58 @@ def store_root(tmp_path: Path) -> Path:
     return tmp_path / "runs"
 
 
+POSTGRES_ENV = "DIGITS_TEST_POSTGRES_URL"  # a PostgreSQL server's URL that may create databases (.ci/run sets it)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def each_database(request, monkeypatch):
+    """Run the test on SQLite, then on a fresh database of the PostgreSQL server that
+    $DIGITS_TEST_POSTGRES_URL names (CI starts one; without it, locally, that half skips)."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("DIGITS_DATABASE_URL", raising=False)
+        yield "sqlite"
+        return
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("about SQLite's own file")
+    admin = os.environ.get(POSTGRES_ENV)
+    if not admin:
+        if os.environ.get("CI"):
+            pytest.fail(f"${POSTGRES_ENV} is unset: CI must run the store tests on PostgreSQL too")
+        pytest.skip(f"${POSTGRES_ENV} is unset: no PostgreSQL server to test against")
+    from tests.postgres import fresh_database
+    with fresh_database(admin) as url:
+        monkeypatch.setenv("DIGITS_DATABASE_URL", url)
+        yield "postgresql"
+
+
+RAY_ENV = "DIGITS_TEST_RAY_ADDRESS"  # a running Ray head's address (.ci/run starts one with `ray start --head`)
+RAY_CLIENT_ENV = "DIGITS_TEST_RAY_CLIENT_ADDRESS"  # the same head's Ray Client address, ray://host:port
+
+
+def _needed_server(name: str, what: str) -> str:
+    """The address in $name; without it a test skips locally and fails in CI."""
+    found = os.environ.get(name)
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail(f"${name} is unset: CI must start {what}")
+        pytest.skip(f"${name} is unset: no {what} to test against")
+    return found
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh database on the PostgreSQL server of $DIGITS_TEST_POSTGRES_URL."""
+    from tests.postgres import fresh_database
+    with fresh_database(_needed_server(POSTGRES_ENV, "a PostgreSQL server")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def ray_address() -> str:
+    pytest.importorskip("ray", reason="pip install -r requirements-cluster.txt")
+    return _needed_server(RAY_ENV, "a Ray head")
+
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 

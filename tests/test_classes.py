@@ -13,6 +13,8 @@ from core.ranges import ConfigError
 from core.status import Status
 from core.store import RunStore
 
+pytestmark = pytest.mark.usefixtures("each_database")  # every test on SQLite, then on PostgreSQL
+
 KEY = "workshop-key-42"
 
 
@@ -102,7 +104,8 @@ def test_leaving_and_rejoining_keeps_a_cap_and_an_unreadable_setup_is_ignored(cl
     classes.leave("ada")
     classes.join("ada", code)
     assert classes.cap_of("ada") == 1 and classes.members(code) == {"ada": 1}
-    classes.store.execute("UPDATE classes SET setup_json=? WHERE code=?", ('{"config": {"arch": "x"}}', code))
+    classes.store.execute("UPDATE classes SET setup_json=:setup WHERE code=:code",
+                          {"setup": '{"config": {"arch": "x"}}', "code": code})
     assert classes.info(code).setup is None and classes.info(code).setup_mode == ""
 
 

@@ -10,6 +10,8 @@ from core.identity import (
 )
 from core.store import RunStore
 
+pytestmark = pytest.mark.usefixtures("each_database")  # every test on SQLite, then on PostgreSQL
+
 SECRET = "0123456789abcdef0123456789abcdef"
 
 

@@ -173,11 +173,39 @@ def test_a_finished_job_prunes_the_store_to_its_cap_but_keeps_the_best(tiny_mnis
     for i in range(12):
         run_id = store.begin_run(tiny_config())
         arch = "mlp" if i == 0 else "logistic"  # the oldest is the only, so the best, MLP: Draw shows it
-        store.execute("UPDATE runs SET status='finished', arch=?, test_accuracy=0.9, model_file='models/x.pt', "
-                       "created_at=? WHERE run_id=?", (arch, 1000.0 + i, run_id))
+        store.execute("UPDATE runs SET status='finished', arch=:arch, test_accuracy=0.9, model_file='models/x.pt', "
+                      "created_at=:at WHERE run_id=:id", {"arch": arch, "at": 1000.0 + i, "id": run_id})
     best = store.list_runs()[-1].run_id
     monkeypatch.setenv("DIGITS_STORE_MAX_RUNS", "10")
     snap = stored_job(tiny_config(epochs=1), tiny_mnist, store).start().wait(timeout=60)
     left = {r.run_id for r in store.list_runs()}
     assert snap.run_id in left and best in left
     assert len(left) == 11  # the 10 newest (this run among them) and the kept best
+
+
+def test_a_training_writes_its_progress_to_its_row_every_few_seconds(tiny_mnist, store_root, monkeypatch):
+    """So a page of another replica, which does not hold the job, can show how far it is."""
+    from core import run_keeper
+    store = RunStore(store_root)
+    written = []
+    monkeypatch.setattr(store, "record_progress", lambda *args: written.append(args))
+    monkeypatch.setattr(run_keeper, "PROGRESS_SECONDS", 0.0)
+    snap = stored_job(tiny_config(epochs=3, log_every=100), tiny_mnist, store).start().wait(timeout=60)
+    assert len(written) >= 3 and {args[0] for args in written} == {snap.run_id}
+    seen = [args[1] for args in written]
+    assert seen == sorted(seen) and all(args[2] == snap.total_examples for args in written)
+    written.clear()
+    monkeypatch.setattr(run_keeper, "PROGRESS_SECONDS", 3600.0)  # throttled: a short run writes none
+    stored_job(tiny_config(epochs=3, log_every=100), tiny_mnist, store).start().wait(timeout=60)
+    assert written == []
+
+
+def test_progress_reaches_only_a_running_row(store_root):
+    from core.status import Status
+    store = RunStore(store_root)
+    run_id = store.begin_run(tiny_config(), status=Status.QUEUED)
+    store.record_progress(run_id, 10, 100, 1.0)
+    assert store.get_run(run_id).progress is None
+    store.mark_running(run_id)
+    store.record_progress(run_id, 25, 100, 1.0)
+    assert store.get_run(run_id).progress == 0.25

@@ -6,6 +6,8 @@ from core.models import build_model
 from core.my_drawings import MyDrawings, as_split
 from core.store import RunStore
 
+pytestmark = pytest.mark.usefixtures("each_database")  # every test on SQLite, then on PostgreSQL
+
 
 def digit(value: int) -> np.ndarray:
     image = np.zeros((28, 28), dtype=np.uint8)

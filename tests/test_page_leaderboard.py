@@ -69,3 +69,26 @@ def test_quick_runs_say_so_and_can_be_left_out(app_env, store_root, tiny_mnist):
     assert not at.exception and list(at.dataframe[0].value["run"]) == [full]
     at.get("button_group")[1].set_value([]).run()
     assert "No run matches these choices." in at.info[0].value
+
+
+def test_runs_training_anywhere_are_listed_with_their_progress_above_the_ranking(app_env, store_root, tiny_mnist):
+    """A run another replica or a cluster worker trains shows from its row alone."""
+    store = RunStore(store_root)
+    train(store, tiny_mnist, 0.01, learner=LEARNER)
+    live = store.begin_run(preset("cnn"), learner=OTHER)
+    store.record_progress(live, examples_seen=45_000, total_examples=180_000, train_seconds=9.0)
+    store.begin_run(preset("mlp"), nickname="teacher", status="queued")
+    Learners(store).set_nickname(OTHER, "ada")
+    at = open_leaderboard()
+    assert not at.exception
+    assert at.subheader[0].value == "Training now (2)"
+    now = at.dataframe[0].value
+    assert list(now["nickname"]) == ["teacher", "ada"] and list(now["status"]) == ["waiting", "training"]
+    assert list(now["done"]) == [0.0, 0.25]
+    assert len(at.dataframe[1].value) == 1  # the ranking holds the evaluated run only
+
+
+def test_nothing_training_shows_no_live_table(app_env, store_root, tiny_mnist):
+    train(RunStore(store_root), tiny_mnist, 0.01, learner=LEARNER)
+    at = open_leaderboard()
+    assert not at.subheader and len(at.dataframe) == 1

@@ -250,3 +250,33 @@ def test_a_job_cancelled_on_its_way_into_the_queue_neither_hangs_it_nor_waits_in
     assert queue.submit_part(cancelled) is cancelled and queue.jobs() == []
     after = queue.submit(TrainingJob(config(), tiny_mnist, learner="b"))
     assert after.wait(30).status == "finished" and queue.place(after) is None
+
+
+@pytest.mark.usefixtures("each_database")
+def test_limits_count_the_live_runs_other_replicas_hold_in_a_shared_store(store_root, tiny_mnist):
+    """Two replicas share one database: each sees the other's queued and running runs."""
+    from core.status import Status
+    from core.store import RunStore
+    store = RunStore(store_root)
+    elsewhere = store.begin_run(config(), learner="L1", status=Status.QUEUED)  # the other replica's
+    store.begin_run(config(), learner="L2", status=Status.RUNNING)
+    here = TrainingQueue(QueueLimits(slots=1, per_learner=1, max_queued=3), shared_store=store)
+    with pytest.raises(LimitError, match="already have a training"):
+        here.submit(stored_job(config(), tiny_mnist, store, learner="L1"))
+    mine = here.submit(stored_job(config(epochs=50), tiny_mnist, store, learner="L3"))  # the third of three
+    with pytest.raises(LimitError, match="queue is full"):
+        here.submit(stored_job(config(), tiny_mnist, store, learner="L4"))
+    here.cancel(mine)
+    mine.wait(timeout=60)
+    store.execute("UPDATE runs SET status='finished' WHERE run_id=:id", {"id": elsewhere})
+    again = here.submit(stored_job(config(), tiny_mnist, store, learner="L1"))  # its other run has ended
+    assert again.wait(timeout=60).status == Status.FINISHED
+
+
+def test_a_queue_without_a_shared_store_counts_only_its_own_jobs(store_root, tiny_mnist):
+    from core.status import Status
+    from core.store import RunStore
+    store = RunStore(store_root)
+    store.begin_run(config(), learner="L1", status=Status.QUEUED)  # a row, but no shared store
+    here = TrainingQueue(QueueLimits(slots=1, per_learner=1, max_queued=1))
+    assert here.submit(stored_job(config(), tiny_mnist, store, learner="L1")).wait(timeout=60).done

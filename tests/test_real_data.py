@@ -59,16 +59,18 @@ def test_train_all_three_defaults_rank_cnn_first(default_trainings):
     assert max(accuracy, key=accuracy.get) == "cnn"
 
 
-def test_the_robust_cnn_reads_bent_digits_the_default_cnn_misses(real_mnist, default_trainings):
-    # core.augment's shifted test set: each test digit turned, resized, moved and re-stroked once
-    robust = stored_job(preset("cnn", "robust"), real_mnist).start()
-    snap = robust.wait(timeout=600)
-    assert snap.status == "finished", snap.message
-    shifted = shifted_test_set(real_mnist.test)
-    on_shifted = {name: evaluate(job.result.model, shifted).accuracy
-                  for name, job in (("robust", robust), ("default", default_trainings["cnn"]))}
-    assert snap.test_accuracy >= 0.993, snap.test_accuracy
-    assert on_shifted["robust"] >= 0.97 and on_shifted["robust"] >= on_shifted["default"] + 0.05, on_shifted
+def test_the_robust_cnn_reads_bent_digits_the_default_cnn_misses(real_mnist):
+    """The robust preset's augmentation, on a small budget (one epoch of 20,000 images, about
+    15 s for both): the full presets' figures are measured by bench.robustness
+    (docs/benchmarks.md). Measured here: 91.9% on the bent digits against 67.1%."""
+    shifted = shifted_test_set(real_mnist.test)  # each test digit turned, resized, moved and re-stroked once
+    accuracy = {}
+    for name in ("robust", "default"):
+        job = stored_job(preset("cnn", name, epochs=1, train_examples=20_000), real_mnist).start()
+        snap = job.wait(timeout=600)
+        assert snap.status == "finished" and snap.test_accuracy >= 0.975, (name, snap.message, snap.test_accuracy)
+        accuracy[name] = evaluate(job.result.model, shifted).accuracy
+    assert accuracy["robust"] >= 0.88 and accuracy["robust"] >= accuracy["default"] + 0.15, accuracy
 
 
 def test_the_cli_trains_the_same_models_as_the_page(real_mnist, tmp_path):

@@ -71,3 +71,19 @@ def test_the_settings_module_is_the_only_reader_of_the_environment():
 def test_digits_that_are_not_plain_ascii_or_too_many_are_refused_in_words(text):
     with pytest.raises(ConfigError, match="DIGITS_QUEUE_SLOTS must be a whole number"):
         settings({"DIGITS_QUEUE_SLOTS": text})
+
+
+def test_the_cluster_settings_are_checked_and_a_database_password_is_never_echoed():
+    url = "postgresql+psycopg://digits:s3cret-pw@db:5432/digits"
+    found = settings({"DIGITS_DATABASE_URL": url, "DIGITS_RAY_ADDRESS": "ray://head:10001"})
+    assert (found.database_url, found.ray_address) == (url, "ray://head:10001")
+    assert "s3cret-pw" not in repr(found)
+    for address in ("auto", "10.0.0.5:6379", "ray://ray-head:10001"):
+        assert settings({"DIGITS_RAY_ADDRESS": address}).ray_address == address
+    for address in ("http://head:80", "head", "ray://", "auto; rm -rf /", "x" * 300 + ":1"):
+        with pytest.raises(ConfigError, match="DIGITS_RAY_ADDRESS"):
+            settings({"DIGITS_RAY_ADDRESS": address})
+    for bad in ("mysql://u:s3cret-pw@h/db", "s3cret-pw", "://u:s3cret-pw@h/db"):
+        with pytest.raises(ConfigError, match="DIGITS_DATABASE_URL") as refused:
+            settings({"DIGITS_DATABASE_URL": bad})
+        assert "s3cret-pw" not in str(refused.value)

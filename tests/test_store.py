@@ -13,6 +13,7 @@ from core.models import build_model
 from core.store import RunStore, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.usefixtures("each_database")  # every test on SQLite, then on PostgreSQL
 
 
 def saved_run(store: RunStore, tiny_mnist, arch="cnn") -> tuple[str, torch.nn.Module]:
@@ -110,6 +111,7 @@ def test_runs_remember_their_learner_and_can_be_filtered(store_root):
     assert store.get_run(mine).learner == "l1"
 
 
+@pytest.mark.sqlite_only
 def test_a_store_from_before_learners_gains_the_column(store_root):
     import sqlite3
     store_root.mkdir(parents=True)
@@ -127,18 +129,18 @@ def test_a_store_from_before_learners_gains_the_column(store_root):
     old = store.get_run("old")
     assert (old.learner, old.status, old.dataset) == ("", "finished", "mnist")  # nobody's, and MNIST's
     assert "process" in {row["name"] for row in store.execute("PRAGMA table_info(runs)")}
+    assert "class_code" in {row["name"] for row in store.execute("PRAGMA table_info(runs)")}
 
 
 def test_tables_beside_the_runs_are_made_once_per_store(store_root, monkeypatch):
+    from core import schema
     from core.my_drawings import MyDrawings
     store = RunStore(store_root)
-    statements = []
-    real = store.execute
-    monkeypatch.setattr(store, "execute", lambda sql, params=(): statements.append(sql) or real(sql, params))
-    MyDrawings(store)
-    made = len(statements)
-    MyDrawings(store), MyDrawings(store)  # every page rerun makes one
-    assert made >= 1 and len(statements) == made
+    made = []
+    real = schema.drawings.create
+    monkeypatch.setattr(schema.drawings, "create", lambda *a, **kw: made.append(1) or real(*a, **kw))
+    MyDrawings(store), MyDrawings(store), MyDrawings(store)  # every page rerun makes one
+    assert made == [1]
 
 
 def test_prune_keeps_the_newest_the_live_and_the_chosen(store_root):
@@ -148,9 +150,10 @@ def test_prune_keeps_the_newest_the_live_and_the_chosen(store_root):
     for i in range(6):
         ids.append(store.begin_run(preset("logistic")))
         if i != 1:  # run 1 is still training
-            store.execute("UPDATE runs SET status='finished', created_at=? WHERE run_id=?", (1000.0 + i, ids[-1]))
+            store.execute("UPDATE runs SET status='finished', created_at=:at WHERE run_id=:id",
+                          {"at": 1000.0 + i, "id": ids[-1]})
         else:
-            store.execute("UPDATE runs SET created_at=? WHERE run_id=?", (1000.0 + i, ids[-1]))
+            store.execute("UPDATE runs SET created_at=:at WHERE run_id=:id", {"at": 1000.0 + i, "id": ids[-1]})
     deleted = store.prune(2, keep={ids[0]})
     assert sorted(deleted) == sorted([ids[2], ids[3]])           # oldest beyond 2, minus live 1 and kept 0
     assert {r.run_id for r in store.list_runs()} == {ids[0], ids[1], ids[4], ids[5]}
@@ -163,8 +166,8 @@ def test_prune_keeps_the_model_files_under_a_byte_cap_oldest_first(store_root):
     for i in range(4):
         ids.append(store.begin_run(preset("logistic")))
         (store.root / "models" / f"{ids[-1]}.pt").write_bytes(b"x" * 1000)
-        store.execute("UPDATE runs SET status='finished', created_at=?, model_file=? WHERE run_id=?",
-                      (1000.0 + i, f"models/{ids[-1]}.pt", ids[-1]))
+        store.execute("UPDATE runs SET status='finished', created_at=:at, model_file=:file WHERE run_id=:id",
+                      {"at": 1000.0 + i, "file": f"models/{ids[-1]}.pt", "id": ids[-1]})
     assert store.model_bytes() == 4000
     deleted = store.prune(100, keep={ids[0]}, max_bytes=2500)   # two files must go: not the kept one
     assert deleted == [ids[1], ids[2]] and store.model_bytes() == 2000
@@ -174,8 +177,16 @@ def test_prune_keeps_the_model_files_under_a_byte_cap_oldest_first(store_root):
 def test_an_unreadable_row_hides_no_other_run_and_stays_in_the_database(store_root):
     store = RunStore(store_root)
     good, odd = store.begin_run(preset("logistic")), store.begin_run(preset("mlp"))
-    store.execute("UPDATE runs SET status='exploded', history_json='{\"epochs\": [1]}' WHERE run_id=?", (odd,))
+    store.execute("UPDATE runs SET status='exploded', history_json=:history WHERE run_id=:id",
+                  {"history": '{"epochs": [1]}', "id": odd})
     assert [r.run_id for r in store.list_runs()] == [good]
     with pytest.raises(StoreError, match="cannot be read"):
         store.get_run(odd)
     assert len(store.execute("SELECT run_id FROM runs")) == 2
+
+
+@pytest.mark.sqlite_only
+def test_an_unreachable_database_is_one_sentence_without_its_password(store_root):
+    with pytest.raises(StoreError, match="could not be opened") as refused:
+        RunStore(store_root, database_url="postgresql+psycopg://digits:s3cret-pw@127.0.0.1:1/digits")
+    assert "s3cret-pw" not in str(refused.value) and "127.0.0.1" in str(refused.value)

@@ -1,0 +1,13 @@
+# One image for the app replicas and the Ray nodes of docker-compose.yml.
+FROM python:3.11-slim
+WORKDIR /app
+# PyTorch's CPU wheels (PyPI's default build carries CUDA: gigabytes the workers never use)
+RUN pip install --no-cache-dir torch==2.14.1 torchvision==0.29.1 --index-url https://download.pytorch.org/whl/cpu
+COPY requirements.txt requirements-cluster.txt ./
+RUN pip install --no-cache-dir -r requirements-cluster.txt
+COPY app.py ./
+COPY .streamlit .streamlit
+COPY core core
+COPY pages pages
+EXPOSE 8501
+CMD ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501", "--server.headless=true"]

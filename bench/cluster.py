@@ -21,7 +21,8 @@ import time
 from core.config import preset
 from core.data import load_dataset
 from core.jobs import use_one_torch_thread
-from core.queue import QueueLimits, TrainingQueue, server_queue
+from core.limits import QueueLimits
+from core.queue import TrainingQueue, server_queue
 from core.run_keeper import stored_job
 from core.settings import settings
 from core.status import Status

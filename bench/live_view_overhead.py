@@ -36,7 +36,7 @@ from typing import Iterator
 
 from bench.browser import ROOT, launch_chromium, start_server, stop_server
 from core.config import SETTINGS, preset, to_query
-from core.queue import queue_limits
+from core.limits import queue_limits
 from core.store import RunStore
 
 PR_CAPBSET_DROP, CAP_SYS_NICE = 24, 23  # <linux/prctl.h>, <linux/capability.h>

@@ -57,6 +57,11 @@ def pretrained_store(root: Path) -> RunStore:
         classes.join(learner, code)
         config = preset(arch, epochs=1, train_examples=5_000, lr=lr)
         stored_job(config, mnist, store, name, learner=learner, class_code=code).start().wait()
+    # two runs still going, as the Leaderboard's "Training now" shows them (this process keeps them live)
+    training = store.begin_run(preset("cnn"), learner=f"{99:032x}")
+    store.record_progress(training, examples_seen=72_000, total_examples=180_000, train_seconds=14.0)
+    Learners(store).set_nickname(f"{99:032x}", "marie")
+    store.begin_run(preset("mlp"), learner=f"{98:032x}", status="queued")
     return store
 
 
@@ -140,6 +145,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--full", action="store_true", help="also save whole-page screenshots")
     parser.add_argument("--class-only", action="store_true", help="only the Class page and its projector view")
+    parser.add_argument("--leaderboard-only", action="store_true", help="only the Leaderboard")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
@@ -161,11 +167,12 @@ def main() -> None:
                     context = browser.new_context(color_scheme=theme, **options)
                     context.add_cookies([{"name": COOKIE_NAME, "value": SECRET, "url": url}])
                     suffix = f"{size}-{theme}"
-                    if args.class_only:
+                    if args.class_only or args.leaderboard_only:
+                        path = "class" if args.class_only else "leaderboard"
                         page = context.new_page()
-                        page.goto(f"{url}/class")
+                        page.goto(f"{url}/{path}")
                         settled(page)
-                        shoot(page, args.out, f"class-{suffix}", args.full)
+                        shoot(page, args.out, f"{path}-{suffix}", args.full)
                     else:
                         visit(context, url, args.out, suffix, args.full, touch=size == "phone")
                     context.close()

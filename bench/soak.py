@@ -23,7 +23,8 @@ import time
 
 from core.budget import BASE_MB, estimate
 from core.config import TrainConfig, preset
-from core.queue import LimitError, TrainingQueue, check_size, queue_limits
+from core.limits import LimitError, check_size, queue_limits
+from core.queue import TrainingQueue
 from core.ranges import ConfigError
 from core.run_keeper import stored_job
 from core.status import Status

@@ -203,8 +203,9 @@ def memory_rounds(data_dir: str, rounds: int, quick: bool) -> dict:
     from core.config import preset
     from core.data import load_dataset
     from core.jobs import use_one_torch_thread
+    from core.limits import queue_limits
     from core.models import ARCHITECTURES
-    from core.queue import TrainingQueue, queue_limits
+    from core.queue import TrainingQueue
     from core.run_keeper import stored_job
     from core.store import RunStore
 

@@ -13,8 +13,9 @@ from core.classes import Classes
 from core.config import TrainConfig
 from core.data import Dataset
 from core.jobs import TrainingJob
+from core.limits import LimitError
 from core.models import label
-from core.queue import LimitError, TrainingQueue
+from core.queue import TrainingQueue
 from core.ranges import ConfigError
 from core.run_keeper import stored_job
 from core.status import LIVE, Status

@@ -22,7 +22,8 @@ from typing import Any
 
 from core.config import TrainConfig
 from core.engine import FitResult
-from core.jobs import Outcome, TrainingJob
+from core.job_snapshot import Outcome
+from core.jobs import TrainingJob
 from core.settings import worker_environment
 from core.status import Status
 
@@ -150,7 +151,7 @@ class RayExecutor:
     reading the data from `data_dir` on the workers."""
 
     def __init__(self, address: str, store, data_dir: str) -> None:
-        self.address = address
+        self.address, self.store = address, store
         self.where = {"store_root": str(Path(store.root).resolve()), "database_url": store.url,
                       "data_dir": str(Path(data_dir).expanduser().resolve())}
         self.actor_class = connect(address)
@@ -179,6 +180,19 @@ class RayExecutor:
         actor = ray.get_actor(actor_name(job.snapshot().run_id), namespace=NAMESPACE)
         return self._follow(job, actor, actor.result.remote(), started)
 
+    def _lost(self, run_id: str, exc: Exception, started: float) -> Outcome:
+        """The actor is gone before this replica heard how the training ended: another replica
+        following it collected the outcome and ended it, or its worker died. The row tells which."""
+        try:
+            record = self.store.get_run(run_id)
+            if record.status.done:  # the worker recorded it: nothing to add, nothing to overwrite
+                return Outcome(record.status, record.message, None, started, recorded=True)
+        except Exception:  # the store is unreachable too: say what this replica knows
+            log.exception("could not read run %s", run_id)
+        log.warning("cluster training %s ended abnormally: %s", run_id, exc)
+        return Outcome(Status.INTERRUPTED, "The cluster worker training this run stopped before it finished.",
+                       None, started)
+
     def _follow(self, job: TrainingJob, actor, outcome_ref, started: float) -> Outcome:
         import ray
         from ray.exceptions import GetTimeoutError, RayError
@@ -198,10 +212,8 @@ class RayExecutor:
                     ray.kill(actor)  # still waiting for a worker: it never trained, the row says so here
                     return Outcome(Status.STOPPED, job.cancelled_message, None, started)
             value = ray.get(outcome_ref, timeout=30)
-        except (RayError, GetTimeoutError) as exc:  # the worker died: this replica records how the run ended
-            log.warning("cluster training %s ended abnormally: %s", run_id, exc)
-            return Outcome(Status.INTERRUPTED, "The cluster worker training this run stopped before it finished.",
-                           None, started)
+        except (RayError, GetTimeoutError) as exc:
+            return self._lost(run_id, exc, started)
         finally:
             try:
                 ray.kill(actor)

@@ -17,7 +17,6 @@ import itertools
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import torch
@@ -26,6 +25,7 @@ from core.config import TrainConfig
 from core.data import Dataset
 from core.engine import FitResult, fit
 from core.history import EpochMetrics, History
+from core.job_snapshot import JobSnapshot, Outcome
 from core.settings import settings, usable_cores
 from core.status import Status
 
@@ -44,15 +44,6 @@ def _count_training(change: int) -> None:
     global _trainings
     with _training_lock:
         _trainings += change
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: Status
-    message: str
-    result: FitResult | None   # None: nothing was trained (failed, cancelled)
-    started: float             # time.time() when training began, or when it was cancelled
-    recorded: bool = False     # the store already holds it (a cluster worker recorded it): observers keep off
 
 
 class Executor(Protocol):
@@ -95,52 +86,6 @@ def use_one_torch_thread() -> None:
     # Reading it settles this thread's count now; otherwise the thread would take the
     # process-wide count (set by the next job) on its first operation.
     torch.get_num_threads()
-
-
-@dataclass(frozen=True)
-class JobSnapshot:
-    job_id: str
-    status: Status
-    message: str
-    config: TrainConfig
-    run_id: str | None                          # set once the store has a row for it
-    param_count: int | None
-    history: History
-    examples_seen: int
-    total_examples: int
-    train_seconds: float
-    test_accuracy: float | None                  # of the final weights, once done
-    test_loss: float | None
-    trainings_at_once: float | None              # mean of trainings_now() at its loss points
-
-    @property
-    def done(self) -> bool:
-        return self.status.done
-
-    @property
-    def progress(self) -> float:
-        return min(self.examples_seen / self.total_examples, 1.0) if self.total_examples else 0.0
-
-    @property
-    def examples_per_second(self) -> float:
-        return self.examples_seen / self.train_seconds if self.train_seconds > 0 else 0.0
-
-    @property
-    def eta_seconds(self) -> float | None:
-        rate = self.examples_per_second
-        return (self.total_examples - self.examples_seen) / rate if rate and not self.done else None
-
-    @property
-    def ended_worse_than_untrained(self) -> bool:
-        """Finished with a test loss above the untrained model's (core.engine.fit's message says why)."""
-        epochs = self.history.epochs
-        return (self.status == Status.FINISHED and self.test_loss is not None and bool(epochs)
-                and self.test_loss > epochs[0].test_loss)
-
-    @property
-    def current_epoch(self) -> int:
-        per_epoch = self.total_examples // self.config.epochs if self.total_examples else 0
-        return min(self.examples_seen // per_epoch + 1, self.config.epochs) if per_epoch else 0
 
 
 class TrainingJob:

@@ -4,7 +4,7 @@ Streamlit runs every browser session as a thread of one process, so thirty learn
 pressing Start at once would otherwise start thirty trainings on a few cores. All jobs go
 through `TrainingQueue`: at most `slots` train at once, each with its share of the
 cores as torch threads, the others wait in order. Limits come from the environment
-(`queue_limits`), so a host sets them without touching code.
+(core.limits), so a host sets them without touching code.
 
 Each slot trains on one long-lived thread, job after job: a thread per training left
 glibc a heap per thread, and a server's peak memory stepped up over many trainings
@@ -26,42 +26,16 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from core.budget import Estimate, duration, estimate, examples_per_epoch
+from core.budget import examples_per_epoch
 from core.config import TrainConfig
 from core.jobs import Executor, TrainingJob, return_freed_memory_to_the_os
+from core.limits import LimitError, QueueLimits, check_size, queue_limits
 from core.models import architecture
-from core.ranges import ConfigError
 from core.sequence import JobSequence
-from core.settings import Settings, settings, usable_cores
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 LATEST_KEPT = 64  # learners whose ended job the queue still shows (evaluations only); live ones are always kept
-
-
-class LimitError(ConfigError):
-    """A training this server's limits do not allow; the message says which limit."""
-
-
-@dataclass(frozen=True)
-class QueueLimits:
-    slots: int = 1                        # trainings at once
-    threads_per_job: int = 2              # torch threads of each
-    per_learner: int = 1                  # queued + running trainings one learner may have
-    max_epochs: int | None = None         # None: the config's own range
-    max_cnn_channels: int | None = None   # widest conv layer allowed; None: no cap
-    max_queued: int = 64                  # trainings queued or running at once, all learners together
-    max_seconds: float | None = None      # estimated training time allowed (core.budget); None: any
-    max_mb: float | None = None           # estimated peak memory allowed; None: any
-
-
-def queue_limits(given: Settings | None = None) -> QueueLimits:
-    """The limits of the server's settings (see the README's settings table)."""
-    s = given or settings()
-    return QueueLimits(slots=s.slots,
-                       # $DIGITS_TORCH_THREADS wins; else the cores shared out between the slots
-                       threads_per_job=s.torch_threads or max(1, usable_cores() // s.slots),
-                       per_learner=s.jobs_per_learner, max_epochs=s.max_epochs, max_cnn_channels=s.max_cnn_channels,
-                       max_queued=s.queue_max, max_seconds=s.max_training_seconds, max_mb=s.max_training_mb)
 
 
 @dataclass(frozen=True)
@@ -297,38 +271,3 @@ class TrainingQueue:
 
 def _ended(work: TrainingJob | JobSequence) -> bool:
     return work.done if isinstance(work, JobSequence) else work.snapshot().done
-
-
-def check_size(config: TrainConfig, limits: QueueLimits) -> Estimate | None:
-    """Raise LimitError if `config` is beyond the server's caps (also used by the form, to
-    say so before Start); return the estimate it checked, if any."""
-    if limits.max_epochs is not None and config.epochs > limits.max_epochs:
-        raise LimitError(f"This server allows at most {limits.max_epochs} epochs per training.")
-    widths = [w for name in architecture(config.arch).channel_fields for w in _as_list(getattr(config.model, name))]
-    if limits.max_cnn_channels is not None and widths and max(widths) > limits.max_cnn_channels:
-        raise LimitError(f"This server allows CNN layers of at most {limits.max_cnn_channels} channels.")
-    if limits.max_seconds is None and limits.max_mb is None:
-        return None
-    cost = estimate(config)
-    if limits.max_seconds is not None and cost.seconds > limits.max_seconds:
-        raise LimitError(f"This training would take about {duration(cost.seconds)} on this server, and the limit "
-                         f"is {duration(limits.max_seconds)}: choose fewer epochs or examples, or a smaller model.")
-    if limits.max_mb is not None and cost.peak_mb > limits.max_mb:
-        raise LimitError(f"This training would need about {cost.peak_mb:,.0f} MB of memory, and the limit is "
-                         f"{limits.max_mb:,.0f} MB: choose a smaller batch or model.")
-    return cost
-
-
-def _as_list(value: int | list[int]) -> list[int]:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def limits_note(limits: QueueLimits) -> str:
-    """The server's limits in one sentence, for the Train form."""
-    parts = [f"at most {limits.max_epochs} epochs" if limits.max_epochs else "",
-             f"CNN layers of up to {limits.max_cnn_channels} channels" if limits.max_cnn_channels else "",
-             f"about {duration(limits.max_seconds)} of training" if limits.max_seconds else "",
-             f"{limits.max_mb:,.0f} MB of memory" if limits.max_mb else ""]
-    allowed = ", ".join(p for p in parts if p)
-    return (f"This server allows {allowed} per training, and {limits.max_queued} trainings in its queue."
-            if allowed else f"This server holds {limits.max_queued} trainings in its queue.")

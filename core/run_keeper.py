@@ -13,7 +13,8 @@ import time
 from core.compare import best_on_every_dataset
 from core.config import TrainConfig
 from core.data import Dataset
-from core.jobs import Outcome, TrainingJob
+from core.job_snapshot import Outcome
+from core.jobs import TrainingJob
 from core.settings import settings
 from core.status import Status
 from core.store import RunStore

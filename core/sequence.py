@@ -7,7 +7,7 @@ import threading
 
 from core.config import TrainConfig
 from core.data import Dataset
-from core.jobs import JobSnapshot
+from core.job_snapshot import JobSnapshot
 from core.run_keeper import stored_job
 from core.store import RunStore
 

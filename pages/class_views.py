@@ -18,9 +18,9 @@ from core.classroom import (
     top_runs,
 )
 from core.config import preset
+from core.limits import LimitError, check_size
 from core.models import ARCHITECTURES, label
 from core.plots import Curve, accuracy_figure, confusion_heatmap
-from core.queue import LimitError, check_size
 from core.ranges import ConfigError
 from core.store import StoreError
 from pages.common import (

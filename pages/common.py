@@ -19,8 +19,9 @@ from core.data import DataError, Dataset, Split, data_dir, data_roots, load_data
 from core.datasets import DEFAULT_DATASET, dataset_spec
 from core.evaluation import Evaluation, evaluate
 from core.identity import Learners
+from core.limits import queue_limits
 from core.models import ARCHITECTURES
-from core.queue import TrainingQueue, queue_limits, server_queue
+from core.queue import TrainingQueue, server_queue
 from core.ranges import ConfigError
 from core.settings import Settings, settings
 from core.store import RunStore, StoreError, store_dir

@@ -30,7 +30,8 @@ def training_now(class_code: str, since: float) -> None:
     show_table([{"nickname": names.get(run.learner) or run.nickname or "anonymous", "model": label(run.arch),
                  "status": "training" if run.status == Status.RUNNING else "waiting",
                  "done": run.progress or 0.0} for run in runs],
-               done=st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1))
+               model=st.column_config.TextColumn(width="small"), status=st.column_config.TextColumn(width="small"),
+               done=st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1, width="small"))
 
 require_app_navigation()
 st.title("🏆 Leaderboard")

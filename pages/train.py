@@ -6,10 +6,11 @@ from core.augment import Augmentation
 from core.budget import duration, estimate
 from core.config import from_query, locked_values, parse_lock, preset, to_query
 from core.engine import PROBE_IMAGES
-from core.jobs import JobSnapshot, TrainingJob
+from core.job_snapshot import JobSnapshot
+from core.jobs import TrainingJob
+from core.limits import LimitError, check_size, limits_note
 from core.models import architecture, describe, label
 from core.plots import Curve, accuracy_figure, loss_figure
-from core.queue import LimitError, check_size, limits_note
 from core.ranges import ConfigError
 from core.run_table import run_rows
 from core.samples import evaluation_tiles

@@ -21,7 +21,8 @@ from core.classroom import (
     start_race,
     top_runs,
 )
-from core.queue import LimitError, QueueLimits, TrainingQueue
+from core.limits import LimitError, QueueLimits
+from core.queue import TrainingQueue
 from core.run_keeper import RunKeeper, stored_job
 from core.status import Status
 from core.store import RunStore

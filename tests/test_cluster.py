@@ -97,12 +97,11 @@ DRIVER = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("client", [False, True], ids=["ray-node", "ray-client"])
-def test_the_run_outlives_the_replica_that_started_it(cluster, postgres_url, ray_address, real_mnist, client):
-    """A replica on a Ray node (address host:port), and one outside the cluster through Ray
-    Client (ray://host:port, as docker-compose.yml's replicas)."""
+def test_the_run_outlives_the_replica_that_started_it(cluster, postgres_url, real_mnist):
+    """A replica outside the cluster, through Ray Client (ray://host:port, as docker-compose.yml's
+    replicas); tests/test_browser_replicas.py kills one on a Ray node (host:port)."""
     from conftest import RAY_CLIENT_ENV, _needed_server
-    address = _needed_server(RAY_CLIENT_ENV, "a Ray head's client server") if client else ray_address
+    address = _needed_server(RAY_CLIENT_ENV, "a Ray head's client server")
     store, _ = cluster
     script = DRIVER.format(root=str(ROOT), store=str(store.root), url=postgres_url, ray=address,
                            data=str(real_mnist.root))

@@ -13,7 +13,8 @@ from conftest import LEARNER, open_page, shown, wait_until
 import pages.common
 from core.cli import main as train_cli
 from core.config import TrainConfig, from_query, preset
-from core.queue import LimitError, QueueLimits, TrainingQueue
+from core.limits import LimitError, QueueLimits
+from core.queue import TrainingQueue
 from core.ranges import ConfigError
 from core.run_keeper import stored_job
 from core.store import RunStore, StoreError
@@ -206,7 +207,8 @@ def test_a_class_code_or_title_from_a_visitor_is_shown_as_text(app_env, monkeypa
 KILLED_SERVER = """
 import sys, time
 from core.config import preset
-from core.queue import QueueLimits, TrainingQueue
+from core.limits import QueueLimits
+from core.queue import TrainingQueue
 from core.store import RunStore
 from core.run_keeper import stored_job
 from conftest import synthetic_split

@@ -5,14 +5,8 @@ from conftest import tiny_config, wait_until
 
 from core.config import TrainConfig
 from core.jobs import TrainingJob
-from core.queue import (
-    LimitError,
-    Place,
-    QueueLimits,
-    TrainingQueue,
-    check_size,
-    queue_limits,
-)
+from core.limits import LimitError, QueueLimits, check_size, queue_limits
+from core.queue import Place, TrainingQueue
 from core.ranges import ConfigError
 from core.run_keeper import stored_job
 from core.sequence import JobSequence
@@ -158,7 +152,7 @@ def test_limits_come_from_the_environment(monkeypatch):
                  "DIGITS_MAX_EPOCHS", "DIGITS_MAX_CNN_CHANNELS", "DIGITS_HOSTED", "DIGITS_QUEUE_MAX",
                  "DIGITS_MAX_TRAINING_SECONDS", "DIGITS_MAX_TRAINING_MB"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("core.queue.usable_cores", lambda: 8)
+    monkeypatch.setattr("core.limits.usable_cores", lambda: 8)
     monkeypatch.setattr("core.settings.usable_cores", lambda: 8)
     bounds = dict(max_queued=64, max_seconds=3600, max_mb=4000)  # bounded on every server
     assert queue_limits() == QueueLimits(slots=4, threads_per_job=2, per_learner=1, **bounds)

@@ -36,7 +36,7 @@ runs = Table(
     _text("nickname"),
     _text("learner"),                   # core.identity.learner_id of the browser that started it ('' for the CLI)
     _text("class_code"),                # the class (core.classes) it was trained in; '' for none
-    Column("process", Text, nullable=False),  # who trains it: a core.process_locks token, or CLUSTER_PROCESS
+    Column("process", Text, nullable=False),  # who trains it: a core.process_locks token (a cluster worker's once it claims the run)
     Column("created_at", Double, nullable=False),
     Column("finished_at", Double),
     Column("config_json", Text, nullable=False),

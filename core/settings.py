@@ -105,10 +105,12 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def worker_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The DIGITS_* settings cluster workers train with: this process's, with the data and
-    store folders as absolute paths (every worker mounts them at the same place)."""
+    """The DIGITS_* settings cluster workers train with: this process's limits, with the data
+    and store folders as absolute paths (every worker mounts them at the same place); not the
+    Ray address, and no secret (Ray shows a job's environment to whoever can see the cluster)."""
     env = os.environ if environ is None else environ
-    kept = {k: v for k, v in env.items() if k.startswith("DIGITS_") and k != RAY_ADDRESS_ENV}
+    secret = (RAY_ADDRESS_ENV, DATABASE_URL_ENV, TEACHER_KEY_ENV)  # the database reaches each actor as an argument
+    kept = {k: v for k, v in env.items() if k.startswith("DIGITS_") and k not in secret}
     for name, default in ((DATA_DIR_ENV, "./data"), (STORE_DIR_ENV, "./runs")):
         kept[name] = os.path.abspath(os.path.expanduser(kept.get(name) or default))
     return kept

@@ -52,6 +52,7 @@ from core.status import LIVE, Status
 
 _LIVE = tuple(str(s) for s in LIVE)
 log = logging.getLogger(__name__)
+SWEEP_SECONDS = 30.0  # how often the live listings look for runs of dead processes
 
 @dataclass(frozen=True)
 class RunRecord:
@@ -129,11 +130,12 @@ class RunStore:
     def __init__(self, root: str | os.PathLike | None = None, database_url: str | None = None) -> None:
         self.root = store_dir(root)
         self.db_path = self.root / "runs.sqlite"
-        self.url = database_url or settings().database_url or f"sqlite:///{self.db_path}"
+        self.url = database_url or settings().database_url or f"sqlite:///{self.db_path.resolve()}"
         self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
         # what messages name: the file, or the server without its password
         self.where = str(self.db_path) if self.is_sqlite else make_url(self.url).render_as_string(hide_password=True)
         self._tables: set[str] = set()  # tables whose schema this store has made sure of
+        self._swept_at = time.monotonic()  # when mark_interrupted last ran
         try:
             (self.root / "models").mkdir(parents=True, exist_ok=True)
             self._process = claim_process_token(self.root)
@@ -209,6 +211,7 @@ class RunStore:
     def mark_interrupted(self) -> int:
         """Runs whose training process has died are marked `interrupted`; returns how many.
         A run trained by a cluster worker belongs to that worker's process, not to the app."""
+        self._swept_at = time.monotonic()
         rows = self.execute(select(runs_table.c.run_id, runs_table.c.process, runs_table.c.status)
                             .where(runs_table.c.status.in_(_LIVE)))
         dead = [r for r in rows if not process_alive(self.root, r["process"])]
@@ -221,6 +224,12 @@ class RunStore:
                                                    runs_table.c.status == row["status"])
                           .values(status=str(status), finished_at=time.time(), message=message))
         return len(dead)
+
+    def _sweep_now_and_then(self) -> None:
+        """Live rows of a replica that died stay live until a store marks them: the replicas
+        that go on do so every SWEEP_SECONDS, not only when they start."""
+        if time.monotonic() - self._swept_at >= SWEEP_SECONDS:
+            self.mark_interrupted()
 
     def begin_run(self, config: TrainConfig, nickname: str = "", learner: str = "",
                   status: Status = Status.RUNNING, class_code: str = "") -> str:
@@ -245,6 +254,7 @@ class RunStore:
 
     def live_runs(self) -> list[Any]:
         """run_id, learner and class_code of every queued or running run, whoever trains it."""
+        self._sweep_now_and_then()
         c = runs_table.c
         return self.execute(select(c.run_id, c.learner, c.class_code).where(c.status.in_(_LIVE)))
 
@@ -286,6 +296,7 @@ class RunStore:
         if with_model:
             query = query.where(c.model_file.is_not(None))
         if live_only:
+            self._sweep_now_and_then()
             query = query.where(c.status.in_(_LIVE))
         records = []
         for row in self.execute(query.order_by(c.created_at.desc())):

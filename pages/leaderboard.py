@@ -19,7 +19,7 @@ def training_now(class_code: str, since: float) -> None:
     when one ends, the whole page redraws so the ranking below takes it in."""
     runs = run_store().list_runs(with_history=False, class_code=class_code, since=since, live_only=True)
     ids = {run.run_id for run in runs}
-    if ids < st.session_state.get(LIVE_KEY, set()):
+    if st.session_state.get(LIVE_KEY, set()) - ids:  # one has ended, whatever started meanwhile
         st.session_state[LIVE_KEY] = ids
         st.rerun(scope="app")
     st.session_state[LIVE_KEY] = ids

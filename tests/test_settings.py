@@ -87,3 +87,12 @@ def test_the_cluster_settings_are_checked_and_a_database_password_is_never_echoe
         with pytest.raises(ConfigError, match="DIGITS_DATABASE_URL") as refused:
             settings({"DIGITS_DATABASE_URL": bad})
         assert "s3cret-pw" not in str(refused.value)
+
+
+def test_workers_get_the_limits_but_no_secret_and_absolute_folders():
+    from core.settings import worker_environment
+    env = worker_environment({"DIGITS_DATABASE_URL": "postgresql+psycopg://u:s3cret-pw@db/x", "DIGITS_TEACHER_KEY":
+                              "teacher-key-1", "DIGITS_RAY_ADDRESS": "auto", "DIGITS_MAX_EPOCHS": "8",
+                              "DIGITS_STORE_DIR": "runs", "HOME": "/root"})
+    assert env["DIGITS_MAX_EPOCHS"] == "8" and env["DIGITS_STORE_DIR"].startswith("/")
+    assert not {"DIGITS_DATABASE_URL", "DIGITS_TEACHER_KEY", "DIGITS_RAY_ADDRESS", "HOME"} & set(env)

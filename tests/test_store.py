@@ -190,3 +190,24 @@ def test_an_unreachable_database_is_one_sentence_without_its_password(store_root
     with pytest.raises(StoreError, match="could not be opened") as refused:
         RunStore(store_root, database_url="postgresql+psycopg://digits:s3cret-pw@127.0.0.1:1/digits")
     assert "s3cret-pw" not in str(refused.value) and "127.0.0.1" in str(refused.value)
+
+
+def test_live_listings_mark_a_dead_processs_runs_now_and_then_not_only_at_start(store_root, monkeypatch):
+    """A replica that goes on must not count a dead replica's live rows forever."""
+    from core import store as store_module
+    crash = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from core.config import preset
+        from core.store import RunStore
+        print(RunStore({str(store_root)!r}).begin_run(preset("logistic")), flush=True)
+        os._exit(9)
+    """)
+    store = RunStore(store_root)  # opened first: its own sweep saw nothing
+    crashed = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True,
+                             timeout=120).stdout.strip()
+    assert crashed in {row["run_id"] for row in store.live_runs()}  # within the sweep interval: still listed
+    monkeypatch.setattr(store_module, "SWEEP_SECONDS", 0.0)
+    assert crashed not in {row["run_id"] for row in store.live_runs()}
+    assert store.get_run(crashed).status == "interrupted"
+    assert store.list_runs(live_only=True) == []

@@ -31,8 +31,10 @@ from core.config import TrainConfig
 from core.jobs import Executor, TrainingJob, return_freed_memory_to_the_os
 from core.limits import LimitError, QueueLimits, check_size, queue_limits
 from core.models import architecture
+from core.run_keeper import RunKeeper
 from core.sequence import JobSequence
 from core.settings import Settings
+from core.status import Status
 
 log = logging.getLogger(__name__)
 LATEST_KEPT = 64  # learners whose ended job the queue still shows (evaluations only); live ones are always kept
@@ -120,10 +122,8 @@ class TrainingQueue:
         return found
 
     def _adopt(self, learner: str) -> TrainingJob | None:
-        from core.run_keeper import RunKeeper
-        from core.status import Status
         with self._lock:
-            here = {job.snapshot().run_id for job in self._waiting + self._running}
+            here = self._run_ids_here()
         for run in self.shared_store.list_runs(learner=learner, live_only=True, with_history=False):
             if run.status != Status.RUNNING or run.run_id in here or not self.executor.is_training(run.run_id):
                 continue
@@ -162,12 +162,16 @@ class TrainingQueue:
     def _check_size(self, config: TrainConfig) -> None:
         check_size(config, self.limits)
 
+    def _run_ids_here(self) -> set[str | None]:  # with self._lock held
+        """The stored runs of the jobs this queue holds, its sequences' included."""
+        jobs = self._waiting + self._running + [job for sequence in self._sequences for job in sequence.jobs]
+        return {job.snapshot().run_id for job in jobs}
+
     def _elsewhere(self) -> list:  # with self._lock held
         """Live runs in the shared store that this queue does not hold (other replicas')."""
         if self.shared_store is None:
             return []
-        here = {job.snapshot().run_id for job in self._waiting + self._running}
-        here |= {job.snapshot().run_id for sequence in self._sequences for job in sequence.jobs}
+        here = self._run_ids_here()
         return [row for row in self.shared_store.live_runs() if row["run_id"] not in here]
 
     def _check_share(self, learner: str) -> None:  # with self._lock held

@@ -8,6 +8,7 @@ were recorded are read as MNIST's.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -169,6 +170,16 @@ class RunStore:
     def _columns(con, name: str) -> set[str]:
         return {column["name"] for column in inspect(con).get_columns(name)}
 
+    @contextlib.contextmanager
+    def _transaction(self):
+        """A connection in one transaction; any database failure (corrupt, read-only, full,
+        unreachable) comes out as one StoreError, the one error type every caller handles."""
+        try:
+            with self._engine.begin() as con:
+                yield con
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the run store {self.where} could not be used ({getattr(exc, 'orig', exc)})") from None
+
     def ensure_table(self, table) -> None:
         """Create a core.schema table and add the columns newer than the database, the same
         way on SQLite and PostgreSQL; once per store object however often it is called."""
@@ -176,7 +187,7 @@ class RunStore:
             return
         for attempt in (1, 2):  # another replica may create it at the same moment: then look again
             try:
-                with self._engine.begin() as con:
+                with self._transaction() as con:
                     table.create(con, checkfirst=True)
                     have = self._columns(con, table.name)
                     for column in table.columns:
@@ -184,29 +195,23 @@ class RunStore:
                             con.execute(text(f"ALTER TABLE {table.name} ADD COLUMN "
                                              f"{CreateColumn(column).compile(dialect=con.dialect)}"))
                 break
-            except SQLAlchemyError as exc:
+            except StoreError:
                 if attempt == 2:
-                    raise StoreError(f"the run store {self.where} could not be used ({getattr(exc, 'orig', exc)})") from None
+                    raise
         self._tables.add(table.name)
 
     def execute(self, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
         """One statement (a Core statement, or SQL text with :named parameters) in its own
         transaction; the rows it returns, as mappings. Also used by the tables beside the
         runs (core.my_drawings, core.identity, core.classes)."""
-        try:
-            with self._engine.begin() as con:
-                result = con.execute(text(statement) if isinstance(statement, str) else statement, params or {})
-                return list(result.mappings()) if result.returns_rows else []
-        except SQLAlchemyError as exc:  # corrupt, read-only, full, unreachable: one error type for every caller
-            raise StoreError(f"the run store {self.where} could not be used ({getattr(exc, 'orig', exc)})") from None
+        with self._transaction() as con:
+            result = con.execute(text(statement) if isinstance(statement, str) else statement, params or {})
+            return list(result.mappings()) if result.returns_rows else []
 
     def _changed(self, statement: Any) -> int:
         """Rows a statement changed (for the claims that must not race)."""
-        try:
-            with self._engine.begin() as con:
-                return con.execute(statement).rowcount
-        except SQLAlchemyError as exc:
-            raise StoreError(f"the run store {self.where} could not be used ({getattr(exc, 'orig', exc)})") from None
+        with self._transaction() as con:
+            return con.execute(statement).rowcount
 
     def mark_interrupted(self) -> int:
         """Runs whose training process has died are marked `interrupted`; returns how many.

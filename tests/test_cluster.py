@@ -106,6 +106,7 @@ def test_the_run_outlives_the_replica_that_started_it(cluster, postgres_url, rea
     script = DRIVER.format(root=str(ROOT), store=str(store.root), url=postgres_url, ray=address,
                            data=str(real_mnist.root))
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    assert out.stdout.strip(), f"the replica never trained: {out.stderr[-3000:]}"
     run_id = out.stdout.strip().splitlines()[-1]
     restarted = RunStore(store.root)  # a replica starting now marks dead processes' runs
     assert restarted.get_run(run_id).status in (Status.RUNNING, Status.FINISHED), out.stderr[-3000:]

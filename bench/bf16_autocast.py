@@ -13,10 +13,11 @@ import time
 import torch
 import torch.nn.functional as F
 
-from core.config import preset
-from core.data import as_input, data_dir, load_dataset
-from core.evaluation import evaluate
-from core.models import build_model
+from core.config.settings import data_dir
+from core.data.loading import as_input, load_dataset
+from core.models.architectures import build_model
+from core.models.evaluation import evaluate
+from core.training.config import preset
 
 
 def one_epoch(data, seed: int, bf16: bool, batch: int = 256) -> tuple[float, float]:

@@ -18,15 +18,15 @@ import tempfile
 import threading
 import time
 
-from core.config import preset
-from core.data import load_dataset
-from core.jobs import use_one_torch_thread
-from core.limits import QueueLimits
-from core.queue import TrainingQueue, server_queue
-from core.run_keeper import stored_job
-from core.settings import settings
-from core.status import Status
-from core.store import RunStore
+from core.config.settings import settings
+from core.data.loading import load_dataset
+from core.jobs.queue import TrainingQueue, server_queue
+from core.jobs.run_keeper import stored_job
+from core.jobs.threads import use_one_torch_thread
+from core.store.runs import RunStore
+from core.training.config import preset
+from core.training.limits import QueueLimits
+from core.training.status import Status
 
 HEAD_PROCESSES = ("gcs_server", "raylet", "dashboard", "log_monitor", "monitor", "ray_client_server",
                   "runtime_env_agent", "dashboard_agent")

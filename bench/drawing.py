@@ -3,7 +3,7 @@
     DIGITS_DATA_DIR=../shared/data python -m bench.drawing [--store-dir DIR] [--count 1000]
 
 Robustness: `count` MNIST test digits pasted at a random scale (40-90% of a 280x280
-canvas) and position into transparent RGBA images, run through core.drawing.preprocess
+canvas) and position into transparent RGBA images, run through core.models.drawing.preprocess
 and the most accurate saved CNN, against that CNN on the same digits as MNIST gives them.
 Latency: preprocessing plus one prediction by the best saved model of each architecture,
 one drawing at a time, as the Draw page does it. Trains a default model where none is saved.
@@ -17,13 +17,13 @@ import time
 import numpy as np
 import torch
 
-from core.compare import best_per_arch
-from core.config import preset
-from core.data import as_input, load_dataset
-from core.drawing import paste_digit, preprocess
-from core.models import ARCHITECTURES, predict_proba
-from core.run_keeper import stored_job
-from core.store import RunStore
+from core.analysis.compare import best_per_arch
+from core.data.loading import as_input, load_dataset
+from core.jobs.run_keeper import stored_job
+from core.models.architectures import ARCHITECTURES, predict_proba
+from core.models.drawing import paste_digit, preprocess
+from core.store.runs import RunStore
+from core.training.config import preset
 
 CANVAS = 280
 

@@ -4,9 +4,9 @@
 
 Times, on the real MNIST test set and each default model (untrained weights: the cost
 depends on the shapes, not the values): one digit through every layer
-(core.inspect.feature_stages), the 2,000-digit PCA map (core.inspect.embedding), the
-rotation and scale curves on 1,000 digits (core.robustness.robustness_curves), one
-bent digit read (the lab's slider), building the bent test set (core.augment.shifted_test_set,
+(core.models.inspect.feature_stages), the 2,000-digit PCA map (core.models.inspect.embedding), the
+rotation and scale curves on 1,000 digits (core.models.robustness.robustness_curves), one
+bent digit read (the lab's slider), building the bent test set (core.data.augment.shifted_test_set,
 once per server) and evaluating a model on it (once per model). Medians and ranges of
 `repeat` runs, in milliseconds; the page computes the map, the curves and the bent-set
 accuracy once per model and server process.
@@ -19,13 +19,14 @@ import time
 
 import torch
 
-from core.augment import Change, shifted_test_set
-from core.data import as_input, data_dir, load_dataset
-from core.drawing import predict
-from core.evaluation import evaluate
-from core.inspect import embedding, feature_stages
-from core.models import ARCHITECTURES, build_model
-from core.robustness import bent, robustness_curves
+from core.config.settings import data_dir
+from core.data.augment import Change, shifted_test_set
+from core.data.loading import as_input, load_dataset
+from core.models.architectures import ARCHITECTURES, build_model
+from core.models.drawing import predict
+from core.models.evaluation import evaluate
+from core.models.inspect import embedding, feature_stages
+from core.models.robustness import bent, robustness_curves
 
 
 def timed(work, repeat: int) -> tuple[float, float, float]:

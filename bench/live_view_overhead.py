@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from bench.browser import ROOT, launch_chromium, start_server, stop_server
-from core.config import SETTINGS, preset, to_query
-from core.limits import queue_limits
-from core.store import RunStore
+from core.store.runs import RunStore
+from core.training.config import SETTINGS, preset, to_query
+from core.training.limits import queue_limits
 
 PR_CAPBSET_DROP, CAP_SYS_NICE = 24, 23  # <linux/prctl.h>, <linux/capability.h>
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -39,9 +39,9 @@ def run_load_test(sessions: int, deadline_s: float = 600) -> dict:
     """Run the workshop; return the figures and whatever went wrong (an empty `problems`)."""
     from streamlit.testing.v1 import AppTest
 
-    from core.status import Status
-    from pages.common import training_queue
-    from pages.identity import LEARNER_KEY
+    from core.training.status import Status
+    from ui.identity import LEARNER_KEY
+    from ui.resources import training_queue
 
     # AppTest cannot move a mouse: the Draw page's canvas module answers with a drawn "1"
     sys.modules["streamlit_drawable_canvas"] = types.SimpleNamespace(st_canvas=lambda **kwargs: a_one())

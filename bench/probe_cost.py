@@ -3,8 +3,8 @@
     DIGITS_DATA_DIR=../shared/data python -m bench.probe_cost [--epochs 1] [--repeat 3]
 
 Trains each architecture's `default` preset on the real MNIST and times every call of
-core.engine.probe_accuracy (core.engine.PROBES_PER_EPOCH - 1 an epoch, on
-core.engine.PROBE_IMAGES test images). Probing runs in paused time, so "training s" (what
+core.training.engine.probe_accuracy (core.training.engine.PROBES_PER_EPOCH - 1 an epoch, on
+core.training.engine.PROBE_IMAGES test images). Probing runs in paused time, so "training s" (what
 the app reports) leaves it out; the share below is what it adds to the wall clock. Then
 times one redraw of the Train page's charts (loss_figure and accuracy_figure of the MLP
 run's history, made into JSON as st.plotly_chart sends them), which the server does every
@@ -17,12 +17,13 @@ import statistics
 import time
 
 from bench.thread_overhead import Silent
-from core import engine
-from core.config import preset
-from core.data import data_dir, load_dataset
-from core.history import History
-from core.models import ARCHITECTURES
-from core.plots import Curve, accuracy_figure, loss_figure
+from core.config.settings import data_dir
+from core.data.loading import load_dataset
+from core.models.architectures import ARCHITECTURES
+from core.training import engine
+from core.training.config import preset
+from core.training.history import History
+from core.viz.curves import Curve, accuracy_figure, loss_figure
 
 
 class Recording(Silent):

@@ -3,9 +3,9 @@
     DIGITS_DATA_DIR=../shared/data python -m bench.robustness [--repeat 8] [--slice 12800]
 
 Trains the default CNN, the robust CNN (the default's network trained with augmentation,
-core.augment), the default MLP and the default logistic regression, same seed, with
-core.engine.fit, and reports each one's MNIST test accuracy, its accuracy on
-core.augment.shifted_test_set (every test digit turned, resized, moved and drawn thicker
+core.data.augment), the default MLP and the default logistic regression, same seed, with
+core.training.engine.fit, and reports each one's MNIST test accuracy, its accuracy on
+core.data.augment.shifted_test_set (every test digit turned, resized, moved and drawn thicker
 or thinner, once, from a fixed seed) and its training seconds. Then what augmentation
 costs: the robust preset trained on the first `--slice` images with its augmentation and
 with it off, in turn, `--repeat` times each, scaled to seconds per epoch. Short slices
@@ -24,11 +24,12 @@ import time
 import torch
 
 from bench.thread_overhead import Silent
-from core.augment import shifted_test_set
-from core.config import TrainConfig, preset
-from core.data import Dataset, Split, data_dir, load_dataset
-from core.engine import fit
-from core.evaluation import evaluate
+from core.config.settings import data_dir
+from core.data.augment import shifted_test_set
+from core.data.loading import Dataset, Split, load_dataset
+from core.models.evaluation import evaluate
+from core.training.config import TrainConfig, preset
+from core.training.engine import fit
 
 MODELS = (("cnn", "default"), ("cnn", "robust"), ("mlp", "default"), ("logistic", "default"))
 

@@ -18,19 +18,20 @@ import time
 from pathlib import Path
 
 from bench.browser import ROOT, launch_chromium, serve_app
-from core.classes import Classes
-from core.compare import train_all_configs
-from core.config import preset
-from core.data import data_dir, load_dataset
-from core.identity import COOKIE_NAME, Learners, learner_id
-from core.run_keeper import stored_job
-from core.store import RunStore
+from core.analysis.compare import train_all_configs
+from core.classroom.classes import Classes
+from core.config.settings import data_dir
+from core.data.loading import load_dataset
+from core.jobs.run_keeper import stored_job
+from core.store.learners import COOKIE_NAME, Learners, learner_id
+from core.store.runs import RunStore
+from core.training.config import preset
 
 SECRET = "5c7e" * 8            # the browser's cookie; the runs are trained under its learner id
 NICKNAME = "ada"
 SIZES = {"desktop": dict(viewport={"width": 1366, "height": 768}),
          "phone": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                       device_scale_factor=2,  # and a phone's User-Agent, which the app reads (pages.display)
+                       device_scale_factor=2,  # and a phone's User-Agent, which the app reads (ui.display)
                        user_agent="Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
                                   "Chrome/131.0.0.0 Mobile Safari/537.36")}
 THEMES = ("light", "dark")      # chromium's colour scheme; Streamlit follows it by default

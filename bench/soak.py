@@ -21,17 +21,17 @@ import tempfile
 import threading
 import time
 
-from core.budget import BASE_MB, estimate
-from core.config import TrainConfig, preset
-from core.limits import LimitError, check_size, queue_limits
-from core.queue import TrainingQueue
-from core.ranges import ConfigError
-from core.run_keeper import stored_job
-from core.status import Status
+from core.config.fields import ConfigError
+from core.jobs.queue import TrainingQueue
+from core.jobs.run_keeper import stored_job
+from core.training.budget import BASE_MB, estimate
+from core.training.config import TrainConfig, preset
+from core.training.limits import LimitError, check_size, queue_limits
+from core.training.status import Status
 
 HOLD_SECONDS = (1.0, 5.0)   # how long a visitor lets a training run before stopping it
 # RSS may grow above the process's size at the start by the training memory limit (less
-# the base core.budget counts in it), times this margin for the estimate and the allocator
+# the base core.training.budget counts in it), times this margin for the estimate and the allocator
 RSS_MARGIN = 1.5   # measured: 1.03-1.19 times the limit above the base (docs/benchmarks.md)
 
 
@@ -57,9 +57,9 @@ def largest_allowed(arch: str, limits) -> TrainConfig:
 
 
 def run_soak(visitors: int, seconds: float, store_mb: int) -> dict:
-    from core.data import load_dataset
-    from core.jobs import use_one_torch_thread
-    from core.store import RunStore
+    from core.data.loading import load_dataset
+    from core.jobs.threads import use_one_torch_thread
+    from core.store.runs import RunStore
 
     use_one_torch_thread()
     os.environ.update({"DIGITS_HOSTED": "1", "DIGITS_STORE_MAX_MB": str(store_mb)})

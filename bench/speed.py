@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--data-dir", default=None, help="folder holding MNIST/raw (default: $DIGITS_DATA_DIR or ./data)")
     args = parser.parse_args()
-    from core.data import data_dir
+    from core.config.settings import data_dir
     common = ["--data-dir", str(data_dir(args.data_dir))] + (["--quick"] if args.quick else [])
     chosen = args.only or PARTS
     import torch

@@ -45,13 +45,13 @@ def run_part(*args: str) -> dict:
 
 
 def run_preset_part(arch: str, name: str, seed: int, data_dir: str | None = None) -> dict:
-    from core.data import data_dir as resolve
+    from core.config.settings import data_dir as resolve
     return run_part("preset", "--arch", arch, "--preset", name, "--seed", str(seed), "--data-dir", str(resolve(data_dir)))
 
 
 def tutorial_net():
     """Seed 000's network as the tutorial defines it: the same layers and parameter count as
-    `core.models` builds for the `tutorial` preset, in PyTorch's default NCHW layout."""
+    `core.models.architectures` builds for the `tutorial` preset, in PyTorch's default NCHW layout."""
     import torch.nn.functional as F
     from torch import nn
 
@@ -78,8 +78,8 @@ def seed_pipeline(data_dir: str, steps: int | None) -> dict:
     import torch.nn.functional as F
     from torchvision import datasets, transforms
 
-    from core.config import preset
-    from core.datasets import MNIST
+    from core.data.datasets import MNIST
+    from core.training.config import preset
 
     config = preset("cnn", "tutorial")
     torch.manual_seed(config.seed)
@@ -102,9 +102,10 @@ def seed_pipeline(data_dir: str, steps: int | None) -> dict:
 
 def project_trainer(data_dir: str, steps: int | None) -> dict:
     """The same config through the project's TrainingJob: its training clock."""
-    from core.config import preset
-    from core.data import load_dataset
-    from core.jobs import TrainingJob, use_one_torch_thread
+    from core.data.loading import load_dataset
+    from core.jobs.job import TrainingJob
+    from core.jobs.threads import use_one_torch_thread
+    from core.training.config import preset
 
     use_one_torch_thread()
     config = preset("cnn", "tutorial", epochs=1, train_examples=steps * 64 if steps else 0)
@@ -114,10 +115,11 @@ def project_trainer(data_dir: str, steps: int | None) -> dict:
 
 def preset_run(data_dir: str, arch: str, name: str, seed: int, quick: bool) -> dict:
     """One preset as the app trains it, its whole test set checked every CHECK_EVERY examples."""
-    from core.compare import time_to_accuracy
-    from core.config import preset
-    from core.data import load_dataset
-    from core.jobs import TrainingJob, use_one_torch_thread
+    from core.analysis.compare import time_to_accuracy
+    from core.data.loading import load_dataset
+    from core.jobs.job import TrainingJob
+    from core.jobs.threads import use_one_torch_thread
+    from core.training.config import preset
 
     use_one_torch_thread()
     config = preset(arch, name, seed=seed, test_every=CHECK_EVERY // (10 if quick else 1),
@@ -157,11 +159,11 @@ def seed_profile(data_dir: str, quick: bool) -> dict:
     from torch.profiler import ProfilerActivity, profile
 
     from bench.thread_overhead import Silent
-    from core.config import preset
-    from core.data import load_dataset
-    from core.engine import Clock, LastGoodWeights, make_optimizer, train_one_epoch
-    from core.jobs import TrainingJob
-    from core.models import build_model
+    from core.data.loading import load_dataset
+    from core.jobs.job import TrainingJob
+    from core.models.architectures import build_model
+    from core.training.config import preset
+    from core.training.engine import Clock, LastGoodWeights, make_optimizer, train_one_epoch
 
     data = load_dataset(data_dir)
     steps = 100 if quick else 400
@@ -200,14 +202,14 @@ def memory_rounds(data_dir: str, rounds: int, quick: bool) -> dict:
     training queue and the run store, as learners' trainings are; the peak RSS after each round."""
     import tempfile
 
-    from core.config import preset
-    from core.data import load_dataset
-    from core.jobs import use_one_torch_thread
-    from core.limits import queue_limits
-    from core.models import ARCHITECTURES
-    from core.queue import TrainingQueue
-    from core.run_keeper import stored_job
-    from core.store import RunStore
+    from core.data.loading import load_dataset
+    from core.jobs.queue import TrainingQueue
+    from core.jobs.run_keeper import stored_job
+    from core.jobs.threads import use_one_torch_thread
+    from core.models.architectures import ARCHITECTURES
+    from core.store.runs import RunStore
+    from core.training.config import preset
+    from core.training.limits import queue_limits
 
     use_one_torch_thread()
     data = load_dataset(data_dir)

@@ -14,10 +14,10 @@ import statistics
 import tempfile
 import time
 
-from core.config import preset
-from core.history import EpochMetrics, History
-from core.status import Status
-from core.store import RunStore
+from core.store.runs import RunStore
+from core.training.config import preset
+from core.training.history import EpochMetrics, History
+from core.training.status import Status
 
 
 def fill(store: RunStore, runs: int) -> None:

@@ -32,10 +32,11 @@ class Silent:
 
 
 def measure(variant: str, arch: str) -> dict:
-    from core.config import preset
-    from core.data import load_dataset
-    from core.engine import fit
-    from core.jobs import TrainingJob, use_one_torch_thread
+    from core.data.loading import load_dataset
+    from core.jobs.job import TrainingJob
+    from core.jobs.threads import use_one_torch_thread
+    from core.training.config import preset
+    from core.training.engine import fit
 
     if variant == "job":
         use_one_torch_thread()

@@ -2,7 +2,7 @@
 
 Uses the same job and store as the app: the run shows up in the app's lists. With
 $DIGITS_RAY_ADDRESS set it trains on that Ray cluster, as the app does (a teacher can
-pre-train there). Every hyperparameter of core.config.TrainConfig is a flag, with its
+pre-train there). Every hyperparameter of core.training.config.TrainConfig is a flag, with its
 range in --help.
 Ctrl-C stops the run and keeps (and saves) the model trained so far.
 """
@@ -13,24 +13,25 @@ import json
 import sys
 import time
 
-from core.compare import examples_to_accuracy, time_to_accuracy
-from core.config import PRESET_ALIASES, SETTINGS, TrainConfig, build_config
-from core.data import DataError, load_dataset
-from core.datasets import DATASETS, DEFAULT_DATASET, dataset_spec
-from core.jobs import TrainingJob, use_one_torch_thread
-from core.models import ARCHITECTURES
-from core.ranges import ConfigError, field_range, quoted
-from core.run_keeper import stored_job
-from core.settings import settings
-from core.status import Status
-from core.store import RunStore, StoreError
+from core.analysis.compare import examples_to_accuracy, time_to_accuracy
+from core.config.fields import ConfigError, field_range, quoted
+from core.config.settings import settings
+from core.data.datasets import DATASETS, DEFAULT_DATASET, dataset_spec
+from core.data.loading import DataError, load_dataset
+from core.jobs.job import TrainingJob
+from core.jobs.run_keeper import stored_job
+from core.jobs.threads import use_one_torch_thread
+from core.models.architectures import ARCHITECTURES
+from core.store.runs import RunStore, StoreError
+from core.training.config import SETTINGS, TrainConfig, build_config
+from core.training.status import Status
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m core.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--arch", required=True, choices=sorted(ARCHITECTURES))
-    presets = sorted({name for arch in ARCHITECTURES.values() for name in arch.presets} | set(PRESET_ALIASES))
+    presets = sorted({name for arch in ARCHITECTURES.values() for name in arch.presets})
     parser.add_argument("--preset", default="default", choices=presets,
                         help="starting configuration (default: %(default)s)")
     parser.add_argument("--dataset", default=DEFAULT_DATASET, choices=sorted(DATASETS))
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     job = stored_job(config, data, store, nickname=args.nickname)
     where = f"{len(data.train):,} images from {data.root}"
     if server.ray_address:
-        from core.cluster import RayExecutor
+        from core.jobs.ray_executor import RayExecutor
         job.threads = server.torch_threads or 2
         job.executor = RayExecutor(server.ray_address, store, str(data.root))
         where += f", on the Ray cluster at {server.ray_address}"

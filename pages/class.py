@@ -3,9 +3,9 @@ cancel for each job, the controls a workshop needs, and a projector view for the
 Listed only on a server with $DIGITS_TEACHER_KEY, opened only with that key."""
 import streamlit as st
 
-from core.classes import is_code, normal_code
-from core.ranges import ConfigError
-from pages.class_views import (
+from core.classroom.classes import is_code, normal_code
+from core.config.fields import ConfigError
+from ui.class_views import (
     LIVE_SECONDS,
     PROJECTOR_SECONDS,
     cap_control,
@@ -15,9 +15,10 @@ from pages.class_views import (
     projector,
     setup_control,
 )
-from pages.common import classes, plain, server_settings
-from pages.identity import learner
-from pages.navigation import TEACHER_KEY, require_app_navigation
+from ui.identity import learner
+from ui.navigation import TEACHER_KEY, require_app_navigation
+from ui.resources import classes, server_settings
+from ui.text import plain
 
 TRIES_KEY = "teacher.tries"  # wrong keys typed in this session
 MAX_TRIES = 5

@@ -1,7 +1,7 @@
 """Compare: the architectures side by side, and where each one fails."""
 import streamlit as st
 
-from core.compare import (
+from core.analysis.compare import (
     THRESHOLDS,
     best_per_arch,
     cell_indices,
@@ -9,37 +9,38 @@ from core.compare import (
     disagreements,
     examples_to_accuracy,
     raced_runs,
+    run_tag,
     short_names,
     time_to_accuracy,
     train_all_configs,
 )
-from core.evaluation import evaluate
-from core.models import ARCHITECTURES, label
-from core.my_drawings import MyDrawings, as_split
-from core.plots import (
+from core.analysis.run_table import run_rows
+from core.analysis.visibility import visible_runs
+from core.models.architectures import ARCHITECTURES, label
+from core.models.evaluation import evaluate
+from core.store.drawings import MyDrawings, as_split
+from core.store.runs import StoreError
+from core.viz.curves import (
     Curve,
     accuracy_bars,
     accuracy_figure,
     confusion_heatmap,
     per_class_error_bars,
 )
-from core.run_table import run_rows
-from core.samples import evaluation_tiles
-from core.store import StoreError
-from pages.common import (
+from core.viz.pictures import evaluation_tiles
+from ui.display import PERCENT, chart_config, show_table
+from ui.identity import learner
+from ui.navigation import require_app_navigation
+from ui.resources import (
     bent_evaluation_of_run,
     dataset_or_stop,
     evaluation_of_run,
     model_of_run,
     my_class,
-    plain,
     run_store,
-    train_all_label,
 )
-from pages.display import PERCENT, chart_config, show_table
-from pages.identity import learner
-from pages.navigation import require_app_navigation
-from pages.trainings import sequence_progress, start_sequence, training_sequence
+from ui.text import plain, train_all_label
+from ui.trainings import sequence_progress, start_sequence, training_sequence
 
 QUICK = {"epochs": 1, "train_examples": 5_000}  # the quick budget: seconds, not minutes
 GALLERY_SIZE = 24
@@ -65,8 +66,7 @@ with st.container(border=True):
     sequence_progress()
 
 everyone = st.toggle("Everyone's runs on this server", help="Off: only the runs you trained in this browser.")
-runs = comparable_runs(store.list_runs(learner=None if everyone else learner(),
-                                       class_code=my_class() if everyone else None))  # classes never mix
+runs = comparable_runs(visible_runs(store, learner(), my_class(), everyone))
 if not runs:
     st.info(f"No trained model of yours yet. Press **{train_all_label()}** above, or train one on the "
             "**Train** page." + ("" if everyone else " Or switch on everyone's runs."))
@@ -84,7 +84,7 @@ def default_choice(runs) -> list[str]:
 
 
 preselected = default_choice(runs)
-labels = {r.run_id: f"{r.test_accuracy:.2%} · {r.run_id[-6:]}" for r in runs}
+labels = {r.run_id: f"{r.test_accuracy:.2%} · {run_tag(r.run_id)}" for r in runs}
 records = {r.run_id: r for r in runs}
 defaults = {arch: [i for i in preselected if records[i].arch == arch] for arch in ARCHITECTURES}
 # Keyed by what is preselected: a new race gives new pickers, showing its models.

@@ -2,28 +2,23 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from core.compare import best_per_arch, comparable_runs, train_all_configs
-from core.config import preset
-from core.drawing import predict, preprocess, saliency, saliency_overlay
-from core.models import ARCHITECTURES, label
-from core.my_drawings import MyDrawings
-from core.plots import probability_bars
-from core.samples import enlarge
-from core.store import StoreError
-from pages.common import (
-    DRAWING_KEY,
-    INSIDE_SOURCE_KEY,
-    model_of_run,
-    my_class,
-    nickname,
-    plain,
-    run_store,
-    train_all_label,
-)
-from pages.display import chart_config
-from pages.identity import learner
-from pages.navigation import require_app_navigation
-from pages.trainings import sequence_progress, start_sequence, training_sequence
+from core.analysis.compare import best_per_arch, comparable_runs, run_label, train_all_configs
+from core.analysis.visibility import visible_runs
+from core.models.architectures import ARCHITECTURES, label
+from core.models.drawing import predict, preprocess, saliency, saliency_overlay
+from core.store.drawings import MyDrawings
+from core.store.runs import StoreError
+from core.training.config import preset
+from core.viz.curves import probability_bars
+from core.viz.pictures import enlarge
+from ui.display import chart_config
+from ui.identity import learner
+from ui.keys import DRAWING_KEY, INSIDE_SOURCE_KEY
+from ui.navigation import require_app_navigation
+from ui.resources import model_of_run, my_class, run_store
+from ui.sidebar import nickname
+from ui.text import plain, train_all_label
+from ui.trainings import sequence_progress, start_sequence, training_sequence
 
 CANVAS_SIDE = 280   # px; fits a phone's column (about 330 px wide) as well as a desktop's
 CLEARS_KEY = "draw_clears"  # bumping it gives the canvas a new key: a truly empty canvas
@@ -67,9 +62,8 @@ require_app_navigation()
 st.title("✏️ Draw")
 st.caption("Draw a digit with the mouse or a finger. Every trained model says what it sees.")
 store = run_store()
-code = my_class()
-runs = {run.run_id: run for run in comparable_runs(store.list_runs(with_history=False))
-        if run.class_code == code or run.learner == learner()}  # classes never mix
+runs = {run.run_id: run for run in comparable_runs(visible_runs(store, learner(), my_class(), everyone=True,
+                                                                  with_history=False))}
 found = best_per_arch(list(runs.values()))
 best = {arch: found[arch] for arch in ARCHITECTURES if arch in found}  # in the registry's order
 
@@ -77,7 +71,7 @@ best = {arch: found[arch] for arch in ARCHITECTURES if arch in found}  # in the 
 def model_name(run_id: str, runs: dict, best: dict[str, str]) -> str:
     """The best run of an architecture is named by the architecture alone; others add their id."""
     arch = runs[run_id].arch
-    return label(arch) if best.get(arch) == run_id else f"{label(arch)} ({run_id[-6:]})"
+    return label(arch) if best.get(arch) == run_id else run_label(runs[run_id], accuracy=False)
 
 
 def read_by_best(drawing) -> str | None:

@@ -1,23 +1,16 @@
 """Home: what the app does, the data it uses, and the models trained so far."""
 import streamlit as st
 
-from core.data import DATA_DIR_ENV, data_roots
-from core.models import ARCHITECTURES
-from core.run_table import run_rows
-from core.samples import sample_grid
-from pages.common import (
-    DATA_DIR_KEY,
-    dataset_or_stop,
-    learners,
-    my_class,
-    nickname,
-    nickname_input,
-    plain,
-    run_store,
-    server_settings,
-)
-from pages.display import show_table
-from pages.navigation import require_app_navigation
+from core.analysis.run_table import run_rows
+from core.data.loading import DATA_DIR_ENV, data_roots
+from core.models.architectures import ARCHITECTURES
+from core.viz.pictures import sample_grid
+from ui.display import show_table
+from ui.keys import DATA_DIR_KEY
+from ui.navigation import require_app_navigation
+from ui.resources import dataset_or_stop, learners, my_class, run_store, server_settings
+from ui.sidebar import nickname, nickname_input
+from ui.text import plain
 
 
 def _listed(names: list[str]) -> str:

@@ -2,31 +2,25 @@
 import streamlit as st
 import torch
 
-from core.compare import best_per_arch, comparable_runs
-from core.data import as_input
-from core.drawing import predict
-from core.models import label
-from core.samples import digit_picture
-from core.store import StoreError
-from pages.common import (
-    DRAWING_KEY,
-    INSIDE_SOURCE_KEY,
-    dataset_or_stop,
-    evaluation_of_run,
-    model_of_run,
-    my_class,
-    plain,
-    run_store,
-)
-from pages.identity import learner
-from pages.inside_views import (
+from core.analysis.compare import best_per_arch, comparable_runs, run_label
+from core.analysis.visibility import visible_runs
+from core.data.loading import as_input
+from core.models.architectures import label
+from core.models.drawing import predict
+from core.store.runs import StoreError
+from core.viz.pictures import digit_picture
+from ui.identity import learner
+from ui.inside_views import (
     bend_lab,
     layer_by_layer,
     network_view,
     test_set_map,
     what_it_looks_for,
 )
-from pages.navigation import require_app_navigation
+from ui.keys import DRAWING_KEY, INSIDE_SOURCE_KEY
+from ui.navigation import require_app_navigation
+from ui.resources import dataset_or_stop, evaluation_of_run, model_of_run, my_class, run_store
+from ui.text import plain
 
 RUN_KEY, SOURCE_KEY, INDEX_KEY, MISTAKE_KEY = "inside.run", "inside.source", "inside.digit", "inside.mistake"
 SOURCES = {"test": "A test digit", "mistake": "One it gets wrong", "drawing": "Your drawing"}
@@ -34,10 +28,6 @@ VIEW_KEY = "inside.view"
 VIEWS = {"looks": "What it looks for", "layers": "Layer by layer", "network": "The network",
          "map": "Map of the test set", "bend": "Bend the digit"}
 KEEP = {"persist_state": "session"}  # choices survive a visit to Draw and back
-
-
-def run_name(run) -> str:
-    return f"{label(run.arch)} {run.test_accuracy:.1%} ({run.run_id[-6:]})"
 
 
 def linked_run(store, run_id: str) -> list:
@@ -117,8 +107,7 @@ st.caption("Open a model you trained: what its weights look for, what each layer
 mnist = dataset_or_stop()
 store = run_store()
 everyone = st.session_state.get("inside.everyone", False)  # its toggle sits under the model box
-mine = comparable_runs(store.list_runs(learner=None if everyone else learner(), with_history=False,
-                                       class_code=my_class() if everyone else None))  # classes never mix
+mine = comparable_runs(visible_runs(store, learner(), my_class(), everyone, with_history=False))
 runs = {run.run_id: run for run in mine}
 if (linked := st.query_params.get("run")) and linked not in runs:  # a shared link: someone else's model
     runs.update({r.run_id: r for r in linked_run(store, linked)})
@@ -138,7 +127,7 @@ if st.session_state.get(RUN_KEY) not in runs:
     st.session_state[RUN_KEY] = best.get("cnn") or max(runs, key=lambda i: runs[i].test_accuracy)
 
 model_col, digit_col, answer_col = st.columns([5, 5, 3])
-run_id = model_col.selectbox("Model", list(runs), key=RUN_KEY, **KEEP, format_func=lambda i: run_name(runs[i]))
+run_id = model_col.selectbox("Model", list(runs), key=RUN_KEY, **KEEP, format_func=lambda i: run_label(runs[i]))
 model_col.toggle(**EVERYONE)
 try:
     model = model_of_run(run_id)

@@ -2,13 +2,13 @@
 can race configurations."""
 import streamlit as st
 
-from core.compare import BUDGETS, leaderboard
-from core.models import ARCHITECTURES, label
-from core.status import Status
-from pages.common import classes, learners, my_class_info, plain, run_store
-from pages.display import show_table
-from pages.identity import learner
-from pages.navigation import require_app_navigation
+from core.analysis.compare import BUDGETS, leaderboard
+from core.models.architectures import ARCHITECTURES, label
+from ui.display import show_table
+from ui.identity import learner
+from ui.navigation import require_app_navigation
+from ui.resources import classes, learners, my_class_info, run_store
+from ui.text import plain
 
 BUDGET_NAMES = {"full": "Full: all 60,000 training images", "quick": "Quick: fewer images"}
 LIVE_KEY = "leaderboard_live_runs"  # the runs training at the last redraw: one fewer means the table has news
@@ -28,7 +28,7 @@ def training_now(class_code: str, since: float) -> None:
     names = learners().display_names({run.learner for run in runs})
     st.subheader(f"Training now ({len(runs)})")
     show_table([{"nickname": names.get(run.learner) or run.nickname or "anonymous", "model": label(run.arch),
-                 "status": "training" if run.status == Status.RUNNING else "waiting",
+                 "status": str(run.status),
                  "done": run.progress or 0.0} for run in runs],
                model=st.column_config.TextColumn(width="small"), status=st.column_config.TextColumn(width="small"),
                done=st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1, width="small"))

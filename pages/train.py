@@ -2,34 +2,35 @@
 
 import streamlit as st
 
-from core.augment import Augmentation
-from core.budget import duration, estimate
-from core.config import from_query, locked_values, parse_lock, preset, to_query
-from core.engine import PROBE_IMAGES
-from core.job_snapshot import JobSnapshot
-from core.jobs import TrainingJob
-from core.limits import LimitError, check_size, limits_note
-from core.models import architecture, describe, label
-from core.plots import Curve, accuracy_figure, loss_figure
-from core.ranges import ConfigError
-from core.run_table import run_rows
-from core.samples import evaluation_tiles
-from core.status import Status
-from core.store import RunRecord, StoreError
-from pages.common import (
+from core.analysis.compare import run_label
+from core.analysis.run_table import run_rows
+from core.config.fields import ConfigError
+from core.data.augment import Augmentation
+from core.jobs.job import TrainingJob
+from core.jobs.snapshot import JobSnapshot
+from core.models.architectures import architecture, describe, label
+from core.store.runs import RunRecord, StoreError
+from core.training.budget import duration, estimate
+from core.training.config import from_query, locked_values, parse_lock, preset, to_query
+from core.training.engine import PROBE_IMAGES
+from core.training.limits import LimitError, check_size, limits_note
+from core.training.status import Status
+from core.viz.curves import Curve, accuracy_figure, loss_figure
+from core.viz.pictures import evaluation_tiles
+from ui.display import chart_config, show_table
+from ui.identity import learner
+from ui.navigation import require_app_navigation
+from ui.resources import (
     dataset_or_stop,
     evaluation_of_run,
     my_class_info,
-    plain,
     run_store,
     server_settings,
     training_queue,
 )
-from pages.display import chart_config, show_table
-from pages.identity import learner
-from pages.navigation import require_app_navigation
-from pages.train_form import config_form, form_is_seeded, seed_form
-from pages.trainings import queue_notice, start_training, training_sequence
+from ui.text import plain
+from ui.train_form import config_form, form_is_seeded, seed_form
+from ui.trainings import queue_notice, start_training, training_sequence
 
 OVERLAY_KEY = "train_overlay"    # run ids drawn dashed beside the current run
 LOCK_KEY = "train_locked"        # settings a teacher's link fixed for this session, with their values
@@ -64,11 +65,6 @@ class_info = my_class_info()
 class_setup = class_info.setup if class_info else None  # the teacher's, for the whole class
 if class_setup is not None and class_info.setup_mode == "lock":
     locked = locked_values(class_setup, parse_lock("all"))
-
-
-def run_label(run: RunRecord) -> str:
-    accuracy = f" {run.test_accuracy:.1%}" if run.test_accuracy is not None else ""
-    return f"{label(run.arch)}{accuracy} ({run.run_id[-6:]})"
 
 
 def overlay_curves(runs) -> list[Curve]:
@@ -164,8 +160,8 @@ def show_run_details(run: RunRecord, images, evaluation, where: str) -> None:
 def show_outcome(job: TrainingJob, store) -> RunRecord | None:
     """The run's ending and its metrics; the saved run, when there is one to show more of."""
     snap = job.snapshot()
-    notice = {Status.FINISHED: st.success, Status.STOPPED: st.info, Status.DIVERGED: st.warning,
-              Status.FAILED: st.error}[snap.status]
+    notice = {Status.FINISHED: st.success, Status.STOPPED: st.info, Status.CANCELLED: st.info,
+              Status.FAILED: st.error}.get(snap.status, st.warning)  # diverged, lost or interrupted
     if snap.ended_worse_than_untrained:
         notice = st.warning
     kept = " The model trained so far is kept." if snap.status == Status.STOPPED and job.result else ""

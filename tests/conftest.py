@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import DATA_DIR_ENV, Dataset, Split, load_dataset
+from core.data.loading import DATA_DIR_ENV, Dataset, Split, load_dataset
 
 
 def synthetic_split(n: int, seed: int) -> Split:
@@ -28,7 +28,7 @@ def synthetic_split(n: int, seed: int) -> Split:
 
 def tiny_config(**changes):
     """A config that trains in a second on the tiny digits: logistic, Adam, on the CPU."""
-    from core.config import build_config
+    from core.training.config import build_config
     values = dict(arch="logistic", epochs=2, batch_size=32, lr=0.01, optimizer="adam", log_every=100, device="cpu")
     return build_config({**values, **changes}, preset=None)
 
@@ -113,7 +113,7 @@ def new_app(learner: str = LEARNER, timeout: float = 30):
     a browser's cookie would give goes straight into session_state."""
     from streamlit.testing.v1 import AppTest
 
-    from pages.identity import LEARNER_KEY
+    from ui.identity import LEARNER_KEY
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.session_state[LEARNER_KEY] = learner
     return at
@@ -141,13 +141,13 @@ def button(at, label: str):
 
 
 def shown(markdown: str) -> str:
-    """What a reader sees of a message that pages.common.plain() escaped."""
+    """What a reader sees of a message that ui.resources.plain() escaped."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def server_queue():
     """The process's training queue, as the pages get it (app_env gives each test a new one)."""
-    from pages.common import training_queue
+    from ui.resources import training_queue
     return training_queue()
 
 
@@ -168,9 +168,9 @@ def app_env(monkeypatch, store_root, tiny_mnist):
     """Pages under AppTest read the tiny synthetic digits and a fresh store."""
     import streamlit as st
 
-    import pages.common
+    import ui.resources
     monkeypatch.setenv("DIGITS_STORE_DIR", str(store_root))
-    monkeypatch.setattr(pages.common, "load_dataset", lambda root, spec=None, download=False: tiny_mnist)
+    monkeypatch.setattr(ui.resources, "load_dataset", lambda root, spec=None, download=False: tiny_mnist)
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()

@@ -21,7 +21,7 @@ def fresh_database(admin_url: str) -> Iterator[str]:
         try:
             yield url
         finally:
-            from core import store
+            from core.store import runs as store
             engine = store._engines.pop(url, None)
             if engine is not None:
                 engine.dispose()

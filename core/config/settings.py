@@ -1,0 +1,195 @@
+"""Server settings: every DIGITS_* environment variable, read and validated here alone.
+
+`settings()` reads them all into one frozen `Settings`; a wrong value is a ConfigError
+naming the variable and what it allows. The app reads them at its first page (so a
+mistake shows before a learner presses Start), the CLI at its start.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from core.config.fields import ConfigError, quoted
+
+DATA_DIR_ENV = "DIGITS_DATA_DIR"
+STORE_DIR_ENV = "DIGITS_STORE_DIR"
+LIVE_REFRESH_ENV = "DIGITS_LIVE_REFRESH_SECONDS"
+TORCH_THREADS_ENV = "DIGITS_TORCH_THREADS"
+QUEUE_SLOTS_ENV = "DIGITS_QUEUE_SLOTS"
+PER_LEARNER_ENV = "DIGITS_JOBS_PER_LEARNER"
+HOSTED_ENV = "DIGITS_HOSTED"
+MAX_EPOCHS_ENV = "DIGITS_MAX_EPOCHS"
+MAX_CNN_CHANNELS_ENV = "DIGITS_MAX_CNN_CHANNELS"
+MAX_TRAINING_SECONDS_ENV = "DIGITS_MAX_TRAINING_SECONDS"
+MAX_TRAINING_MB_ENV = "DIGITS_MAX_TRAINING_MB"
+QUEUE_MAX_ENV = "DIGITS_QUEUE_MAX"
+STORE_MAX_RUNS_ENV = "DIGITS_STORE_MAX_RUNS"
+STORE_MAX_MB_ENV = "DIGITS_STORE_MAX_MB"
+TEACHER_KEY_ENV = "DIGITS_TEACHER_KEY"
+DATABASE_URL_ENV = "DIGITS_DATABASE_URL"
+RAY_ADDRESS_ENV = "DIGITS_RAY_ADDRESS"
+DATABASES = ("sqlite", "postgresql")   # what DIGITS_DATABASE_URL may name
+# `auto` (a Ray started on this machine with `ray start`), host:port of a head, or ray://host:port (Ray Client)
+_RAY_ADDRESS = re.compile(r"auto|(ray://)?[A-Za-z0-9._-]{1,253}:[0-9]{1,5}")
+TEACHER_KEY_MIN = 8            # characters: a key a room full of learners cannot guess in a workshop
+LIVE_REFRESH_DEFAULT = 1.0     # seconds between two redraws of the Train page's live view
+LIVE_REFRESH_RANGE = (0.25, 10.0)
+
+# Whole-number settings: field -> (variable, default, default when hosted, lowest, highest).
+# None as a default: unset (no cap; the cores decide). The hosted defaults fit every preset
+# and one-click flow (the default CNN: about 35 s, 700 MB; the default logistic: 8 epochs).
+WHOLE_NUMBERS: dict[str, tuple[str, int | None, int | None, int, int]] = {
+    "torch_threads": (TORCH_THREADS_ENV, None, None, 1, 256),        # CPU threads of one training
+    "queue_slots": (QUEUE_SLOTS_ENV, None, None, 1, 64),             # trainings at once; None: one per 2 cores
+    "jobs_per_learner": (PER_LEARNER_ENV, 1, 1, 1, 100),             # queued + running per learner
+    "max_epochs": (MAX_EPOCHS_ENV, None, 8, 1, 1000),                # epochs one training may ask for
+    "max_cnn_channels": (MAX_CNN_CHANNELS_ENV, None, 64, 1, 1024),   # widest conv layer
+    "max_training_seconds": (MAX_TRAINING_SECONDS_ENV, 3_600, 300, 10, 1_000_000),  # estimated, core.training.budget
+    "max_training_mb": (MAX_TRAINING_MB_ENV, 4_000, 1_500, 500, 1_000_000),         # estimated peak memory
+    "queue_max": (QUEUE_MAX_ENV, 64, 16, 1, 10_000),                 # queued or running, all learners
+    "store_max_runs": (STORE_MAX_RUNS_ENV, 5_000, 500, 10, 1_000_000),   # runs the store keeps
+    "store_max_mb": (STORE_MAX_MB_ENV, 5_000, 1_000, 50, 1_000_000),     # megabytes of model files it keeps
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: str = "./data"            # data root holding MNIST/raw/
+    store_dir: str = "./runs"           # runs.sqlite and models/
+    hosted: bool = False                # a public demo: tighter defaults, no paths shown
+    teacher_key: str = field(default="", repr=False)  # opens the teacher's page (/class); "": none
+    database_url: str = field(default="", repr=False)  # the runs' database (PostgreSQL); "": SQLite in store_dir
+    ray_address: str = ""               # the Ray cluster that trains; "": this process's own queue
+    live_refresh_seconds: float = LIVE_REFRESH_DEFAULT
+    torch_threads: int | None = None    # None: the usable cores shared out between the slots
+    queue_slots: int | None = None      # None: one per 2 usable cores, at least 1
+    jobs_per_learner: int = 1
+    max_epochs: int | None = None       # None: the config's own range
+    max_cnn_channels: int | None = None
+    max_training_seconds: int = 3_600
+    max_training_mb: int = 4_000
+    queue_max: int = 64
+    store_max_runs: int = 5_000
+    store_max_mb: int = 5_000
+
+    @property
+    def slots(self) -> int:
+        return self.queue_slots or max(1, usable_cores() // 2)
+
+
+def settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Every setting from `environ` (default: the process environment), validated."""
+    env = os.environ if environ is None else environ
+
+    def text(name: str) -> str:
+        return env.get(name, "").strip()
+
+    is_hosted = _hosted(text(HOSTED_ENV))
+    values: dict[str, Any] = {"hosted": is_hosted, "live_refresh_seconds": _live_refresh(text(LIVE_REFRESH_ENV))}
+    values["teacher_key"] = _teacher_key(env.get(TEACHER_KEY_ENV, ""))
+    values["database_url"] = _database_url(text(DATABASE_URL_ENV))
+    values["ray_address"] = _ray_address(text(RAY_ADDRESS_ENV))
+    for key, name in (("data_dir", DATA_DIR_ENV), ("store_dir", STORE_DIR_ENV)):
+        if text(name):
+            values[key] = env[name]
+    for key, (name, local, public, lo, hi) in WHOLE_NUMBERS.items():
+        values[key] = _whole_number(name, text(name), public if is_hosted else local, lo, hi)
+    return Settings(**values)
+
+
+def worker_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The DIGITS_* settings cluster workers train with: this process's limits, with the data
+    and store folders as absolute paths (every worker mounts them at the same place); not the
+    Ray address, and no secret (Ray shows a job's environment to whoever can see the cluster)."""
+    env = os.environ if environ is None else environ
+    secret = (RAY_ADDRESS_ENV, DATABASE_URL_ENV, TEACHER_KEY_ENV)  # the database reaches each actor as an argument
+    kept = {k: v for k, v in env.items() if k.startswith("DIGITS_") and k not in secret}
+    for name, default in ((DATA_DIR_ENV, "./data"), (STORE_DIR_ENV, "./runs")):
+        kept[name] = os.path.abspath(os.path.expanduser(kept.get(name) or default))
+    return kept
+
+
+def data_dir(override: str | os.PathLike | None = None) -> Path:
+    """The data root: the explicit override, else $DIGITS_DATA_DIR, else ./data."""
+    return Path(override or settings().data_dir).expanduser()
+
+
+def store_dir(override: str | os.PathLike | None = None) -> Path:
+    """The store folder: the explicit override, else $DIGITS_STORE_DIR, else ./runs."""
+    return Path(override or settings().store_dir).expanduser()
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _whole_number(name: str, text: str, default: int | None, lo: int, hi: int) -> int | None:
+    if not text:
+        return default
+    # ASCII digits only ("²" is a digit to str.isdigit) and few of them (int() refuses 4,300+)
+    if not (text.isascii() and text.isdigit() and len(text) <= 12) or not lo <= int(text) <= hi:
+        raise ConfigError(f"{name} must be a whole number in [{lo}, {hi}], got {quoted(text)}")
+    return int(text)
+
+
+def _live_refresh(text: str) -> float:
+    """Each redraw costs the browser CPU: on a small machine that also trains, a slower
+    refresh leaves more of it to training (docs/benchmarks.md has the figures)."""
+    if not text:
+        return LIVE_REFRESH_DEFAULT
+    lo, hi = LIVE_REFRESH_RANGE
+    value = _number_or_nan(text, float)
+    if not lo <= value <= hi:
+        raise ConfigError(f"{LIVE_REFRESH_ENV} must be a number of seconds in [{lo}, {hi}], got {quoted(text)}")
+    return value
+
+
+def _teacher_key(text: str) -> str:
+    """The key is never echoed back: a message about it names only its length."""
+    if text and (len(text) < TEACHER_KEY_MIN or text != text.strip() or not text.isprintable()):
+        raise ConfigError(f"{TEACHER_KEY_ENV} must be at least {TEACHER_KEY_MIN} printable characters "
+                          f"without spaces around them (got {len(text)} characters)")
+    return text
+
+
+def _database_url(text: str) -> str:
+    """The URL holds a password: a message about it never repeats it."""
+    if not text:
+        return ""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        backend = make_url(text).get_backend_name()
+    except (ArgumentError, ValueError):
+        backend = ""
+    if backend not in DATABASES:
+        raise ConfigError(f"{DATABASE_URL_ENV} must be a database URL such as "
+                          "postgresql+psycopg://user:password@host:5432/digits or sqlite:////path/runs.sqlite")
+    return text
+
+
+def _ray_address(text: str) -> str:
+    if text and not _RAY_ADDRESS.fullmatch(text):
+        raise ConfigError(f"{RAY_ADDRESS_ENV} must be auto, host:port of a Ray head, or ray://host:port, "
+                          f"got {quoted(text)}")
+    return text
+
+
+def _hosted(text: str) -> bool:
+    if text.lower() in ("", "0", "false", "no", "off"):
+        return False
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{HOSTED_ENV} must be 1 or 0, got {quoted(text)}")
+
+
+def _number_or_nan(text: str, kind: Callable[[str], float]) -> float:
+    try:
+        return kind(text)
+    except ValueError:
+        return math.nan  # fails every range check, with the caller's message
+

@@ -1,0 +1,234 @@
+"""Trainings on a Ray cluster, when $DIGITS_RAY_ADDRESS names one.
+
+Each training is a detached Ray actor (`ClusterTraining`) that reserves the job's torch
+threads as `num_cpus`, claims the run's row in the shared store, loads the data on its
+worker, trains, saves the model into the shared store folder and exits. Detached, it
+outlives the app replica that started it: a replica that dies mid-run leaves the run to
+finish, and the run's row names the worker's process, so a restarting replica does not
+mark it interrupted. The replica's own core.jobs.job.TrainingJob mirrors the actor's
+snapshots at the page's redraw rate and passes Stop on, so every page reads a cluster
+training as it reads a local one.
+
+Ray is optional (requirements-cluster.txt): this module imports it only when used.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from core.config.settings import worker_environment
+from core.jobs.job import TrainingJob
+from core.jobs.snapshot import Outcome
+from core.training.config import TrainConfig
+from core.training.engine import FitResult
+from core.training.status import Status
+
+log = logging.getLogger(__name__)
+NAMESPACE = "digits-dashboard"   # the Ray namespace of the actors, so any replica can find them by name
+POLL_SECONDS = 0.25              # how often the replica asks a training for its progress
+START_GIVE_UP_SECONDS = 10.0     # a stopped training whose actor has not started by then is killed
+ORPHAN_EXIT_SECONDS = 10.0       # an actor whose replica never collected its outcome exits after this
+REACH_SECONDS = 3.0              # a head that does not answer by then is down: ray.init alone waits minutes
+_connect_lock = threading.Lock()
+
+
+class ClusterUnreachable(RuntimeError):
+    """The Ray head of DIGITS_RAY_ADDRESS does not answer."""
+
+
+def check_reachable(address: str) -> None:
+    """Raise ClusterUnreachable, in one sentence, unless host:port (or ray://host:port) answers."""
+    if address == "auto":
+        return  # Ray finds the local one itself, at once or with its own error
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=REACH_SECONDS).close()
+    except (OSError, ValueError):
+        raise ClusterUnreachable(f"the Ray head at {address} does not answer: check that it runs "
+                                 "(ray start --head) and that DIGITS_RAY_ADDRESS names it") from None
+
+
+class ClusterTraining:
+    """One training on a cluster worker (made a Ray actor class by `connect`)."""
+
+    def __init__(self, config: dict[str, Any], run_id: str, learner: str, class_code: str, threads: int,
+                 where: dict[str, str]) -> None:
+        self.config, self.run_id, self.learner, self.class_code = TrainConfig.from_dict(config), run_id, learner, class_code
+        self.threads, self.where = threads, where  # the store and the data, as the replica sees them
+        self.job: TrainingJob | None = None
+        self.stop_message: str | None = None
+        self._outcome: dict[str, Any] | None = None
+        self._ended = threading.Event()
+
+    def train(self) -> dict[str, Any]:
+        """Claim the run, train and record it; what the replica needs to end its own job."""
+        from core.data.datasets import dataset_spec
+        from core.data.loading import load_dataset
+        from core.jobs.run_keeper import RunKeeper
+        from core.jobs.threads import use_one_torch_thread
+        from core.store.runs import RunStore
+        use_one_torch_thread()  # this actor thread loads data; the job sets its own threads to train
+        try:
+            store = RunStore(self.where["store_root"], database_url=self.where["database_url"])
+            if self.stop_message is not None or not store.mark_running(self.run_id):
+                self._outcome = {"claimed": False}  # stopped, cancelled or claimed elsewhere before it began
+                return self._outcome
+            data = load_dataset(self.where["data_dir"], dataset_spec(self.config.dataset), download=False)
+            job = TrainingJob(self.config, data, (RunKeeper(store, claimed_run=self.run_id),), threads=self.threads,
+                              learner=self.learner, class_code=self.class_code)
+            job.record_queued()
+            self.job = job
+            if self.stop_message is not None:
+                job.stop(self.stop_message)
+            job.run()
+            self._outcome = {"claimed": True, "snapshot": job.snapshot(),
+                             "evaluation": job.result.evaluation if job.result else None}
+            return self._outcome
+        finally:
+            self._ended.set()
+            self._exit_if_orphaned()
+
+    def result(self) -> dict[str, Any] | None:
+        """What train() returned, once it has (for a replica that follows a training it did not start)."""
+        self._ended.wait()
+        return self._outcome
+
+    def snapshot(self):
+        return self.job.snapshot() if self.job is not None else None
+
+    def stop(self, message: str) -> None:
+        self.stop_message = message
+        if self.job is not None:
+            self.job.stop(message)
+
+    def _exit_if_orphaned(self) -> None:
+        """The replica kills the actor once it has the outcome; if that replica has died,
+        nobody will, so the actor ends itself a while later."""
+        import ray
+        me = ray.get_runtime_context().current_actor
+        timer = threading.Timer(ORPHAN_EXIT_SECONDS, ray.kill, (me,), {"no_restart": True})
+        timer.daemon = True
+        timer.start()
+
+
+_remote_class = None
+CORE_PACKAGE = Path(__file__).resolve().parents[1]  # core/, shipped to every worker
+
+
+def connect(address: str):
+    """Join the cluster once per process; returns the Ray actor class of ClusterTraining."""
+    global _remote_class
+    import ray
+
+    with _connect_lock:
+        if _remote_class is None:
+            if not ray.is_initialized():
+                check_reachable(address)
+                ray.init(address=address, namespace=NAMESPACE, log_to_driver=False,
+                         runtime_env={"py_modules": [str(CORE_PACKAGE)],
+                                      "env_vars": worker_environment()})
+            _remote_class = ray.remote(ClusterTraining)
+        return _remote_class
+
+
+def actor_name(run_id: str) -> str:
+    return f"training-{run_id}"
+
+
+def cluster_cpus(address: str) -> int:
+    import ray
+    connect(address)
+    return int(ray.cluster_resources().get("CPU", 1))
+
+
+class RayExecutor:
+    """Trains core.jobs.job.TrainingJob's on the cluster at `address` (see core.jobs.job.Executor),
+    recording them in `store` (its database and folder, which every worker must reach) and
+    reading the data from `data_dir` on the workers."""
+
+    failure = "Training could not start on the cluster"
+    remote = True
+
+    def __init__(self, address: str, store, data_dir: str) -> None:
+        self.address, self.store = address, store
+        self.where = {"store_root": str(Path(store.root).resolve()), "database_url": store.url,
+                      "data_dir": str(Path(data_dir).expanduser().resolve())}
+        self.actor_class = connect(address)
+
+    def train(self, job: TrainingJob, started: float) -> Outcome:
+        run_id = job.snapshot().run_id
+        if run_id is None:
+            raise RuntimeError("a cluster training needs a stored run (core.jobs.run_keeper.stored_job with a store)")
+        actor = self.actor_class.options(name=actor_name(run_id), lifetime="detached", num_cpus=job.threads,
+                                         max_concurrency=4).remote(job.config.to_dict(), run_id, job.learner,
+                                                                   job.class_code, job.threads, self.where)
+        return self._follow(job, actor, actor.train.remote(), started)
+
+    def is_training(self, run_id: str) -> bool:
+        """Whether the cluster has the actor of this run (any replica may have started it)."""
+        import ray
+        try:
+            ray.get_actor(actor_name(run_id), namespace=NAMESPACE)
+            return True
+        except ValueError:
+            return False
+
+    def adopt(self, job: TrainingJob, started: float) -> Outcome:
+        """Follow a training another replica started (and may have died since), as train() does."""
+        import ray
+        actor = ray.get_actor(actor_name(job.snapshot().run_id), namespace=NAMESPACE)
+        return self._follow(job, actor, actor.result.remote(), started)
+
+    def _lost(self, run_id: str, exc: Exception, started: float) -> Outcome:
+        """The actor is gone before this replica heard how the training ended: another replica
+        following it collected the outcome and ended it, or its worker died. The row tells which."""
+        try:
+            record = self.store.get_run(run_id)
+            if record.status.done:  # the worker recorded it: nothing to add, nothing to overwrite
+                return Outcome(record.status, record.message, None, started, recorded=True)
+        except Exception:  # the store is unreachable too: say what this replica knows
+            log.exception("could not read run %s", run_id)
+        log.warning("cluster training %s ended abnormally: %s", run_id, exc)
+        return Outcome(Status.INTERRUPTED, "The cluster worker training this run stopped before it finished.",
+                       None, started)
+
+    def _follow(self, job: TrainingJob, actor, outcome_ref, started: float) -> Outcome:
+        import ray
+        from ray.exceptions import GetTimeoutError, RayError
+        run_id, progress_ref, stop_sent, seen_progress = job.snapshot().run_id, None, 0.0, False
+        try:
+            while not ray.wait([outcome_ref], timeout=POLL_SECONDS)[0]:
+                if progress_ref is not None and ray.wait([progress_ref], timeout=0)[0]:
+                    if (snap := ray.get(progress_ref)) is not None:
+                        job.mirror(snap)
+                        seen_progress = True
+                    progress_ref = None
+                progress_ref = progress_ref or actor.snapshot.remote()
+                if job.should_stop() and not stop_sent:
+                    actor.stop.remote(job.cancelled_message)
+                    stop_sent = time.monotonic()
+                if stop_sent and not seen_progress and time.monotonic() - stop_sent > START_GIVE_UP_SECONDS:
+                    ray.kill(actor)  # still waiting for a worker: it never trained, the row says so here
+                    return Outcome(Status.CANCELLED, job.cancelled_message, None, started)
+            value = ray.get(outcome_ref, timeout=30)
+        except (RayError, GetTimeoutError) as exc:
+            return self._lost(run_id, exc, started)
+        finally:
+            try:
+                ray.kill(actor)
+            except (RayError, ValueError):
+                pass
+        if not value["claimed"]:
+            message = job.cancelled_message if job.should_stop() else "This run was ended elsewhere before it began."
+            return Outcome(Status.CANCELLED, message, None, started)
+        snap = value["snapshot"]
+        job.mirror(snap)
+        result = (FitResult(None, snap.status, snap.message, value["evaluation"], snap.train_seconds)
+                  if value["evaluation"] is not None else None)
+        return Outcome(snap.status, snap.message, result, started, recorded=True)
+
+

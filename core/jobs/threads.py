@@ -1,0 +1,49 @@
+"""How trainings share this process's threads and memory: how many train now, the torch
+thread pool of a thread that only drives them, and returning freed memory between them."""
+from __future__ import annotations
+
+import threading
+
+import torch
+
+_training_lock = threading.Lock()
+_trainings = 0  # jobs of this process in fit() now: they share its CPU
+
+
+def trainings_now() -> int:
+    """How many jobs of this process are training at this moment."""
+    return _trainings
+
+
+def count_training(change: int) -> None:
+    global _trainings
+    with _training_lock:
+        _trainings += change
+
+
+def return_freed_memory_to_the_os() -> bool:
+    """Hand the pages glibc holds free back to the OS (malloc_trim), once a training ends.
+
+    glibc keeps what each training's thread freed in heaps of its own: without this a
+    server's RSS grew by 1,030-1,070 MB in bench.soak (docs/benchmarks.md). Trimming
+    between trainings costs them nothing; true where it applied (glibc), else a no-op."""
+    try:
+        import ctypes
+        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
+    except (OSError, AttributeError):  # not glibc
+        return False
+
+
+def use_one_torch_thread() -> None:
+    """For a long-lived thread that starts jobs but does no heavy tensor work (the CLI's
+    main thread, a benchmark driver): call it before its first tensor operation.
+
+    libgomp keeps a pool of worker threads for every thread that ever ran a parallel
+    operation; once the pools outnumber the cores, every pool sleeps between operations:
+    a training started by a main thread that had loaded the data ran 1.6-1.9x slower
+    (docs/benchmarks.md). With one torch thread this thread never makes a pool; Streamlit's
+    short-lived script threads take theirs with them when they end."""
+    torch.set_num_threads(1)
+    # Reading it settles this thread's count now; otherwise the thread would take the
+    # process-wide count (set by the next job) on its first operation.
+    torch.get_num_threads()

@@ -1,0 +1,55 @@
+"""How answers change when a digit is bent: one digit for the lab's sliders, and accuracy
+curves against rotation and scale on a fixed test subset.
+
+The curves use the test set's first ROBUSTNESS_IMAGES digits (all ten digits appear
+there), the same for every model, so curves of different models compare.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from core.data.augment import Change, apply_change
+from core.data.loading import Split, as_input
+from core.models.evaluation import EVAL_BATCH_SIZE
+
+ROBUSTNESS_IMAGES = 1_000
+ANGLES = tuple(range(-45, 50, 5))                        # degrees
+SCALES = tuple(round(0.5 + 0.1 * i, 1) for i in range(11))  # 0.5 .. 1.5
+
+
+@dataclass(frozen=True)
+class Curve:
+    setting: str               # "angle" or "scale"
+    values: tuple[float, ...]
+    accuracies: tuple[float, ...]
+
+
+@torch.no_grad()
+def accuracy_under(model: nn.Module, split: Split, change: Change) -> float:
+    """Accuracy on `split` with every digit changed by `change`."""
+    model.eval()
+    correct = 0
+    for start in range(0, len(split), EVAL_BATCH_SIZE):
+        images = as_input(split.images[start:start + EVAL_BATCH_SIZE])
+        predictions = model(apply_change(images, change)).argmax(dim=1)
+        correct += int((predictions == split.labels[start:start + EVAL_BATCH_SIZE]).sum())
+    return correct / len(split)
+
+
+def robustness_curves(model: nn.Module, test: Split) -> list[Curve]:
+    """Accuracy against rotation angle (ANGLES) and against scale (SCALES) on the first
+    ROBUSTNESS_IMAGES test digits."""
+    subset = test.head(ROBUSTNESS_IMAGES)
+    by_angle = tuple(accuracy_under(model, subset, Change(angle=a)) for a in ANGLES)
+    by_scale = tuple(accuracy_under(model, subset, Change(scale=s)) for s in SCALES)
+    return [Curve("angle", tuple(float(a) for a in ANGLES), by_angle), Curve("scale", SCALES, by_scale)]
+
+
+def bent(image: torch.Tensor, change: Change) -> torch.Tensor:
+    """One digit (1, 1, H, W) in 0..1 after `change`; noise is seeded, so a slider position
+    always shows the same digit."""
+    return apply_change(image, change, seed=0)
+

@@ -1,0 +1,73 @@
+"""What one server allows: how many trainings at once and in its queue, and how big one
+may be, from its settings (see the README's settings table). The queue enforces them;
+the Train form and the teacher's page check a config against them before Start."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.config.fields import ConfigError
+from core.config.settings import Settings, settings, usable_cores
+from core.models.architectures import architecture
+from core.training.budget import Estimate, duration, estimate
+from core.training.config import TrainConfig
+
+
+class LimitError(ConfigError):
+    """A training this server's limits do not allow; the message says which limit."""
+
+
+@dataclass(frozen=True)
+class QueueLimits:
+    slots: int = 1                        # trainings at once
+    threads_per_job: int = 2              # torch threads of each
+    per_learner: int = 1                  # queued + running trainings one learner may have
+    max_epochs: int | None = None         # None: the config's own range
+    max_cnn_channels: int | None = None   # widest conv layer allowed; None: no cap
+    max_queued: int = 64                  # trainings queued or running at once, all learners together
+    max_seconds: float | None = None      # estimated training time allowed (core.training.budget); None: any
+    max_mb: float | None = None           # estimated peak memory allowed; None: any
+
+
+def queue_limits(given: Settings | None = None) -> QueueLimits:
+    """The limits of the server's settings (see the README's settings table)."""
+    s = given or settings()
+    return QueueLimits(slots=s.slots,
+                       # $DIGITS_TORCH_THREADS wins; else the cores shared out between the slots
+                       threads_per_job=s.torch_threads or max(1, usable_cores() // s.slots),
+                       per_learner=s.jobs_per_learner, max_epochs=s.max_epochs, max_cnn_channels=s.max_cnn_channels,
+                       max_queued=s.queue_max, max_seconds=s.max_training_seconds, max_mb=s.max_training_mb)
+
+
+def check_size(config: TrainConfig, limits: QueueLimits) -> Estimate | None:
+    """Raise LimitError if `config` is beyond the server's caps (also used by the form, to
+    say so before Start); return the estimate it checked, if any."""
+    if limits.max_epochs is not None and config.epochs > limits.max_epochs:
+        raise LimitError(f"This server allows at most {limits.max_epochs} epochs per training.")
+    widths = [w for name in architecture(config.arch).channel_fields for w in _as_list(getattr(config.model, name))]
+    if limits.max_cnn_channels is not None and widths and max(widths) > limits.max_cnn_channels:
+        raise LimitError(f"This server allows CNN layers of at most {limits.max_cnn_channels} channels.")
+    if limits.max_seconds is None and limits.max_mb is None:
+        return None
+    cost = estimate(config)
+    if limits.max_seconds is not None and cost.seconds > limits.max_seconds:
+        raise LimitError(f"This training would take about {duration(cost.seconds)} on this server, and the limit "
+                         f"is {duration(limits.max_seconds)}: choose fewer epochs or examples, or a smaller model.")
+    if limits.max_mb is not None and cost.peak_mb > limits.max_mb:
+        raise LimitError(f"This training would need about {cost.peak_mb:,.0f} MB of memory, and the limit is "
+                         f"{limits.max_mb:,.0f} MB: choose a smaller batch or model.")
+    return cost
+
+
+def _as_list(value: int | list[int]) -> list[int]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def limits_note(limits: QueueLimits) -> str:
+    """The server's limits in one sentence, for the Train form."""
+    parts = [f"at most {limits.max_epochs} epochs" if limits.max_epochs else "",
+             f"CNN layers of up to {limits.max_cnn_channels} channels" if limits.max_cnn_channels else "",
+             f"about {duration(limits.max_seconds)} of training" if limits.max_seconds else "",
+             f"{limits.max_mb:,.0f} MB of memory" if limits.max_mb else ""]
+    allowed = ", ".join(p for p in parts if p)
+    return (f"This server allows {allowed} per training, and {limits.max_queued} trainings in its queue."
+            if allowed else f"This server holds {limits.max_queued} trainings in its queue.")

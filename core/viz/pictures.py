@@ -1,0 +1,72 @@
+"""Pictures of digits for display: enlarged uint8 arrays, no plotting library needed."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from core.data.loading import Split
+
+
+def enlarge(image: torch.Tensor | np.ndarray, factor: int = 3) -> np.ndarray:
+    """Nearest-neighbour upscaling keeps the pixels crisp, as a learner should see them."""
+    return np.asarray(image).repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def digit_picture(image: torch.Tensor, factor: int = 3) -> np.ndarray:
+    """One model input (1, 1, H, W) in 0..1 as an enlarged uint8 picture."""
+    return enlarge((image[0, 0] * 255).to(torch.uint8).numpy(), factor)
+
+
+def sample_grid(split: Split, count: int, seed: int, factor: int = 3) -> tuple[list[np.ndarray], list[int]]:
+    """`count` random digits of `split` (seeded) as enlarged arrays, with their labels."""
+    indices = torch.randperm(len(split), generator=torch.Generator().manual_seed(seed))[:count]
+    return [enlarge(split.images[i], factor) for i in indices], [int(split.labels[i]) for i in indices]
+
+
+RIGHT, WRONG = (46, 160, 67), (215, 38, 61)  # green and red frames, as seed 003 colours its titles
+
+
+def evaluation_tiles(images: torch.Tensor, evaluation, indices: list[int]) -> tuple[list[np.ndarray], list[str]]:
+    """Tiles and "says p, is t" captions for some examples of an evaluated split."""
+    predicted, labels = evaluation.predictions[indices], evaluation.labels[indices]
+    captions = [f"says {p}, is {t}" for p, t in zip(predicted.tolist(), labels.tolist())]
+    return prediction_tiles(images[indices], predicted, labels), captions
+
+
+def prediction_tiles(images: torch.Tensor, predicted: torch.Tensor, labels: torch.Tensor,
+                     factor: int = 3, border: int = 3) -> list[np.ndarray]:
+    """Enlarged RGB digits framed green when the prediction is right and red when wrong."""
+    tiles = []
+    for image, guess, truth in zip(images, predicted.tolist(), labels.tolist()):
+        grey = enlarge(image, factor)
+        tile = np.zeros((grey.shape[0] + 2 * border, grey.shape[1] + 2 * border, 3), dtype=np.uint8)
+        tile[:, :] = RIGHT if guess == truth else WRONG
+        tile[border:-border, border:-border] = grey[..., None]
+        tiles.append(tile)
+    return tiles
+
+
+NEGATIVE, ZERO, POSITIVE = np.array([33, 102, 172]), np.array([247, 247, 247]), np.array([178, 24, 43])
+
+
+def diverging(values: torch.Tensor | np.ndarray, scale: float | None = None) -> np.ndarray:
+    """uint8 RGB of signed values: blue below 0, white at 0, red above, full colour at
+    ±`scale` (default: the largest magnitude, so pictures sharing a scale compare)."""
+    values = np.asarray(values, dtype=np.float32)
+    scale = float(scale if scale is not None else np.nanmax(np.abs(values), initial=0.0)) or 1.0
+    t = np.clip(np.nan_to_num(values) / scale, -1.0, 1.0)[..., None]
+    rgb = np.where(t >= 0, ZERO + t * (POSITIVE - ZERO), ZERO + (-t) * (NEGATIVE - ZERO))
+    return rgb.astype(np.uint8)
+
+
+def mosaic(pictures: torch.Tensor | np.ndarray, columns: int, gap: int = 1, fill: float = np.nan) -> np.ndarray:
+    """(n, H, W) values laid out `columns` to a row with `gap` pixels of `fill` between them;
+    NaN gaps turn white in `diverging`."""
+    pictures = np.asarray(pictures, dtype=np.float32)
+    n, height, width = pictures.shape
+    rows = -(-n // columns)
+    out = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), fill, dtype=np.float32)
+    for i, picture in enumerate(pictures):
+        top, left = (i // columns) * (height + gap), (i % columns) * (width + gap)
+        out[top:top + height, left:left + width] = picture
+    return out

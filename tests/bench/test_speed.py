@@ -1,0 +1,38 @@
+"""The speed benchmark in its reduced form, and the speedrun CNN against a loose bound."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.benchmark, pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
+                                reason="needs the real MNIST: set DIGITS_DATA_DIR")]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quick_speed_benchmark_completes_and_prints_its_tables():
+    out = subprocess.run([sys.executable, "-m", "bench.speed", "--quick"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    text = out.stdout
+    assert re.search(r"^\| 1 \| [\d.]+ \| [\d.]+ \| [\d.]+x \|$", text, re.M), text
+    assert re.search(r"^T = [\d.]+ s .* same-config speed-up [\d.]+x median", text, re.M)
+    for arch in ("logistic", "mlp", "cnn"):
+        for name in ("fast", "default"):
+            row = re.search(rf"^\| {arch} `{name}` \| 1 \| [\d.]+ \([\d.]+-[\d.]+\) \| - \| ([\d.]+)% ", text, re.M)
+            assert row and 10 < float(row.group(1)) <= 100, f"no row for {arch} {name} in:\n{text}"
+    assert re.search(r"\d+\.\d\d ms a batch; \d+% of it inside PyTorch's operators", text)
+    peaks = re.search(r"(\d+) MB after round 1, (\d+) MB after round 2", text)
+    assert peaks and int(peaks.group(1)) > 100
+
+
+def test_the_speedrun_cnn_reaches_98_5_percent_within_twice_its_budget():
+    """Its target is 99.0% in 5 s (docs/benchmarks.md); CI machines are noisy, so 98.5% by 10 s
+    of training, read off the whole-test-set checks the preset makes every 10,000 examples."""
+    from bench.speed_parts import TARGETS, run_preset_part
+    result = run_preset_part("cnn", "fast", seed=0)
+    assert result["status"] == "finished"
+    reached = result["seconds_to"]["98.5%"]
+    assert reached is not None and reached <= 2 * TARGETS["cnn", "fast"].seconds, result

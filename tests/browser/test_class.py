@@ -1,0 +1,90 @@
+"""Journey: a teacher runs a class of four learner browsers from /class."""
+import csv
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
+pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
+                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
+
+KEY = "browser-class-key"
+SEEN_WITHIN_MS = 2_000  # the teacher sees a learner's change within this
+# pupil1's MLP trains long enough to be seen training; the others' logistic regressions are quick
+TRAIN_URLS = {1: "/train?arch=mlp&epochs=1&train_examples=20000"}
+QUICK_URL = "/train?arch=logistic&epochs=1&train_examples=5000"
+
+
+@pytest.fixture(scope="module")
+def class_server(tmp_path_factory):
+    from bench.browser import serve_app
+    store = tmp_path_factory.mktemp("class-runs")
+    with serve_app(store, env={"DIGITS_TEACHER_KEY": KEY, "DIGITS_QUEUE_SLOTS": "1"}) as url:
+        yield url, store
+
+
+def state_of(teacher, name: str):
+    """The "now" cell of a learner's row in the teacher's table: the grid draws on a canvas and
+    keeps its cells, as text, in an accessible table of rows beneath it."""
+    row = teacher.locator('[data-testid="stDataFrame"] [role="row"]').filter(
+        has=teacher.locator('[role="gridcell"]', has_text=re.compile(f"^{name}$")))
+    return row.locator('[role="gridcell"]').nth(1)
+
+
+def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_server, browser):
+    url, store_dir = class_server
+    teacher = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True).new_page()
+    teacher.goto(f"{url}/class")
+    teacher.get_by_label("Teacher key").fill(KEY)
+    teacher.get_by_role("button", name="Open the teacher's view").click()
+    teacher.get_by_role("button", name="Start a new class").click(timeout=30_000)
+    teacher.get_by_label("Its name (shown to learners)").fill("Workshop")
+    teacher.get_by_role("button", name="Start it").click()
+    expect(teacher.get_by_text(re.compile(r"Class code: [A-Z2-9]{6}"))).to_be_visible(timeout=30_000)
+    code = re.search(r"Class code: ([A-Z2-9]{6})", teacher.inner_text("body")).group(1)
+    teacher.get_by_text("Hold the class's trainings").click()  # everyone queues until the teacher lets go
+
+    learners = []
+    for i in range(1, 5):
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(f"{url}{TRAIN_URLS.get(i, QUICK_URL)}")
+        nickname = page.get_by_role("textbox", name="Your nickname")
+        nickname.fill(f"pupil{i}")
+        nickname.press("Enter")
+        box = page.get_by_role("textbox", name="Class code")
+        box.fill(code.lower())
+        box.press("Enter")
+        expect(page.get_by_text(f"In class {code}")).to_be_visible(timeout=30_000)
+        expect(state_of(teacher, f"pupil{i}")).to_have_text("idle", timeout=SEEN_WITHIN_MS)
+        learners.append(page)
+
+    for i, page in enumerate(learners, 1):
+        page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Start").click()
+        expect(page.get_by_text("Waiting in the training queue")).to_be_visible(timeout=30_000)
+        expect(state_of(teacher, f"pupil{i}")).to_have_text("queued", timeout=SEEN_WITHIN_MS)
+
+    # the teacher cancels pupil4's queued training; pupil4 is told
+    teacher.get_by_test_id("stHorizontalBlock").filter(has_text="pupil4:").get_by_role("button", name="Cancel").click()
+    expect(learners[3].get_by_text("Cancelled by your teacher before it started.")).to_be_visible(timeout=30_000)
+    expect(state_of(teacher, "pupil4")).to_have_text("stopped", timeout=SEEN_WITHIN_MS)
+
+    teacher.get_by_text("Hold the class's trainings").click()  # let go: one at a time (one slot)
+    expect(learners[0].get_by_text(re.compile(r"examples/s"))).to_be_visible(timeout=60_000)
+    expect(state_of(teacher, "pupil1")).to_have_text("running", timeout=SEEN_WITHIN_MS)
+    for i, page in enumerate(learners[:3], 1):
+        expect(page.get_by_text("Finished.", exact=False)).to_be_visible(timeout=180_000)
+        expect(state_of(teacher, f"pupil{i}")).to_have_text("finished", timeout=SEEN_WITHIN_MS)
+
+    with teacher.expect_download() as download:
+        teacher.get_by_role("button", name="Download the class's runs (CSV)").click()
+    rows = list(csv.DictReader(Path(download.value.path()).read_text().splitlines()))
+    from core.store.runs import RunStore
+    runs = {run.run_id: run for run in RunStore(store_dir).list_runs(class_code=code, with_history=False)}
+    assert {row["run"] for row in rows} == set(runs) and len(rows) == 4
+    for row in rows:
+        run = runs[row["run"]]
+        assert row["status"] == run.status and row["learner"] == run.nickname
+        assert (row["test accuracy"] == "") == (run.test_accuracy is None)
+    assert sorted(row["status"] for row in rows) == ["finished"] * 3 + ["stopped"]

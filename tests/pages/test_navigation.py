@@ -1,0 +1,27 @@
+"""The app routes every page through app.py's st.navigation, although pages/ sits beside
+it (Streamlit's old folder mode). AppTest starts each run in that folder mode, so these
+tests go through ui.navigation's guard every time."""
+import pytest
+from conftest import labelled, new_app, open_page
+
+PAGES = {"pages/home.py": "✍️ Digits dashboard", "pages/train.py": "📈 Train", "pages/compare.py": "⚖️ Compare",
+         "pages/draw.py": "✏️ Draw", "pages/inside.py": "🔬 Inside", "pages/leaderboard.py": "🏆 Leaderboard"}
+
+
+@pytest.mark.parametrize("page, title", PAGES.items())
+def test_every_page_opens_inside_the_app_frame(app_env, page, title):
+    at = open_page(page)
+    assert not at.exception
+    assert at.title[0].value == title
+    assert at.sidebar.text_input(key="nickname.sidebar")  # drawn by the app, not the page
+
+
+def test_the_root_opens_home(app_env):
+    at = new_app().run()
+    assert not at.exception and at.title[0].value == PAGES["pages/home.py"]
+
+
+def test_a_click_in_a_later_run_is_not_lost_to_the_guard(app_env):
+    at = open_page("pages/compare.py")
+    labelled(at.toggle, "Quick comparison (1 epoch on 5,000 images)").set_value(True).run()        # each of these runs starts in the folder mode again
+    assert labelled(at.toggle, "Quick comparison (1 epoch on 5,000 images)").value is True

@@ -1,0 +1,153 @@
+import json
+
+import pytest
+from conftest import (
+    LEARNER,
+    button,
+    labelled,
+    open_page,
+    server_queue,
+    tiny_config,
+)
+
+from core.classroom.classes import Classes
+from core.classroom.teacher import CANCELLED_BY_TEACHER
+from core.jobs.run_keeper import stored_job
+from core.store.learners import Learners
+from core.store.runs import RunStore
+from core.training.status import Status
+
+KEY = "workshop-key-42"
+PUPIL = "c" * 32
+
+
+@pytest.fixture
+def with_key(app_env, monkeypatch):
+    monkeypatch.setenv("DIGITS_TEACHER_KEY", KEY)
+
+
+def texts(at) -> str:
+    return " ".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "error", "success")
+                    for e in getattr(at, kind))
+
+
+def test_without_a_key_on_the_server_there_is_no_teacher_page_and_no_class_box(app_env, store_root):
+    code = Classes(RunStore(store_root)).start_class("secret workshop")
+    at = open_page("pages/class.py")  # not in the navigation: the app opens its home page instead
+    assert not at.exception
+    assert [title.value for title in at.title] == ["✍️ Digits dashboard"]
+    assert code not in texts(at) and "secret workshop" not in texts(at)
+    assert not [box for box in at.text_input if box.label == "Teacher key"]
+    home = open_page("pages/home.py")
+    assert not [box for box in home.sidebar.text_input if box.label == "Class code"]
+
+
+def test_the_page_asks_for_the_key_and_shows_nothing_of_a_class_before_it(with_key, store_root):
+    classes = Classes(RunStore(store_root))
+    code = classes.start_class("Tuesday")
+    classes.join(PUPIL, code)
+    at = open_page("pages/class.py")
+    assert code not in texts(at) and not at.dataframe
+    labelled(at.text_input, "Teacher key").input("not-the-key")
+    at = at.button[0].click().run()
+    assert "That is not this server's teacher key." in texts(at) and code not in texts(at)
+    labelled(at.text_input, "Teacher key").input(KEY)
+    at = at.button[0].click().run()
+    assert not at.exception and code in texts(at)
+    assert classes.is_teacher(LEARNER, KEY)
+    again = open_page("pages/class.py")  # a reload: the browser is remembered, the key is not asked again
+    assert code in texts(again) and not [box for box in again.text_input if box.label == "Teacher key"]
+
+
+def test_a_teacher_starts_a_class_sees_a_learner_join_and_cancels_their_queued_training(with_key, store_root,
+                                                                                       tiny_mnist):
+    store = RunStore(store_root)
+    classes = Classes(store)
+    classes.sign_in(LEARNER, KEY, KEY)
+    at = open_page("pages/class.py")
+    assert "Start a class" in texts(at)
+    labelled(at.text_input, "Its name (shown to learners)").input("Tuesday")
+    at = button(at, "Start it").click().run()
+    [info] = classes.all_classes()
+    assert f"Class code: `{info.code}`" in texts(at)
+
+    pupil = open_page("pages/home.py", learner=PUPIL)
+    labelled(pupil.sidebar.text_input, "Class code").input(info.code.lower()).run()
+    assert classes.class_of(PUPIL) == info.code and f"In class **{info.code}**" in texts(pupil.sidebar)
+    Learners(store).set_nickname(PUPIL, "ada")
+
+    queue = server_queue()
+    queue.pause(info.code)
+    job = queue.submit(stored_job(tiny_config(epochs=1), tiny_mnist, store, "ada", learner=PUPIL,
+                                  class_code=info.code))
+    at = open_page("pages/class.py")
+    table = at.dataframe[0].value
+    assert list(table["learner"]) == ["ada"] and list(table["now"]) == ["queued"]
+    assert "ada" in texts(at) and labelled(at.toggle, "Hold the class's trainings").value
+    at = button(at, "Cancel").click().run()
+    assert job.wait(5).status == Status.CANCELLED and job.snapshot().message == CANCELLED_BY_TEACHER
+    assert list(open_page("pages/class.py").dataframe[0].value["now"]) == ["stopped"]
+    train = open_page("pages/train.py", learner=PUPIL)
+    assert any(CANCELLED_BY_TEACHER in box.value for box in train.info)
+
+
+def test_a_locked_class_setup_fixes_every_learners_train_form(with_key, store_root):
+    classes = Classes(RunStore(store_root))
+    code = classes.start_class()
+    classes.join(PUPIL, code)
+    classes.set_setup(code, tiny_config(arch="mlp", epochs=1), "lock")
+    train = open_page("pages/train.py", learner=PUPIL)
+    assert not train.exception
+    assert any(box.value.startswith("Your teacher set: MLP, 1 epoch") for box in train.info)
+    assert not [radio for radio in train.radio if radio.label == "Architecture"]
+
+
+def test_projector_mode_shows_the_counts_the_top_curves_and_the_best_models_mistakes(with_key, store_root,
+                                                                                     tiny_mnist):
+    store = RunStore(store_root)
+    classes = Classes(store)
+    classes.sign_in(LEARNER, KEY, KEY)
+    code = classes.start_class("Tuesday")
+    for learner, name, lr in ((PUPIL, "ada", 0.01), ("d" * 32, "<b>bob</b>", 0.001)):
+        classes.join(learner, code)
+        Learners(store).set_nickname(learner, name)
+        stored_job(tiny_config(epochs=1, lr=lr), tiny_mnist, store, name, learner=learner,
+                   class_code=code).start().wait(30)
+    at = open_page("pages/class.py", {"code": code, "view": "projector"})
+    assert not at.exception
+    assert "## 0 running · 0 queued · 2 ended · 2 learners" in [m.value for m in at.markdown]
+    curves, confusion = at.get("plotly_chart")
+    names = [trace["name"] for trace in json.loads(curves.proto.spec)["data"]]
+    assert names[0].startswith("1. ") and any("&lt;b&gt;bob&lt;/b&gt;" in name for name in names)  # no HTML
+    assert any(m.value.startswith("### Where the best model errs") for m in at.markdown)
+    assert json.loads(confusion.proto.spec)["data"][0]["type"] == "heatmap"
+
+
+def test_the_controls_lock_a_setup_race_it_cap_a_learner_and_archive_the_round(with_key, store_root):
+    store = RunStore(store_root)
+    classes = Classes(store)
+    classes.sign_in(LEARNER, KEY, KEY)
+    code = classes.start_class("Tuesday")
+    classes.join(PUPIL, code)
+    at = open_page("pages/class.py", {"code": code})
+    labelled(at.radio, "Architecture").set_value("mlp")
+    labelled(at.radio, "For everyone").set_value("lock")
+    at = button(at, "Save the setup").click().run()
+    assert classes.info(code).setup_mode == "lock" and classes.info(code).setup.arch == "mlp"
+
+    queue = server_queue()
+    queue.pause(code)  # the race's jobs stay queued, so the test sees them
+    at = button(at, "Start a race").click().run()
+    assert any("The race is on" in s.value and "1 learner" in s.value for s in at.success)
+    [raced] = [job for job in queue.jobs() if job.class_code == code]
+    assert raced.learner == PUPIL and raced.config.arch == "mlp" and queue.latest_job(PUPIL) is raced
+    queue.cancel(raced)
+
+    labelled(at.number_input, "Trainings allowed this round").set_value(0)
+    at = button(at, "Set the cap").click().run()
+    assert classes.cap_of(PUPIL) == 0
+
+    at = labelled(at.checkbox, "Yes, start a fresh leaderboard").check().run()
+    at = button(at, "Archive round 1").click().run()
+    assert classes.info(code).round == 2 and classes.runs_this_round(code) == []
+    assert [run.learner for run in store.list_runs(class_code=code)] == [PUPIL]  # the raced run is kept

@@ -1,0 +1,123 @@
+import pytest
+from conftest import LEARNER, labelled, open_page, server_queue
+from streamlit.testing.v1 import AppTest
+
+from core.jobs.run_keeper import stored_job
+from core.store.drawings import MyDrawings
+from core.store.runs import RunStore
+from core.training.config import preset
+
+
+def open_draw() -> AppTest:
+    return open_page("pages/draw.py")
+
+
+@pytest.fixture
+def logistic_run(store_root, tiny_mnist) -> str:
+    job = stored_job(preset("logistic", epochs=1), tiny_mnist, RunStore(store_root), learner=LEARNER)
+    return job.start().wait(timeout=60).run_id
+
+
+def test_without_models_the_page_offers_to_train_here(app_env):
+    at = open_draw()
+    assert not at.exception
+    assert any("No trained model yet" in m.value for m in at.markdown)
+    assert any("nothing is drawn yet" in info.value for info in at.info)
+    assert {"Train logistic regression (about 10 s)", "Train all three (a few minutes)"} <= {b.label for b in at.button}
+
+
+def canvas_place(at) -> int:
+    """Where the canvas's block sits among the page's top-level elements."""
+    return next(i for i, child in enumerate(at.main.children.values())
+                if any(b.label == "Undo stroke" for b in getattr(child, "button", [])))
+
+
+def test_training_in_place_makes_a_model_that_then_answers(app_env, drawn_canvas, store_root):
+    at = open_draw()
+    assert not at.metric
+    before = canvas_place(at)
+    next(b for b in at.button if b.label.startswith("Train logistic")).click().run()
+    assert not at.exception
+    sequence = server_queue().latest_sequence(LEARNER)
+    assert [s.config.arch for s in sequence.snapshots()] == ["logistic"]
+    assert at.get("progress"), "progress is shown while it trains"
+    assert any(b.label == "Stop" for b in at.button)       # Draw can stop what it started
+    assert sequence.wait(timeout=120)[0].status == "finished"
+    at.run()
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["Logistic regression"]
+    assert not any(b.label.startswith("Train logistic") for b in at.button)  # the offer is gone
+    assert canvas_place(at) == before  # the canvas kept its place, so the browser keeps its drawing
+    assert any(m.value.startswith("#### Logistic regression reads **") for m in at.markdown)  # beside the canvas
+
+
+def test_an_empty_canvas_gives_no_prediction(app_env, logistic_run):
+    at = open_draw()
+    assert not at.exception
+    assert not at.metric
+    assert "nothing is drawn yet" in at.info[0].value
+
+
+def test_a_drawing_gets_an_answer_steps_and_saliency(app_env, drawn_canvas, logistic_run):
+    at = open_draw()
+    assert not at.exception
+    metric = at.metric[0]
+    assert metric.label == "Logistic regression" and metric.value in list("0123456789")
+    assert "sure" in metric.delta
+    assert len(at.get("plotly_chart")) == 1
+    images_before = len(at.image)
+    labelled(at.toggle, "Show each preprocessing step").set_value(True).run()   # each preprocessing step
+    assert not at.exception
+    assert len(at.image) == images_before + 4
+    assert any("From your drawing" in h.value for h in at.subheader)
+    labelled(at.toggle, "Show which pixels mattered").set_value(True).run()   # which pixels mattered
+    assert not at.exception
+    assert len(at.image) == images_before + 5
+
+
+def test_a_labelled_drawing_is_saved_to_my_drawings_and_the_canvas_cleared(app_env, drawn_canvas,
+                                                                        logistic_run, store_root):
+    at = open_draw()
+    save = next(b for b in at.button if b.label == "Save drawing")
+    assert save.disabled  # no true digit chosen yet
+    at.segmented_control[0].set_value(1).run()
+    next(b for b in at.button if b.label == "Save drawing").click().run()
+    assert not at.exception
+    saved = MyDrawings(RunStore(store_root)).list()
+    assert [d.label for d in saved] == [1] and saved[0].learner == LEARNER  # the browser's, nickname or not
+    assert saved[0].image.shape == (28, 28) and saved[0].image.max() == 255
+    assert at.session_state["draw_clears"] == 1          # the canvas got a new, empty key
+    assert at.segmented_control[0].value is None          # ready for the next digit
+    reloaded = open_page("pages/compare.py")              # a reload: a new session of the same browser
+    assert any("accuracy on your 1 drawing" in str(t.value.columns) for t in reloaded.dataframe)
+
+
+def test_any_saved_model_can_answer_beside_the_best_of_each_kind(app_env, drawn_canvas, logistic_run,
+                                                                 store_root, tiny_mnist):
+    second = stored_job(preset("logistic", epochs=1, lr=0.0001), tiny_mnist, RunStore(store_root))
+    second_id = second.start().wait(timeout=60).run_id
+    at = open_draw()
+    chooser = labelled(at.multiselect, "Models that answer")
+    assert len(chooser.options) == 2 and len(chooser.value) == 1
+    assert [m.label for m in at.metric] == ["Logistic regression"]  # only the best one by default
+    other = next(i for i in (logistic_run, second_id) if i not in chooser.value)
+    chooser.select(other).run()
+    assert not at.exception
+    assert len(at.metric) == 2 and at.metric[1].label == f"Logistic regression ({other[-6:]})"
+
+
+def test_a_failed_save_keeps_the_drawing_and_says_why(app_env, drawn_canvas, logistic_run, monkeypatch):
+    from core.store import drawings as my_drawings
+    from core.store.runs import StoreError
+
+    def read_only(*args, **kwargs):
+        raise StoreError("the run store runs.sqlite could not be used (attempt to write a readonly database)")
+
+    at = open_draw()
+    monkeypatch.setattr(my_drawings.MyDrawings, "add", read_only)
+    at.segmented_control[0].set_value(7).run()
+    next(b for b in at.button if b.label == "Save drawing").click().run()
+    assert not at.exception
+    assert any("could not be saved" in e.value and "readonly" in e.value for e in at.error)
+    assert "draw_clears" not in at.session_state  # the canvas was not cleared
+    assert at.segmented_control[0].value == 7  # nothing to choose again

@@ -1,0 +1,63 @@
+import pytest
+import streamlit as st
+from conftest import LEARNER, new_app, shown
+
+import ui.resources
+from core.config.settings import STORE_DIR_ENV
+from core.jobs.run_keeper import stored_job
+from core.store.learners import Learners
+from core.store.runs import RunStore
+from core.training.config import preset
+
+
+def test_home_shows_sample_digits_and_trained_models(app_env, store_root, tiny_mnist):
+    store = RunStore(store_root)
+    config = preset("logistic", epochs=1, batch_size=32)
+    stored_job(config, tiny_mnist, store, nickname="ada", learner=LEARNER).start().wait(timeout=60)
+    stored_job(config, tiny_mnist, store, nickname="cli").start().wait(timeout=60)  # nobody's: the CLI's
+    Learners(store).set_nickname(LEARNER, "ada")
+    at = new_app().run()
+    assert not at.exception
+    assert at.title[0].value.startswith("✍️ Digits dashboard")
+    [grid] = at.get("image")
+    captions = [img.caption for img in grid.proto.imgs]
+    assert len(captions) == 24 and all(c.startswith("label ") for c in captions)
+    assert "640 training and 200 test images" in at.caption[0].value
+    table = at.dataframe[0].value
+    assert list(table["by"]) == ["cli", "ada"] and list(table["status"]) == ["finished"] * 2
+
+
+def test_home_asks_for_a_nickname_once_and_the_sidebar_keeps_it(app_env, store_root):
+    at = new_app().run()
+    at.text_input(key="nickname.home").input("  ada\tlovelace ").run()
+    assert not at.exception
+    assert Learners(RunStore(store_root)).nickname(LEARNER) == "ada lovelace"
+    assert at.text_input(key="nickname.sidebar").value == "ada lovelace"
+    again = new_app().run()  # a reload: a new session of the same browser
+    assert "nickname.home" not in [box.key for box in again.text_input]  # asked once
+    assert again.text_input(key="nickname.sidebar").value == "ada lovelace"
+    again.text_input(key="nickname.sidebar").input("grace").run()
+    assert Learners(RunStore(store_root)).nickname(LEARNER) == "grace"
+    assert new_app(learner="b" * 32).run().text_input(key="nickname.sidebar").value == ""  # another browser
+
+
+def test_home_without_models_says_how_to_get_one(app_env):
+    at = new_app().run()
+    assert not at.exception
+    assert any("No trained model yet" in info.value for info in at.info)
+
+
+@pytest.mark.parametrize("page", ["pages/home.py", "pages/train.py", "pages/compare.py"])
+def test_missing_data_shows_instructions_not_a_traceback(monkeypatch, store_root, tmp_path, page):
+    monkeypatch.setenv(STORE_DIR_ENV, str(store_root))
+    monkeypatch.setenv("DIGITS_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(ui.resources, "load_dataset",
+                        lambda root, spec, download=False: __import__("core.data.loading").data.loading.load_dataset(
+                            root, spec, download=False))
+    st.cache_resource.clear()
+    at = new_app()
+    at.switch_page(page).run()
+    assert not at.exception
+    assert "MNIST not found" in at.error[0].value and str(tmp_path) in shown(at.error[0].value)
+
+

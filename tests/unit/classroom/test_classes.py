@@ -1,0 +1,124 @@
+import pytest
+from conftest import tiny_config
+
+from core.classroom.classes import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    Classes,
+    is_code,
+    key_matches,
+    normal_code,
+)
+from core.config.fields import ConfigError
+from core.store.runs import RunStore
+from core.training.status import Status
+
+pytestmark = pytest.mark.usefixtures("each_database")  # every test on SQLite, then on PostgreSQL
+
+KEY = "workshop-key-42"
+
+
+@pytest.fixture
+def classes(store_root) -> Classes:
+    return Classes(RunStore(store_root))
+
+
+def test_a_class_gets_a_short_code_a_projector_cannot_misread(classes):
+    codes = {classes.start_class(f"class {i}") for i in range(20)}
+    assert len(codes) == 20 and all(is_code(code) for code in codes)
+    assert all(len(code) == CODE_LENGTH and not set(code) & set("0O1I") for code in codes)
+    assert set(CODE_ALPHABET).isdisjoint("0O1I")
+    assert [info.code for info in classes.all_classes()][0] in codes
+
+
+def test_learners_join_with_the_code_as_typed_and_stay_until_they_leave(classes, store_root):
+    code = classes.start_class("Tuesday")
+    typed = f" {code[:3].lower()}-{code[3:].lower()} "
+    assert normal_code(typed) == code
+    assert classes.join("ada", typed).title == "Tuesday"
+    assert Classes(RunStore(store_root)).class_of("ada") == code  # kept in the store, not in a session
+    other = classes.start_class("Wednesday")
+    classes.join("ada", other)  # one class at a time
+    assert classes.class_of("ada") == other and "ada" not in classes.members(code)
+    classes.leave("ada")
+    assert classes.class_of("ada") == ""
+
+
+@pytest.mark.parametrize("typed", ["", "ABC", "ZZZZZZ", "<b>x</b>", "A" * 500, "ÄBCDEF"])
+def test_a_wrong_code_is_one_sentence_and_joins_nothing(classes, typed):
+    classes.start_class()
+    with pytest.raises(ConfigError, match="There is no class with the code"):
+        classes.join("ada", typed)
+    assert classes.class_of("ada") == ""
+
+
+def test_only_the_servers_key_signs_a_teacher_in_and_a_new_key_signs_them_out(classes):
+    assert not classes.sign_in("t", "wrong-key-00", KEY) and not classes.is_teacher("t", KEY)
+    assert not classes.sign_in("t", "", "")  # no key on the server: nobody is a teacher
+    assert classes.sign_in("t", KEY, KEY) and classes.is_teacher("t", KEY)
+    assert not classes.is_teacher("t", "another-key-99") and not classes.is_teacher("t", "")
+    assert key_matches(KEY, KEY) and not key_matches(KEY + " ", KEY)
+    classes.sign_out("t")
+    assert not classes.is_teacher("t", KEY)
+
+
+def test_caps_and_setups_are_kept_per_class_and_checked(classes):
+    code = classes.start_class()
+    classes.join("ada", code)
+    classes.set_cap(code, "ada", 2)
+    assert classes.members(code) == {"ada": 2} and classes.cap_of("ada") == 2
+    classes.set_cap(code, "ada", None)
+    assert classes.cap_of("ada") is None
+    for bad in (-1, 1001, 2.5, "3"):
+        with pytest.raises(ConfigError):
+            classes.set_cap(code, "ada", bad)
+    setup = tiny_config(epochs=1)
+    classes.set_setup(code, setup, "lock")
+    info = classes.info(code)
+    assert info.setup == setup and info.setup_mode == "lock"
+    classes.set_setup(code, None)
+    assert classes.info(code).setup is None and classes.info(code).setup_mode == ""
+    with pytest.raises(ConfigError):
+        classes.set_setup(code, setup, "everything")
+
+
+def test_archiving_starts_an_empty_round_and_keeps_every_run(classes):
+    store = classes.store
+    code, other = classes.start_class(), classes.start_class()
+    first = store.begin_run(tiny_config(), learner="ada", class_code=code, status=Status.QUEUED)
+    store.begin_run(tiny_config(), learner="bob", class_code=other, status=Status.QUEUED)
+    store.begin_run(tiny_config(), learner="cy", status=Status.QUEUED)  # in no class
+    assert [r.run_id for r in classes.runs_this_round(code)] == [first]  # classes never mix
+    assert classes.archive(code) == 2
+    assert classes.runs_this_round(code) == []
+    assert [r.run_id for r in store.list_runs(class_code=code)] == [first]  # kept, with its class
+    later = store.begin_run(tiny_config(), learner="ada", class_code=code, status=Status.QUEUED)
+    assert [r.run_id for r in classes.runs_this_round(code, learner="ada")] == [later]
+    assert classes.runs_this_round("NOSUCH") == []
+
+
+def test_leaving_and_rejoining_keeps_a_cap_and_an_unreadable_setup_is_ignored(classes):
+    code = classes.start_class()
+    classes.join("ada", code)
+    classes.set_cap(code, "ada", 1)
+    classes.leave("ada")
+    classes.join("ada", code)
+    assert classes.cap_of("ada") == 1 and classes.members(code) == {"ada": 1}
+    classes.store.execute("UPDATE classes SET setup_json=:setup WHERE code=:code",
+                          {"setup": '{"config": {"arch": "x"}}', "code": code})
+    assert classes.info(code).setup is None and classes.info(code).setup_mode == ""
+
+
+def test_wrong_keys_and_codes_are_limited_for_the_whole_server(classes, monkeypatch):
+    monkeypatch.setattr(classes.wrong_keys, "per_minute", 3)
+    monkeypatch.setattr(classes.wrong_codes, "per_minute", 3)
+    for _ in range(3):
+        assert not classes.sign_in("eve", "guess-guess", KEY)
+    with pytest.raises(ConfigError, match="Too many wrong teacher keys"):
+        classes.sign_in("t", KEY, KEY)  # the right key too, for a minute: a guesser gains nothing
+    code = classes.start_class()
+    for _ in range(3):
+        with pytest.raises(ConfigError, match="There is no class"):
+            classes.join("eve", "AAAAAA")
+    with pytest.raises(ConfigError, match="Too many wrong class codes"):
+        classes.join("ada", code)

@@ -1,0 +1,104 @@
+import dataclasses
+
+import pytest
+
+from core.training.history import History
+from core.viz.curves import Curve, accuracy_figure, loss_figure, smooth
+
+HISTORY = History.from_dict({
+    "train_points": [[100, 2.0], [200, 1.0], [300, 0.5]],
+    "epochs": [
+        {"epoch": 0, "examples_seen": 0, "train_seconds": 0.0, "train_loss": None, "train_accuracy": None,
+         "test_loss": 2.3, "test_accuracy": 0.1},
+        {"epoch": 1, "examples_seen": 300, "train_seconds": 1.5, "train_loss": 1.1, "train_accuracy": 0.7,
+         "test_loss": 0.6, "test_accuracy": 0.8},
+    ],
+})
+
+
+def test_smooth_starts_at_the_first_value_and_lags_behind():
+    assert smooth([]) == []
+    values = smooth([2.0, 1.0, 0.5])
+    assert values[0] == pytest.approx(2.0)
+    assert 0.5 < values[-1] < 1.0
+
+
+def test_loss_figure_has_raw_smoothed_and_test_points_with_short_legends():
+    fig = loss_figure([Curve("now", HISTORY), Curve("earlier", HISTORY, dashed=True)])
+    names = [trace.name for trace in fig.data]
+    assert names == ["train loss", "smoothed", "test loss", "earlier", "earlier"]
+    assert [trace.showlegend is not False for trace in fig.data] == [True, True, True, True, False]
+    assert list(fig.data[2].x) == [0, 300] and list(fig.data[2].y) == [2.3, 0.6]
+    assert fig.data[3].line.dash == "dash"
+    assert fig.layout.yaxis.range is None and not fig.layout.annotations  # nothing to clip
+
+
+def test_a_diverged_loss_is_clipped_and_says_how_high_it_went():
+    exploded = dataclasses.replace(HISTORY, train_points=HISTORY.train_points + ((400, 3.2e16),))
+    fig = loss_figure([Curve("now", exploded)])
+    assert tuple(fig.layout.yaxis.range) == (0, pytest.approx(1.5 * 2.3))  # the untrained model's loss, and room
+    assert "3.2e+16" in fig.layout.annotations[0].text
+
+
+PROBED = dataclasses.replace(HISTORY, probes=((150, 0.6),))
+
+
+def test_accuracy_on_the_examples_axis_includes_the_probes_inside_epochs():
+    fig = accuracy_figure([Curve("now", PROBED)])
+    test, train = fig.data
+    assert list(test.x) == [0, 150, 300] and list(test.customdata) == [0.1, 0.6, 0.8]
+    assert list(test.marker.size) == [9, 4, 9]  # the whole test set's points stand out
+    assert list(train.customdata) == [0.7] and (test.name, train.name) == ("test accuracy", "train accuracy")
+
+
+def test_accuracy_is_a_log_scale_of_the_errors_read_as_accuracy():
+    fig = accuracy_figure([Curve("now", HISTORY)])
+    assert list(fig.data[0].y) == pytest.approx([0.9, 0.2])  # 1 - accuracy
+    axis = fig.layout.yaxis
+    assert axis.type == "log" and axis.autorange == "reversed"  # fewer errors higher up
+    assert dict(zip(axis.tickvals, axis.ticktext))[0.01] == "99%"
+    perfect = dataclasses.replace(HISTORY, epochs=(dataclasses.replace(HISTORY.epochs[1], test_accuracy=1.0),))
+    assert accuracy_figure([Curve("now", perfect)]).data[0].y[0] == pytest.approx(0.001)  # drawn as 99.9%
+
+
+@pytest.mark.parametrize("x, expected", [("epoch", [0, 1]), ("examples_seen", [0, 300]),
+                                         ("train_seconds", [0.0, 1.5])])
+def test_accuracy_figure_starts_with_the_untrained_model(x, expected):
+    fig = accuracy_figure([Curve("now", HISTORY)], x=x)
+    test, train = fig.data
+    assert list(test.x) == expected and list(test.customdata) == [0.1, 0.8]
+    assert list(train.customdata) == [0.7]  # no train accuracy before training
+
+
+def test_several_runs_are_named_by_their_labels():
+    fig = accuracy_figure([Curve("MLP", HISTORY), Curve("CNN", HISTORY)], train=False, title="Test accuracy")
+    assert [t.name for t in fig.data] == ["MLP", "CNN"] and fig.layout.title.text == "Test accuracy"
+
+
+def test_epoch_axis_ticks_whole_epochs_on_short_runs():
+    assert accuracy_figure([Curve("now", HISTORY)], x="epoch").layout.xaxis.dtick == 1
+    long_run = History(epochs=tuple(dataclasses.replace(HISTORY.epochs[1], epoch=n) for n in range(40)))
+    assert accuracy_figure([Curve("now", long_run)], x="epoch").layout.xaxis.dtick is None  # plotly picks 5, 10
+    assert accuracy_figure([Curve("now", HISTORY)], x="train_seconds").layout.xaxis.dtick is None
+
+
+def test_bars_start_at_zero():
+    from core.viz.curves import accuracy_bars, per_class_error_bars
+    assert tuple(accuracy_bars(["a", "b"], [0.93, 0.98]).layout.xaxis.range) == (0, pytest.approx(1, abs=0.06))
+    fig = per_class_error_bars(["a"], [[0.99, 0.9] + [1.0] * 8])
+    assert list(fig.data[0].y)[:3] == pytest.approx([0.01, 0.1, 0.0]) and fig.layout.yaxis.rangemode == "tozero"
+
+
+def test_every_confusion_cell_has_a_clickable_point_with_its_count():
+    from core.viz.curves import confusion_heatmap
+    confusion = [[r * 10 + c for c in range(10)] for r in range(10)]
+    heatmap, cells = confusion_heatmap(confusion, "Confusion").data
+    assert len(cells.x) == 100 and heatmap.hoverinfo == "skip"
+    at = {(x, y): n for x, y, n in zip(cells.x, cells.y, cells.customdata)}
+    assert at[(2, 7)] == 72  # predicted 2, true 7
+
+
+def test_probability_bars_cover_the_ten_digits():
+    from core.viz.curves import probability_bars
+    [bars] = probability_bars([0.1] * 10).data
+    assert list(bars.x) == list(range(10)) and list(bars.y) == [0.1] * 10

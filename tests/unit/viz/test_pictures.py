@@ -1,0 +1,64 @@
+import numpy as np
+import torch
+
+from core.data.loading import Split
+from core.viz.pictures import (
+    NEGATIVE,
+    POSITIVE,
+    RIGHT,
+    WRONG,
+    ZERO,
+    diverging,
+    enlarge,
+    mosaic,
+    prediction_tiles,
+    sample_grid,
+)
+
+
+def test_enlarge_keeps_pixels_crisp():
+    image = torch.tensor([[0, 255], [255, 0]], dtype=torch.uint8)
+    big = enlarge(image, 3)
+    assert big.shape == (6, 6) and big[0, 0] == 0 and big[0, 3] == 255 and big[2, 2] == 0
+
+
+def test_sample_grid_is_seeded():
+    split = Split(torch.arange(50, dtype=torch.uint8).view(50, 1, 1).expand(50, 28, 28), torch.arange(50) % 10)
+    images, labels = sample_grid(split, count=6, seed=4)
+    again, labels_again = sample_grid(split, count=6, seed=4)
+    assert len(images) == 6 and labels == labels_again
+    assert all((a == b).all() for a, b in zip(images, again))
+    assert images[0].shape == (84, 84)
+
+
+def test_prediction_tiles_are_framed_by_correctness():
+    images = torch.full((2, 28, 28), 128, dtype=torch.uint8)
+    right, wrong = prediction_tiles(images, torch.tensor([3, 5]), torch.tensor([3, 4]))
+    assert right.shape == (90, 90, 3)
+    assert tuple(right[0, 0]) == RIGHT and tuple(wrong[0, 0]) == WRONG
+    assert tuple(right[45, 45]) == (128, 128, 128)
+
+
+def test_evaluation_tiles_caption_each_answer():
+    from core.models.evaluation import Evaluation
+    from core.viz.pictures import evaluation_tiles
+    images = torch.zeros(3, 28, 28, dtype=torch.uint8)
+    evaluation = Evaluation(0.0, 2 / 3, torch.tensor([1, 5, 2]), torch.ones(3), torch.tensor([1, 4, 2]))
+    tiles, captions = evaluation_tiles(images, evaluation, [1, 2])
+    assert captions == ["says 5, is 4", "says 2, is 2"]
+    assert tuple(tiles[0][0, 0]) == WRONG and tuple(tiles[1][0, 0]) == RIGHT
+
+
+def test_diverging_colours_zero_white_and_signs_apart():
+    rgb = diverging(np.array([[-2.0, 0.0, 2.0, 1.0]]))
+    assert rgb.dtype == np.uint8 and rgb.shape == (1, 4, 3)
+    assert rgb[0, 0].tolist() == NEGATIVE.tolist() and rgb[0, 1].tolist() == ZERO.tolist()
+    assert rgb[0, 2].tolist() == POSITIVE.tolist()
+    assert diverging(np.array([[1.0]]), scale=4.0)[0, 0].tolist() != POSITIVE.tolist()  # a shared scale dims it
+
+
+def test_a_mosaic_lays_pictures_out_with_gaps():
+    pictures = np.arange(5 * 2 * 3, dtype=np.float32).reshape(5, 2, 3)
+    out = mosaic(pictures, columns=2)
+    assert out.shape == (3 * 2 + 2, 2 * 3 + 1)
+    assert (out[3:5, 4:7] == pictures[3]).all() and np.isnan(out[2]).all() and np.isnan(out[6:, 4:]).all()

@@ -1,0 +1,89 @@
+"""The app's pages, and what every page run starts with: navigation, learner, sidebar.
+
+With a folder named pages/ beside app.py, Streamlit 1.67 runs a requested page such as
+/train directly, in its old folder mode (every file of pages/ in the sidebar), until
+some session of the process has called st.navigation. The first run of a session that
+did not come through app.py calls st.navigation itself, which resolves the same page
+(URL paths are the file names) and ends the folder mode for the whole process, then
+reruns through app.py. tests/test_navigation.py and tests/test_browser_identity.py fail
+if a Streamlit upgrade changes this.
+"""
+from __future__ import annotations
+
+import contextvars
+
+import streamlit as st
+
+from core.config.fields import ConfigError
+from ui.identity import learner, learner_or_stop
+from ui.resources import classes, server_settings, settings_or_stop
+from ui.sidebar import class_sidebar, learner_sidebar
+
+_routed = contextvars.ContextVar("routed_by_app", default=False)  # this run came through app.py
+ROUTED_KEY = "routed_by_app"  # session_state: some run of this session came through app.py
+TEACHER_KEY = "teacher"  # session_state: this browser signed in as a teacher (pages/class.py)
+
+
+def _has_teachers() -> bool:
+    try:
+        return bool(server_settings().teacher_key)
+    except ConfigError:  # settings_or_stop says what is wrong, on every page
+        return False
+
+
+def app_pages() -> list:
+    home = st.Page("pages/home.py", title="Home", icon="🏠", url_path="home")
+    return [
+        # "/" opens Home at /home: the default page has no path of its own to link to
+        st.Page(lambda: st.switch_page(home), title="Digits dashboard", default=True, visibility="hidden"),
+        home,
+        st.Page("pages/train.py", title="Train", icon="📈", url_path="train"),
+        st.Page("pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
+        st.Page("pages/draw.py", title="Draw", icon="✏️", url_path="draw"),
+        st.Page("pages/inside.py", title="Inside", icon="🔬", url_path="inside"),
+        st.Page("pages/leaderboard.py", title="Leaderboard", icon="🏆", url_path="leaderboard"),
+        # a server without a teacher key has no teacher page at all; learners do not see it listed
+        *([st.Page("pages/class.py", title="Class", icon="🧑‍🏫", url_path="class",
+                   visibility="visible" if st.session_state.get(TEACHER_KEY) else "hidden")]
+          if _has_teachers() else []),
+    ]
+
+
+def open_app():
+    """Page settings, the navigation (returns the page it chose), the learner and the sidebar."""
+    st.set_page_config(page_title="Digits dashboard", page_icon="✍️", layout="wide")
+    page = st.navigation(app_pages())
+    settings_or_stop()
+    learner_or_stop()
+    if _has_teachers() and TEACHER_KEY not in st.session_state:  # list the Class page for its teachers
+        st.session_state[TEACHER_KEY] = classes().is_teacher(learner(), server_settings().teacher_key)
+        if st.session_state[TEACHER_KEY]:
+            st.rerun()
+    learner_sidebar()
+    class_sidebar()
+    return page
+
+
+def run_routed(page) -> None:
+    """Run the page open_app() chose, marking this run as one that came through app.py."""
+    st.session_state[ROUTED_KEY] = True
+    token = _routed.set(True)
+    try:
+        page.run()
+    finally:
+        _routed.reset(token)
+
+
+def require_app_navigation() -> None:
+    """First call of every page: a run that bypassed app.py is sent through it."""
+    if _routed.get():
+        return
+    if not st.session_state.get(ROUTED_KEY):  # a session's first run, in the folder mode
+        st.navigation(app_pages())  # resolves this URL's page, so the rerun lands on it
+        st.rerun()
+    # A session that came through app.py before lands here only if the folder mode came
+    # back, which AppTest does before each of its runs: draw the app's frame and go on, so
+    # a click that came with this run is not lost.
+    learner_or_stop()
+    learner_sidebar()
+    class_sidebar()

@@ -1,0 +1,203 @@
+"""Resources the pages share: the settings, one dataset, run store and training queue per
+process, and the learner's nickname.
+
+Not a page: app.py lists the pages explicitly, so this module is never shown.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.classroom.classes import Classes, ClassInfo
+from core.config.fields import ConfigError
+from core.config.settings import Settings, data_dir, settings, store_dir
+from core.data.augment import shifted_test_set
+from core.data.datasets import DEFAULT_DATASET, dataset_spec
+from core.data.loading import DataError, Dataset, Split, data_roots, load_dataset
+from core.jobs.queue import TrainingQueue, server_queue
+from core.jobs.ray_executor import ClusterUnreachable
+from core.models.evaluation import Evaluation, evaluate
+from core.store.learners import Learners
+from core.store.runs import RunStore, StoreError
+from core.training.budget import estimate
+from core.training.config import preset
+from core.training.limits import queue_limits
+from ui.identity import learner
+from ui.keys import DATA_DIR_KEY
+from ui.text import plain
+
+
+# One entry per real folder (paths are resolved first), at most two kept: a visitor cannot
+# fill the memory with copies of MNIST by spelling one folder several ways.
+@st.cache_resource(show_spinner="Loading the dataset into memory…", max_entries=2)
+def _dataset(root: str, name: str) -> Dataset:
+    # only the configured root may be downloaded into; a chosen subfolder is read as it is
+    return load_dataset(root, dataset_spec(name), download=Path(root) == data_dir().resolve())
+
+
+@st.cache_resource
+def _store(root: str) -> RunStore:
+    return RunStore(root)
+
+
+def current_data_dir() -> str:
+    """The configured data root, or the folder under it this session chose on Home (never
+    anything outside it: the choice is re-checked against the folders that hold MNIST)."""
+    chosen = st.session_state.get(DATA_DIR_KEY)
+    if chosen and not server_settings().hosted and Path(chosen) in data_roots():
+        return chosen
+    return str(data_dir().resolve())
+
+
+def dataset_or_stop(name: str = DEFAULT_DATASET) -> Dataset:
+    """The dataset; a missing one shows core's instructions and ends this page's run."""
+    try:
+        return _dataset(current_data_dir(), name)
+    except DataError as exc:
+        st.error(f"**{plain(dataset_spec(name).label)} is not available.** {plain(exc)}", icon="📂")
+        st.stop()
+
+
+def run_store() -> RunStore:
+    """The process's run store; one that cannot be opened ends the page with what to do."""
+    try:
+        return _store(str(store_dir()))
+    except StoreError as exc:
+        store_failed(exc)
+
+
+def store_failed(exc: StoreError) -> None:
+    """One page-level message for a store that cannot be read or written; ends the page."""
+    st.error(f"**Saved runs cannot be read right now.** {plain(exc)}.", icon="🗄️")
+    st.stop()
+
+
+# Few entries: a 4x2048 MLP is 56 MB, and a visitor can ask Draw for any saved model.
+@st.cache_resource(max_entries=8, show_spinner="Evaluating the model on the test set…")
+def _evaluation(store_root: str, run_id: str, data_root: str, dataset: str) -> Evaluation:
+    return evaluate(_model(store_root, run_id), _dataset(data_root, dataset).test)
+
+
+def evaluation_of_run(run_id: str, dataset: str = DEFAULT_DATASET) -> Evaluation:
+    """Test-set evaluation of a saved model, computed once per process (raises StoreError)."""
+    return _evaluation(str(store_dir()), run_id, current_data_dir(), dataset)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Bending the 10,000 test digits…")
+def _bent_test_set(data_root: str, dataset: str) -> Split:
+    return shifted_test_set(_dataset(data_root, dataset).test)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Testing the model on bent digits…")
+def _bent_evaluation(store_root: str, run_id: str, data_root: str, dataset: str) -> Evaluation:
+    return evaluate(_model(store_root, run_id), _bent_test_set(data_root, dataset))
+
+
+def bent_evaluation_of_run(run_id: str, dataset: str = DEFAULT_DATASET) -> Evaluation:
+    """A saved model on the bent test set (core.data.augment.shifted_test_set), once per process."""
+    return _bent_evaluation(str(store_dir()), run_id, current_data_dir(), dataset)
+
+
+@st.cache_resource
+def _checked_settings() -> Settings:
+    found = settings()
+    queue_limits(found)
+    # The process's first size estimate imports torch's shape machinery (0.5 s alone, seconds
+    # when many first visits share the GIL): done here once, while the other sessions wait.
+    estimate(preset("logistic"))
+    return found
+
+
+def server_settings() -> Settings:
+    """The server's settings, read and checked once per process (settings_or_stop reported any mistake)."""
+    return _checked_settings()
+
+
+@st.cache_resource
+def _import_dataframe_support() -> None:
+    """st.dataframe imports pandas on its first call: 0.4 s holding the GIL, which on the Train
+    page fell inside a process's first training ("Your runs" lists the new run). Imported
+    with the first page instead (docs/benchmarks.md, Train page open vs the CLI)."""
+    import pandas  # noqa: F401
+
+
+def settings_or_stop() -> None:
+    """Every DIGITS_* setting is read once, at the server's first page; a wrong one ends every
+    page with one sentence naming it. A hosted demo hides Streamlit's developer menu and
+    error details."""
+    try:
+        public = _checked_settings().hosted
+    except ConfigError as exc:
+        st.error(f"**This server is misconfigured.** {plain(exc)}. Fix the setting and restart the server.",
+                 icon="⚙️")
+        st.stop()
+    _import_dataframe_support()
+    if public:
+        st.set_option("client.toolbarMode", "viewer")
+        st.set_option("client.showErrorDetails", "none")
+
+
+@st.cache_resource(max_entries=8)
+def _model(store_root: str, run_id: str):
+    return _store(store_root).load_model(run_id)[0]
+
+
+def model_of_run(run_id: str):
+    """A saved model, loaded once per process (raises StoreError)."""
+    return _model(str(store_dir()), run_id)
+
+
+@st.cache_resource
+def _queue() -> TrainingQueue:
+    return server_queue(server_settings(), run_store())
+
+
+def training_queue() -> TrainingQueue:
+    """The process's one training queue (on the Ray cluster when the settings name one); bad
+    limits in the environment, or a cluster that cannot be reached, end the page with why."""
+    try:
+        return _queue()
+    except ConfigError as exc:
+        st.error(f"**The server's training limits are misconfigured.** {plain(exc)}", icon="⚙️")
+        st.stop()
+    except Exception as exc:  # core.jobs.ray_executor.ClusterUnreachable, or Ray's own errors
+        why = plain(exc) if isinstance(exc, ClusterUnreachable) and not server_settings().hosted else \
+            "Check that its head is running and that DIGITS_RAY_ADDRESS names it"
+        st.error(f"**The training cluster cannot be reached.** {why}. Nothing was started.", icon="🛰️")
+        st.stop()
+
+
+@st.cache_resource
+def _learners(store_root: str) -> Learners:
+    return Learners(_store(store_root))
+
+
+def learners() -> Learners:
+    try:
+        return _learners(str(store_dir()))
+    except StoreError as exc:
+        store_failed(exc)
+
+
+@st.cache_resource
+def _classes(store_root: str) -> Classes:
+    return Classes(_store(store_root))
+
+
+def classes() -> Classes:
+    try:
+        return _classes(str(store_dir()))
+    except StoreError as exc:
+        store_failed(exc)
+
+
+def my_class() -> str:
+    """The code of this learner's class; '' without one, and on a server without teachers."""
+    return classes().class_of(learner()) if server_settings().teacher_key else ""
+
+
+def my_class_info() -> ClassInfo | None:
+    """This learner's class (its title, round, setup); None without one."""
+    code = my_class()
+    return classes().info(code) if code else None

@@ -1,0 +1,30 @@
+"""Text for the page: a visitor's words made safe for markdown, and numbers in words."""
+from __future__ import annotations
+
+import re
+
+from core.models.architectures import ARCHITECTURES
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:$&=\"'])")  # every character markdown could act on
+
+
+_AUTOLINKS = re.compile(r"(?i)(://|www\.|@)")  # where markdown would turn bare text into a link
+WORD_JOINER = "\u2060"  # invisible, and no autolink spans it
+
+
+def plain(text: object) -> str:
+    """Text that may hold a visitor's words, made safe to show inside st.markdown/st.warning:
+    every character markdown (and Streamlit's :colour[...] directives) could act on is
+    escaped, bare URLs and e-mail addresses are kept from becoming links, and line breaks
+    become spaces. No link, image or HTML can come out of it."""
+    text = _AUTOLINKS.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:], " ".join(str(text).split()))
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def train_all_label() -> str:
+    """ "Train all three" while three architectures are registered, "Train all four" with four."""
+    count = len(ARCHITECTURES)
+    return f"Train all {_NUMBER_WORDS[count] if count < len(_NUMBER_WORDS) else count}"

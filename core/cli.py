@@ -22,9 +22,12 @@ from core.jobs.job import TrainingJob
 from core.jobs.run_keeper import stored_job
 from core.jobs.threads import use_one_torch_thread
 from core.models.architectures import ARCHITECTURES
-from core.store.runs import RunStore, StoreError
+from core.store.checkpoints import StoreError
+from core.store.runs import RunStore
 from core.training.config import SETTINGS, TrainConfig, build_config
 from core.training.status import Status
+
+WATCH_SECONDS = 0.2  # how often the command line prints a training's progress
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,7 +59,7 @@ def config_of(args: argparse.Namespace) -> TrainConfig:
     return build_config({"arch": args.arch, "dataset": args.dataset, "model": args.model, **values}, args.preset)
 
 
-def watch(job: TrainingJob, out=None, poll_seconds: float = 0.2) -> None:
+def watch(job: TrainingJob, out=None) -> None:
     """Print a line per train-loss point and per epoch until the job ends."""
     out = out or sys.stdout
     points = epochs = 0
@@ -71,7 +74,7 @@ def watch(job: TrainingJob, out=None, poll_seconds: float = 0.2) -> None:
         points, epochs = len(snap.history.train_points), len(snap.history.epochs)
         if snap.done:
             return
-        time.sleep(poll_seconds)
+        time.sleep(WATCH_SECONDS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     where = f"{len(data.train):,} images from {data.root}"
     if server.ray_address:
         from core.jobs.ray_executor import RayExecutor
-        job.threads = server.torch_threads or 2
+        job.threads = server.cluster_job_threads
         job.executor = RayExecutor(server.ray_address, store, str(data.root))
         where += f", on the Ray cluster at {server.ray_address}"
     job.start()

@@ -3,8 +3,7 @@ cancel for each job, the controls a workshop needs, and a projector view for the
 Listed only on a server with $DIGITS_TEACHER_KEY, opened only with that key."""
 import streamlit as st
 
-from core.classroom.classes import is_code, normal_code
-from core.config.fields import ConfigError
+from core.classroom.classes import RateLimited, is_code, normal_code
 from ui.class_views import (
     LIVE_SECONDS,
     PROJECTOR_SECONDS,
@@ -40,7 +39,7 @@ def signed_in_or_stop(key: str) -> None:
         if st.form_submit_button("Open the teacher's view", type="primary"):
             try:
                 signed_in = classes().sign_in(learner(), typed, key)
-            except ConfigError as exc:  # too many wrong keys on the server this minute
+            except RateLimited as exc:  # too many wrong keys on the server this minute
                 st.warning(plain(exc), icon="🔒")
                 st.stop()
             if signed_in:

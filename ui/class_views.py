@@ -19,7 +19,7 @@ from core.classroom.teacher import (
 )
 from core.config.fields import ConfigError
 from core.models.architectures import ARCHITECTURES, label
-from core.store.runs import StoreError
+from core.store.checkpoints import StoreError
 from core.training.config import preset
 from core.training.limits import LimitError, check_size
 from core.training.status import IDLE, Status

@@ -21,7 +21,7 @@ from core.models.inspect import (
     place_on_map,
 )
 from core.models.robustness import ROBUSTNESS_IMAGES, bent, robustness_curves
-from core.store.runs import StoreError
+from core.store.checkpoints import StoreError
 from core.viz.inside import (
     embedding_figure,
     network_figure,

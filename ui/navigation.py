@@ -5,7 +5,7 @@ With a folder named pages/ beside app.py, Streamlit 1.67 runs a requested page s
 some session of the process has called st.navigation. The first run of a session that
 did not come through app.py calls st.navigation itself, which resolves the same page
 (URL paths are the file names) and ends the folder mode for the whole process, then
-reruns through app.py. tests/test_navigation.py and tests/test_browser_identity.py fail
+reruns through app.py. tests/pages/test_navigation.py and tests/browser/test_identity.py fail
 if a Streamlit upgrade changes this.
 """
 from __future__ import annotations
@@ -72,6 +72,13 @@ def run_routed(page) -> None:
         page.run()
     finally:
         _routed.reset(token)
+
+
+def page_header(title: str, caption: str) -> None:
+    """How a page begins: routed through the app, its title, one line on what it is for."""
+    require_app_navigation()
+    st.title(title)
+    st.caption(caption)
 
 
 def require_app_navigation() -> None:

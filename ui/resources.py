@@ -18,8 +18,9 @@ from core.data.loading import DataError, Dataset, Split, data_roots, load_datase
 from core.jobs.queue import TrainingQueue, server_queue
 from core.jobs.ray_executor import ClusterUnreachable
 from core.models.evaluation import Evaluation, evaluate
+from core.store.checkpoints import StoreError
 from core.store.learners import Learners
-from core.store.runs import RunStore, StoreError
+from core.store.runs import RunStore
 from core.training.budget import estimate
 from core.training.config import preset
 from core.training.limits import queue_limits
@@ -103,23 +104,23 @@ def bent_evaluation_of_run(run_id: str, dataset: str = DEFAULT_DATASET) -> Evalu
 def _checked_settings() -> Settings:
     found = settings()
     queue_limits(found)
-    # The process's first size estimate imports torch's shape machinery (0.5 s alone, seconds
-    # when many first visits share the GIL): done here once, while the other sessions wait.
-    estimate(preset("logistic"))
     return found
+
+
+@st.cache_resource
+def _warm_up() -> None:
+    """The process's first size estimate imports torch's shape machinery (0.5 s alone, seconds
+    when many first visits share the GIL): done once, with the first page, while the other
+    sessions wait. Likewise st.dataframe imports pandas on its first call: 0.4 s holding the
+    GIL, which on the Train page fell inside a process's first training ("Your runs" lists the
+    new run) (docs/benchmarks.md, Train page open vs the CLI)."""
+    estimate(preset("logistic"))
+    import pandas  # noqa: F401
 
 
 def server_settings() -> Settings:
     """The server's settings, read and checked once per process (settings_or_stop reported any mistake)."""
     return _checked_settings()
-
-
-@st.cache_resource
-def _import_dataframe_support() -> None:
-    """st.dataframe imports pandas on its first call: 0.4 s holding the GIL, which on the Train
-    page fell inside a process's first training ("Your runs" lists the new run). Imported
-    with the first page instead (docs/benchmarks.md, Train page open vs the CLI)."""
-    import pandas  # noqa: F401
 
 
 def settings_or_stop() -> None:
@@ -132,7 +133,7 @@ def settings_or_stop() -> None:
         st.error(f"**This server is misconfigured.** {plain(exc)}. Fix the setting and restart the server.",
                  icon="⚙️")
         st.stop()
-    _import_dataframe_support()
+    _warm_up()
     if public:
         st.set_option("client.toolbarMode", "viewer")
         st.set_option("client.showErrorDetails", "none")
@@ -168,26 +169,26 @@ def training_queue() -> TrainingQueue:
         st.stop()
 
 
+_BESIDE_THE_RUNS = {"learners": Learners, "classes": Classes}  # tables kept in the run store's database
+
+
 @st.cache_resource
-def _learners(store_root: str) -> Learners:
-    return Learners(_store(store_root))
+def _beside_the_runs(kind: str, store_root: str):
+    return _BESIDE_THE_RUNS[kind](_store(store_root))
 
 
 def learners() -> Learners:
+    """The process's learners (ids, nicknames); a store that cannot be opened ends the page."""
     try:
-        return _learners(str(store_dir()))
+        return _beside_the_runs("learners", str(store_dir()))
     except StoreError as exc:
         store_failed(exc)
 
 
-@st.cache_resource
-def _classes(store_root: str) -> Classes:
-    return Classes(_store(store_root))
-
-
 def classes() -> Classes:
+    """The process's classes, members and teachers; a store that cannot be opened ends the page."""
     try:
-        return _classes(str(store_dir()))
+        return _beside_the_runs("classes", str(store_dir()))
     except StoreError as exc:
         store_failed(exc)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.classroom.classes import RateLimited
 from core.config.fields import ConfigError
 from ui.identity import learner
 from ui.resources import classes, learners, my_class_info, server_settings
@@ -22,7 +23,7 @@ def _join() -> None:
     try:
         classes().join(learner(), typed)
         st.session_state.pop(ERROR_KEY, None)
-    except ConfigError as exc:
+    except (ConfigError, RateLimited) as exc:  # a wrong code, or too many of them
         st.session_state[ERROR_KEY] = str(exc)
 
 

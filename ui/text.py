@@ -21,6 +21,10 @@ def plain(text: object) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+EVERYONE_LABEL = "Everyone's runs on this server"  # the toggle beside a learner's own runs
+EVERYONE_HELP = "Off: only the runs you trained in this browser."
+STOP_SEQUENCE_HELP = "Stops the model in training and cancels the ones still waiting."
+
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 

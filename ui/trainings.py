@@ -14,7 +14,7 @@ from core.data.loading import Dataset
 from core.jobs.run_keeper import stored_job
 from core.jobs.sequence import JobSequence
 from core.models.architectures import label
-from core.store.runs import StoreError
+from core.store.checkpoints import StoreError
 from core.training.config import TrainConfig
 from ui.identity import learner
 from ui.resources import classes, dataset_or_stop, my_class, run_store, training_queue

@@ -71,8 +71,13 @@ def short_names(run_ids: list[str], runs: dict[str, RunRecord]) -> dict[str, str
     """How runs are named side by side: their architecture's label, with the run's tag only
     where two of `run_ids` share an architecture."""
     archs = [runs[i].arch for i in run_ids]
-    return {i: run_label(runs[i], accuracy=False) if archs.count(runs[i].arch) > 1 else label(runs[i].arch)
-            for i in run_ids}
+    return {i: label(runs[i].arch) + (f" ({run_tag(i)})" if archs.count(runs[i].arch) > 1 else "") for i in run_ids}
+
+
+def preselected_runs(runs: list[RunRecord], raced: list[str | None]) -> list[str]:
+    """What Compare shows first: the runs of the learner's race that has just ended (exactly
+    what was trained), else the most accurate run of each architecture."""
+    return raced_runs(raced, runs) or list(best_per_arch(runs).values())
 
 
 def raced_runs(run_ids: list[str | None], runs: list[RunRecord]) -> list[str]:
@@ -101,12 +106,11 @@ BUDGETS = ("full", "quick")  # every training image, or fewer (core.analysis.run
 
 
 def leaderboard(runs: list[RunRecord], archs: list[str] | None = None,
-                names: dict[str, str] | None = None, dataset: str = DEFAULT_DATASET,
-                budgets: tuple[str, ...] = BUDGETS) -> list[dict[str, Any]]:
-    """One row per evaluated run on `dataset` with a budget in `budgets`, most accurate first,
+                names: dict[str, str] | None = None, budgets: tuple[str, ...] = BUDGETS) -> list[dict[str, Any]]:
+    """One row per evaluated run on MNIST with a budget in `budgets`, most accurate first,
     ranked from 1 (equal accuracies share a rank): who, how well, what, key settings, how
     fast. `names` maps learner ids to what is shown (core.store.learners.display_names)."""
-    chosen = [r for r in comparable_runs(runs, dataset) if (archs is None or r.arch in archs) and budget(r) in budgets]
+    chosen = [r for r in comparable_runs(runs) if (archs is None or r.arch in archs) and budget(r) in budgets]
     rows = run_rows(sorted(chosen, key=lambda r: -r.test_accuracy), LEADERBOARD_COLUMNS, names)
     ranked, rank = [], 0
     for place, row in enumerate(rows, start=1):

@@ -77,6 +77,10 @@ def key_matches(typed: str, key: str) -> bool:
     return bool(key) and hmac.compare_digest(key_digest(str(typed)), _server_key_digest(key))
 
 
+class RateLimited(RuntimeError):
+    """Too many wrong guesses in the last minute: the message says to wait, and for what."""
+
+
 class RateLimit:
     """At most `per_minute` events in any minute, the whole process together."""
 
@@ -107,9 +111,9 @@ class Classes:
     def sign_in(self, learner: str, typed: str, key: str) -> bool:
         """Remember `learner` as a teacher if `typed` is the server's key. After
         WRONG_KEYS_PER_MINUTE wrong keys in a minute, from anyone, every try is refused
-        (a ConfigError) until the minute has passed."""
+        (RateLimited) until the minute has passed."""
         if self.wrong_keys.full():
-            raise ConfigError("Too many wrong teacher keys on this server in the last minute: try again in a minute")
+            raise RateLimited("Too many wrong teacher keys on this server in the last minute: try again in a minute")
         if not key_matches(typed, key):
             self.wrong_keys.add()
             return False
@@ -172,9 +176,10 @@ class Classes:
 
     # -- members --------------------------------------------------------------------
     def join(self, learner: str, typed: str) -> ClassInfo:
-        """Put `learner` in the class of a typed code (leaving any other); a wrong code is a ConfigError."""
+        """Put `learner` in the class of a typed code (leaving any other); a wrong code is a
+        ConfigError, and RateLimited after WRONG_CODES_PER_MINUTE of them in a minute."""
         if self.wrong_codes.full():
-            raise ConfigError("Too many wrong class codes on this server in the last minute: try again in a minute")
+            raise RateLimited("Too many wrong class codes on this server in the last minute: try again in a minute")
         code = normal_code(typed)
         found = self.info(code) if is_code(code) else None
         if found is None:

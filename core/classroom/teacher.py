@@ -16,11 +16,13 @@ from core.jobs.job import TrainingJob
 from core.jobs.queue import TrainingQueue
 from core.jobs.run_keeper import stored_job
 from core.models.architectures import label
-from core.store.runs import RunRecord, RunStore, StoreError
+from core.store.checkpoints import StoreError
+from core.store.runs import RunRecord, RunStore
 from core.training.config import TrainConfig
 from core.training.limits import LimitError
 from core.training.status import IDLE, LIVE, Status
 
+TOP_RUNS = 10  # learners the projector ranks and draws
 CANCELLED_BY_TEACHER = "Cancelled by your teacher before it started."
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
 
@@ -184,14 +186,14 @@ def counts(states: list[LearnerState]) -> dict[str, int]:
             IDLE: sum(1 for s in states if s.state == IDLE)}
 
 
-def top_runs(classes: Classes, code: str, names: dict[str, str], n: int = 10) -> list[tuple[str, RunRecord]]:
-    """The best scored run of each learner this round, with its curves, the best `n` first."""
+def top_runs(classes: Classes, code: str, names: dict[str, str]) -> list[tuple[str, RunRecord]]:
+    """The best scored run of each learner this round, with its curves: the TOP_RUNS best, best first."""
     best: dict[str, RunRecord] = {}
     for run in classes.runs_this_round(code, with_history=False):
         if run.test_accuracy is not None and (run.learner not in best
                                               or run.test_accuracy > best[run.learner].test_accuracy):
             best[run.learner] = run
-    ranked, found = sorted(best.values(), key=lambda run: -run.test_accuracy)[:n], []
+    ranked, found = sorted(best.values(), key=lambda run: -run.test_accuracy)[:TOP_RUNS], []
     for run in ranked:
         try:
             found.append((names.get(run.learner, run.nickname), classes.store.get_run(run.run_id)))

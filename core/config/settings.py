@@ -36,6 +36,7 @@ DATABASES = ("sqlite", "postgresql")   # what DIGITS_DATABASE_URL may name
 # `auto` (a Ray started on this machine with `ray start`), host:port of a head, or ray://host:port (Ray Client)
 _RAY_ADDRESS = re.compile(r"auto|(ray://)?[A-Za-z0-9._-]{1,253}:[0-9]{1,5}")
 TEACHER_KEY_MIN = 8            # characters: a key a room full of learners cannot guess in a workshop
+JOB_THREADS = 2               # torch threads of one training where the settings do not say: one slot per 2 cores
 LIVE_REFRESH_DEFAULT = 1.0     # seconds between two redraws of the Train page's live view
 LIVE_REFRESH_RANGE = (0.25, 10.0)
 
@@ -78,7 +79,12 @@ class Settings:
 
     @property
     def slots(self) -> int:
-        return self.queue_slots or max(1, usable_cores() // 2)
+        return self.queue_slots or max(1, usable_cores() // JOB_THREADS)
+
+    @property
+    def cluster_job_threads(self) -> int:
+        """CPUs each training reserves on a Ray cluster, and torch threads it trains with there."""
+        return self.torch_threads or JOB_THREADS
 
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -108,7 +114,7 @@ def worker_environment(environ: Mapping[str, str] | None = None) -> dict[str, st
     env = os.environ if environ is None else environ
     secret = (RAY_ADDRESS_ENV, DATABASE_URL_ENV, TEACHER_KEY_ENV)  # the database reaches each actor as an argument
     kept = {k: v for k, v in env.items() if k.startswith("DIGITS_") and k not in secret}
-    for name, default in ((DATA_DIR_ENV, "./data"), (STORE_DIR_ENV, "./runs")):
+    for name, default in ((DATA_DIR_ENV, Settings.data_dir), (STORE_DIR_ENV, Settings.store_dir)):
         kept[name] = os.path.abspath(os.path.expanduser(kept.get(name) or default))
     return kept
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.config.fields import ConfigError, quoted
+from core.config.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -37,21 +37,9 @@ MNIST = DatasetSpec(
     train_size=60_000,
     torchvision_name="MNIST")
 
-DATASETS: dict[str, DatasetSpec] = {}
-
-
-def register_dataset(spec: DatasetSpec) -> DatasetSpec:
-    """Add a dataset; its name must be new."""
-    if spec.name in DATASETS:
-        raise ValueError(f"a dataset named {spec.name!r} is registered already")
-    DATASETS[spec.name] = spec
-    return spec
-
-
-def dataset_spec(name: str) -> DatasetSpec:
-    if not isinstance(name, str) or name not in DATASETS:
-        raise ConfigError(f"dataset must be one of {sorted(DATASETS)}, got {quoted(name)}")
-    return DATASETS[name]
+DATASETS: Registry[DatasetSpec] = Registry("a dataset", "dataset")
+register_dataset = DATASETS.register  # a dataset's name must be new
+dataset_spec = DATASETS.named         # the spec of a dataset name, else a ConfigError
 
 
 register_dataset(MNIST)

@@ -58,7 +58,7 @@ def server_queue(config: Settings, store) -> "TrainingQueue":
     if config.ray_address:
         from core.jobs.ray_executor import RayExecutor, cluster_cpus
         executor = RayExecutor(config.ray_address, store, config.data_dir)
-        threads = config.torch_threads or 2
+        threads = config.cluster_job_threads
         limits = dataclasses.replace(limits, threads_per_job=threads,
                                      slots=config.queue_slots or max(1, cluster_cpus(config.ray_address) // threads))
     return TrainingQueue(limits, executor=executor, shared_store=store if config.database_url else None)

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from core.config.fields import ConfigError, bounded, quoted, switch, validate_fields
+from core.config.registry import Registry
 from core.data.datasets import DEFAULT_DATASET, MNIST, DatasetSpec, dataset_spec
 
 
@@ -165,21 +166,9 @@ class Architecture:
             raise ValueError(f"architecture {self.name!r} needs a 'default' preset")
 
 
-ARCHITECTURES: dict[str, Architecture] = {}
-
-
-def register_architecture(spec: Architecture) -> Architecture:
-    """Add an architecture to every list, form and flag of the app; its name must be new."""
-    if spec.name in ARCHITECTURES:
-        raise ValueError(f"an architecture named {spec.name!r} is registered already")
-    ARCHITECTURES[spec.name] = spec
-    return spec
-
-
-def architecture(name: str) -> Architecture:
-    if not isinstance(name, str) or name not in ARCHITECTURES:
-        raise ConfigError(f"arch must be one of {sorted(ARCHITECTURES)}, got {quoted(name)}")
-    return ARCHITECTURES[name]
+ARCHITECTURES: Registry[Architecture] = Registry("an architecture", "arch")
+register_architecture = ARCHITECTURES.register  # adds it to every list, form and flag of the app; a new name
+architecture = ARCHITECTURES.named              # the architecture of a name, else a ConfigError
 
 
 def build_model(arch: str, options: ModelOptions | None = None, dataset: str = DEFAULT_DATASET) -> nn.Module:

@@ -21,7 +21,7 @@ SCALES = tuple(round(0.5 + 0.1 * i, 1) for i in range(11))  # 0.5 .. 1.5
 
 
 @dataclass(frozen=True)
-class Curve:
+class RobustnessCurve:
     setting: str               # "angle" or "scale"
     values: tuple[float, ...]
     accuracies: tuple[float, ...]
@@ -39,13 +39,14 @@ def accuracy_under(model: nn.Module, split: Split, change: Change) -> float:
     return correct / len(split)
 
 
-def robustness_curves(model: nn.Module, test: Split) -> list[Curve]:
+def robustness_curves(model: nn.Module, test: Split) -> list[RobustnessCurve]:
     """Accuracy against rotation angle (ANGLES) and against scale (SCALES) on the first
     ROBUSTNESS_IMAGES test digits."""
     subset = test.head(ROBUSTNESS_IMAGES)
     by_angle = tuple(accuracy_under(model, subset, Change(angle=a)) for a in ANGLES)
     by_scale = tuple(accuracy_under(model, subset, Change(scale=s)) for s in SCALES)
-    return [Curve("angle", tuple(float(a) for a in ANGLES), by_angle), Curve("scale", SCALES, by_scale)]
+    return [RobustnessCurve("angle", tuple(float(a) for a in ANGLES), by_angle),
+            RobustnessCurve("scale", SCALES, by_scale)]
 
 
 def bent(image: torch.Tensor, change: Change) -> torch.Tensor:

@@ -221,3 +221,30 @@ def _query_text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return str(value)
+
+
+@dataclass(frozen=True)
+class StartingSettings:
+    """What the Train form starts from in a new session."""
+    config: TrainConfig
+    locked: dict[str, Any]   # the values a teacher's link fixes (locked_values)
+    problem: str = ""        # why a link's settings could not be used; '' when they could
+
+
+def starting_settings(query: Mapping[str, str], latest: TrainConfig | None) -> StartingSettings:
+    """A shared link's settings and lock win; with no link, the learner's latest training's
+    (so the form matches the result beside it); else the logistic default. A link that
+    cannot be read falls back to the default, saying why."""
+    try:
+        config = from_query(query) if query else latest or preset("logistic")
+        return StartingSettings(config, locked_values(config, parse_lock(query.get("lock"))))
+    except ConfigError as exc:
+        return StartingSettings(preset("logistic"), {}, str(exc))
+
+
+def settings_locked(link_locked: dict[str, Any], class_setup: TrainConfig | None, setup_mode: str) -> dict[str, Any]:
+    """The settings nobody may change: every one of the class's setup when the teacher locks it,
+    else those the link locked."""
+    if class_setup is not None and setup_mode == "lock":
+        return locked_values(class_setup, parse_lock("all"))
+    return link_locked

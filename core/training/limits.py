@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.config.fields import ConfigError
-from core.config.settings import Settings, settings, usable_cores
+from core.config.settings import JOB_THREADS, Settings, settings, usable_cores
 from core.models.architectures import architecture
 from core.training.budget import Estimate, duration, estimate
 from core.training.config import TrainConfig
@@ -19,7 +19,7 @@ class LimitError(ConfigError):
 @dataclass(frozen=True)
 class QueueLimits:
     slots: int = 1                        # trainings at once
-    threads_per_job: int = 2              # torch threads of each
+    threads_per_job: int = JOB_THREADS    # torch threads of each
     per_learner: int = 1                  # queued + running trainings one learner may have
     max_epochs: int | None = None         # None: the config's own range
     max_cnn_channels: int | None = None   # widest conv layer allowed; None: no cap

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from core.models.inspect import Block, Embedding
-from core.models.robustness import Curve
+from core.models.robustness import RobustnessCurve
 from core.viz.curves import PALETTE
 
 POSITIVE, NEGATIVE = "#b2182b", "#2166ac"  # core.viz.pictures.diverging's ends
@@ -72,7 +72,7 @@ def embedding_figure(found: Embedding, chosen: int | None = None,
     return fig
 
 
-def robustness_figure(curves: dict[str, Curve], title: str, x_title: str, x_format: str,
+def robustness_figure(curves: dict[str, RobustnessCurve], title: str, x_title: str, x_format: str,
                       now: float | None = None) -> go.Figure:
     """Accuracy against one change (angle or scale), one line per model; a dotted line
     marks `now`, where the lab's slider stands."""

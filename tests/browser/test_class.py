@@ -1,14 +1,12 @@
 """Journey: a teacher runs a class of four learner browsers from /class."""
 import csv
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
-pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
-                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
+pytestmark = pytest.mark.real_data
 
 KEY = "browser-class-key"
 SEEN_WITHIN_MS = 2_000  # the teacher sees a learner's change within this
@@ -19,7 +17,7 @@ QUICK_URL = "/train?arch=logistic&epochs=1&train_examples=5000"
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory):
-    from bench.browser import serve_app
+    from tests.support.browser import serve_app
     store = tmp_path_factory.mktemp("class-runs")
     with serve_app(store, env={"DIGITS_TEACHER_KEY": KEY, "DIGITS_QUEUE_SLOTS": "1"}) as url:
         yield url, store
@@ -68,7 +66,7 @@ def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_se
     # the teacher cancels pupil4's queued training; pupil4 is told
     teacher.get_by_test_id("stHorizontalBlock").filter(has_text="pupil4:").get_by_role("button", name="Cancel").click()
     expect(learners[3].get_by_text("Cancelled by your teacher before it started.")).to_be_visible(timeout=30_000)
-    expect(state_of(teacher, "pupil4")).to_have_text("stopped", timeout=SEEN_WITHIN_MS)
+    expect(state_of(teacher, "pupil4")).to_have_text("cancelled", timeout=SEEN_WITHIN_MS)
 
     teacher.get_by_text("Hold the class's trainings").click()  # let go: one at a time (one slot)
     expect(learners[0].get_by_text(re.compile(r"examples/s"))).to_be_visible(timeout=60_000)
@@ -87,4 +85,4 @@ def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_se
         run = runs[row["run"]]
         assert row["status"] == run.status and row["learner"] == run.nickname
         assert (row["test accuracy"] == "") == (run.test_accuracy is None)
-    assert sorted(row["status"] for row in rows) == ["finished"] * 3 + ["stopped"]
+    assert sorted(row["status"] for row in rows) == ["cancelled"] + ["finished"] * 3

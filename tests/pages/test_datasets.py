@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import open_page
+from helpers import open_page
 
 from core.analysis.compare import best_per_arch
 from core.config.fields import ConfigError
 from core.data.datasets import DATASETS, MNIST, DatasetSpec, dataset_spec, register_dataset
 from core.data.loading import DataError, load_dataset
 from core.jobs.run_keeper import stored_job
-from core.store.runs import RunStore, load_checkpoint
+from core.store.runs import load_checkpoint
 from core.training.config import preset
 
 SQUARES = DatasetSpec(name="squares", label="Squares", folder="SQUARES",
@@ -56,10 +56,9 @@ def test_mnist_is_the_one_dataset_shipped():
         preset("mlp", dataset="fashion")
 
 
-def test_a_second_dataset_loads_trains_and_describes_itself(squares_root, store_root):
+def test_a_second_dataset_loads_trains_and_describes_itself(squares_root, store):
     data = load_dataset(squares_root, SQUARES, download=False)
     assert data.train.images.shape == (400, 12, 12) and len(data.test) == 100 and data.spec is SQUARES
-    store = RunStore(store_root)
     config = preset("mlp", dataset="squares", epochs=2, batch_size=32, log_every=100, model={"hidden": [16]})
     snap = stored_job(config, data, store).start().wait(timeout=60)
     assert snap.status == "finished" and snap.test_accuracy > 0.9
@@ -86,9 +85,8 @@ def test_a_dataset_no_library_can_download_says_so(tmp_path):
         del DATASETS[SQUARES.name]
 
 
-def test_its_runs_stay_out_of_mnists_best_leaderboard_and_draw(app_env, squares_root, store_root, tiny_mnist,
+def test_its_runs_stay_out_of_mnists_best_leaderboard_and_draw(app_env, squares_root, store, tiny_mnist,
                                                               drawn_canvas):
-    store = RunStore(store_root)
     other = load_dataset(squares_root, SQUARES, download=False)
     better = stored_job(preset("logistic", dataset="squares", epochs=3, log_every=100), other, store)
     assert better.start().wait(timeout=60).test_accuracy > 0.9          # beats the MNIST run below

@@ -2,7 +2,7 @@
 it (Streamlit's old folder mode). AppTest starts each run in that folder mode, so these
 tests go through ui.navigation's guard every time."""
 import pytest
-from conftest import labelled, new_app, open_page
+from helpers import labelled, new_app, open_page
 
 PAGES = {"pages/home.py": "✍️ Digits dashboard", "pages/train.py": "📈 Train", "pages/compare.py": "⚖️ Compare",
          "pages/draw.py": "✏️ Draw", "pages/inside.py": "🔬 Inside", "pages/leaderboard.py": "🏆 Leaderboard"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from conftest import LEARNER, button, labelled, open_page, server_queue
+from helpers import LEARNER, button, labelled, open_page, server_queue
 from torch import nn
 
 from core import cli

@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from conftest import (
+from helpers import (
     LEARNER,
     button,
     labelled,
@@ -14,7 +14,6 @@ from core.classroom.classes import Classes
 from core.classroom.teacher import CANCELLED_BY_TEACHER
 from core.jobs.run_keeper import stored_job
 from core.store.learners import Learners
-from core.store.runs import RunStore
 from core.training.status import Status
 
 KEY = "workshop-key-42"
@@ -31,8 +30,8 @@ def texts(at) -> str:
                     for e in getattr(at, kind))
 
 
-def test_without_a_key_on_the_server_there_is_no_teacher_page_and_no_class_box(app_env, store_root):
-    code = Classes(RunStore(store_root)).start_class("secret workshop")
+def test_without_a_key_on_the_server_there_is_no_teacher_page_and_no_class_box(app_env, store):
+    code = Classes(store).start_class("secret workshop")
     at = open_page("pages/class.py")  # not in the navigation: the app opens its home page instead
     assert not at.exception
     assert [title.value for title in at.title] == ["✍️ Digits dashboard"]
@@ -42,8 +41,8 @@ def test_without_a_key_on_the_server_there_is_no_teacher_page_and_no_class_box(a
     assert not [box for box in home.sidebar.text_input if box.label == "Class code"]
 
 
-def test_the_page_asks_for_the_key_and_shows_nothing_of_a_class_before_it(with_key, store_root):
-    classes = Classes(RunStore(store_root))
+def test_the_page_asks_for_the_key_and_shows_nothing_of_a_class_before_it(with_key, store):
+    classes = Classes(store)
     code = classes.start_class("Tuesday")
     classes.join(PUPIL, code)
     at = open_page("pages/class.py")
@@ -59,9 +58,8 @@ def test_the_page_asks_for_the_key_and_shows_nothing_of_a_class_before_it(with_k
     assert code in texts(again) and not [box for box in again.text_input if box.label == "Teacher key"]
 
 
-def test_a_teacher_starts_a_class_sees_a_learner_join_and_cancels_their_queued_training(with_key, store_root,
+def test_a_teacher_starts_a_class_sees_a_learner_join_and_cancels_their_queued_training(with_key, store,
                                                                                        tiny_mnist):
-    store = RunStore(store_root)
     classes = Classes(store)
     classes.sign_in(LEARNER, KEY, KEY)
     at = open_page("pages/class.py")
@@ -86,13 +84,13 @@ def test_a_teacher_starts_a_class_sees_a_learner_join_and_cancels_their_queued_t
     assert "ada" in texts(at) and labelled(at.toggle, "Hold the class's trainings").value
     at = button(at, "Cancel").click().run()
     assert job.wait(5).status == Status.CANCELLED and job.snapshot().message == CANCELLED_BY_TEACHER
-    assert list(open_page("pages/class.py").dataframe[0].value["now"]) == ["stopped"]
+    assert list(open_page("pages/class.py").dataframe[0].value["now"]) == ["cancelled"]
     train = open_page("pages/train.py", learner=PUPIL)
     assert any(CANCELLED_BY_TEACHER in box.value for box in train.info)
 
 
-def test_a_locked_class_setup_fixes_every_learners_train_form(with_key, store_root):
-    classes = Classes(RunStore(store_root))
+def test_a_locked_class_setup_fixes_every_learners_train_form(with_key, store):
+    classes = Classes(store)
     code = classes.start_class()
     classes.join(PUPIL, code)
     classes.set_setup(code, tiny_config(arch="mlp", epochs=1), "lock")
@@ -102,9 +100,8 @@ def test_a_locked_class_setup_fixes_every_learners_train_form(with_key, store_ro
     assert not [radio for radio in train.radio if radio.label == "Architecture"]
 
 
-def test_projector_mode_shows_the_counts_the_top_curves_and_the_best_models_mistakes(with_key, store_root,
+def test_projector_mode_shows_the_counts_the_top_curves_and_the_best_models_mistakes(with_key, store,
                                                                                      tiny_mnist):
-    store = RunStore(store_root)
     classes = Classes(store)
     classes.sign_in(LEARNER, KEY, KEY)
     code = classes.start_class("Tuesday")
@@ -123,8 +120,7 @@ def test_projector_mode_shows_the_counts_the_top_curves_and_the_best_models_mist
     assert json.loads(confusion.proto.spec)["data"][0]["type"] == "heatmap"
 
 
-def test_the_controls_lock_a_setup_race_it_cap_a_learner_and_archive_the_round(with_key, store_root):
-    store = RunStore(store_root)
+def test_the_controls_lock_a_setup_race_it_cap_a_learner_and_archive_the_round(with_key, store):
     classes = Classes(store)
     classes.sign_in(LEARNER, KEY, KEY)
     code = classes.start_class("Tuesday")

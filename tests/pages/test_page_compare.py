@@ -1,5 +1,5 @@
 import pytest
-from conftest import LEARNER, button, labelled, open_page, server_queue
+from helpers import LEARNER, button, labelled, open_page, server_queue
 from streamlit.testing.v1 import AppTest
 
 from core.analysis.compare import time_to_accuracy, train_all_configs
@@ -7,7 +7,6 @@ from core.data.augment import shifted_test_set
 from core.jobs.sequence import JobSequence
 from core.models.evaluation import evaluate
 from core.store.drawings import MyDrawings, as_split
-from core.store.runs import RunStore
 
 
 def open_compare(**state) -> AppTest:
@@ -15,9 +14,8 @@ def open_compare(**state) -> AppTest:
 
 
 @pytest.fixture
-def three_runs(store_root, tiny_mnist):
+def three_runs(store, tiny_mnist):
     """Small real models of all three architectures, trained on the tiny digits."""
-    store = RunStore(store_root)
     configs = train_all_configs(epochs=1, batch_size=64, log_every=200)
     snaps = JobSequence(configs, tiny_mnist, store, learner=LEARNER).start().wait(timeout=120)
     assert [s.status for s in snaps] == ["finished"] * 3
@@ -107,8 +105,7 @@ def test_without_drawings_the_section_says_how_to_make_them(app_env, three_runs)
     assert any("Draw" in c.value and "true digit" in c.value for c in at.caption)
 
 
-def test_only_my_runs_unless_i_ask_for_everyones(app_env, store_root, tiny_mnist):
-    store = RunStore(store_root)
+def test_only_my_runs_unless_i_ask_for_everyones(app_env, store, tiny_mnist):
     [theirs] = JobSequence(train_all_configs(epochs=1, batch_size=64, log_every=200)[:1], tiny_mnist, store,
                            learner="b" * 32).start().wait(timeout=120)
     at = open_compare()
@@ -118,10 +115,10 @@ def test_only_my_runs_unless_i_ask_for_everyones(app_env, store_root, tiny_mnist
     assert [ms.value for ms in at.multiselect] == [[theirs.run_id], [], []]
 
 
-def test_after_a_race_exactly_the_raced_models_are_shown(app_env, three_runs, tiny_mnist, store_root):
+def test_after_a_race_exactly_the_raced_models_are_shown(app_env, three_runs, tiny_mnist, store):
     _, older = three_runs   # trained longer: more accurate than the race's
     sequence = JobSequence(train_all_configs(epochs=1, train_examples=200, batch_size=64, log_every=200), tiny_mnist,
-                           RunStore(store_root), learner=LEARNER)
+                           store, learner=LEARNER)
     raced = server_queue().submit_sequence(sequence).wait(timeout=120)
     at = open_compare()
     assert not at.exception

@@ -1,10 +1,9 @@
 import pytest
-from conftest import LEARNER, labelled, open_page, server_queue
+from helpers import LEARNER, labelled, open_page, server_queue
 from streamlit.testing.v1 import AppTest
 
 from core.jobs.run_keeper import stored_job
 from core.store.drawings import MyDrawings
-from core.store.runs import RunStore
 from core.training.config import preset
 
 
@@ -13,8 +12,8 @@ def open_draw() -> AppTest:
 
 
 @pytest.fixture
-def logistic_run(store_root, tiny_mnist) -> str:
-    job = stored_job(preset("logistic", epochs=1), tiny_mnist, RunStore(store_root), learner=LEARNER)
+def logistic_run(store, tiny_mnist) -> str:
+    job = stored_job(preset("logistic", epochs=1), tiny_mnist, store, learner=LEARNER)
     return job.start().wait(timeout=60).run_id
 
 
@@ -76,14 +75,14 @@ def test_a_drawing_gets_an_answer_steps_and_saliency(app_env, drawn_canvas, logi
 
 
 def test_a_labelled_drawing_is_saved_to_my_drawings_and_the_canvas_cleared(app_env, drawn_canvas,
-                                                                        logistic_run, store_root):
+                                                                        logistic_run, store):
     at = open_draw()
     save = next(b for b in at.button if b.label == "Save drawing")
     assert save.disabled  # no true digit chosen yet
     at.segmented_control[0].set_value(1).run()
     next(b for b in at.button if b.label == "Save drawing").click().run()
     assert not at.exception
-    saved = MyDrawings(RunStore(store_root)).list()
+    saved = MyDrawings(store).list()
     assert [d.label for d in saved] == [1] and saved[0].learner == LEARNER  # the browser's, nickname or not
     assert saved[0].image.shape == (28, 28) and saved[0].image.max() == 255
     assert at.session_state["draw_clears"] == 1          # the canvas got a new, empty key
@@ -93,8 +92,8 @@ def test_a_labelled_drawing_is_saved_to_my_drawings_and_the_canvas_cleared(app_e
 
 
 def test_any_saved_model_can_answer_beside_the_best_of_each_kind(app_env, drawn_canvas, logistic_run,
-                                                                 store_root, tiny_mnist):
-    second = stored_job(preset("logistic", epochs=1, lr=0.0001), tiny_mnist, RunStore(store_root))
+                                                                 store, tiny_mnist):
+    second = stored_job(preset("logistic", epochs=1, lr=0.0001), tiny_mnist, store)
     second_id = second.start().wait(timeout=60).run_id
     at = open_draw()
     chooser = labelled(at.multiselect, "Models that answer")
@@ -108,7 +107,7 @@ def test_any_saved_model_can_answer_beside_the_best_of_each_kind(app_env, drawn_
 
 def test_a_failed_save_keeps_the_drawing_and_says_why(app_env, drawn_canvas, logistic_run, monkeypatch):
     from core.store import drawings as my_drawings
-    from core.store.runs import StoreError
+    from core.store.checkpoints import StoreError
 
     def read_only(*args, **kwargs):
         raise StoreError("the run store runs.sqlite could not be used (attempt to write a readonly database)")

@@ -1,17 +1,15 @@
 import pytest
 import streamlit as st
-from conftest import LEARNER, new_app, shown
+from helpers import LEARNER, new_app, shown
 
 import ui.resources
 from core.config.settings import STORE_DIR_ENV
 from core.jobs.run_keeper import stored_job
 from core.store.learners import Learners
-from core.store.runs import RunStore
 from core.training.config import preset
 
 
-def test_home_shows_sample_digits_and_trained_models(app_env, store_root, tiny_mnist):
-    store = RunStore(store_root)
+def test_home_shows_sample_digits_and_trained_models(app_env, store, tiny_mnist):
     config = preset("logistic", epochs=1, batch_size=32)
     stored_job(config, tiny_mnist, store, nickname="ada", learner=LEARNER).start().wait(timeout=60)
     stored_job(config, tiny_mnist, store, nickname="cli").start().wait(timeout=60)  # nobody's: the CLI's
@@ -27,17 +25,17 @@ def test_home_shows_sample_digits_and_trained_models(app_env, store_root, tiny_m
     assert list(table["by"]) == ["cli", "ada"] and list(table["status"]) == ["finished"] * 2
 
 
-def test_home_asks_for_a_nickname_once_and_the_sidebar_keeps_it(app_env, store_root):
+def test_home_asks_for_a_nickname_once_and_the_sidebar_keeps_it(app_env, store):
     at = new_app().run()
     at.text_input(key="nickname.home").input("  ada\tlovelace ").run()
     assert not at.exception
-    assert Learners(RunStore(store_root)).nickname(LEARNER) == "ada lovelace"
+    assert Learners(store).nickname(LEARNER) == "ada lovelace"
     assert at.text_input(key="nickname.sidebar").value == "ada lovelace"
     again = new_app().run()  # a reload: a new session of the same browser
     assert "nickname.home" not in [box.key for box in again.text_input]  # asked once
     assert again.text_input(key="nickname.sidebar").value == "ada lovelace"
     again.text_input(key="nickname.sidebar").input("grace").run()
-    assert Learners(RunStore(store_root)).nickname(LEARNER) == "grace"
+    assert Learners(store).nickname(LEARNER) == "grace"
     assert new_app(learner="b" * 32).run().text_input(key="nickname.sidebar").value == ""  # another browser
 
 

@@ -1,10 +1,9 @@
 """The Inside page under AppTest, with tiny models trained on the synthetic digits."""
 import pytest
-from conftest import LEARNER, a_one, labelled, open_page
+from helpers import LEARNER, a_one, labelled, open_page
 
 from core.jobs.run_keeper import stored_job
 from core.models.drawing import preprocess
-from core.store.runs import RunStore
 from core.training.config import preset
 from ui.keys import DRAWING_KEY, INSIDE_SOURCE_KEY
 
@@ -13,9 +12,9 @@ TINY = {"logistic": {}, "mlp": {"model": {"hidden": [16]}},
 
 
 @pytest.fixture
-def tiny_runs(store_root, tiny_mnist) -> dict[str, str]:
+def tiny_runs(store, tiny_mnist) -> dict[str, str]:
     """One run of every architecture, one epoch on the 640 synthetic digits."""
-    store, runs = RunStore(store_root), {}
+    runs = {}
     for arch, changes in TINY.items():
         job = stored_job(preset(arch, epochs=1, device="cpu", **changes), tiny_mnist, store, learner=LEARNER)
         runs[arch] = job.start().wait(timeout=120).run_id

@@ -1,9 +1,8 @@
-from conftest import LEARNER, open_page
+from helpers import LEARNER, open_page
 from streamlit.testing.v1 import AppTest
 
 from core.jobs.run_keeper import stored_job
 from core.store.learners import Learners
-from core.store.runs import RunStore
 from core.training.config import preset
 
 OTHER = "b" * 32  # another browser
@@ -24,8 +23,7 @@ def test_an_empty_server_invites_the_first_run(app_env):
     assert "No trained model yet" in at.info[0].value
 
 
-def test_every_run_of_the_server_is_ranked_with_its_learners_nickname(app_env, store_root, tiny_mnist):
-    store = RunStore(store_root)
+def test_every_run_of_the_server_is_ranked_with_its_learners_nickname(app_env, store, tiny_mnist):
     train(store, tiny_mnist, 0.01, learner=OTHER)
     train(store, tiny_mnist, 0.0001, learner=LEARNER)   # trained before choosing a nickname: still theirs
     train(store, tiny_mnist, 0.00001, nickname="teacher")  # the CLI's: no learner
@@ -40,8 +38,7 @@ def test_every_run_of_the_server_is_ranked_with_its_learners_nickname(app_env, s
     assert "Your best place: **2** of 3." in at.caption[-1].value
 
 
-def test_two_learners_with_one_nickname_are_told_apart_and_keep_their_own_places(app_env, store_root, tiny_mnist):
-    store = RunStore(store_root)
+def test_two_learners_with_one_nickname_are_told_apart_and_keep_their_own_places(app_env, store, tiny_mnist):
     train(store, tiny_mnist, 0.01, learner=OTHER)
     train(store, tiny_mnist, 0.0001, learner=LEARNER)
     for learner in (OTHER, LEARNER):
@@ -52,13 +49,12 @@ def test_two_learners_with_one_nickname_are_told_apart_and_keep_their_own_places
     assert "Your best place: **1** of 2." in open_page("pages/leaderboard.py", learner=OTHER).caption[-1].value
 
 
-def test_a_learner_without_runs_is_told_so(app_env, store_root, tiny_mnist):
-    train(RunStore(store_root), tiny_mnist, 0.01, learner=OTHER)
+def test_a_learner_without_runs_is_told_so(app_env, store, tiny_mnist):
+    train(store, tiny_mnist, 0.01, learner=OTHER)
     assert open_leaderboard().caption[-1].value == "No run of yours here yet."
 
 
-def test_quick_runs_say_so_and_can_be_left_out(app_env, store_root, tiny_mnist):
-    store = RunStore(store_root)
+def test_quick_runs_say_so_and_can_be_left_out(app_env, store, tiny_mnist):
     quick = stored_job(preset("logistic", epochs=1, train_examples=320), tiny_mnist, store).start().wait(60).run_id
     full = train(store, tiny_mnist, 0.00001)
     at = open_leaderboard()
@@ -71,9 +67,8 @@ def test_quick_runs_say_so_and_can_be_left_out(app_env, store_root, tiny_mnist):
     assert "No run matches these choices." in at.info[0].value
 
 
-def test_runs_training_anywhere_are_listed_with_their_progress_above_the_ranking(app_env, store_root, tiny_mnist):
+def test_runs_training_anywhere_are_listed_with_their_progress_above_the_ranking(app_env, store, tiny_mnist):
     """A run another replica or a cluster worker trains shows from its row alone."""
-    store = RunStore(store_root)
     train(store, tiny_mnist, 0.01, learner=LEARNER)
     live = store.begin_run(preset("cnn"), learner=OTHER)
     store.record_progress(live, examples_seen=45_000, total_examples=180_000, train_seconds=9.0)
@@ -83,12 +78,12 @@ def test_runs_training_anywhere_are_listed_with_their_progress_above_the_ranking
     assert not at.exception
     assert at.subheader[0].value == "Training now (2)"
     now = at.dataframe[0].value
-    assert list(now["nickname"]) == ["teacher", "ada"] and list(now["status"]) == ["waiting", "training"]
+    assert list(now["nickname"]) == ["teacher", "ada"] and list(now["status"]) == ["queued", "running"]
     assert list(now["done"]) == [0.0, 0.25]
     assert len(at.dataframe[1].value) == 1  # the ranking holds the evaluated run only
 
 
-def test_nothing_training_shows_no_live_table(app_env, store_root, tiny_mnist):
-    train(RunStore(store_root), tiny_mnist, 0.01, learner=LEARNER)
+def test_nothing_training_shows_no_live_table(app_env, store, tiny_mnist):
+    train(store, tiny_mnist, 0.01, learner=LEARNER)
     at = open_leaderboard()
     assert not at.subheader and len(at.dataframe) == 1

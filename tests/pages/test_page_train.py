@@ -1,4 +1,4 @@
-from conftest import (
+from helpers import (
     LEARNER,
     button,
     labelled,
@@ -12,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 
 from core.jobs.job import TrainingJob
 from core.jobs.run_keeper import stored_job
-from core.store.runs import RunStore
 from core.training.config import preset, to_query
 
 TINY = {"arch": "logistic", "epochs": "2", "batch_size": "32", "lr": "0.01", "log_every": "200"}
@@ -79,7 +78,7 @@ def test_switching_architecture_loads_its_default_preset(app_env):
     assert not any("preset's settings" in c.value for c in at.caption)  # edited: no preset's any more
 
 
-def test_start_trains_in_the_background_and_shows_the_result(app_env, store_root):
+def test_start_trains_in_the_background_and_shows_the_result(app_env, store):
     at = open_train(TINY)
     button(at, "Start").click().run()
     assert not at.exception
@@ -87,12 +86,12 @@ def test_start_trains_in_the_background_and_shows_the_result(app_env, store_root
     assert not at.exception
     assert at.success[0].value.startswith("**Finished.**")
     assert {m.label for m in at.metric} >= {"Test accuracy", "Test loss", "Training time", "Parameters"}
-    [run] = RunStore(store_root).list_runs()
+    [run] = store.list_runs()
     assert run.status == "finished" and run.config["epochs"] == 2
 
 
-def test_a_finished_job_shows_summary_charts_grid_and_download(app_env, store_root, tiny_mnist):
-    job = stored_job(tiny_config(), tiny_mnist, RunStore(store_root), learner=LEARNER)
+def test_a_finished_job_shows_summary_charts_grid_and_download(app_env, store, tiny_mnist):
+    job = stored_job(tiny_config(), tiny_mnist, store, learner=LEARNER)
     server_queue().submit(job).wait(timeout=60)
     at = open_train()
     assert not at.exception
@@ -107,7 +106,7 @@ def test_a_finished_job_shows_summary_charts_grid_and_download(app_env, store_ro
     assert not at.exception
 
 
-def test_stop_ends_the_run_and_keeps_the_model(app_env, store_root):
+def test_stop_ends_the_run_and_keeps_the_model(app_env, store):
     at = open_train({**TINY, "epochs": "50", "batch_size": "8"})
     button(at, "Start").click().run()
     job = my_job()
@@ -117,20 +116,19 @@ def test_stop_ends_the_run_and_keeps_the_model(app_env, store_root):
     wait_for_job(at)
     assert not at.exception
     assert at.info[0].value.startswith("**Stopped.**") and "kept" in at.info[0].value
-    assert RunStore(store_root).list_runs()[0].status == "stopped"
+    assert store.list_runs()[0].status == "stopped"
 
 
-def test_a_diverged_job_shows_its_message_and_advice(app_env, store_root, tiny_mnist):
+def test_a_diverged_job_shows_its_message_and_advice(app_env, store, tiny_mnist):
     job = stored_job(tiny_config(arch="mlp", lr=10.0, optimizer="sgd", momentum=0.99, epochs=5),
-                      tiny_mnist, RunStore(store_root), learner=LEARNER)
+                      tiny_mnist, store, learner=LEARNER)
     server_queue().submit(job).wait(timeout=60)
     at = open_train()
     assert not at.exception
     assert at.warning[0].value.startswith("**Diverged.**") and "smaller" in at.warning[0].value
 
 
-def test_earlier_runs_can_be_overlaid_and_reopened(app_env, store_root, tiny_mnist):
-    store = RunStore(store_root)
+def test_earlier_runs_can_be_overlaid_and_reopened(app_env, store, tiny_mnist):
     earlier = stored_job(tiny_config(), tiny_mnist, store, learner=LEARNER).start().wait(timeout=60)
     current = stored_job(tiny_config(seed=2), tiny_mnist, store, learner=LEARNER)
     server_queue().submit(current).wait(timeout=60)
@@ -216,8 +214,7 @@ def test_a_link_locking_an_unknown_setting_falls_back_to_the_open_form(app_env):
     assert not at.segmented_control(key="train.arch").disabled
 
 
-def test_a_learner_lists_only_their_own_runs(app_env, store_root, tiny_mnist):
-    store = RunStore(store_root)
+def test_a_learner_lists_only_their_own_runs(app_env, store, tiny_mnist):
     stored_job(tiny_config(), tiny_mnist, store, learner="someone else").start().wait(timeout=60)
     at = open_train(TINY)
     assert any("Runs you train are saved here" in c.value for c in at.caption)  # nothing of theirs
@@ -289,7 +286,7 @@ def test_a_run_cancelled_while_waiting_draws_no_empty_charts(app_env, tiny_mnist
     other.wait(60)
 
 
-def test_a_finished_run_worse_than_untrained_ends_in_a_warning_not_a_success(app_env, store_root, tiny_mnist):
+def test_a_finished_run_worse_than_untrained_ends_in_a_warning_not_a_success(app_env, store, tiny_mnist):
     import dataclasses
 
     import torch
@@ -299,7 +296,7 @@ def test_a_finished_run_worse_than_untrained_ends_in_a_warning_not_a_success(app
     noise = Split(tiny_mnist.train.images, torch.randint(0, 10, (len(tiny_mnist.train),), generator=g))
     unlearnable = dataclasses.replace(tiny_mnist, train=noise)  # labels no weights can predict
     config = tiny_config(lr=5.0, optimizer="sgd", momentum=0.0, epochs=3, log_every=128)
-    job = server_queue().submit(stored_job(config, unlearnable, RunStore(store_root), learner=LEARNER))
+    job = server_queue().submit(stored_job(config, unlearnable, store, learner=LEARNER))
     assert job.wait(timeout=60).status == "finished"
     at = open_train()
     assert not at.exception and not at.success
@@ -352,14 +349,14 @@ def test_the_form_draws_every_setting_once():
     assert sorted(drawn) == sorted(SETTINGS)
 
 
-def test_an_augmented_run_says_its_train_accuracy_is_on_bent_digits(app_env, store_root, tiny_mnist):
-    job = stored_job(tiny_config(augment_rotation=15.0), tiny_mnist, RunStore(store_root), learner=LEARNER)
+def test_an_augmented_run_says_its_train_accuracy_is_on_bent_digits(app_env, store, tiny_mnist):
+    job = stored_job(tiny_config(augment_rotation=15.0), tiny_mnist, store, learner=LEARNER)
     server_queue().submit(job).wait(timeout=60)
     at = open_train()
     assert not at.exception
     assert any("as augmentation bent them" in c.value for c in at.caption)
     other = "b" * 32
-    server_queue().submit(stored_job(tiny_config(), tiny_mnist, RunStore(store_root), learner=other)).wait(timeout=60)
+    server_queue().submit(stored_job(tiny_config(), tiny_mnist, store, learner=other)).wait(timeout=60)
     plain = open_train(learner=other)
     assert any("Accuracy within an epoch" in c.value for c in plain.caption)  # the curves' note, without that line
     assert not any("as augmentation bent them" in c.value for c in plain.caption)

@@ -71,6 +71,14 @@ def test_the_raced_runs_are_the_ones_that_can_be_compared_in_race_order():
     assert raced_runs(["d", "a", "b", "c", None, "gone"], runs) == ["d", "a"]
 
 
+
+def test_compare_preselects_the_race_just_run_else_the_best_of_each_architecture():
+    from core.analysis.compare import preselected_runs
+    runs = [record("a", "mlp", 0.9), record("b", "mlp", 0.95), record("c", "cnn", 0.99), record("d", "cnn", None)]
+    assert preselected_runs(runs, ["a", "c"]) == ["a", "c"]        # exactly what was raced
+    assert preselected_runs(runs, []) == ["b", "c"]                # no race: the best of each
+    assert preselected_runs(runs, ["d", None]) == ["b", "c"]       # a race whose models were not kept
+
 def test_time_to_accuracy_takes_the_first_epoch_at_or_above():
     history = History.from_dict({"epochs": [
         {"epoch": i, "examples_seen": 0, "train_loss": None, "train_accuracy": None, "test_loss": 0.0, **e}

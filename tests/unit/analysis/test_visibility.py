@@ -1,10 +1,8 @@
 from core.analysis.visibility import visible_runs
-from core.store.runs import RunStore
 from core.training.config import preset
 
 
-def test_own_runs_always_and_with_everyone_the_class_only(store_root):
-    store = RunStore(store_root)
+def test_own_runs_always_and_with_everyone_the_class_only(store):
     config = preset("logistic")
     mine = store.begin_run(config, learner="me", class_code="")
     mine_in_class = store.begin_run(config, learner="me", class_code="ABC234")

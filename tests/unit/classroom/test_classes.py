@@ -1,10 +1,11 @@
 import pytest
-from conftest import tiny_config
+from helpers import tiny_config
 
 from core.classroom.classes import (
     CODE_ALPHABET,
     CODE_LENGTH,
     Classes,
+    RateLimited,
     is_code,
     key_matches,
     normal_code,
@@ -19,8 +20,8 @@ KEY = "workshop-key-42"
 
 
 @pytest.fixture
-def classes(store_root) -> Classes:
-    return Classes(RunStore(store_root))
+def classes(store) -> Classes:
+    return Classes(store)
 
 
 def test_a_class_gets_a_short_code_a_projector_cannot_misread(classes):
@@ -114,11 +115,11 @@ def test_wrong_keys_and_codes_are_limited_for_the_whole_server(classes, monkeypa
     monkeypatch.setattr(classes.wrong_codes, "per_minute", 3)
     for _ in range(3):
         assert not classes.sign_in("eve", "guess-guess", KEY)
-    with pytest.raises(ConfigError, match="Too many wrong teacher keys"):
+    with pytest.raises(RateLimited, match="Too many wrong teacher keys"):
         classes.sign_in("t", KEY, KEY)  # the right key too, for a minute: a guesser gains nothing
     code = classes.start_class()
     for _ in range(3):
         with pytest.raises(ConfigError, match="There is no class"):
             classes.join("eve", "AAAAAA")
-    with pytest.raises(ConfigError, match="Too many wrong class codes"):
+    with pytest.raises(RateLimited, match="Too many wrong class codes"):
         classes.join("ada", code)

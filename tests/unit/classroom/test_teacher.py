@@ -2,8 +2,7 @@ import csv
 import io
 
 import pytest
-from conftest import tiny_config, wait_until
-from helpers import GatedJob
+from helpers import GatedJob, tiny_config, wait_until
 
 from core.classroom.classes import Classes
 from core.classroom.teacher import (
@@ -20,14 +19,13 @@ from core.classroom.teacher import (
 )
 from core.jobs.queue import TrainingQueue
 from core.jobs.run_keeper import RunKeeper, stored_job
-from core.store.runs import RunStore
 from core.training.limits import LimitError, QueueLimits
 from core.training.status import IDLE, Status
 
 
 @pytest.fixture
-def room(store_root):
-    classes = Classes(RunStore(store_root))
+def room(store):
+    classes = Classes(store)
     code = classes.start_class("Tuesday")
     for learner in ("ada", "bob", "cy"):
         classes.join(learner, code)
@@ -166,7 +164,7 @@ def test_a_held_class_blocks_nobody_else_and_a_cancel_ends_a_whole_train_all(roo
     wait_until(lambda: any(job in queue.jobs() for job in sequence.jobs), what="the first model queues")
     cancel(queue, sequence.jobs[0])
     snaps = sequence.wait(30)
-    assert [s.status for s in snaps] == [Status.STOPPED] * 3, [s.message for s in snaps]
+    assert [s.status for s in snaps] == [Status.CANCELLED] * 3, [s.message for s in snaps]
     assert all(s.message == CANCELLED_BY_TEACHER for s in snaps), [s.message for s in snaps]
 
 

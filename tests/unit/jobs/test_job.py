@@ -3,17 +3,15 @@ import time
 
 import pytest
 import torch
-from conftest import tiny_config, wait_until
+from helpers import tiny_config, wait_until
 
 from core.jobs import job as jobs
 from core.jobs import threads
 from core.jobs.job import TrainingJob
 from core.jobs.run_keeper import stored_job
-from core.store.runs import RunStore
 
 
-def test_a_job_trains_in_the_background_and_saves_the_run(tiny_mnist, store_root):
-    store = RunStore(store_root)
+def test_a_job_trains_in_the_background_and_saves_the_run(tiny_mnist, store):
     job = stored_job(tiny_config(), tiny_mnist, store, nickname="grace")
     assert job.snapshot().status == "queued"
     snap = job.start().wait(timeout=60)
@@ -30,8 +28,7 @@ def test_a_job_trains_in_the_background_and_saves_the_run(tiny_mnist, store_root
     store.load_model(snap.run_id)
 
 
-def test_a_job_records_how_many_trainings_shared_the_process(tiny_mnist, store_root):
-    store = RunStore(store_root)
+def test_a_job_records_how_many_trainings_shared_the_process(tiny_mnist, store):
     long = stored_job(tiny_config(epochs=50, batch_size=8), tiny_mnist, store).start()
     wait_until(lambda: long.snapshot().history.train_points, what="a first loss point")
     short = stored_job(tiny_config(log_every=100), tiny_mnist, store).start()
@@ -42,8 +39,7 @@ def test_a_job_records_how_many_trainings_shared_the_process(tiny_mnist, store_r
     assert threads.trainings_now() == 0
 
 
-def test_stop_takes_effect_quickly_and_keeps_the_model(tiny_mnist, store_root):
-    store = RunStore(store_root)
+def test_stop_takes_effect_quickly_and_keeps_the_model(tiny_mnist, store):
     job = stored_job(tiny_config(epochs=50, batch_size=8), tiny_mnist, store).start()
     wait_until(lambda: job.snapshot().history.train_points, what="a first loss point")
     asked = time.perf_counter()
@@ -62,11 +58,10 @@ def test_cancel_while_queued_never_trains(tiny_mnist):
     job = stored_job(tiny_config(), tiny_mnist)
     job.stop()
     snap = job.start().wait(timeout=10)
-    assert snap.status == "stopped" and snap.examples_seen == 0 and job.result is None
+    assert snap.status == "cancelled" and snap.examples_seen == 0 and job.result is None
 
 
-def test_a_diverged_job_is_saved_with_its_message(tiny_mnist, store_root):
-    store = RunStore(store_root)
+def test_a_diverged_job_is_saved_with_its_message(tiny_mnist, store):
     job = stored_job(tiny_config(arch="mlp", lr=10.0, optimizer="sgd", momentum=0.99, epochs=5),
                       tiny_mnist, store)
     snap = job.start().wait(timeout=60)
@@ -74,19 +69,17 @@ def test_a_diverged_job_is_saved_with_its_message(tiny_mnist, store_root):
     assert store.get_run(snap.run_id).status == "diverged"
 
 
-def test_an_exception_ends_the_job_as_failed_not_hung(tiny_mnist, store_root, monkeypatch):
+def test_an_exception_ends_the_job_as_failed_not_hung(tiny_mnist, store, monkeypatch):
     def broken_fit(*args):
         raise MemoryError("out of memory in a test")
     monkeypatch.setattr(jobs, "fit", broken_fit)
-    store = RunStore(store_root)
     snap = stored_job(tiny_config(), tiny_mnist, store).start().wait(timeout=10)
     assert snap.status == "failed" and "MemoryError: out of memory in a test" in snap.message
     assert store.get_run(snap.run_id).status == "failed"
     assert store.get_run(snap.run_id).model_path is None
 
 
-def test_a_full_disk_fails_the_run_in_words_and_keeps_the_model_in_memory(tiny_mnist, store_root, monkeypatch):
-    store = RunStore(store_root)
+def test_a_full_disk_fails_the_run_in_words_and_keeps_the_model_in_memory(tiny_mnist, store, monkeypatch):
 
     def full_disk(checkpoint, path):  # what torch.save says when the disk fills mid-file
         raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 2368 vs 2262")
@@ -134,7 +127,7 @@ def test_a_sequence_trains_one_after_another_and_stops_the_rest(tiny_mnist):
     sequence.stop()
     first, second = sequence.wait(timeout=30)
     assert sequence.done and first.status == "stopped"
-    assert second.status == "stopped" and second.examples_seen == 0  # never started
+    assert second.status == "cancelled" and second.examples_seen == 0  # never started
 
 
 class ThreadCountingJob(TrainingJob):
@@ -169,8 +162,7 @@ def test_use_one_torch_thread_leaves_the_caller_without_a_pool_and_jobs_unaffect
     assert box == {"driver": 1, "job": 2}
 
 
-def test_a_finished_job_prunes_the_store_to_its_cap_but_keeps_the_best(tiny_mnist, store_root, monkeypatch):
-    store = RunStore(store_root)
+def test_a_finished_job_prunes_the_store_to_its_cap_but_keeps_the_best(tiny_mnist, store, monkeypatch):
     for i in range(12):
         run_id = store.begin_run(tiny_config())
         arch = "mlp" if i == 0 else "logistic"  # the oldest is the only, so the best, MLP: Draw shows it
@@ -184,10 +176,9 @@ def test_a_finished_job_prunes_the_store_to_its_cap_but_keeps_the_best(tiny_mnis
     assert len(left) == 11  # the 10 newest (this run among them) and the kept best
 
 
-def test_a_training_writes_its_progress_to_its_row_every_few_seconds(tiny_mnist, store_root, monkeypatch):
+def test_a_training_writes_its_progress_to_its_row_every_few_seconds(tiny_mnist, store, monkeypatch):
     """So a page of another replica, which does not hold the job, can show how far it is."""
     from core.jobs import run_keeper
-    store = RunStore(store_root)
     written = []
     monkeypatch.setattr(store, "record_progress", lambda *args: written.append(args))
     monkeypatch.setattr(run_keeper, "PROGRESS_SECONDS", 0.0)
@@ -201,9 +192,8 @@ def test_a_training_writes_its_progress_to_its_row_every_few_seconds(tiny_mnist,
     assert written == []
 
 
-def test_progress_reaches_only_a_running_row(store_root):
+def test_progress_reaches_only_a_running_row(store):
     from core.training.status import Status
-    store = RunStore(store_root)
     run_id = store.begin_run(tiny_config(), status=Status.QUEUED)
     store.record_progress(run_id, 10, 100, 1.0)
     assert store.get_run(run_id).progress is None

@@ -1,8 +1,7 @@
 import threading
 
 import pytest
-from conftest import tiny_config, wait_until
-from helpers import GatedJob
+from helpers import GatedJob, tiny_config, wait_until
 
 from core.config.fields import ConfigError
 from core.jobs.job import TrainingJob
@@ -50,7 +49,7 @@ def test_cancel_while_queued_and_while_running(gated):
     first, second, third = (queue.submit(gated(n, learner=n)) for n in "abc")
     assert first.entered.wait(10)
     queue.cancel(second)                       # waiting: leaves the queue, never trains
-    assert second.snapshot().status == "stopped" and queue.place(second) is None
+    assert second.snapshot().status == "cancelled" and queue.place(second) is None
     assert queue.place(third).ahead == 1
     queue.cancel(first)                        # running: stops before its next batch
     first.gate.set()
@@ -223,11 +222,9 @@ def test_a_job_cancelled_on_its_way_into_the_queue_neither_hangs_it_nor_waits_in
 
 
 @pytest.mark.usefixtures("each_database")
-def test_limits_count_the_live_runs_other_replicas_hold_in_a_shared_store(store_root, tiny_mnist):
+def test_limits_count_the_live_runs_other_replicas_hold_in_a_shared_store(store, tiny_mnist):
     """Two replicas share one database: each sees the other's queued and running runs."""
-    from core.store.runs import RunStore
     from core.training.status import Status
-    store = RunStore(store_root)
     elsewhere = store.begin_run(config(), learner="L1", status=Status.QUEUED)  # the other replica's
     store.begin_run(config(), learner="L2", status=Status.RUNNING)
     here = TrainingQueue(QueueLimits(slots=1, per_learner=1, max_queued=3), shared_store=store)
@@ -243,10 +240,8 @@ def test_limits_count_the_live_runs_other_replicas_hold_in_a_shared_store(store_
     assert again.wait(timeout=60).status == Status.FINISHED
 
 
-def test_a_queue_without_a_shared_store_counts_only_its_own_jobs(store_root, tiny_mnist):
-    from core.store.runs import RunStore
+def test_a_queue_without_a_shared_store_counts_only_its_own_jobs(store, tiny_mnist):
     from core.training.status import Status
-    store = RunStore(store_root)
     store.begin_run(config(), learner="L1", status=Status.QUEUED)  # a row, but no shared store
     here = TrainingQueue(QueueLimits(slots=1, per_learner=1, max_queued=1))
     assert here.submit(stored_job(config(), tiny_mnist, store, learner="L1")).wait(timeout=60).done

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import wait_until
+from helpers import wait_until
 
 from core.config.settings import settings
 from core.jobs.queue import server_queue
@@ -99,9 +99,9 @@ DRIVER = textwrap.dedent("""
 
 def test_the_run_outlives_the_replica_that_started_it(cluster, postgres_url, real_mnist):
     """A replica outside the cluster, through Ray Client (ray://host:port, as docker-compose.yml's
-    replicas); tests/test_browser_replicas.py kills one on a Ray node (host:port)."""
-    from conftest import RAY_CLIENT_ENV, _needed_server
-    address = _needed_server(RAY_CLIENT_ENV, "a Ray head's client server")
+    replicas); tests/browser/test_replicas.py kills one on a Ray node (host:port)."""
+    from helpers import RAY_CLIENT_ENV, needed_server
+    address = needed_server(RAY_CLIENT_ENV, "a Ray head's client server")
     store, _ = cluster
     script = DRIVER.format(root=str(ROOT), store=str(store.root), url=postgres_url, ray=address,
                            data=str(real_mnist.root))

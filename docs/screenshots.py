@@ -1,6 +1,6 @@
 """Every page of the app as its users see it: 1366×768 and a 390×844 phone, light and dark.
 
-    python -m bench.screenshots [--out docs/screenshots] [--full]
+    DIGITS_DATA_DIR=../shared/data python -m docs.screenshots [--out docs/screenshots] [--full]   # from the root
 
 Trains the three architectures quickly (1 epoch on 5,000 images) into a fresh run store
 under one learner, starts the app on that store, and opens each page in headless chromium
@@ -8,7 +8,8 @@ as that learner's browser: Home, Train (before and during a run), Compare, Draw 
 drawn 7), Inside (that 7, and its tabs), the Leaderboard, and the teacher's Class page
 of a class of six learners (that learner is its teacher), with its projector view at
 1920×1080. Saves the first screen of each (`<page>-<size>-<theme>.png`; `--full` adds
-whole-page shots, `…-full.png`). Needs DIGITS_DATA_DIR.
+whole-page shots, `…-full.png`). Needs DIGITS_DATA_DIR; about 4 minutes; emoji need
+fonts-noto-color-emoji. The server and browser harness is tests/support/browser.py.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.browser import ROOT, launch_chromium, serve_app
 from core.analysis.compare import train_all_configs
 from core.classroom.classes import Classes
 from core.config.settings import data_dir
@@ -26,6 +26,7 @@ from core.jobs.run_keeper import stored_job
 from core.store.learners import COOKIE_NAME, Learners, learner_id
 from core.store.runs import RunStore
 from core.training.config import preset
+from tests.support.browser import ROOT, launch_chromium, serve_app
 
 SECRET = "5c7e" * 8            # the browser's cookie; the runs are trained under its learner id
 NICKNAME = "ada"
@@ -142,7 +143,7 @@ def visit(context, url: str, out: Path, suffix: str, full: bool, touch: bool) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m docs.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--full", action="store_true", help="also save whole-page screenshots")
     parser.add_argument("--class-only", action="store_true", help="only the Class page and its projector view")

@@ -1,38 +1,48 @@
-"""Shared fixtures: small synthetic digits for unit tests, the real MNIST when available."""
+"""Fixtures and the tiers' markers. Plain helpers (tiny_config, open_page, wait_until, ...) live
+in tests/helpers.py and are imported `from helpers import ...`; nothing imports this file."""
 from __future__ import annotations
 
 import os
-import re
 import sys
-import time
 import types
 from pathlib import Path
 
-import numpy as np
 import pytest
-import torch
+from helpers import POSTGRES_ENV, RAY_ENV, a_one, needed_server, synthetic_split
 
-from core.data.loading import DATA_DIR_ENV, Dataset, Split, load_dataset
+from core.data.loading import DATA_DIR_ENV, Dataset, load_dataset
+from tests.support.browser import CHROMIUM  # Debian's chromium
 
-
-def synthetic_split(n: int, seed: int) -> Split:
-    """Ten easy classes: digit k is a bright 6x6 square at its own place, plus noise."""
-    g = torch.Generator().manual_seed(seed)
-    labels = torch.arange(n) % 10
-    images = torch.randint(0, 60, (n, 28, 28), generator=g)
-    for i, k in enumerate(labels.tolist()):
-        row, col = 2 + (k // 5) * 12, 1 + (k % 5) * 5
-        images[i, row:row + 6, col:col + 6] = 255
-    return Split(images.to(torch.uint8), labels)
+TESTS = Path(__file__).resolve().parent
+NO_REAL_DATA = f"${DATA_DIR_ENV} is unset: no real MNIST to test on"
+NO_CHROMIUM = f"{CHROMIUM} missing: apt-get install -y chromium"
+TIER_MARKERS = {"unit": "unit", "pages": "page", "browser": "browser", "real_data": "real_data"}  # folder: marker
 
 
-def tiny_config(**changes):
-    """A config that trains in a second on the tiny digits: logistic, Adam, on the CPU."""
-    from core.training.config import build_config
-    values = dict(arch="logistic", epochs=2, batch_size=32, lr=0.01, optimizer="adam", log_every=100, device="cpu")
-    return build_config({**values, **changes}, preset=None)
+# -- the tiers: markers from the folders, and their skips ------------------------------------
+def pytest_collection_modifyitems(config, items):
+    """Marks every test by its tier's folder (tests/pages/ -> page, tests/browser/ -> browser,
+    tests/real_data/ -> real_data, tests/unit/ -> unit) and every test using the real_mnist
+    fixture as real_data; skips real_data tests when $DIGITS_DATA_DIR is unset and browser
+    tests when Debian's chromium is missing, with the reason."""
+    no_data = not os.environ.get(DATA_DIR_ENV)
+    no_chromium = not Path(CHROMIUM).exists()
+    for item in items:
+        try:
+            tier = Path(item.path).resolve().relative_to(TESTS).parts[0]
+        except ValueError:
+            tier = ""
+        if tier in TIER_MARKERS:
+            item.add_marker(TIER_MARKERS[tier])
+        if "real_mnist" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("real_data"):
+            item.add_marker("real_data")
+        if no_data and item.get_closest_marker("real_data"):
+            item.add_marker(pytest.mark.skip(reason=NO_REAL_DATA))
+        elif no_chromium and item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
 
 
+# -- data ------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def tiny_mnist() -> Dataset:
     return Dataset(synthetic_split(640, seed=0), synthetic_split(200, seed=1), Path("synthetic"), "synthetic")
@@ -40,17 +50,25 @@ def tiny_mnist() -> Dataset:
 
 @pytest.fixture(scope="session")
 def real_mnist() -> Dataset:
-    if not os.environ.get(DATA_DIR_ENV):
-        pytest.skip(f"${DATA_DIR_ENV} is unset: point it at a folder holding MNIST/raw to run real-data tests")
+    if not os.environ.get(DATA_DIR_ENV):  # tests using it are marked real_data and skipped before this
+        pytest.skip(NO_REAL_DATA)
     return load_dataset(os.environ[DATA_DIR_ENV], download=False)
 
 
+# -- the run store -----------------------------------------------------------------------------
 @pytest.fixture
 def store_root(tmp_path: Path) -> Path:
     return tmp_path / "runs"
 
 
-POSTGRES_ENV = "DIGITS_TEST_POSTGRES_URL"  # a PostgreSQL server's URL that may create databases (.ci/run sets it)
+@pytest.fixture
+def store(request, store_root):
+    """A RunStore on the test's store_root (on the database each_database chose, when the test
+    runs on each). Tests about opening a store (again, damaged, twice) build their own."""
+    if "each_database" in request.fixturenames:
+        request.getfixturevalue("each_database")  # its DIGITS_DATABASE_URL first
+    from core.store.runs import RunStore
+    return RunStore(store_root)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -74,95 +92,21 @@ def each_database(request, monkeypatch):
         yield "postgresql"
 
 
-RAY_ENV = "DIGITS_TEST_RAY_ADDRESS"  # a running Ray head's address (.ci/run starts one with `ray start --head`)
-RAY_CLIENT_ENV = "DIGITS_TEST_RAY_CLIENT_ADDRESS"  # the same head's Ray Client address, ray://host:port
-
-
-def _needed_server(name: str, what: str) -> str:
-    """The address in $name; without it a test skips locally and fails in CI."""
-    found = os.environ.get(name)
-    if not found:
-        if os.environ.get("CI"):
-            pytest.fail(f"${name} is unset: CI must start {what}")
-        pytest.skip(f"${name} is unset: no {what} to test against")
-    return found
-
-
 @pytest.fixture
 def postgres_url():
     """A fresh database on the PostgreSQL server of $DIGITS_TEST_POSTGRES_URL."""
     from tests.postgres import fresh_database
-    with fresh_database(_needed_server(POSTGRES_ENV, "a PostgreSQL server")) as url:
+    with fresh_database(needed_server(POSTGRES_ENV, "a PostgreSQL server")) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def ray_address() -> str:
     pytest.importorskip("ray", reason="pip install -r requirements-cluster.txt")
-    return _needed_server(RAY_ENV, "a Ray head")
+    return needed_server(RAY_ENV, "a Ray head")
 
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-LEARNER = "a" * 32  # the learner id AppTest sessions use unless a test names another
-
-
-def new_app(learner: str = LEARNER, timeout: float = 30):
-    """An AppTest of the app, not yet run, for `learner`. AppTest has no cookies, so the id
-    a browser's cookie would give goes straight into session_state."""
-    from streamlit.testing.v1 import AppTest
-
-    from ui.identity import LEARNER_KEY
-    at = AppTest.from_file(APP, default_timeout=timeout)
-    at.session_state[LEARNER_KEY] = learner
-    return at
-
-
-def wait_until(condition, timeout: float = 30, every: float = 0.02, what: str = "the condition"):
-    """Poll `condition()` until it is truthy (returned) or `timeout` seconds pass (a failure)."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not hold within {timeout} s")
-        time.sleep(every)
-    return value
-
-
-def labelled(widgets, label: str):
-    """The one widget of an AppTest list (`at.button`, `at.toggle`, ...) with this label (a
-    failure if there is none or several): tests find widgets as a person does, not by position."""
-    [found] = [w for w in widgets if w.label == label]
-    return found
-
-
-def button(at, label: str):
-    return labelled(at.button, label)
-
-
-def shown(markdown: str) -> str:
-    """What a reader sees of a message that ui.resources.plain() escaped."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
-
-
-def server_queue():
-    """The process's training queue, as the pages get it (app_env gives each test a new one)."""
-    from ui.resources import training_queue
-    return training_queue()
-
-
-def open_page(page: str, query: dict | None = None, timeout: float = 30, learner: str = LEARNER, **state):
-    """AppTest of `page` ("pages/train.py") for `learner`, run once with `query` parameters
-    and `state` set."""
-    at = new_app(learner, timeout)
-    at.switch_page(page)
-    for key, value in state.items():
-        at.session_state[key] = value
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    return at.run()
-
-
+# -- pages under AppTest -----------------------------------------------------------------------
 @pytest.fixture
 def app_env(monkeypatch, store_root, tiny_mnist):
     """Pages under AppTest read the tiny synthetic digits and a fresh store."""
@@ -174,14 +118,6 @@ def app_env(monkeypatch, store_root, tiny_mnist):
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
-
-
-def a_one() -> np.ndarray:
-    """What the canvas returns for a vertical stroke: RGBA, white ink on black."""
-    image = np.zeros((280, 280, 4), dtype=np.uint8)
-    image[..., 3] = 255
-    image[40:240, 130:150, :3] = 255
-    return image
 
 
 @pytest.fixture
@@ -196,9 +132,18 @@ def drawn_canvas(monkeypatch):
 
 # -- browser tests: a real Streamlit server driven by Debian's chromium ----------------
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    from bench.browser import serve_app
-    with serve_app(tmp_path_factory.mktemp("browser-runs")) as url:
+def app_store(tmp_path_factory) -> Path:
+    """The run store of app_server, for tests that check what the server saved."""
+    return tmp_path_factory.mktemp("browser-runs")
+
+
+@pytest.fixture(scope="session")
+def app_server(app_store):
+    """One Streamlit server with the default settings for the whole session: the browser tests
+    that need no settings of their own and no fresh process share it, each as its own learners
+    (browser contexts). Its URL."""
+    from tests.support.browser import serve_app
+    with serve_app(app_store) as url:
         yield url
 
 
@@ -206,15 +151,14 @@ def app_server(tmp_path_factory):
 def playwright_api():
     """playwright.sync_api, once Debian's chromium and the playwright package are both here."""
     api = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt")
-    from bench.browser import CHROMIUM
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium")
+        pytest.skip(NO_CHROMIUM)
     return api
 
 
 @pytest.fixture(scope="session")
 def browser(playwright_api):
-    from bench.browser import launch_chromium
+    from tests.support.browser import launch_chromium
     with playwright_api.sync_playwright() as p:
         instance = launch_chromium(p)
         yield instance

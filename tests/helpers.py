@@ -1,14 +1,127 @@
-"""Test doubles and steps that several test modules share (fixtures live in conftest.py)."""
+"""What several test modules share, imported `from helpers import ...` (pytest.ini puts tests/ on
+the path): small synthetic digits and configs, AppTest steps, waits, and test doubles. Fixtures
+live in conftest.py, which imports what they need from here; no test imports conftest."""
 from __future__ import annotations
 
+import os
+import re
 import threading
+import time
+from pathlib import Path
 
-from playwright.sync_api import expect
+import numpy as np
+import pytest
+import torch
 
+from core.data.loading import Split
 from core.jobs.job import TrainingJob
 from core.training.history import EpochMetrics
 
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+LEARNER = "a" * 32  # the learner id AppTest sessions use unless a test names another
 
+
+# -- data and configs ---------------------------------------------------------------------
+def synthetic_split(n: int, seed: int) -> Split:
+    """Ten easy classes: digit k is a bright 6x6 square at its own place, plus noise."""
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.arange(n) % 10
+    images = torch.randint(0, 60, (n, 28, 28), generator=g)
+    for i, k in enumerate(labels.tolist()):
+        row, col = 2 + (k // 5) * 12, 1 + (k % 5) * 5
+        images[i, row:row + 6, col:col + 6] = 255
+    return Split(images.to(torch.uint8), labels)
+
+
+def tiny_config(**changes):
+    """A config that trains in a second on the tiny digits: logistic, Adam, on the CPU."""
+    from core.training.config import build_config
+    values = dict(arch="logistic", epochs=2, batch_size=32, lr=0.01, optimizer="adam", log_every=100, device="cpu")
+    return build_config({**values, **changes}, preset=None)
+
+
+def a_one() -> np.ndarray:
+    """What the canvas returns for a vertical stroke: RGBA, white ink on black."""
+    image = np.zeros((280, 280, 4), dtype=np.uint8)
+    image[..., 3] = 255
+    image[40:240, 130:150, :3] = 255
+    return image
+
+
+# -- waiting ------------------------------------------------------------------------------
+def wait_until(condition, timeout: float = 30, every: float = 0.02, what: str = "the condition"):
+    """Poll `condition()` until it is truthy (returned) or `timeout` seconds pass (a failure)."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not hold within {timeout} s")
+        time.sleep(every)
+    return value
+
+
+# -- servers the store and cluster tests need (.ci/run starts them and sets these) -------------
+POSTGRES_ENV = "DIGITS_TEST_POSTGRES_URL"  # a PostgreSQL server's URL that may create databases
+RAY_ENV = "DIGITS_TEST_RAY_ADDRESS"  # a running Ray head's address (`ray start --head`)
+RAY_CLIENT_ENV = "DIGITS_TEST_RAY_CLIENT_ADDRESS"  # the same head's Ray Client address, ray://host:port
+
+
+def needed_server(name: str, what: str) -> str:
+    """The address in $name; without it a test skips locally and fails in CI."""
+    found = os.environ.get(name)
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail(f"${name} is unset: CI must start {what}")
+        pytest.skip(f"${name} is unset: no {what} to test against")
+    return found
+
+
+# -- pages under AppTest (the app_env fixture gives them the tiny digits and a fresh store) --
+def new_app(learner: str = LEARNER, timeout: float = 30):
+    """An AppTest of the app, not yet run, for `learner`. AppTest has no cookies, so the id
+    a browser's cookie would give goes straight into session_state."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.identity import LEARNER_KEY
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.session_state[LEARNER_KEY] = learner
+    return at
+
+
+def open_page(page: str, query: dict | None = None, timeout: float = 30, learner: str = LEARNER, **state):
+    """AppTest of `page` ("pages/train.py") for `learner`, run once with `query` parameters
+    and `state` set."""
+    at = new_app(learner, timeout)
+    at.switch_page(page)
+    for key, value in state.items():
+        at.session_state[key] = value
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def labelled(widgets, label: str):
+    """The one widget of an AppTest list (`at.button`, `at.toggle`, ...) with this label (a
+    failure if there is none or several): tests find widgets as a person does, not by position."""
+    [found] = [w for w in widgets if w.label == label]
+    return found
+
+
+def button(at, label: str):
+    return labelled(at.button, label)
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of a message that ui.resources.plain() escaped."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def server_queue():
+    """The process's training queue, as the pages get it (app_env gives each test a new one)."""
+    from ui.resources import training_queue
+    return training_queue()
+
+
+# -- test doubles -------------------------------------------------------------------------
 class GatedJob(TrainingJob):
     """Holds its slot at the start of training until the test opens the gate."""
     starts: list[str] = []
@@ -65,7 +178,10 @@ class ListRecorder:
         self.epochs.append(metrics)
 
 
+# -- browser steps --------------------------------------------------------------------------
 def set_nickname(page, name):
+    """Type `name` into the sidebar's nickname box of a playwright page."""
+    from playwright.sync_api import expect
     box = page.get_by_test_id("stSidebar").get_by_role("textbox", name="Your nickname")
     box.fill(name, timeout=60_000)
     box.press("Enter")

@@ -1,6 +1,5 @@
 """The teacher page's views: the class live (learners, queue, cancel), the controls
-(hold the queue, caps, the class's setup, a race, export, archive) and the projector.
-Not a page: pages/class.py lays these out."""
+(hold the queue, caps, the class's setup, a race, export, archive) and the projector."""
 from __future__ import annotations
 
 import html

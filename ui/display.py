@@ -1,7 +1,4 @@
-"""How every page shows tables and charts: one format per column name, one chart config.
-
-Not a page: app.py lists the pages explicitly, so this module is never shown.
-"""
+"""How every page shows tables and charts: one format per column name, one chart config."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,8 +1,6 @@
-"""Resources the pages share: the settings, one dataset, run store and training queue per
-process, and the learner's nickname.
-
-Not a page: app.py lists the pages explicitly, so this module is never shown.
-"""
+"""What the pages share, once per server process: the checked settings, the dataset, the
+run store and the tables beside it, the training queue, loaded models and their evaluations.
+Each getter ends the page with one sentence when what it needs cannot be had."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,8 +1,6 @@
 """A learner's trainings, as every page starts and follows them: one training (Train), a
 sequence ("Train all" on Compare, Draw's training in place), their progress bars and
 place in the queue. Each goes into the learner's class, if they are in one.
-
-Not a page: app.py lists the pages explicitly, so this module is never shown.
 """
 from __future__ import annotations
 

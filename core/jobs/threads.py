@@ -25,7 +25,7 @@ def return_freed_memory_to_the_os() -> bool:
     """Hand the pages glibc holds free back to the OS (malloc_trim), once a training ends.
 
     glibc keeps what each training's thread freed in heaps of its own: without this a
-    server's RSS grew by 1,030-1,070 MB in bench.soak (docs/benchmarks.md). Trimming
+    server's RSS grew by 1,030-1,070 MB in `python -m bench.server soak` (docs/benchmarks.md). Trimming
     between trainings costs them nothing; true where it applied (glibc), else a no-op."""
     try:
         import ctypes

@@ -24,7 +24,7 @@ STEP_SECONDS = 0.0004      # fixed cost of one optimizer step (small batches pay
 BYTES = 4                  # float32
 WEIGHT_COPIES = 4          # weights, gradients and two Adam moments
 ACTIVATION_COPIES = 3      # kept for backward, their gradients, and scratch
-BASE_MB = 600              # the process before any training: 565 MB measured with torch and MNIST loaded (bench.soak)
+BASE_MB = 600              # the process before any training: 565 MB measured with torch and MNIST loaded (bench.server soak)
 
 
 @dataclass(frozen=True)

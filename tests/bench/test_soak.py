@@ -1,15 +1,13 @@
-"""The hostile soak (bench/soak.py) in CI's benchmark step: 8 visitors asking a hosted
-server for the largest trainings it allows, for 45 s."""
-import os
+"""The hostile soak (`python -m bench.server soak`) in CI's benchmark step: 8 visitors asking
+a hosted server for the largest trainings it allows, for 45 s."""
 
 import pytest
 
-pytestmark = [pytest.mark.benchmark,
-              pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"), reason="needs the real MNIST: set DIGITS_DATA_DIR")]
+pytestmark = [pytest.mark.benchmark, pytest.mark.real_data]
 
 
 def test_largest_allowed_trainings_stay_within_memory_disk_and_queue_bounds(monkeypatch):
-    from bench.soak import run_soak
+    from bench.server.soak import run_soak
     for name in ("DIGITS_MAX_TRAINING_MB", "DIGITS_MAX_TRAINING_SECONDS", "DIGITS_QUEUE_MAX", "DIGITS_MAX_EPOCHS",
                  "DIGITS_MAX_CNN_CHANNELS", "DIGITS_JOBS_PER_LEARNER", "DIGITS_QUEUE_SLOTS"):
         monkeypatch.delenv(name, raising=False)

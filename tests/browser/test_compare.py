@@ -1,11 +1,9 @@
 """Journey: a newcomer opens /compare, trains all three models in one click and compares them."""
-import os
 
 import pytest
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
-pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
-                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
+pytestmark = pytest.mark.real_data
 
 
 def test_train_all_three_and_compare(app_server, page):

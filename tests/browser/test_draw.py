@@ -1,12 +1,10 @@
 """Journeys on /draw: drawing with a mouse on a desktop, and with a finger on a phone."""
 import math
-import os
 
 import pytest
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
-pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
-                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
+pytestmark = pytest.mark.real_data
 
 
 def stroke(page, points):

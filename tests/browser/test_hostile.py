@@ -1,12 +1,10 @@
 """A hostile visitor's links in a real browser: plain sentences, no markdown, no traceback."""
-import os
 import re
 
 import pytest
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
-pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
-                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
+pytestmark = pytest.mark.real_data
 
 
 @pytest.mark.parametrize("query", ["arch=![x](http://evil.example/pixel.png)",

@@ -1,29 +1,28 @@
 """Journeys: a learner is a browser. Reloads, links and new tabs keep who they are and
 their running job; a second browser typing the same nickname gets none of it."""
-import os
 import re
 
 import pytest
 
-from bench.browser import serve_app
 from core.store.learners import Learners
 from core.store.runs import RunStore
+from tests.support.browser import serve_app
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
-pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
-                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
+pytestmark = pytest.mark.real_data
 
 PAGES = {"/home": "Digits dashboard", "/train": "Train", "/compare": "Compare", "/draw": "Draw",
          "/inside": "Inside", "/leaderboard": "Leaderboard"}
 NAV = [re.compile(f"{name}$") for name in ("Home", "Train", "Compare", "Draw", "Inside", "Leaderboard")]  # after the icon
 LONG_RUN = "/train?arch=mlp&epochs=30"   # trains for minutes: still running when the test acts
+QUICK_RUN = "/train?arch=logistic&epochs=1&train_examples=5000"  # these tests ask who sees a run, not how good it is
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    store = tmp_path_factory.mktemp("identity-runs")
-    with serve_app(store) as url:
-        yield url, store
+@pytest.fixture
+def served(app_server, app_store):
+    """The session's shared server (conftest.app_server) and its store: these journeys need no
+    settings of their own, and each test's learners are its own browser contexts."""
+    return app_server, app_store
 
 
 def main(page):
@@ -82,7 +81,7 @@ def test_a_nickname_survives_a_teacher_link_and_a_reload_and_names_the_run(serve
     try:
         page = context.new_page()
         set_nickname(page, url, "grace")
-        page.goto(f"{url}/train?arch=logistic&epochs=1")        # a link opened in the same tab
+        page.goto(url + QUICK_RUN)                               # a link opened in the same tab
         expect(nickname_box(page)).to_have_value("grace", timeout=60_000)
         page.reload()
         expect(nickname_box(page)).to_have_value("grace", timeout=60_000)
@@ -103,7 +102,7 @@ def test_eight_learners_pressing_start_at_once_each_finish_and_see_only_their_ow
         pages = [context.new_page() for context in contexts]
         for i, page in enumerate(pages):
             set_nickname(page, url, f"learner-{i}")
-            page.goto(f"{url}/train?arch=logistic&epochs=1")
+            page.goto(url + QUICK_RUN)
             expect(main(page).get_by_role("button", name="Start")).to_be_enabled(timeout=60_000)
         for page in pages:                                       # as close to "at once" as one driver gets
             main(page).get_by_role("button", name="Start").click()

@@ -1,12 +1,10 @@
 """The journey from Draw to Inside: a drawing followed through a CNN, then bent."""
-import os
 import re
 
 import pytest
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
-pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
-                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
+pytestmark = pytest.mark.real_data
 
 
 def test_a_drawing_opens_inside_the_cnn_and_bending_it_changes_the_answer(app_server, page):

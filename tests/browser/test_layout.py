@@ -1,16 +1,14 @@
 """The pages as a phone and a laptop show them: nothing reaches past a 390 px screen, and
 on a 1366×768 laptop Train's Start, then its live charts, are on the first screen."""
-import os
 
 import pytest
+from docs.screenshots import SECRET, SIZES, pretrained_store, settled
 
-from bench.browser import overflowing, serve_app
-from bench.screenshots import SECRET, SIZES, pretrained_store, settled
 from core.store.learners import COOKIE_NAME
+from tests.support.browser import overflowing, serve_app
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
-pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
-                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
+pytestmark = pytest.mark.real_data
 
 PAGES = ("home", "train", "compare", "draw", "leaderboard")
 

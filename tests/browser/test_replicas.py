@@ -11,7 +11,7 @@ pytestmark = pytest.mark.real_data  # the cluster's workers read MNIST from $DIG
 
 def test_a_run_started_on_one_replica_finishes_on_the_cluster_after_that_replica_dies(
         browser, tmp_path, postgres_url, ray_address, real_mnist):
-    from bench.browser import start_server, stop_server
+    from tests.support.browser import start_server, stop_server
     shared = {"DIGITS_DATABASE_URL": postgres_url, "DIGITS_RAY_ADDRESS": ray_address,
               "DIGITS_TORCH_THREADS": "1", "DIGITS_DATA_DIR": str(real_mnist.root)}
     store = tmp_path / "shared-runs"  # the folder every replica and worker mounts

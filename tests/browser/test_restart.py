@@ -1,16 +1,11 @@
 """Journey: the server dies during a workshop training and is started again."""
-import os
 import signal
 
 import pytest
 from helpers import set_nickname
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
-pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
-                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
-
-
-
+pytestmark = pytest.mark.real_data
 
 
 def go_to(page, name):
@@ -18,8 +13,8 @@ def go_to(page, name):
 
 
 def test_a_killed_server_loses_only_the_unfinished_run(browser, tmp_path):
-    from bench.browser import start_server, stop_server
     from core.cli import main as train_cli
+    from tests.support.browser import start_server, stop_server
 
     store = tmp_path / "runs"
     assert train_cli(["--arch", "logistic", "--epochs", "1", "--store-dir", str(store), "--nickname", "ada"]) == 0

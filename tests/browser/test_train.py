@@ -1,12 +1,10 @@
 """Journey: a learner trains logistic regression on /train and watches it learn."""
-import os
 import re
 
 import pytest
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
-pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
-                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
+pytestmark = pytest.mark.real_data
 
 
 def test_train_logistic_regression_and_watch_it_learn(app_server, page):

@@ -1,18 +1,13 @@
-"""The workshop load test, bounded: 8 learners on one server process train and draw at once."""
-import os
+"""The workshop load test, bounded: 8 learners on one server process train and draw at once
+(AppTest sessions in one process: no browser, the real MNIST)."""
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-pytestmark = pytest.mark.skipif(not os.environ.get("DIGITS_DATA_DIR"),
-                                reason="needs the real MNIST: set DIGITS_DATA_DIR")
-
 
 def test_eight_learners_train_and_draw_in_one_process_within_the_memory_budget():
-    out = subprocess.run([sys.executable, "-m", "bench.load_test", "--sessions", "8", "--deadline", "300"],
+    out = subprocess.run([sys.executable, "-m", "bench.server", "load", "--sessions", "8", "--deadline", "300"],
                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=420)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     row = re.search(r"^\| 8 \| ([\d.]+) \| ([\d.]+) / ([\d.]+) \| ([\d,]+) \| 0 \|$", out.stdout, re.M)

@@ -61,7 +61,7 @@ def test_train_all_three_defaults_rank_cnn_first(default_trainings):
 
 def test_the_robust_cnn_reads_bent_digits_the_default_cnn_misses(real_mnist):
     """The robust preset's augmentation, on a small budget (one epoch of 20,000 images, about
-    15 s for both): the full presets' figures are measured by bench.robustness
+    15 s for both): the full presets' figures are measured by `python -m bench.quality robustness`
     (docs/benchmarks.md). Measured here: 91.9% on the bent digits against 67.1%."""
     shifted = shifted_test_set(real_mnist.test)  # each test digit turned, resized, moved and re-stroked once
     accuracy = {}

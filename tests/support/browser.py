@@ -1,4 +1,5 @@
-"""A real Streamlit server and Debian's headless chromium, for browser tests and benchmarks."""
+"""A real Streamlit server and Debian's headless chromium, for the browser tests, the benchmarks
+(bench.server) and the docs' screenshots (docs/screenshots.py): `from tests.support.browser import ...`."""
 from __future__ import annotations
 
 import contextlib
@@ -11,7 +12,7 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]   # the repository: tests/support/browser.py
 CHROMIUM = "/usr/bin/chromium"
 # --disable-background-networking: this machine's closed network refuses Chromium's own calls
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -58,7 +58,7 @@ def test_folders_come_from_the_environment_or_default():
 
 
 def test_the_settings_module_is_the_only_reader_of_the_environment():
-    """Every DIGITS_* variable is read by core/settings.py alone (pages and core call settings())."""
+    """Every DIGITS_* variable is read by core/config/settings.py alone (pages, ui and core call settings())."""
     import pathlib
     import re
     root = pathlib.Path(__file__).resolve().parents[3]

@@ -1,6 +1,6 @@
 import pytest
 import torch
-from conftest import synthetic_split, tiny_config
+from helpers import synthetic_split, tiny_config
 
 from core.data.augment import Augmentation, Change, apply_change, shifted_test_set, transform
 from core.data.loading import as_input

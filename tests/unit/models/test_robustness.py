@@ -1,6 +1,5 @@
 import torch
-from conftest import tiny_config
-from helpers import ListRecorder
+from helpers import ListRecorder, tiny_config
 
 from core.data.augment import Change
 from core.models.architectures import build_model

@@ -15,8 +15,8 @@ def digit(value: int) -> np.ndarray:
     return image
 
 
-def test_drawings_are_saved_with_label_and_nickname_and_read_back(store_root):
-    drawings = MyDrawings(RunStore(store_root))
+def test_drawings_are_saved_with_label_and_nickname_and_read_back(store_root, store):
+    drawings = MyDrawings(store)
     first = drawings.add(digit(1), 1, nickname="ada", learner="learner-1")
     second = drawings.add(digit(7), 7, learner="learner-2")
     again = MyDrawings(RunStore(store_root)).list()  # a new process sees them too
@@ -30,15 +30,15 @@ def test_drawings_are_saved_with_label_and_nickname_and_read_back(store_root):
 
 @pytest.mark.parametrize("image, label", [(np.zeros((28, 28), np.uint8), 10), (np.zeros((28, 28), np.uint8), -1),
                                           (np.zeros((20, 20), np.uint8), 3), (np.zeros((28, 28)), 3)])
-def test_bad_drawings_are_refused(store_root, image, label):
-    drawings = MyDrawings(RunStore(store_root))
+def test_bad_drawings_are_refused(store, image, label):
+    drawings = MyDrawings(store)
     with pytest.raises(ValueError):
         drawings.add(image, label)
     assert drawings.list() == []
 
 
-def test_drawings_make_a_test_split_that_models_can_be_evaluated_on(store_root):
-    drawings = MyDrawings(RunStore(store_root))
+def test_drawings_make_a_test_split_that_models_can_be_evaluated_on(store):
+    drawings = MyDrawings(store)
     for label in (0, 3, 3):
         drawings.add(digit(label), label)
     split = as_split(drawings.list())

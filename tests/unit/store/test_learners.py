@@ -43,8 +43,8 @@ def test_shared_nicknames_get_tags_and_unique_ones_do_not():
     assert display_names({"abcd1": "ada", "abcd2": "ada"}) == {"abcd1": "ada · abcd1", "abcd2": "ada · abcd2"}
 
 
-def test_nicknames_are_kept_per_learner_and_can_change(store_root):
-    learners = Learners(RunStore(store_root))
+def test_nicknames_are_kept_per_learner_and_can_change(store_root, store):
+    learners = Learners(store)
     assert learners.nickname("l1") == ""
     assert learners.set_nickname("l1", "  ada  ") == "ada"
     learners.set_nickname("l2", "ada")

@@ -8,7 +8,8 @@ import torch
 
 from core.models.architectures import build_model
 from core.models.evaluation import evaluate
-from core.store.runs import RunStore, StoreError
+from core.store.checkpoints import StoreError
+from core.store.runs import RunStore
 from core.training.config import preset
 from core.training.history import History
 
@@ -28,8 +29,7 @@ def saved_run(store: RunStore, tiny_mnist, arch="cnn") -> tuple[str, torch.nn.Mo
     return run_id, model
 
 
-def test_round_trip_keeps_weights_config_and_metrics(store_root, tiny_mnist):
-    store = RunStore(store_root)
+def test_round_trip_keeps_weights_config_and_metrics(store, tiny_mnist):
     run_id, model = saved_run(store, tiny_mnist)
     record = store.get_run(run_id)
     assert (record.status, record.arch, record.nickname, record.train_seconds) == ("finished", "cnn", "ada", 1.5)
@@ -43,8 +43,7 @@ def test_round_trip_keeps_weights_config_and_metrics(store_root, tiny_mnist):
     assert not list(record.model_path.parent.glob("*.tmp"))
 
 
-def test_listing_filters_and_orders(store_root, tiny_mnist):
-    store = RunStore(store_root)
+def test_listing_filters_and_orders(store, tiny_mnist):
     first, _ = saved_run(store, tiny_mnist, "logistic")
     second, _ = saved_run(store, tiny_mnist, "mlp")
     unfinished = store.begin_run(preset("cnn"))
@@ -58,8 +57,7 @@ def test_listing_filters_and_orders(store_root, tiny_mnist):
     b"",                                      # empty
     b"\x00\x01 random bytes",                 # garbage
 ])
-def test_corrupt_files_give_a_clear_error_and_nothing_else_breaks(store_root, tiny_mnist, content):
-    store = RunStore(store_root)
+def test_corrupt_files_give_a_clear_error_and_nothing_else_breaks(store, tiny_mnist, content):
     good, _ = saved_run(store, tiny_mnist)
     bad, _ = saved_run(store, tiny_mnist)
     store.get_run(bad).model_path.write_bytes(content)
@@ -69,8 +67,7 @@ def test_corrupt_files_give_a_clear_error_and_nothing_else_breaks(store_root, ti
     assert len(store.list_runs()) == 2
 
 
-def test_truncated_file_is_refused(store_root, tiny_mnist):
-    store = RunStore(store_root)
+def test_truncated_file_is_refused(store, tiny_mnist):
     run_id, _ = saved_run(store, tiny_mnist)
     path = store.get_run(run_id).model_path
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
@@ -97,14 +94,13 @@ def test_runs_of_a_crashed_process_are_marked_interrupted(store_root):
     assert RunStore(store_root).get_run(mine).status == "running"  # a live process's run is left alone
 
 
-def test_missing_run_is_a_store_error(store_root):
+def test_missing_run_is_a_store_error(store):
     with pytest.raises(StoreError, match="no run"):
-        RunStore(store_root).get_run("nope")
+        store.get_run("nope")
 
 
-def test_runs_remember_their_learner_and_can_be_filtered(store_root):
+def test_runs_remember_their_learner_and_can_be_filtered(store):
     from core.training.config import preset
-    store = RunStore(store_root)
     mine = store.begin_run(preset("logistic"), nickname="ada", learner="l1")
     store.begin_run(preset("logistic"), nickname="ada", learner="l2")  # the same name, another browser
     assert [r.run_id for r in store.list_runs(learner="l1")] == [mine]
@@ -132,10 +128,9 @@ def test_a_store_from_before_learners_gains_the_column(store_root):
     assert "class_code" in {row["name"] for row in store.execute("PRAGMA table_info(runs)")}
 
 
-def test_tables_beside_the_runs_are_made_once_per_store(store_root, monkeypatch):
+def test_tables_beside_the_runs_are_made_once_per_store(store, monkeypatch):
     from core.store import schema
     from core.store.drawings import MyDrawings
-    store = RunStore(store_root)
     made = []
     real = schema.drawings.create
     monkeypatch.setattr(schema.drawings, "create", lambda *a, **kw: made.append(1) or real(*a, **kw))
@@ -143,9 +138,8 @@ def test_tables_beside_the_runs_are_made_once_per_store(store_root, monkeypatch)
     assert made == [1]
 
 
-def test_prune_keeps_the_newest_the_live_and_the_chosen(store_root):
+def test_prune_keeps_the_newest_the_live_and_the_chosen(store):
     from core.training.config import preset
-    store = RunStore(store_root)
     ids = []
     for i in range(6):
         ids.append(store.begin_run(preset("logistic")))
@@ -159,9 +153,8 @@ def test_prune_keeps_the_newest_the_live_and_the_chosen(store_root):
     assert {r.run_id for r in store.list_runs()} == {ids[0], ids[1], ids[4], ids[5]}
 
 
-def test_prune_keeps_the_model_files_under_a_byte_cap_oldest_first(store_root):
+def test_prune_keeps_the_model_files_under_a_byte_cap_oldest_first(store):
     from core.training.config import preset
-    store = RunStore(store_root)
     ids = []
     for i in range(4):
         ids.append(store.begin_run(preset("logistic")))
@@ -174,8 +167,7 @@ def test_prune_keeps_the_model_files_under_a_byte_cap_oldest_first(store_root):
     assert not (store.root / "models" / f"{ids[1]}.pt").exists()
 
 
-def test_an_unreadable_row_hides_no_other_run_and_stays_in_the_database(store_root):
-    store = RunStore(store_root)
+def test_an_unreadable_row_hides_no_other_run_and_stays_in_the_database(store):
     good, odd = store.begin_run(preset("logistic")), store.begin_run(preset("mlp"))
     store.execute("UPDATE runs SET status='exploded', history_json=:history WHERE run_id=:id",
                   {"history": '{"epochs": [1]}', "id": odd})

@@ -2,8 +2,7 @@ import dataclasses
 
 import pytest
 import torch
-from conftest import tiny_config
-from helpers import ListRecorder
+from helpers import ListRecorder, tiny_config
 
 from core.data.loading import Split
 from core.models.architectures import build_model

@@ -1,17 +1,5 @@
-"""A hostile soak: N visitors keep asking a hosted server for the biggest trainings it
-allows, stopping and starting again, for a bounded time.
+"""A hostile soak on a hosted server: `python -m bench.server soak`."""
 
-    DIGITS_DATA_DIR=../shared/data python -m bench.soak --visitors 8 --seconds 60
-
-The server is this process, as in a hosted demo: one TrainingQueue with DIGITS_HOSTED=1's
-limits and a run store capped at --store-mb. Each visitor (its own learner) submits the
-largest training of an architecture the limits allow (every stopped run keeps its model
-file, 56 MB for a 4x2048 MLP), stops it after 1-5 s and starts the next; refusals
-(queue full, one training per learner) are counted. A sampler reads the process's RSS,
-the store's model bytes and the queue every 0.25 s. Checks: RSS grows by no more than
-the training memory limit (with a margin), the store stays under its cap plus one model
-file, and no queue wait is longer than every other visitor's hold.
-"""
 from __future__ import annotations
 
 import argparse
@@ -21,28 +9,31 @@ import tempfile
 import threading
 import time
 
-from core.config.fields import ConfigError
-from core.jobs.queue import TrainingQueue
-from core.jobs.run_keeper import stored_job
-from core.training.budget import BASE_MB, estimate
-from core.training.config import TrainConfig, preset
-from core.training.limits import LimitError, check_size, queue_limits
-from core.training.status import Status
+from bench.common import Report, header, load_mnist, rss_mb
 
+SOAK_DOC = """\
+The server is this process, as in a hosted demo: one TrainingQueue with DIGITS_HOSTED=1's
+limits and a run store capped at --store-mb. Each visitor (its own learner) submits the
+largest training of an architecture the limits allow (every stopped run keeps its model
+file, 56 MB for a 4x2048 MLP), stops it after 1-5 s and starts the next; refusals
+(queue full, one training per learner) are counted. A sampler reads the process's RSS,
+the store's model bytes and the queue every 0.25 s. Checks: RSS grows by no more than
+the training memory limit (with a margin), the store stays under its cap plus one model
+file, and no queue wait is longer than every other visitor's hold. Exits 1 when a check fails.
+"""
 HOLD_SECONDS = (1.0, 5.0)   # how long a visitor lets a training run before stopping it
 # RSS may grow above the process's size at the start by the training memory limit (less
 # the base core.training.budget counts in it), times this margin for the estimate and the allocator
 RSS_MARGIN = 1.5   # measured: 1.03-1.19 times the limit above the base (docs/benchmarks.md)
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
-
-
-def largest_allowed(arch: str, limits) -> TrainConfig:
+def largest_allowed(arch: str, limits):
     """The biggest training of `arch` the limits let through: widest layers, then the
     largest batch and the most epochs that fit."""
+    from core.config.fields import ConfigError
+    from core.training.config import preset
+    from core.training.limits import LimitError, check_size
+
     model = {"cnn": {"channels": [limits.max_cnn_channels or 128] * 2, "kernel_size": 3, "fc_hidden": 1024},
              "mlp": {"hidden": [2048] * 4}}.get(arch, {})
     for batch in (2048, 1024, 512, 256, 128, 64):
@@ -57,15 +48,19 @@ def largest_allowed(arch: str, limits) -> TrainConfig:
 
 
 def run_soak(visitors: int, seconds: float, store_mb: int) -> dict:
-    from core.data.loading import load_dataset
+    from core.jobs.queue import TrainingQueue
+    from core.jobs.run_keeper import stored_job
     from core.jobs.threads import use_one_torch_thread
     from core.store.runs import RunStore
+    from core.training.budget import BASE_MB, estimate
+    from core.training.limits import LimitError, queue_limits
+    from core.training.status import Status
 
     use_one_torch_thread()
     os.environ.update({"DIGITS_HOSTED": "1", "DIGITS_STORE_MAX_MB": str(store_mb)})
     limits = queue_limits()
     queue = TrainingQueue(limits)
-    data = load_dataset(download=False)
+    data = load_mnist()
     store = RunStore(tempfile.mkdtemp(prefix="soak-"))
     configs = [largest_allowed(arch, limits) for arch in ("cnn", "mlp", "logistic")]
     start_rss = rss_mb()  # torch, MNIST and whatever the calling process holds already
@@ -126,26 +121,24 @@ def run_soak(visitors: int, seconds: float, store_mb: int) -> dict:
             "configs": [f"{c.arch} batch {c.batch_size} x {c.epochs} epochs" for c in configs], "problems": problems}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_soak_part(args: argparse.Namespace, out: Report) -> int:
+    header(out, args)
+    visitors, seconds = (2, 10.0) if args.quick else (args.visitors, args.seconds)
+    result = out.put("soak", run_soak(visitors, seconds, args.store_mb))
+    out.say(f"largest allowed: {'; '.join(result['configs'])}")
+    out.table("visitors", "s", "trainings started / refused", "longest queue wait s",
+              "RSS MB at start / peak (bound)", "peak store MB (cap)", "most queued", "problems", blank=False)
+    out.row(result["visitors"], f"{result['seconds']:.0f}", f"{result['submitted']} / {result['refused']}",
+            f"{result['max_wait_s']:.1f}",
+            f"{result['rss_start_mb']:,.0f} / {result['peak_rss_mb']:,.0f} ({result['rss_bound_mb']:,.0f})",
+            f"{result['peak_store_mb']:,.0f} ({result['store_cap_mb']})", result["peak_queued"],
+            len(result["problems"]))
+    for problem in result["problems"]:
+        out.say(f"- {problem}")
+    return 1 if result["problems"] else 0
+
+
+def soak_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--visitors", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--store-mb", type=int, default=200)
-    args = parser.parse_args()
-    result = run_soak(args.visitors, args.seconds, args.store_mb)
-    print(f"largest allowed: {'; '.join(result['configs'])}")
-    print("| visitors | s | trainings started / refused | longest queue wait s | RSS MB at start / peak (bound) "
-          "| peak store MB (cap) | most queued | problems |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    print(f"| {result['visitors']} | {result['seconds']:.0f} | {result['submitted']} / {result['refused']} | "
-          f"{result['max_wait_s']:.1f} | {result['rss_start_mb']:,.0f} / {result['peak_rss_mb']:,.0f} "
-          f"({result['rss_bound_mb']:,.0f}) | "
-          f"{result['peak_store_mb']:,.0f} ({result['store_cap_mb']}) | {result['peak_queued']} | "
-          f"{len(result['problems'])} |")
-    for problem in result["problems"]:
-        print(f"- {problem}")
-    raise SystemExit(1 if result["problems"] else 0)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,23 +1,5 @@
-"""Training throughput with the Train page open in a browser vs the CLI, same config.
+"""Training with the Train page open against the CLI: `python -m bench.server live-view`."""
 
-    DIGITS_DATA_DIR=../shared/data python -m bench.live_view_overhead --arch mlp --epochs 4 --repeat 5
-
-Each repeat trains once through the page (headless chromium on /train, the live view
-redrawing every $DIGITS_LIVE_REFRESH_SECONDS) and once through `python -m core.cli`,
-alternating so that machine noise hits both. Examples/s = examples seen / training seconds,
-from the run store. Each page run also reports the live view's cost inside the server: the
-CPU seconds of the server's threads other than the training thread (Streamlit's event loop,
-the fragment reruns that build the charts), as a share of the training thread's, read
-from /proc. Unlike examples/s it hardly moves when the machine is busy.
-
-Where the browser runs changes the answer on a small machine, so it is a choice:
-  (default)            chromium shares every core with the training; started by root, it
-                       raises its own UI threads to nice -8
-  --desktop-priority   the same, but chromium cannot raise its priority (CAP_SYS_NICE
-                       dropped), as a browser started by a desktop user
-  --browser-cpu N      chromium on CPU N alone, the server and the CLI on the other CPUs:
-                       the browser on another machine, as for a hosted demo or a workshop
-"""
 from __future__ import annotations
 
 import argparse
@@ -34,11 +16,25 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from bench.browser import ROOT, launch_chromium, start_server, stop_server
-from core.store.runs import RunStore
-from core.training.config import SETTINGS, preset, to_query
-from core.training.limits import queue_limits
+from bench.common import ROOT, Report, header, spread
 
+LIVE_VIEW_DOC = """\
+Each repeat trains once through the page (headless chromium on /train, the live view
+redrawing every $DIGITS_LIVE_REFRESH_SECONDS) and once through `python -m core.cli`,
+alternating so that machine noise hits both. Examples/s = examples seen / training seconds,
+from the run store. Each page run also reports the live view's cost inside the server: the
+CPU seconds of the server's threads other than the training thread (Streamlit's event loop,
+the fragment reruns that build the charts), as a share of the training thread's, read
+from /proc. Unlike examples/s it hardly moves when the machine is busy.
+
+Where the browser runs changes the answer on a small machine, so it is a choice:
+  (default)            chromium shares every core with the training; started by root, it
+                       raises its own UI threads to nice -8
+  --desktop-priority   the same, but chromium cannot raise its priority (CAP_SYS_NICE
+                       dropped), as a browser started by a desktop user
+  --browser-cpu N      chromium on CPU N alone, the server and the CLI on the other CPUs:
+                       the browser on another machine, as for a hosted demo or a workshop
+"""
 PR_CAPBSET_DROP, CAP_SYS_NICE = 24, 23  # <linux/prctl.h>, <linux/capability.h>
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -58,6 +54,8 @@ class Measurement:
 def through_page(url: str, query: dict, playwright, server_pid: int, torch_threads: int) -> float:
     """Train once through /train; returns the server's CPU outside the training's threads
     (the job's thread and its torch workers) as a share of theirs."""
+    from tests.support.browser import launch_chromium
+
     browser = launch_chromium(playwright)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{url}/train?{urllib.parse.urlencode(query)}")
@@ -107,6 +105,8 @@ def thread_cpu_spent(pid: int, every: float = 0.2) -> Iterator[dict[int, float]]
 
 
 def through_cli(config, store_dir: str) -> None:
+    from core.training.config import SETTINGS
+
     values = config.to_dict()
     args = [sys.executable, "-m", "core.cli", "--arch", config.arch, "--store-dir", store_dir,
             "--model", json.dumps(values.pop("model"))]
@@ -116,6 +116,8 @@ def through_cli(config, store_dir: str) -> None:
 
 
 def rate(store_dir: str) -> float:
+    from core.store.runs import RunStore
+
     run = RunStore(store_dir).list_runs()[0]
     return run.examples_seen / run.train_seconds
 
@@ -140,10 +142,14 @@ def affinity(cpus: set[int]):
         os.sched_setaffinity(0, before)
 
 
-def measure(arch: str, epochs: int, repeat: int, browser_cpu: int | None = None,
-            desktop_priority: bool = False) -> Measurement:
+def measure_live_view(arch: str, epochs: int, repeat: int, browser_cpu: int | None = None,
+                      desktop_priority: bool = False, note=print) -> Measurement:
     """`repeat` page runs and `repeat` CLI runs of the arch's default preset, alternating."""
     from playwright.sync_api import sync_playwright
+
+    from core.training.config import preset, to_query
+    from core.training.limits import queue_limits
+    from tests.support.browser import start_server, stop_server
 
     all_cpus = os.sched_getaffinity(0)
     browser_cpus = {browser_cpu} if browser_cpu is not None else all_cpus
@@ -166,14 +172,30 @@ def measure(arch: str, epochs: int, repeat: int, browser_cpu: int | None = None,
                 with affinity(train_cpus):
                     through_cli(config, cli_store)
                 result.cli_rates.append(rate(cli_store))
-                print(f"repeat {i + 1}: page {result.page_rates[-1]:,.0f} ex/s "
-                      f"(server CPU besides the training: {result.server_shares[-1]:.1%} of its), "
-                      f"cli {result.cli_rates[-1]:,.0f} ex/s")
+                note(f"repeat {i + 1}: page {result.page_rates[-1]:,.0f} ex/s "
+                     f"(server CPU besides the training: {result.server_shares[-1]:.1%} of its), "
+                     f"cli {result.cli_rates[-1]:,.0f} ex/s")
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def run_live_view(args: argparse.Namespace, out: Report) -> None:
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    header(out, args)
+    epochs, repeat = (1, 1) if args.quick else (args.epochs, args.repeat)
+    result = measure_live_view(args.arch, epochs, repeat, args.browser_cpu, args.desktop_priority, note=out.note)
+    if args.browser_cpu is not None:
+        where = f"chromium on CPU {args.browser_cpu} alone"
+    else:
+        where = "chromium on the training's cores, " + ("desktop" if args.desktop_priority else "root") + " priority"
+    out.put("live_view", {"arch": args.arch, "epochs": epochs, "where": where, "page_rates": result.page_rates,
+                          "cli_rates": result.cli_rates, "server_shares": result.server_shares, "ratio": result.ratio})
+    out.table("arch, epochs", "where chromium runs", "page examples/s", "CLI examples/s", "page / CLI",
+              "server CPU besides the training")
+    out.row(f"{args.arch} default, {epochs} epochs", where, f"{statistics.median(result.page_rates):,.0f}",
+            f"{statistics.median(result.cli_rates):,.0f}", f"{result.ratio:.2f}", spread(result.server_shares, ".1%"))
+
+
+def live_view_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--arch", default="mlp")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=5)
@@ -181,17 +203,3 @@ def main() -> None:
                         help="chromium without CAP_SYS_NICE, as a browser a desktop user starts")
     parser.add_argument("--browser-cpu", type=int, default=None,
                         help="chromium on this CPU alone, the training on the others")
-    args = parser.parse_args()
-    result = measure(args.arch, args.epochs, args.repeat, args.browser_cpu, args.desktop_priority)
-    if args.browser_cpu is not None:
-        where = f"chromium on CPU {args.browser_cpu} alone"
-    else:
-        where = "chromium on the training's cores, " + ("desktop" if args.desktop_priority else "root") + " priority"
-    print(f"| {args.arch} default, {args.epochs} epochs | {where} | {statistics.median(result.page_rates):,.0f} | "
-          f"{statistics.median(result.cli_rates):,.0f} | {result.ratio:.2f} | "
-          f"{statistics.median(result.server_shares):.1%} |")
-
-
-if __name__ == "__main__":
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    main()

@@ -1,34 +1,33 @@
-"""A workshop in one process: N simulated learners train and draw at the same time.
+"""A workshop in one process: `python -m bench.server load`."""
 
-    DIGITS_DATA_DIR=../shared/data python -m bench.load_test --sessions 8
-
-Each learner is a Streamlit AppTest session of this process, as browser sessions are
-threads of one server: it opens /train with a short configuration and presses Start
-(every job goes into the server's one queue at once), then all are followed round-robin
-until their runs end, and each one draws a "1" on /draw. Bounded (a deadline) and
-localhost-only. Checks: every run finishes, every learner sees only their own job and run,
-no page raises, and the process's peak RSS.
-"""
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import resource
 import sys
 import tempfile
 import time
 import types
-from pathlib import Path
 
-import numpy as np
+from bench.common import ROOT, Report, header, peak_rss_mb
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+LOAD_DOC = """\
+Each learner is a Streamlit AppTest session of this process, as browser sessions are
+threads of one server: it opens /train with a short configuration and presses Start
+(every job goes into the server's one queue at once), then all are followed round-robin
+until their runs end, and each one draws a "1" on /draw. Bounded (a deadline) and
+localhost-only. Checks: every run finishes, every learner sees only their own job and run,
+no page raises, and the process's peak RSS. Exits 1 when anything went wrong.
+"""
+APP = str(ROOT / "app.py")
 CONFIGS = ({"arch": "logistic", "epochs": "2"},
            {"arch": "mlp", "epochs": "1", "train_examples": "20000", "m.hidden": "128"})
 
 
 def a_one() -> types.SimpleNamespace:
+    import numpy as np
+
     image = np.zeros((280, 280, 4), dtype=np.uint8)
     image[..., 3] = 255
     image[40:240, 130:150, :3] = 255
@@ -86,29 +85,27 @@ def run_load_test(sessions: int, deadline_s: float = 600) -> dict:
     waits = [learner["began"] - learner["submitted"] for learner in learners if learner["began"]]
     return {"sessions": sessions, "wall_s": time.perf_counter() - started,
             "max_queue_wait_s": max(waits, default=0.0), "mean_queue_wait_s": sum(waits) / max(len(waits), 1),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "problems": problems}
+            "peak_rss_mb": peak_rss_mb(), "problems": problems}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sessions", type=int, default=8)
-    parser.add_argument("--deadline", type=float, default=600, help="give up after this many seconds")
-    args = parser.parse_args()
+def run_load(args: argparse.Namespace, out: Report) -> int:
+    header(out, args)
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's "missing ScriptRunContext" chatter
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("streamlit"):
             logging.getLogger(name).setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as store:
         os.environ["DIGITS_STORE_DIR"] = store
-        result = run_load_test(args.sessions, args.deadline)
-    print("| sessions | wall s | queue wait s (mean / max) | peak RSS MB | problems |")
-    print("| --- | --- | --- | --- | --- |")
-    print(f"| {result['sessions']} | {result['wall_s']:.1f} | {result['mean_queue_wait_s']:.1f} / "
-          f"{result['max_queue_wait_s']:.1f} | {result['peak_rss_mb']:,.0f} | {len(result['problems'])} |")
+        result = out.put("load", run_load_test(2 if args.quick else args.sessions, args.deadline))
+    out.table("sessions", "wall s", "queue wait s (mean / max)", "peak RSS MB", "problems")
+    out.row(result["sessions"], f"{result['wall_s']:.1f}",
+            f"{result['mean_queue_wait_s']:.1f} / {result['max_queue_wait_s']:.1f}", f"{result['peak_rss_mb']:,.0f}",
+            len(result["problems"]))
     for problem in result["problems"]:
-        print(f"- {problem}")
-    sys.exit(1 if result["problems"] else 0)
+        out.say(f"- {problem}")
+    return 1 if result["problems"] else 0
 
 
-if __name__ == "__main__":
-    main()
+def load_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sessions", type=int, default=8)
+    parser.add_argument("--deadline", type=float, default=600, help="give up after this many seconds")

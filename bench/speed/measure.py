@@ -1,21 +1,22 @@
-"""The measurements of bench.speed, one per fresh process: `python -m bench.speed_parts PART ...`
-prints one JSON line. bench.speed runs them and prints the tables."""
+"""The measurements of `python -m bench.speed`, each run in a fresh process by its part
+(bench.common.in_fresh_process), and the presets' targets."""
+
 from __future__ import annotations
 
-import argparse
-import json
-import resource
+import math
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 
-PARTS = ("pairs", "presets", "profile", "memory")
-CHECK_EVERY = 10_000     # examples between two whole-test-set checks in the preset runs
-CI_FLOOR = 0.985         # CI's loose bound on the speedrun CNN (tests/test_bench_speed.py)
-QUICK_STEPS = 300
-QUICK_EXAMPLES = 5_000
+from bench.common import QUICK_EXAMPLES, Silent, data_root, in_fresh_process, load_mnist, peak_rss_mb
+
+ALL = ("pairs", "presets", "profile", "memory")   # the parts of `all`, in order
+PAIRS = 5              # interleaved tutorial/project pairs
+SEEDS = (0, 1, 2)      # each preset's runs
+ROUNDS = 10            # memory: trainings of each default preset in one process
+CHECK_EVERY = 10_000   # examples between two whole-test-set checks in the preset runs
+CI_FLOOR = 0.985       # CI's loose bound on the speedrun CNN (tests/bench/test_speed.py)
+THREAD_VARIANTS = ("main", "job-pooled", "job")
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Target:
 
 
 # What each preset must reach: the targets set on a 2-core machine whose tutorial epoch took
-# 6.3-7.5 s. Machines differ from day to day, so bench.speed judges the budget in units of T.
+# 6.3-7.5 s. Machines differ from day to day, so the presets part judges the budget in units of T.
 TARGETS = {
     ("logistic", "fast"): Target(0.920, 0.915, 0.5, 0.07),
     ("mlp", "fast"): Target(0.980, 0.975, 3.0, 0.43),
@@ -38,85 +39,22 @@ TARGETS = {
 }
 
 
-def run_part(*args: str) -> dict:
-    """One measurement in a fresh process: its JSON line."""
-    out = subprocess.run([sys.executable, "-m", "bench.speed_parts", *args], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.splitlines()[-1])
-
-
-def run_preset_part(arch: str, name: str, seed: int, data_dir: str | None = None) -> dict:
-    from core.config.settings import data_dir as resolve
-    return run_part("preset", "--arch", arch, "--preset", name, "--seed", str(seed), "--data-dir", str(resolve(data_dir)))
-
-
-def tutorial_net():
-    """Seed 000's network as the tutorial defines it: the same layers and parameter count as
-    `core.models.architectures` builds for the `tutorial` preset, in PyTorch's default NCHW layout."""
-    import torch.nn.functional as F
-    from torch import nn
-
-    class Net(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.conv1, self.conv2 = nn.Conv2d(1, 10, kernel_size=5), nn.Conv2d(10, 20, kernel_size=5)
-            self.conv2_drop = nn.Dropout2d()
-            self.fc1, self.fc2 = nn.Linear(320, 50), nn.Linear(50, 10)
-
-        def forward(self, x):
-            x = F.relu(F.max_pool2d(self.conv1(x), 2))
-            x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
-            x = F.dropout(F.relu(self.fc1(x.flatten(1))), training=self.training)
-            return self.fc2(x)
-
-    return Net()
-
-
-def seed_pipeline(data_dir: str, steps: int | None) -> dict:
-    """Seed 000 as written: its loop, its network and its torchvision pipeline; the time of the
-    batches it trains."""
-    import torch
-    import torch.nn.functional as F
-    from torchvision import datasets, transforms
-
-    from core.data.datasets import MNIST
-    from core.training.config import preset
-
-    config = preset("cnn", "tutorial")
-    torch.manual_seed(config.seed)
-    steps_in = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MNIST.mean,), (MNIST.std,))])
-    dataset = datasets.MNIST(data_dir, train=True, download=False, transform=steps_in)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=config.batch_size, shuffle=True)
-    model = tutorial_net().train()
-    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
-    seen, start = 0, time.perf_counter()
-    for step, (images, labels) in enumerate(loader):
-        if steps is not None and step == steps:
-            break
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(images), labels)
-        loss.backward()
-        optimizer.step()
-        seen += len(labels)
-    return {"examples": seen, "seconds": time.perf_counter() - start}
-
-
-def project_trainer(data_dir: str, steps: int | None) -> dict:
-    """The same config through the project's TrainingJob: its training clock."""
-    from core.data.loading import load_dataset
+# -- measurements, each called in a fresh process ----------------------------------------------
+def project_epoch(data_dir: str, steps: int | None) -> dict:
+    """Seed 000's config through the project's TrainingJob: its training clock."""
     from core.jobs.job import TrainingJob
     from core.jobs.threads import use_one_torch_thread
     from core.training.config import preset
 
     use_one_torch_thread()
     config = preset("cnn", "tutorial", epochs=1, train_examples=steps * 64 if steps else 0)
-    snap = TrainingJob(config, load_dataset(data_dir)).start().wait()
+    snap = TrainingJob(config, load_mnist(data_dir)).start().wait()
     return {"examples": snap.examples_seen, "seconds": snap.train_seconds}
 
 
 def preset_run(data_dir: str, arch: str, name: str, seed: int, quick: bool) -> dict:
     """One preset as the app trains it, its whole test set checked every CHECK_EVERY examples."""
     from core.analysis.compare import time_to_accuracy
-    from core.data.loading import load_dataset
     from core.jobs.job import TrainingJob
     from core.jobs.threads import use_one_torch_thread
     from core.training.config import preset
@@ -124,12 +62,18 @@ def preset_run(data_dir: str, arch: str, name: str, seed: int, quick: bool) -> d
     use_one_torch_thread()
     config = preset(arch, name, seed=seed, test_every=CHECK_EVERY // (10 if quick else 1),
                     **({"epochs": 1, "train_examples": QUICK_EXAMPLES} if quick else {}))
-    snap = TrainingJob(config, load_dataset(data_dir)).start().wait()
+    snap = TrainingJob(config, load_mnist(data_dir)).start().wait()
     floors = sorted({t.floor for t in TARGETS.values()} | {CI_FLOOR})
     return {"arch": arch, "preset": name, "seed": seed, "status": str(snap.status), "train_seconds": snap.train_seconds,
             "test_accuracy": snap.test_accuracy,
             "seconds_to": {f"{t:.1%}": s for t, s in time_to_accuracy(snap.history, floors).items()},
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def run_preset_part(arch: str, name: str, seed: int, data_dir: str | None = None, quick: bool = False) -> dict:
+    """`preset_run` in a fresh process."""
+    return in_fresh_process("bench.speed.measure:preset_run", data_dir=str(data_root(data_dir)), arch=arch, name=name,
+                            seed=seed, quick=quick)
 
 
 def machine_gflops(threads: int) -> tuple[float, float]:
@@ -158,14 +102,12 @@ def seed_profile(data_dir: str, quick: bool) -> dict:
     import torch
     from torch.profiler import ProfilerActivity, profile
 
-    from bench.thread_overhead import Silent
-    from core.data.loading import load_dataset
     from core.jobs.job import TrainingJob
     from core.models.architectures import build_model
     from core.training.config import preset
     from core.training.engine import Clock, LastGoodWeights, make_optimizer, train_one_epoch
 
-    data = load_dataset(data_dir)
+    data = load_mnist(data_dir)
     steps = 100 if quick else 400
     config = preset("cnn", "tutorial", epochs=1, train_examples=steps * 64)
     threads = TrainingJob(config, data).threads
@@ -202,7 +144,6 @@ def memory_rounds(data_dir: str, rounds: int, quick: bool) -> dict:
     training queue and the run store, as learners' trainings are; the peak RSS after each round."""
     import tempfile
 
-    from core.data.loading import load_dataset
     from core.jobs.queue import TrainingQueue
     from core.jobs.run_keeper import stored_job
     from core.jobs.threads import use_one_torch_thread
@@ -212,7 +153,7 @@ def memory_rounds(data_dir: str, rounds: int, quick: bool) -> dict:
     from core.training.limits import queue_limits
 
     use_one_torch_thread()
-    data = load_dataset(data_dir)
+    data = load_mnist(data_dir)
     peaks = []
     with tempfile.TemporaryDirectory() as folder:
         store, queue = RunStore(folder), TrainingQueue(queue_limits())
@@ -220,28 +161,64 @@ def memory_rounds(data_dir: str, rounds: int, quick: bool) -> dict:
             for arch in ARCHITECTURES:
                 config = preset(arch, **({"epochs": 1, "train_examples": QUICK_EXAMPLES} if quick else {}))
                 queue.submit(stored_job(config, data, store, nickname="memory")).wait()
-            peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            peaks.append(peak_rss_mb())
     return {"peaks": peaks, "after_first": peaks[0], "after_last": peaks[-1]}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("part", choices=("seed", "project", "preset", "profile", "memory"))
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--arch")
-    parser.add_argument("--preset")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--rounds", type=int, default=10)
-    args = parser.parse_args()
-    steps = QUICK_STEPS if args.quick else None
-    result = {"seed": lambda: seed_pipeline(args.data_dir, steps),
-              "project": lambda: project_trainer(args.data_dir, steps),
-              "preset": lambda: preset_run(args.data_dir, args.arch, args.preset, args.seed, args.quick),
-              "profile": lambda: seed_profile(args.data_dir, args.quick),
-              "memory": lambda: memory_rounds(args.data_dir, args.rounds, args.quick)}[args.part]()
-    print(json.dumps(result))
+def thread_variant(variant: str, arch: str, data_dir: str, quick: bool) -> dict:
+    """One epoch of `arch`'s default preset, trained as `variant` says:
+      main         `fit` on the main thread, which also loaded the data
+      job-pooled   a TrainingJob started by a main thread that loaded the data with all torch
+                   threads (so that thread holds an OpenMP pool)
+      job          a TrainingJob started the way the CLI does it: the main thread calls
+                   `use_one_torch_thread()` first
+    and the process's voluntary context switches while it trained (getrusage)."""
+    import resource
+
+    from core.jobs.job import TrainingJob
+    from core.jobs.threads import use_one_torch_thread
+    from core.training.config import preset
+    from core.training.engine import fit
+
+    if variant == "job":
+        use_one_torch_thread()
+    data, config = load_mnist(data_dir), preset(arch, epochs=1, **({"train_examples": QUICK_EXAMPLES} if quick else {}))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
+    if variant == "main":
+        seconds = fit(config, data, Silent()).train_seconds
+    else:
+        seconds = TrainingJob(config, data).start().wait().train_seconds
+    return {"seconds": seconds, "switches": resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - before}
 
 
-if __name__ == "__main__":
-    main()
+def bf16_epoch(data, seed: int, bf16: bool, batch: int = 256, steps: int | None = None) -> tuple[float, float]:
+    """Training seconds and test accuracy of one epoch (or `steps` batches) of the `fast` CNN in an
+    in-memory loop outside the engine: channels-last, the preset's Adam betas and one-cycle schedule."""
+    import torch
+    import torch.nn.functional as F
+
+    from core.data.loading import as_input
+    from core.models.architectures import build_model
+    from core.models.evaluation import evaluate
+    from core.training.config import preset
+
+    config = preset("cnn", "fast")
+    torch.manual_seed(seed)
+    model = build_model("cnn", config.model).to(memory_format=torch.channels_last)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(config.beta1, config.beta2))
+    steps = min(-(-len(data.train) // batch), steps or math.inf)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=steps)
+    order = torch.randperm(len(data.train), generator=torch.Generator().manual_seed(seed))
+    model.train()
+    start = time.perf_counter()
+    for step in range(steps):
+        indices = order[step * batch:(step + 1) * batch]
+        images = as_input(data.train.images[indices]).contiguous(memory_format=torch.channels_last)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = F.cross_entropy(model(images), data.train.labels[indices])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+    seconds = time.perf_counter() - start
+    return seconds, evaluate(model, data.test).accuracy

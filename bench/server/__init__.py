@@ -1,0 +1,1 @@
+"""The server's costs, one module a part; `python -m bench.server --help` lists them."""

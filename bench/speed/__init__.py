@@ -1,0 +1,1 @@
+"""Training speed; `python -m bench.speed --help` lists its parts."""

@@ -21,8 +21,8 @@ def fresh_database(admin_url: str) -> Iterator[str]:
         try:
             yield url
         finally:
-            from core.store import runs as store
-            engine = store._engines.pop(url, None)
+            from core.store import database
+            engine = database._engines.pop(url, None)
             if engine is not None:
                 engine.dispose()
             with admin.connect() as con:

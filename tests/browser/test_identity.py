@@ -18,11 +18,13 @@ LONG_RUN = "/train?arch=mlp&epochs=30"   # trains for minutes: still running whe
 QUICK_RUN = "/train?arch=logistic&epochs=1&train_examples=5000"  # these tests ask who sees a run, not how good it is
 
 
-@pytest.fixture
-def served(app_server, app_store):
-    """The session's shared server (conftest.app_server) and its store: these journeys need no
-    settings of their own, and each test's learners are its own browser contexts."""
-    return app_server, app_store
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A server of these journeys' own: eight learners start trainings at once here, and the
+    session's shared server would queue every later journey's training behind theirs."""
+    store = tmp_path_factory.mktemp("identity-runs")
+    with serve_app(store) as url:
+        yield url, store
 
 
 def main(page):

@@ -72,9 +72,9 @@ def test_a_training_stopped_before_its_worker_starts_is_cancelled_in_its_row(clu
     job = queue.submit(stored_job(long_cnn(), None, store, learner=LEARNER))
     queue.cancel(job, "Stopped by the test.")  # the actor is still being made: it must not train
     snap = job.wait(timeout=60)
-    assert (snap.status, snap.message, snap.examples_seen) == (Status.STOPPED, "Stopped by the test.", 0)
+    assert (snap.status, snap.message, snap.examples_seen) == (Status.CANCELLED, "Stopped by the test.", 0)
     record = store.get_run(snap.run_id)
-    assert (record.status, record.message, record.model_path) == (Status.STOPPED, "Stopped by the test.", None)
+    assert (record.status, record.message, record.model_path) == (Status.CANCELLED, "Stopped by the test.", None)
 
 
 DRIVER = textwrap.dedent("""

@@ -33,6 +33,7 @@ def training_now(class_code: str, since: float) -> None:
                model=st.column_config.TextColumn(width="small"), status=st.column_config.TextColumn(width="small"),
                done=st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1, width="small"))
 
+
 require_app_navigation()
 st.title("🏆 Leaderboard")
 class_info = my_class_info()

@@ -22,6 +22,7 @@ trains.
 class Recording(Silent):
     def __init__(self) -> None:
         self.points, self.probes, self.epochs = [], [], []
+
     def on_train_point(self, seen, loss, seconds): self.points.append((seen, loss))
     def on_probe(self, seen, accuracy): self.probes.append((seen, accuracy))
     def on_check(self, *args): pass

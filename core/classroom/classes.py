@@ -40,7 +40,6 @@ KEY_ROUNDS = 200_000                                # PBKDF2 rounds: a stolen da
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class ClassInfo:
     code: str

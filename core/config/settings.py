@@ -198,4 +198,3 @@ def _number_or_nan(text: str, kind: Callable[[str], float]) -> float:
         return kind(text)
     except ValueError:
         return math.nan  # fails every range check, with the caller's message
-

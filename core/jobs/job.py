@@ -32,6 +32,8 @@ from core.training.status import CANCELLED_BEFORE_START, Status
 
 log = logging.getLogger(__name__)
 _job_numbers = itertools.count(1)
+
+
 class Executor(Protocol):
     """Where a job trains: this process (LocalExecutor) or a Ray cluster (core.jobs.ray_executor)."""
 

@@ -230,5 +230,3 @@ class RayExecutor:
         result = (FitResult(None, snap.status, snap.message, value["evaluation"], snap.train_seconds)
                   if value["evaluation"] is not None else None)
         return Outcome(snap.status, snap.message, result, started, recorded=True)
-
-

@@ -53,4 +53,3 @@ def bent(image: torch.Tensor, change: Change) -> torch.Tensor:
     """One digit (1, 1, H, W) in 0..1 after `change`; noise is seeded, so a slider position
     always shows the same digit."""
     return apply_change(image, change, seed=0)
-

@@ -21,7 +21,6 @@ from core.store.schema import drawings as drawings_table
 IMAGE_SIZE = MNIST.image_size  # drawings are digits, read by MNIST models
 
 
-
 @dataclass(frozen=True)
 class Drawing:
     drawing_id: int

@@ -24,7 +24,6 @@ _TAG_LOOKALIKES = str.maketrans({dot: "-" for dot in "·•∙⋅・‧"})
 _SECRET = re.compile(r"[0-9a-f]{32}")  # 128 random bits, as the browser makes them
 
 
-
 def is_secret(text: object) -> bool:
     """Whether a cookie value has the shape of a secret this app hands out."""
     return isinstance(text, str) and _SECRET.fullmatch(text) is not None

@@ -47,7 +47,8 @@ if not runs:
 
 raced = [snap.run_id for snap in sequence.snapshots()] if sequence is not None and sequence.done else []
 preselected = preselected_runs(runs, raced)
-chosen = model_pickers(runs, preselected)
+records = {r.run_id: r for r in runs}
+chosen = model_pickers(records, preselected)
 evaluations = {}
 for run_id in chosen:
     try:
@@ -57,7 +58,6 @@ for run_id in chosen:
 if not evaluations:
     st.info("Choose at least one model that loads.")
     st.stop()
-records = {r.run_id: r for r in runs}
 shown = Shown(evaluations, records, short_names(list(evaluations), records), mnist.test.images)
 
 accuracy, failures, disagreeing, drawings = st.tabs(["Test accuracy", "Where each fails", "Disagreements",

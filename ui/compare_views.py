@@ -35,10 +35,11 @@ class Shown:
     test_images: object                  # the test set's images, for the galleries
 
 
-def model_pickers(runs: list[RunRecord], preselected: list[str]) -> list[str]:
-    """A picker per architecture, folded under a summary of what is shown; the chosen run ids."""
+def model_pickers(records: dict[str, RunRecord], preselected: list[str]) -> list[str]:
+    """A picker per architecture (`records`: run id -> run, newest first), folded under a
+    summary of what is shown; the chosen run ids."""
+    runs = list(records.values())
     labels = {r.run_id: f"{r.test_accuracy:.2%} · {run_tag(r.run_id)}" for r in runs}
-    records = {r.run_id: r for r in runs}
     defaults = {arch: [i for i in preselected if records[i].arch == arch] for arch in ARCHITECTURES}
     # Keyed by what is preselected: a new race gives new pickers, showing its models.
     pick_keys = {arch: f"compare.models.{arch}.{'-'.join(preselected)}" for arch in ARCHITECTURES}

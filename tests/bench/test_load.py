@@ -5,6 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# a memory limit: alone in the benchmark step, where no other test's process shares the machine
+pytestmark = [pytest.mark.benchmark, pytest.mark.real_data]
+
 
 def test_eight_learners_train_and_draw_in_one_process_within_the_memory_budget():
     out = subprocess.run([sys.executable, "-m", "bench.server", "load", "--sessions", "8", "--deadline", "300"],

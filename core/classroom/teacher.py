@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from core.classroom.classes import Classes
 from core.config.fields import ConfigError
 from core.data.loading import Dataset
-from core.jobs.job import TrainingJob
+from core.jobs.job import TrainingJob, stopped_at_time_limit
 from core.jobs.queue import TrainingQueue
 from core.jobs.run_keeper import stored_job
 from core.models.architectures import label
@@ -93,7 +93,8 @@ def learner_states(classes: Classes, queue: TrainingQueue, code: str, names: dic
         elif mine:
             latest = mine[0]
             accuracy = f", {latest.test_accuracy:.2%}" if latest.test_accuracy is not None else ""
-            state, detail, progress = str(latest.status), f"{label(latest.arch)}{accuracy}", None
+            limit = ", stopped at the server's time limit" if stopped_at_time_limit(latest.message) else ""
+            state, detail, progress = str(latest.status), f"{label(latest.arch)}{accuracy}{limit}", None
         else:
             state, detail, progress = IDLE, "no training yet", None
         states.append(LearnerState(learner, names.get(learner, learner[:6]), state, detail, progress,

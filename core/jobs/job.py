@@ -25,6 +25,7 @@ from core.config.settings import settings, usable_cores
 from core.data.loading import Dataset
 from core.jobs.snapshot import JobSnapshot, Outcome
 from core.jobs.threads import count_training, trainings_now
+from core.training.budget import duration
 from core.training.config import TrainConfig
 from core.training.engine import FitResult, fit
 from core.training.history import EpochMetrics, History
@@ -77,6 +78,20 @@ class LocalExecutor:
 LOCAL = LocalExecutor()
 
 
+TIME_LIMIT_WORDS = "at this server's time limit"
+NOTHING_LEARNED = "Stopped before it trained on a single example: there is no model to keep."
+
+
+def time_limit_message(limit_seconds: float, examples_seen: int) -> str:
+    """How a training that ran past the server's time limit ended (its model is kept, as at a Stop)."""
+    return f"Stopped {TIME_LIMIT_WORDS} ({duration(limit_seconds)}) after {examples_seen:,} examples."
+
+
+def stopped_at_time_limit(message: str) -> bool:
+    """Whether a run's message says it ran into the time limit (the teacher's page shows it)."""
+    return TIME_LIMIT_WORDS in (message or "")
+
+
 class JobObserver(Protocol):
     def job_queued(self, job: "TrainingJob") -> None: ...
     def job_started(self, job: "TrainingJob") -> None: ...
@@ -97,6 +112,8 @@ class TrainingJob:
         self.started_at: float | None = None  # and when it began to train
         self.in_sequence = False  # one part of a core.jobs.sequence.JobSequence, which holds the learner's place
         self.executor: Executor = LOCAL  # where it trains (a queue sets its own)
+        self.time_limit: float | None = None  # wall-clock seconds it may train, then it stops as at a Stop
+        self._limit_reached = False
         self.threads = threads or settings().torch_threads or usable_cores()   # torch CPU threads of this training
         self.job_id = f"job-{next(_job_numbers)}"
         self.data, self._observers = data, tuple(observers)
@@ -192,6 +209,12 @@ class TrainingJob:
 
     # -- Recorder, called by the training thread -----------------------------------
     def should_stop(self) -> bool:
+        """A Stop was asked for, or the training has run past its time limit (checked before
+        every batch, so a limit ends it within one batch and its test-set check)."""
+        if (not self._stop.is_set() and self.time_limit is not None and self.started_at is not None
+                and time.time() - self.started_at > self.time_limit):
+            self._limit_reached = True
+            self._stop.set()
         return self._stop.is_set()
 
     def on_start(self, total_examples: int, param_count: int) -> None:
@@ -282,6 +305,13 @@ class TrainingJob:
         self._finish(outcome)
 
     def _finish(self, outcome: Outcome) -> None:
+        if outcome.status == Status.STOPPED and not outcome.recorded and self._seen == 0:
+            # stopped before its first batch: its weights are the random start, not a model to keep
+            message = (f"Stopped {TIME_LIMIT_WORDS} ({duration(self.time_limit)}) before it trained on a single "
+                       "example: there is no model to keep." if self._limit_reached else NOTHING_LEARNED)
+            outcome = Outcome(Status.CANCELLED, message, None, outcome.started)
+        elif self._limit_reached and outcome.status == Status.STOPPED:
+            outcome = dataclasses.replace(outcome, message=time_limit_message(self.time_limit, self._seen))
         for observer in self._observers:
             try:
                 outcome = observer.job_ending(self, outcome)

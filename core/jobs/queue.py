@@ -149,6 +149,7 @@ class TrainingQueue:
         if job.snapshot().done:  # cancelled on its way in (a stopped sequence's next model)
             return
         job.threads, job.executor = self.limits.threads_per_job, self.executor
+        job.time_limit = self.limits.max_seconds  # estimated before Start, enforced while it trains
         self._waiting.append(job)
 
     def _remember(self, learner: str, kind: str, work: TrainingJob | JobSequence) -> None:  # lock held

@@ -56,9 +56,10 @@ class ClusterTraining:
     """One training on a cluster worker (made a Ray actor class by `connect`)."""
 
     def __init__(self, config: dict[str, Any], run_id: str, learner: str, class_code: str, threads: int,
-                 where: dict[str, str]) -> None:
+                 where: dict[str, str], time_limit: float | None = None) -> None:
         self.config, self.run_id, self.learner, self.class_code = TrainConfig.from_dict(config), run_id, learner, class_code
         self.threads, self.where = threads, where  # the store and the data, as the replica sees them
+        self.time_limit = time_limit  # the replica queue's: the worker's job stops itself there
         self.job: TrainingJob | None = None
         self.stop_message: str | None = None
         self._outcome: dict[str, Any] | None = None
@@ -80,6 +81,7 @@ class ClusterTraining:
             data = load_dataset(self.where["data_dir"], dataset_spec(self.config.dataset), download=False)
             job = TrainingJob(self.config, data, (RunKeeper(store, claimed_run=self.run_id),), threads=self.threads,
                               learner=self.learner, class_code=self.class_code)
+            job.time_limit = self.time_limit
             job.record_queued()
             self.job = job
             if self.stop_message is not None:
@@ -165,7 +167,8 @@ class RayExecutor:
             raise RuntimeError("a cluster training needs a stored run (core.jobs.run_keeper.stored_job with a store)")
         actor = self.actor_class.options(name=actor_name(run_id), lifetime="detached", num_cpus=job.threads,
                                          max_concurrency=4).remote(job.config.to_dict(), run_id, job.learner,
-                                                                   job.class_code, job.threads, self.where)
+                                                                   job.class_code, job.threads, self.where,
+                                                                   job.time_limit)
         return self._follow(job, actor, actor.train.remote(), started)
 
     def is_training(self, run_id: str) -> bool:
@@ -208,7 +211,8 @@ class RayExecutor:
                         seen_progress = True
                     progress_ref = None
                 progress_ref = progress_ref or actor.snapshot.remote()
-                if job.should_stop() and not stop_sent:
+                # a Stop asked here; the time limit is the worker's own job's, which words its end
+                if job.stop_requested and not stop_sent:
                     actor.stop.remote(job.cancelled_message)
                     stop_sent = time.monotonic()
                 if stop_sent and not seen_progress and time.monotonic() - stop_sent > START_GIVE_UP_SECONDS:
@@ -223,7 +227,7 @@ class RayExecutor:
             except (RayError, ValueError):
                 pass
         if not value["claimed"]:
-            message = job.cancelled_message if job.should_stop() else "This run was ended elsewhere before it began."
+            message = job.cancelled_message if job.stop_requested else "This run was ended elsewhere before it began."
             return Outcome(Status.CANCELLED, message, None, started)
         snap = value["snapshot"]
         job.mirror(snap)

@@ -18,7 +18,7 @@ def test_page_open_costs_the_training_little(monkeypatch, playwright_api):
     from bench.server.live_view import measure_live_view
 
     monkeypatch.delenv(LIVE_REFRESH_ENV, raising=False)  # the page's default redraw rate
-    result = measure_live_view("mlp", epochs=4, repeat=3, browser_cpu=max(os.sched_getaffinity(0)))
+    result = measure_live_view("mlp", epochs=2, repeat=3, browser_cpu=max(os.sched_getaffinity(0)))
     seen = f"page {result.page_rates} vs CLI {result.cli_rates} examples/s, server shares {result.server_shares}"
     # What the live view takes from the training's CPU, read from /proc: 1.8-2.7% per run in
     # docs/benchmarks.md. A server's first run included: it took 4-7% for MLP while the first

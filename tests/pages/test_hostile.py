@@ -248,6 +248,7 @@ def test_queued_jobs_cancelled_from_the_page_are_recorded(store, tiny_mnist):
     first = queue.submit(stored_job(preset("mlp", epochs=50, batch_size=8), tiny_mnist, store, learner="a"))
     waiting = queue.submit(stored_job(preset("logistic", epochs=1), tiny_mnist, store, learner="b"))
     queue.cancel(waiting)
+    wait_until(lambda: first.snapshot().history.train_points, what="a first loss point")
     queue.cancel(first)
     wait_until(lambda: all(job.snapshot().done for job in (first, waiting)), what="both jobs ending")
     statuses = {r.arch: r.status for r in store.list_runs()}

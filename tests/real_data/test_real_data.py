@@ -75,12 +75,12 @@ def test_the_robust_cnn_reads_bent_digits_the_default_cnn_misses(real_mnist):
 
 def test_the_cli_trains_the_same_models_as_the_page(real_mnist, tmp_path):
     # A smaller budget than the defaults' (same code path): the CLI and "Train all three" agree.
-    budget = {"epochs": 1, "train_examples": 10_000}
+    budget = {"epochs": 1, "train_examples": 3_000}
     snaps = JobSequence(train_all_configs(**budget), real_mnist).start().wait(timeout=600)
     env = {**os.environ, "DIGITS_STORE_DIR": str(tmp_path)}
     for snap in snaps:
         out = subprocess.run([sys.executable, "-m", "core.cli", "--arch", snap.config.arch, "--epochs", "1",
-                              "--train-examples", "10000", "--json"],
+                              "--train-examples", "3000", "--json"],
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         assert out.returncode == 0, out.stderr
         cli = json.loads(out.stdout.strip().splitlines()[-1])

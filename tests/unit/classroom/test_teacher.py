@@ -60,6 +60,18 @@ def test_the_teacher_sees_who_trains_who_waits_and_who_is_idle(room, tiny_mnist)
     assert done["Bob"].runs == 1 and done["Bob"].best_accuracy is not None and done["Bob"].best_arch
 
 
+def test_the_teacher_sees_which_training_the_servers_time_limit_stopped(room, tiny_mnist):
+    classes, code = room
+    queue = TrainingQueue(QueueLimits(slots=1, threads_per_job=1))
+    job = stored_job(tiny_config(epochs=50, batch_size=8), tiny_mnist, classes.store, "ada", learner="ada",
+                     class_code=code)
+    job.time_limit = 1.0
+    assert job.start().wait(30).status == Status.STOPPED
+    ada = next(s for s in learner_states(classes, queue, code, {"ada": "Ada"}) if s.name == "Ada")
+    assert ada.state == "stopped" and ada.detail.endswith(", stopped at the server's time limit")
+    assert ada.best_accuracy is not None  # its model was kept, as at a Stop
+
+
 def test_a_teachers_cancel_tells_the_learner_and_holding_the_class_holds_only_it(room, tiny_mnist, store_root):
     classes, code = room
     queue = TrainingQueue(QueueLimits(slots=1, threads_per_job=1))

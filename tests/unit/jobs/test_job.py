@@ -8,7 +8,7 @@ from helpers import tiny_config, wait_until
 from core.jobs import job as jobs
 from core.jobs import threads
 from core.jobs.job import TrainingJob
-from core.jobs.run_keeper import stored_job
+from core.jobs.run_keeper import RunKeeper, stored_job
 
 
 def test_a_job_trains_in_the_background_and_saves_the_run(tiny_mnist, store):
@@ -54,6 +54,39 @@ def test_stop_takes_effect_quickly_and_keeps_the_model(tiny_mnist, store):
     assert store.get_run(snap.run_id).model_path.exists()
 
 
+def test_a_training_past_its_time_limit_stops_in_one_sentence_and_keeps_its_model(tiny_mnist, store):
+    job = stored_job(tiny_config(epochs=50, batch_size=8), tiny_mnist, store)
+    job.time_limit = 1.5
+    began = time.perf_counter()
+    snap = job.start().wait(timeout=30)
+    assert time.perf_counter() - began < 1.5 + 3.0  # one batch and the final test-set check past it
+    assert snap.status == "stopped" and 0 < snap.examples_seen < snap.total_examples
+    assert snap.message == f"Stopped at this server's time limit (2 s) after {snap.examples_seen:,} examples."
+    assert jobs.stopped_at_time_limit(snap.message) and not jobs.stopped_at_time_limit("Stopped by request.")
+    record = store.get_run(snap.run_id)
+    assert record.status == "stopped" and record.message == snap.message and record.model_path.exists()
+
+
+def test_a_training_within_its_time_limit_is_not_touched(tiny_mnist):
+    job = stored_job(tiny_config(), tiny_mnist)
+    job.time_limit = 600
+    assert job.start().wait(timeout=60).status == "finished"
+
+
+def test_a_training_stopped_before_its_first_batch_keeps_no_model(tiny_mnist, store):
+    class StopAtStart:  # a Stop that lands between the job starting and its first batch
+        def job_queued(self, job): pass
+        def job_started(self, job): job.stop()
+        def job_ending(self, job, outcome): return outcome
+
+    job = TrainingJob(tiny_config(), tiny_mnist, (StopAtStart(), RunKeeper(store)))
+    snap = job.start().wait(timeout=30)
+    assert snap.status == "cancelled" and snap.examples_seen == 0 and job.result is None
+    assert snap.message == jobs.NOTHING_LEARNED
+    record = store.get_run(snap.run_id)
+    assert record.status == "cancelled" and record.model_path is None and record.test_accuracy is None
+
+
 def test_cancel_while_queued_never_trains(tiny_mnist):
     job = stored_job(tiny_config(), tiny_mnist)
     job.stop()
@@ -96,10 +129,10 @@ def test_a_full_disk_fails_the_run_in_words_and_keeps_the_model_in_memory(tiny_m
 
 def test_snapshots_are_consistent_while_training(tiny_mnist):
     job = stored_job(tiny_config(epochs=30, batch_size=8), tiny_mnist).start()
-    seen_before, errors = 0, []
+    errors = []
 
-    def reader():
-        nonlocal seen_before
+    def reader():  # each reader its own "before": another reader's snapshot may be newer than this one's
+        seen_before = 0
         while not job.snapshot().done:
             snap = job.snapshot()
             xs = [p[0] for p in snap.history.train_points]

@@ -53,7 +53,7 @@ def test_cancel_while_queued_and_while_running(gated):
     assert queue.place(third).ahead == 1
     queue.cancel(first)                        # running: stops before its next batch
     first.gate.set()
-    assert first.wait(30).status == "stopped"
+    assert first.wait(30).status == "cancelled"  # before its first batch: no model to keep
     third.gate.set()
     assert third.wait(60).status == "finished"
     assert GatedJob.starts == ["a", "c"] and second.snapshot().history.epochs == ()
@@ -111,6 +111,18 @@ def test_only_so_many_ended_jobs_are_remembered(tiny_mnist, monkeypatch):
         job.wait(60)
     queue.submit(stored_job(config(), tiny_mnist, learner="l5")).wait(60)
     assert [queue.latest_job(f"l{i}") is not None for i in range(6)] == [False] * 3 + [True] * 3
+
+
+def test_a_training_the_estimate_underrated_stops_at_the_limit_and_frees_its_slot(tiny_mnist, store, monkeypatch):
+    from core.training import limits
+    monkeypatch.setattr(limits, "estimate", lambda config: limits.Estimate(0.1, 700))  # it looks short
+    queue = TrainingQueue(QueueLimits(slots=1, max_seconds=1.0))
+    long = queue.submit(stored_job(config(epochs=50, batch_size=8), tiny_mnist, store, learner="a"))
+    after = queue.submit(stored_job(config(), tiny_mnist, store, learner="b"))
+    assert long.time_limit == 1.0
+    assert after.wait(60).status == "finished"  # the slot came free
+    snap = long.snapshot()
+    assert snap.status == "stopped" and "time limit" in snap.message and store.get_run(snap.run_id).model_path
 
 
 def test_hosted_demo_caps_refuse_big_trainings(tiny_mnist):

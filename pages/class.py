@@ -14,7 +14,7 @@ from ui.class_views import (
     projector,
     setup_control,
 )
-from ui.identity import learner
+from ui.identity import client_address, learner
 from ui.navigation import TEACHER_KEY, require_app_navigation
 from ui.resources import classes, server_settings
 from ui.text import plain
@@ -38,8 +38,8 @@ def signed_in_or_stop(key: str) -> None:
         typed = st.text_input("Teacher key", type="password", max_chars=200)
         if st.form_submit_button("Open the teacher's view", type="primary"):
             try:
-                signed_in = classes().sign_in(learner(), typed, key)
-            except RateLimited as exc:  # too many wrong keys on the server this minute
+                signed_in = classes().sign_in(learner(), typed, key, client_address())
+            except RateLimited as exc:  # too many wrong keys from this browser this minute
                 st.warning(plain(exc), icon="🔒")
                 st.stop()
             if signed_in:

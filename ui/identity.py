@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.store.learners import COOKIE_DAYS, COOKIE_NAME, is_secret, learner_id
+from core.config.settings import settings
+from core.store.learners import COOKIE_DAYS, COOKIE_NAME, is_secret, learner_id, visitor_address
 
 LEARNER_KEY = "learner"  # session_state: this session's learner id, once known
 
@@ -56,3 +57,9 @@ def learner_or_stop() -> str:
 def learner() -> str:
     """The learner id found by learner_or_stop() at the top of this run (app.py calls it)."""
     return st.session_state[LEARNER_KEY]
+
+
+def client_address() -> str:
+    """This browser's address as the server's limits count it (core.store.learners.visitor_address)."""
+    return visitor_address(st.context.ip_address, st.context.headers.get("X-Forwarded-For"),
+                           settings().trusted_proxy)

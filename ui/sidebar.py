@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.classroom.classes import RateLimited
 from core.config.fields import ConfigError
-from ui.identity import learner
+from ui.identity import client_address, learner
 from ui.resources import classes, learners, my_class_info, server_settings
 from ui.text import plain
 
@@ -21,7 +21,7 @@ def _join() -> None:
     typed = st.session_state.get(CODE_KEY, "")
     st.session_state[CODE_KEY] = ""
     try:
-        classes().join(learner(), typed)
+        classes().join(learner(), typed, client_address())
         st.session_state.pop(ERROR_KEY, None)
     except (ConfigError, RateLimited) as exc:  # a wrong code, or too many of them
         st.session_state[ERROR_KEY] = str(exc)

@@ -14,7 +14,7 @@ from core.jobs.sequence import JobSequence
 from core.models.architectures import label
 from core.store.checkpoints import StoreError
 from core.training.config import TrainConfig
-from ui.identity import learner
+from ui.identity import client_address, learner
 from ui.resources import classes, dataset_or_stop, my_class, run_store, training_queue
 from ui.sidebar import nickname
 from ui.text import plain
@@ -24,8 +24,9 @@ def start_training(config: TrainConfig, data: Dataset) -> None:
     """Queue one training of this learner, in their class (raises ConfigError or StoreError)."""
     check_cap(classes(), learner())
     check_setup(classes(), learner(), config)
-    training_queue().submit(stored_job(config, data, run_store(), nickname(), learner=learner(),
-                                       class_code=my_class()))
+    job = stored_job(config, data, run_store(), nickname(), learner=learner(), class_code=my_class())
+    job.address = client_address()
+    training_queue().submit(job)
 
 
 def training_sequence() -> JobSequence | None:
@@ -37,6 +38,7 @@ def start_sequence(configs: list[TrainConfig]) -> None:
     """Train `configs` one after another through the queue, then rerun to show the form locked."""
     sequence = JobSequence(configs, dataset_or_stop(), run_store(), nickname(), learner=learner(),
                            class_code=my_class())
+    sequence.address = client_address()
     try:
         check_cap(classes(), learner(), adding=len(configs))
         for config in configs:

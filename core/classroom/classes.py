@@ -12,6 +12,7 @@ teacher out.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -22,7 +23,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from core.config.fields import ConfigError, quoted
 from core.store import schema
@@ -34,8 +35,13 @@ CODE_LENGTH = 6                                     # 32^6: a billion codes, non
 TITLE_MAX = 60                                      # characters
 CAP_MAX = 1_000                                     # trainings per round a cap may allow
 SETUP_MODES = ("suggest", "lock")                   # the teacher's setup: a starting point, or fixed
-WRONG_KEYS_PER_MINUTE = 10                          # wrong teacher keys the whole server takes in a minute
-WRONG_CODES_PER_MINUTE = 60                         # wrong class codes, all learners together
+# Wrong guesses in any minute: one browser over its count is refused for the rest of the minute
+# (only the guesser: a correct key from it cannot be told from a lucky guess); one client address
+# over its count, all its browsers together, is slowed to one try at a time, never refused, so a
+# teacher behind the same school router as a guesser still gets in, seconds later.
+WRONG_KEYS = {"browser": 10, "address": 30}
+WRONG_CODES = {"browser": 30, "address": 200}
+SLOWED_TRY_SECONDS = 2.0                            # one try from an address over its count
 KEY_ROUNDS = 200_000                                # PBKDF2 rounds: a stolen database guesses keys slowly
 log = logging.getLogger(__name__)
 
@@ -80,21 +86,48 @@ class RateLimited(RuntimeError):
     """Too many wrong guesses in the last minute: the message says to wait, and for what."""
 
 
-class RateLimit:
-    """At most `per_minute` events in any minute, the whole process together."""
+class GuessLimit:
+    """Wrong guesses of one kind (teacher keys, class codes) in the last minute, counted per
+    browser (learner id) and per client address; see WRONG_KEYS for what each count does."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute, self._times, self._lock = per_minute, deque(), threading.Lock()
+    def __init__(self, what: str, per: dict[str, int], window: float = 60.0) -> None:
+        self.what, self.per, self.window = what, dict(per), window
+        self._wrong: dict[tuple[str, str], deque] = {}
+        self._turns: dict[str, threading.Lock] = {}  # one try at a time from a slowed address
+        self._lock = threading.Lock()
 
-    def full(self) -> bool:
+    @contextlib.contextmanager
+    def attempt(self, browser: str, address: str) -> Iterator[None]:
+        """Around one check of a typed guess: RateLimited for a browser over its count; a
+        slowed turn for an address over its count."""
         with self._lock:
-            while self._times and self._times[0] < time.monotonic() - 60:
-                self._times.popleft()
-            return len(self._times) >= self.per_minute
+            if browser and self._count("browser", browser) >= self.per["browser"]:
+                raise RateLimited(f"Too many wrong {self.what} from this browser in the last minute: "
+                                  "try again in a minute")
+            slowed = bool(address) and self._count("address", address) >= self.per["address"]
+            turn = self._turns.setdefault(address, threading.Lock()) if slowed else None
+        if turn is None:
+            yield
+            return
+        with turn:
+            time.sleep(SLOWED_TRY_SECONDS)
+            yield
 
-    def add(self) -> None:
+    def wrong(self, browser: str, address: str) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._times.append(time.monotonic())
+            for key in (("browser", browser), ("address", address)):
+                if key[1]:
+                    self._wrong.setdefault(key, deque()).append(now)
+            if len(self._wrong) > 10_000:  # many browsers: forget the ones without a recent guess
+                for key in [k for k in self._wrong if not self._count(*k)]:
+                    del self._wrong[key]
+
+    def _count(self, kind: str, who: str) -> int:  # with self._lock held
+        times = self._wrong.get((kind, who))
+        while times and times[0] < time.monotonic() - self.window:
+            times.popleft()
+        return len(times) if times else 0
 
 
 class Classes:
@@ -102,20 +135,19 @@ class Classes:
 
     def __init__(self, store: RunStore) -> None:
         self.store = store
-        self.wrong_keys, self.wrong_codes = RateLimit(WRONG_KEYS_PER_MINUTE), RateLimit(WRONG_CODES_PER_MINUTE)
+        self.wrong_keys, self.wrong_codes = GuessLimit("teacher keys", WRONG_KEYS), GuessLimit("class codes", WRONG_CODES)
         for table in (schema.classes, schema.class_members, schema.class_caps, schema.teachers):
             store.ensure_table(table)
 
     # -- teachers -------------------------------------------------------------------
-    def sign_in(self, learner: str, typed: str, key: str) -> bool:
-        """Remember `learner` as a teacher if `typed` is the server's key. After
-        WRONG_KEYS_PER_MINUTE wrong keys in a minute, from anyone, every try is refused
-        (RateLimited) until the minute has passed."""
-        if self.wrong_keys.full():
-            raise RateLimited("Too many wrong teacher keys on this server in the last minute: try again in a minute")
-        if not key_matches(typed, key):
-            self.wrong_keys.add()
-            return False
+    def sign_in(self, learner: str, typed: str, key: str, address: str = "") -> bool:
+        """Remember `learner` as a teacher if `typed` is the server's key. Wrong keys are
+        limited per browser and per client `address` (WRONG_KEYS): RateLimited for a browser
+        over its count."""
+        with self.wrong_keys.attempt(learner, address):
+            if not key_matches(typed, key):
+                self.wrong_keys.wrong(learner, address)
+                return False
         self.store.execute("INSERT INTO teachers (learner, key_digest, since) VALUES (:learner, :digest, :now) "
                            "ON CONFLICT(learner) DO UPDATE SET key_digest=excluded.key_digest",
                            {"learner": learner, "digest": _server_key_digest(key), "now": time.time()})
@@ -174,15 +206,16 @@ class Classes:
         self.store.execute("UPDATE classes SET setup_json=:setup WHERE code=:code", {"setup": setup, "code": code})
 
     # -- members --------------------------------------------------------------------
-    def join(self, learner: str, typed: str) -> ClassInfo:
+    def join(self, learner: str, typed: str, address: str = "") -> ClassInfo:
         """Put `learner` in the class of a typed code (leaving any other); a wrong code is a
-        ConfigError, and RateLimited after WRONG_CODES_PER_MINUTE of them in a minute."""
-        if self.wrong_codes.full():
-            raise RateLimited("Too many wrong class codes on this server in the last minute: try again in a minute")
+        ConfigError, limited per browser and per client `address` (WRONG_CODES): RateLimited
+        for a browser over its count."""
         code = normal_code(typed)
-        found = self.info(code) if is_code(code) else None
+        with self.wrong_codes.attempt(learner, address):
+            found = self.info(code) if is_code(code) else None
+            if found is None:
+                self.wrong_codes.wrong(learner, address)
         if found is None:
-            self.wrong_codes.add()
             raise ConfigError(f"There is no class with the code {quoted(str(typed)[:20])}: check it with your "
                               "teacher")
         self.store.execute("INSERT INTO class_members (learner, code, joined_at) VALUES (:learner, :code, :now) "

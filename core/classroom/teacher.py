@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from core.classroom.classes import Classes
 from core.config.fields import ConfigError
 from core.data.loading import Dataset
-from core.jobs.job import TrainingJob, stopped_at_time_limit
+from core.jobs.job import TrainingJob
 from core.jobs.queue import TrainingQueue
 from core.jobs.run_keeper import stored_job
 from core.models.architectures import label
@@ -20,7 +20,7 @@ from core.store.checkpoints import StoreError
 from core.store.runs import RunRecord, RunStore
 from core.training.config import TrainConfig
 from core.training.limits import LimitError
-from core.training.status import IDLE, LIVE, Status
+from core.training.status import IDLE, LIVE, Status, stopped_at_time_limit
 
 TOP_RUNS = 10  # learners the projector ranks and draws
 CANCELLED_BY_TEACHER = "Cancelled by your teacher before it started."

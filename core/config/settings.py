@@ -21,7 +21,9 @@ LIVE_REFRESH_ENV = "DIGITS_LIVE_REFRESH_SECONDS"
 TORCH_THREADS_ENV = "DIGITS_TORCH_THREADS"
 QUEUE_SLOTS_ENV = "DIGITS_QUEUE_SLOTS"
 PER_LEARNER_ENV = "DIGITS_JOBS_PER_LEARNER"
+PER_ADDRESS_ENV = "DIGITS_JOBS_PER_ADDRESS"
 HOSTED_ENV = "DIGITS_HOSTED"
+TRUSTED_PROXY_ENV = "DIGITS_TRUSTED_PROXY"
 MAX_EPOCHS_ENV = "DIGITS_MAX_EPOCHS"
 MAX_CNN_CHANNELS_ENV = "DIGITS_MAX_CNN_CHANNELS"
 MAX_TRAINING_SECONDS_ENV = "DIGITS_MAX_TRAINING_SECONDS"
@@ -47,6 +49,7 @@ WHOLE_NUMBERS: dict[str, tuple[str, int | None, int | None, int, int]] = {
     "torch_threads": (TORCH_THREADS_ENV, None, None, 1, 256),        # CPU threads of one training
     "queue_slots": (QUEUE_SLOTS_ENV, None, None, 1, 64),             # trainings at once; None: one per 2 cores
     "jobs_per_learner": (PER_LEARNER_ENV, 1, 1, 1, 100),             # queued + running per learner
+    "jobs_per_address": (PER_ADDRESS_ENV, None, 4, 1, 10_000),       # ... per client address (cookies cleared)
     "max_epochs": (MAX_EPOCHS_ENV, None, 8, 1, 1000),                # epochs one training may ask for
     "max_cnn_channels": (MAX_CNN_CHANNELS_ENV, None, 64, 1, 1024),   # widest conv layer
     "max_training_seconds": (MAX_TRAINING_SECONDS_ENV, 3_600, 300, 10, 1_000_000),  # estimated, core.training.budget
@@ -62,6 +65,7 @@ class Settings:
     data_dir: str = "./data"            # data root holding MNIST/raw/
     store_dir: str = "./runs"           # runs.sqlite and models/
     hosted: bool = False                # a public demo: tighter defaults, no paths shown
+    trusted_proxy: bool = False         # behind one reverse proxy: a visitor's address is its X-Forwarded-For
     teacher_key: str = field(default="", repr=False)  # opens the teacher's page (/class); "": none
     database_url: str = field(default="", repr=False)  # the runs' database (PostgreSQL); "": SQLite in store_dir
     ray_address: str = ""               # the Ray cluster that trains; "": this process's own queue
@@ -69,6 +73,7 @@ class Settings:
     torch_threads: int | None = None    # None: the usable cores shared out between the slots
     queue_slots: int | None = None      # None: one per 2 usable cores, at least 1
     jobs_per_learner: int = 1
+    jobs_per_address: int | None = None  # None: no bound per client address
     max_epochs: int | None = None       # None: the config's own range
     max_cnn_channels: int | None = None
     max_training_seconds: int = 3_600
@@ -94,8 +99,9 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
     def text(name: str) -> str:
         return env.get(name, "").strip()
 
-    is_hosted = _hosted(text(HOSTED_ENV))
-    values: dict[str, Any] = {"hosted": is_hosted, "live_refresh_seconds": _live_refresh(text(LIVE_REFRESH_ENV))}
+    is_hosted = _flag(HOSTED_ENV, text(HOSTED_ENV))
+    values: dict[str, Any] = {"hosted": is_hosted, "live_refresh_seconds": _live_refresh(text(LIVE_REFRESH_ENV)),
+                              "trusted_proxy": _flag(TRUSTED_PROXY_ENV, text(TRUSTED_PROXY_ENV))}
     values["teacher_key"] = _teacher_key(env.get(TEACHER_KEY_ENV, ""))
     values["database_url"] = _database_url(text(DATABASE_URL_ENV))
     values["ray_address"] = _ray_address(text(RAY_ADDRESS_ENV))
@@ -185,12 +191,12 @@ def _ray_address(text: str) -> str:
     return text
 
 
-def _hosted(text: str) -> bool:
+def _flag(name: str, text: str) -> bool:
     if text.lower() in ("", "0", "false", "no", "off"):
         return False
     if text.lower() in ("1", "true", "yes", "on"):
         return True
-    raise ConfigError(f"{HOSTED_ENV} must be 1 or 0, got {quoted(text)}")
+    raise ConfigError(f"{name} must be 1 or 0, got {quoted(text)}")
 
 
 def _number_or_nan(text: str, kind: Callable[[str], float]) -> float:

@@ -6,9 +6,8 @@ guards every field, so a reader never sees a half-written update. The job keeps
 nothing itself: observers (core.jobs.run_keeper.RunKeeper saves runs to the store)
 hear when it queues, starts and ends, and may turn its outcome into a failure.
 
-A job trains through its `executor`: LocalExecutor on the calling thread of this process,
-or core.jobs.ray_executor's on a Ray worker, when the job mirrors the worker's snapshots
-and its stop reaches the worker, so every page reads and stops it the same way.
+A job trains through its `executor`: LocalExecutor on the calling thread, or on a Ray worker
+(core.jobs.ray_executor) whose snapshots it mirrors and whose training its stop reaches.
 """
 from __future__ import annotations
 
@@ -23,9 +22,8 @@ import torch
 
 from core.config.settings import settings, usable_cores
 from core.data.loading import Dataset
-from core.jobs.snapshot import JobSnapshot, Outcome
+from core.jobs.snapshot import JobSnapshot, Outcome, stopped_outcome
 from core.jobs.threads import count_training, trainings_now
-from core.training.budget import duration
 from core.training.config import TrainConfig
 from core.training.engine import FitResult, fit
 from core.training.history import EpochMetrics, History
@@ -42,8 +40,7 @@ class Executor(Protocol):
     remote: bool   # its trainings outlive this process, and other app processes can follow them
 
     def train(self, job: "TrainingJob", started: float) -> Outcome:
-        """Train `job` until it ends, feeding it progress (its Recorder methods, or job.mirror()
-        from elsewhere) and honouring job.should_stop(); return how it ended."""
+        """Train `job` to its end, feeding its Recorder methods (or job.mirror()), honouring its should_stop()."""
 
     def is_training(self, run_id: str) -> bool:
         """Whether this executor trains the stored run `run_id` now, for any app process."""
@@ -78,20 +75,6 @@ class LocalExecutor:
 LOCAL = LocalExecutor()
 
 
-TIME_LIMIT_WORDS = "at this server's time limit"
-NOTHING_LEARNED = "Stopped before it trained on a single example: there is no model to keep."
-
-
-def time_limit_message(limit_seconds: float, examples_seen: int) -> str:
-    """How a training that ran past the server's time limit ended (its model is kept, as at a Stop)."""
-    return f"Stopped {TIME_LIMIT_WORDS} ({duration(limit_seconds)}) after {examples_seen:,} examples."
-
-
-def stopped_at_time_limit(message: str) -> bool:
-    """Whether a run's message says it ran into the time limit (the teacher's page shows it)."""
-    return TIME_LIMIT_WORDS in (message or "")
-
-
 class JobObserver(Protocol):
     def job_queued(self, job: "TrainingJob") -> None: ...
     def job_started(self, job: "TrainingJob") -> None: ...
@@ -108,12 +91,13 @@ class TrainingJob:
         self.config = config
         self.learner = learner  # core.store.learners.learner_id of who asked for it; '' for the CLI
         self.class_code = class_code  # the class (core.classroom.classes) it trains in; '' for none
+        self.address = ""  # the client address it was asked from (core.store.learners.visitor_address); '' unknown
         self.queued_at: float | None = None   # time.time() when it joined a queue
         self.started_at: float | None = None  # and when it began to train
         self.in_sequence = False  # one part of a core.jobs.sequence.JobSequence, which holds the learner's place
         self.executor: Executor = LOCAL  # where it trains (a queue sets its own)
         self.time_limit: float | None = None  # wall-clock seconds it may train, then it stops as at a Stop
-        self._limit_reached = False
+        self._limit_reached = False  # it did
         self.threads = threads or settings().torch_threads or usable_cores()   # torch CPU threads of this training
         self.job_id = f"job-{next(_job_numbers)}"
         self.data, self._observers = data, tuple(observers)
@@ -121,8 +105,7 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.cancelled_message = CANCELLED_BEFORE_START  # what it ends with if stopped before it trains
-        self._done = threading.Event()
-        self._settled = threading.Event()  # ended, and every done callback has run
+        self._done, self._settled = threading.Event(), threading.Event()  # ended; and every done callback ran
         self._done_callbacks: list[Callable[["TrainingJob"], None]] = []
         self._thread: threading.Thread | None = None
         self._status, self._message = Status.QUEUED, "Waiting to start."
@@ -133,8 +116,7 @@ class TrainingJob:
         self._probes: list[tuple[int, float]] = []
         self._checks: list[tuple[int, float, float]] = []
         self._load: list[int] = []  # trainings_now() at each loss point: the speed's context
-        self._seen = self._total = 0
-        self._train_seconds = 0.0
+        self._seen, self._total, self._train_seconds = 0, 0, 0.0
         self.result: FitResult | None = None
 
     # -- control, from any thread ------------------------------------------------
@@ -209,8 +191,7 @@ class TrainingJob:
 
     # -- Recorder, called by the training thread -----------------------------------
     def should_stop(self) -> bool:
-        """A Stop was asked for, or the training has run past its time limit (checked before
-        every batch, so a limit ends it within one batch and its test-set check)."""
+        """A Stop was asked for, or the training ran past its time limit (asked before every batch)."""
         if (not self._stop.is_set() and self.time_limit is not None and self.started_at is not None
                 and time.time() - self.started_at > self.time_limit):
             self._limit_reached = True
@@ -305,13 +286,7 @@ class TrainingJob:
         self._finish(outcome)
 
     def _finish(self, outcome: Outcome) -> None:
-        if outcome.status == Status.STOPPED and not outcome.recorded and self._seen == 0:
-            # stopped before its first batch: its weights are the random start, not a model to keep
-            message = (f"Stopped {TIME_LIMIT_WORDS} ({duration(self.time_limit)}) before it trained on a single "
-                       "example: there is no model to keep." if self._limit_reached else NOTHING_LEARNED)
-            outcome = Outcome(Status.CANCELLED, message, None, outcome.started)
-        elif self._limit_reached and outcome.status == Status.STOPPED:
-            outcome = dataclasses.replace(outcome, message=time_limit_message(self.time_limit, self._seen))
+        outcome = stopped_outcome(outcome, self._seen, self.time_limit if self._limit_reached else None)
         for observer in self._observers:
             try:
                 outcome = observer.job_ending(self, outcome)

@@ -86,7 +86,7 @@ class TrainingQueue:
         # told before it can be seen queued, outside the lock: a job that has ended already calls back at once
         job.add_done_callback(self._finished)
         with self._lock:
-            self._check_share(job.learner)  # under the same lock as the append: two quick clicks queue one job
+            self._check_share(job.learner, job.address)  # under the same lock as the append: two quick clicks queue one job
             job.record_queued()
             self._remember(job.learner, "job", job)
             self._add(job)
@@ -98,7 +98,7 @@ class TrainingQueue:
         for job in sequence.jobs:
             self._check_size(job.config)
         with self._lock:
-            self._check_share(sequence.learner)
+            self._check_share(sequence.learner, sequence.address)
             for job in sequence.jobs:
                 job.record_queued()
             self._remember(sequence.learner, "sequence", sequence)
@@ -176,7 +176,7 @@ class TrainingQueue:
         here = self._run_ids_here()
         return [row for row in self.shared_store.live_runs() if row["run_id"] not in here]
 
-    def _check_share(self, learner: str) -> None:  # with self._lock held
+    def _check_share(self, learner: str, address: str = "") -> None:  # with self._lock held
         held = sum(1 for job in self._waiting if job.class_code in self._paused)  # a held class blocks nobody else
         elsewhere = self._elsewhere()
         if len(self._waiting) - held + len(self._running) + len(elsewhere) >= self.limits.max_queued:
@@ -190,6 +190,12 @@ class TrainingQueue:
         mine += sum(1 for row in elsewhere if row["learner"] == learner)
         if mine >= self.limits.per_learner:
             raise LimitError("You already have a training queued or running: wait for it, or stop it first.")
+        if address and self.limits.per_address is not None:  # one visitor clearing cookies is still one address
+            ours = sum(1 for job in self._waiting + self._running if job.address == address and not job.in_sequence)
+            ours += sum(1 for sequence in self._sequences if sequence.address == address)
+            if ours >= self.limits.per_address:
+                raise LimitError(f"Your network already has {self.limits.per_address} trainings queued or running "
+                                 "on this server: wait for one of them to end.")
 
     def cancel(self, job: TrainingJob, cancelled_message: str = CANCELLED_BEFORE_START) -> None:
         """Stop a running job, or take a waiting one out of the queue (ended with `cancelled_message`)."""

@@ -24,6 +24,7 @@ class JobSequence:
     def __init__(self, configs: list[TrainConfig], data: Dataset, store: RunStore | None = None,
                  nickname: str = "", learner: str = "", class_code: str = "") -> None:
         self.learner = learner
+        self.address = ""  # the client address it was asked from, as TrainingJob.address
         self.jobs = [stored_job(config, data, store, nickname, learner=learner, class_code=class_code)
                      for config in configs]
         for job in self.jobs:

@@ -2,12 +2,13 @@
 the `Outcome` it ends with (core.jobs.job makes both)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from core.training.config import TrainConfig
 from core.training.engine import FitResult
 from core.training.history import History
-from core.training.status import Status
+from core.training.status import NOTHING_LEARNED, Status, time_limit_message
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,19 @@ class Outcome:
     result: FitResult | None   # None: nothing was trained (failed, cancelled)
     started: float             # time.time() when training began, or when it was cancelled
     recorded: bool = False     # the store already holds it (a cluster worker recorded it): observers keep off
+
+
+def stopped_outcome(outcome: Outcome, examples_seen: int, time_limit_reached: float | None) -> Outcome:
+    """How a stopped training ends: before its first example it keeps nothing (its weights are
+    the random start, not a model); stopped by the time limit `time_limit_reached`, it says so."""
+    if outcome.status != Status.STOPPED or outcome.recorded:  # a worker's outcome is worded there
+        return outcome
+    if not examples_seen:
+        message = NOTHING_LEARNED if time_limit_reached is None else time_limit_message(time_limit_reached, 0)
+        return Outcome(Status.CANCELLED, message, None, outcome.started)
+    if time_limit_reached is not None:
+        return dataclasses.replace(outcome, message=time_limit_message(time_limit_reached, examples_seen))
+    return outcome
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,17 @@ def learner_id(secret: str) -> str:
     return hashlib.sha256(f"digits-dashboard learner {secret}".encode()).hexdigest()[:32]
 
 
+def visitor_address(peer: str | None, forwarded_for: str | None = None, trusted_proxy: bool = False) -> str:
+    """The client address the rate limits and the queue's fair share count as one visitor: the
+    connection's peer; behind a trusted reverse proxy, the address that proxy appended last to
+    X-Forwarded-For (earlier entries are whatever the visitor sent, so never trusted). '' when
+    unknown (AppTest, a proxy that forwarded nothing)."""
+    if trusted_proxy:
+        hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+        return hops[-1][:64] if hops else ""
+    return (peer or "")[:64]
+
+
 def clean_nickname(text: str) -> str:
     """A nickname as kept: no control or invisible characters, single spaces, at most
     NICKNAME_MAX, and no dot of the kind display_names puts before a tag, so nobody can

@@ -21,6 +21,7 @@ class QueueLimits:
     slots: int = 1                        # trainings at once
     threads_per_job: int = JOB_THREADS    # torch threads of each
     per_learner: int = 1                  # queued + running trainings one learner may have
+    per_address: int | None = None        # ... all learners of one client address together; None: any
     max_epochs: int | None = None         # None: the config's own range
     max_cnn_channels: int | None = None   # widest conv layer allowed; None: no cap
     max_queued: int = 64                  # trainings queued or running at once, all learners together
@@ -34,7 +35,7 @@ def queue_limits(given: Settings | None = None) -> QueueLimits:
     return QueueLimits(slots=s.slots,
                        # $DIGITS_TORCH_THREADS wins; else the cores shared out between the slots
                        threads_per_job=s.torch_threads or max(1, usable_cores() // s.slots),
-                       per_learner=s.jobs_per_learner, max_epochs=s.max_epochs, max_cnn_channels=s.max_cnn_channels,
+                       per_learner=s.jobs_per_learner, per_address=s.jobs_per_address, max_epochs=s.max_epochs, max_cnn_channels=s.max_cnn_channels,
                        max_queued=s.queue_max, max_seconds=s.max_training_seconds, max_mb=s.max_training_mb)
 
 

@@ -86,3 +86,25 @@ def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_se
         assert row["status"] == run.status and row["learner"] == run.nickname
         assert (row["test accuracy"] == "") == (run.test_accuracy is None)
     assert sorted(row["status"] for row in rows) == ["cancelled"] + ["finished"] * 3
+
+
+def test_a_browser_guessing_keys_locks_out_only_itself(class_server, browser):
+    url, _ = class_server
+    guesser = browser.new_context().new_page()
+    for attempt in range(10):                        # WRONG_KEYS["browser"]; each in a fresh page, so the
+        guesser.goto(f"{url}/class")                 # warning seen is this attempt's
+        guesser.get_by_label("Teacher key").fill(f"guess-{attempt:04d}")
+        guesser.get_by_role("button", name="Open the teacher's view").click()
+        expect(guesser.get_by_text("That is not this server's teacher key.")).to_be_visible(timeout=30_000)
+    guesser.goto(f"{url}/class")
+    guesser.get_by_label("Teacher key").fill(KEY)    # even the right key: a guesser cannot tell a hit
+    guesser.get_by_role("button", name="Open the teacher's view").click()
+    expect(guesser.get_by_text(re.compile("Too many wrong teacher keys from this browser"))).to_be_visible(
+        timeout=30_000)
+    teacher = browser.new_context().new_page()       # the real teacher, at the same address
+    teacher.goto(f"{url}/class")
+    teacher.get_by_label("Teacher key").fill(KEY)
+    teacher.get_by_role("button", name="Open the teacher's view").click()
+    expect(teacher.get_by_role("button", name="Start a new class")).to_be_visible(timeout=30_000)
+    guesser.context.close()
+    teacher.context.close()

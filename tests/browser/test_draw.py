@@ -45,10 +45,17 @@ def test_draw_a_one_and_a_zero_then_clear(app_server, page):
     expect(main.get_by_test_id("stMetric")).to_have_count(0, timeout=30_000)
     expect(main.get_by_text("nothing is drawn yet")).to_be_visible()
 
-    box = drawing_area(page)
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    stroke(page, [(cx + 55 * math.sin(a / 20 * 2 * math.pi), cy - 85 * math.cos(a / 20 * 2 * math.pi))
-                  for a in range(22)])  # an oval
+    for attempt in range(3):  # Clear draws a fresh canvas; on a busy machine it may still be mounting
+        box = drawing_area(page)
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        stroke(page, [(cx + 55 * math.sin(a / 20 * 2 * math.pi), cy - 85 * math.cos(a / 20 * 2 * math.pi))
+                      for a in range(22)])  # an oval
+        try:
+            expect(main.get_by_test_id("stMetric").first).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     expect(metric.get_by_test_id("stMetricValue")).to_have_text("0", timeout=30_000)
 
 

@@ -2,9 +2,9 @@
 on a 1366×768 laptop Train's Start, then its live charts, are on the first screen."""
 
 import pytest
-from docs.screenshots import SECRET, SIZES, pretrained_store, settled
 
 from core.store.learners import COOKIE_NAME
+from docs.screenshots import SECRET, SIZES, pretrained_store, settled
 from tests.support.browser import overflowing, serve_app
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from helpers import tiny_config
 
@@ -110,16 +112,37 @@ def test_leaving_and_rejoining_keeps_a_cap_and_an_unreadable_setup_is_ignored(cl
     assert classes.info(code).setup is None and classes.info(code).setup_mode == ""
 
 
-def test_wrong_keys_and_codes_are_limited_for_the_whole_server(classes, monkeypatch):
-    monkeypatch.setattr(classes.wrong_keys, "per_minute", 3)
-    monkeypatch.setattr(classes.wrong_codes, "per_minute", 3)
+def test_wrong_keys_refuse_only_the_guessing_browser(classes, monkeypatch):
+    monkeypatch.setitem(classes.wrong_keys.per, "browser", 3)
     for _ in range(3):
-        assert not classes.sign_in("eve", "guess-guess", KEY)
-    with pytest.raises(RateLimited, match="Too many wrong teacher keys"):
-        classes.sign_in("t", KEY, KEY)  # the right key too, for a minute: a guesser gains nothing
+        assert not classes.sign_in("eve", "guess-guess", KEY, "10.0.0.66")
+    with pytest.raises(RateLimited, match="Too many wrong teacher keys from this browser"):
+        classes.sign_in("eve", KEY, KEY, "10.0.0.66")  # the right key too, for a minute: a guesser gains nothing
+    assert classes.sign_in("teacher", KEY, KEY, "10.0.0.7")  # the real teacher, in another browser
+
+
+def test_wrong_codes_refuse_only_the_guessing_browser(classes, monkeypatch):
+    monkeypatch.setitem(classes.wrong_codes.per, "browser", 3)
     code = classes.start_class()
     for _ in range(3):
         with pytest.raises(ConfigError, match="There is no class"):
-            classes.join("eve", "AAAAAA")
-    with pytest.raises(RateLimited, match="Too many wrong class codes"):
-        classes.join("ada", code)
+            classes.join("eve", "AAAAAA", "10.0.0.66")
+    with pytest.raises(RateLimited, match="Too many wrong class codes from this browser"):
+        classes.join("eve", code, "10.0.0.66")
+    assert classes.join("ada", code, "10.0.0.66").code == code  # same address, another browser: in
+
+
+def test_an_address_over_its_count_is_slowed_never_refused(classes, monkeypatch):
+    monkeypatch.setitem(classes.wrong_keys.per, "address", 4)
+    monkeypatch.setattr("core.classroom.classes.SLOWED_TRY_SECONDS", 1.0)
+    for browser in ("eve-1", "eve-2", "eve-3", "eve-4"):  # fresh cookies, one address
+        assert not classes.sign_in(browser, "guess-guess", KEY, "10.0.0.66")
+    began = time.monotonic()
+    assert not classes.sign_in("eve-5", "guess-guess", KEY, "10.0.0.66")
+    assert time.monotonic() - began >= 1.0
+    began = time.monotonic()
+    assert classes.sign_in("teacher", KEY, KEY, "10.0.0.66")  # behind the same router: in, a moment later
+    assert time.monotonic() - began >= 1.0
+    began = time.monotonic()
+    assert classes.sign_in("other", KEY, KEY, "10.0.0.8") and time.monotonic() - began < 1.0
+

@@ -96,3 +96,10 @@ def test_workers_get_the_limits_but_no_secret_and_absolute_folders():
                               "DIGITS_STORE_DIR": "runs", "HOME": "/root"})
     assert env["DIGITS_MAX_EPOCHS"] == "8" and env["DIGITS_STORE_DIR"].startswith("/")
     assert not {"DIGITS_DATABASE_URL", "DIGITS_TEACHER_KEY", "DIGITS_RAY_ADDRESS", "HOME"} & set(env)
+
+
+def test_a_trusted_proxy_is_a_yes_or_no_setting():
+    assert settings({}).trusted_proxy is False
+    assert settings({"DIGITS_TRUSTED_PROXY": "1"}).trusted_proxy is True
+    with pytest.raises(ConfigError, match="DIGITS_TRUSTED_PROXY must be 1 or 0"):
+        settings({"DIGITS_TRUSTED_PROXY": "maybe"})

@@ -9,6 +9,7 @@ from core.jobs import job as jobs
 from core.jobs import threads
 from core.jobs.job import TrainingJob
 from core.jobs.run_keeper import RunKeeper, stored_job
+from core.training.status import NOTHING_LEARNED, stopped_at_time_limit
 
 
 def test_a_job_trains_in_the_background_and_saves_the_run(tiny_mnist, store):
@@ -62,7 +63,7 @@ def test_a_training_past_its_time_limit_stops_in_one_sentence_and_keeps_its_mode
     assert time.perf_counter() - began < 1.5 + 3.0  # one batch and the final test-set check past it
     assert snap.status == "stopped" and 0 < snap.examples_seen < snap.total_examples
     assert snap.message == f"Stopped at this server's time limit (2 s) after {snap.examples_seen:,} examples."
-    assert jobs.stopped_at_time_limit(snap.message) and not jobs.stopped_at_time_limit("Stopped by request.")
+    assert stopped_at_time_limit(snap.message) and not stopped_at_time_limit("Stopped by request.")
     record = store.get_run(snap.run_id)
     assert record.status == "stopped" and record.message == snap.message and record.model_path.exists()
 
@@ -82,7 +83,7 @@ def test_a_training_stopped_before_its_first_batch_keeps_no_model(tiny_mnist, st
     job = TrainingJob(tiny_config(), tiny_mnist, (StopAtStart(), RunKeeper(store)))
     snap = job.start().wait(timeout=30)
     assert snap.status == "cancelled" and snap.examples_seen == 0 and job.result is None
-    assert snap.message == jobs.NOTHING_LEARNED
+    assert snap.message == NOTHING_LEARNED
     record = store.get_run(snap.run_id)
     assert record.status == "cancelled" and record.model_path is None and record.test_accuracy is None
 

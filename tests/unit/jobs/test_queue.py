@@ -83,6 +83,28 @@ def test_a_learner_may_hold_only_their_share(gated):
     assert queue.latest_job("me") is again                    # ended jobs are still found
 
 
+def test_fresh_cookies_from_one_address_hold_no_more_than_its_share(gated, tiny_mnist):
+    queue = TrainingQueue(QueueLimits(slots=1, per_learner=1, per_address=2, max_queued=16))
+
+    def from_address(name, address):
+        job = gated(name, learner=name)  # a new learner id each time: cookies cleared
+        job.address = address
+        return job
+
+    held = [queue.submit(from_address(n, "203.0.113.9")) for n in ("v1", "v2")]
+    with pytest.raises(LimitError, match="Your network already has 2 trainings"):
+        queue.submit(from_address("v3", "203.0.113.9"))
+    sequence = JobSequence([config()], tiny_mnist, learner="v4")
+    sequence.address = "203.0.113.9"
+    with pytest.raises(LimitError, match="Your network"):
+        queue.submit_sequence(sequence)
+    learner = queue.submit(from_address("real", "198.51.100.1"))  # a real learner elsewhere still gets in
+    queue.submit(gated("cli"))                                     # no address (the CLI, tests): not counted
+    for job in (*held, learner):
+        job.gate.set()
+    assert learner.wait(60).status == "finished"
+
+
 def test_a_sequence_holds_one_place_of_its_learner_from_start_to_end(gated, tiny_mnist):
     queue = TrainingQueue(QueueLimits(slots=1, per_learner=1))
     sequence = JobSequence([config(), config()], tiny_mnist, learner="me")

@@ -57,3 +57,11 @@ def test_nicknames_are_kept_per_learner_and_can_change(store_root, store):
 def test_a_nickname_cannot_dress_up_as_another_learners_tag():
     assert clean_nickname("ada · f77") == "ada - f77"
     assert clean_nickname("ada•f77 ada∙x ada⋅y") == "ada-f77 ada-x ada-y"
+
+
+def test_a_visitor_is_counted_by_the_connection_unless_a_trusted_proxy_forwards_it():
+    from core.store.learners import visitor_address
+    assert visitor_address("203.0.113.5", "1.2.3.4") == "203.0.113.5"  # a forwarded header anyone can send
+    assert visitor_address("10.0.0.2", "1.2.3.4, 198.51.100.7", trusted_proxy=True) == "198.51.100.7"
+    assert visitor_address("10.0.0.2", None, trusted_proxy=True) == ""
+    assert visitor_address(None) == ""

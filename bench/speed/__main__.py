@@ -129,6 +129,12 @@ def run_memory(args: argparse.Namespace, out: Report) -> None:
     memory(args, out)
 
 
+def run_estimates(args: argparse.Namespace, out: Report) -> None:
+    from bench.speed.estimates import measure_estimates
+    header(out, args)
+    measure_estimates(out, args.quick)
+
+
 def run_bf16(args: argparse.Namespace, out: Report) -> None:
     import torch
     torch.set_num_threads(2)
@@ -195,6 +201,9 @@ PARTS = (
          "TrainingJob as the app trains: training s, accuracy, s to its floor, against the targets",
          "18 trainings in fresh processes, 0.4-39 s of training each on 2026-12-02", _presets_options,
          "Without --T the budgets in T are not judged ('-'); `all` measures T first."),
+    Part("estimates", run_estimates, "the training-time estimate (core.training.budget) against measured "
+         "trainings: every preset and the extremes the caps allow, each on a slice of the training set",
+         "17 trainings in one process, about 2 minutes on 2026-12-06"),
     Part("profile", run_profile, "where the project's seed-config batch goes (PyTorch profiler), this machine's "
          "matmul and conv GFLOP/s", "400 batches three times, at 4.0-10.4 ms a batch"),
     Part("memory", run_memory, "peak RSS of one process training every default preset --rounds times through a "

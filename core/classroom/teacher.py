@@ -19,8 +19,8 @@ from core.models.architectures import label
 from core.store.checkpoints import StoreError
 from core.store.runs import RunRecord, RunStore
 from core.training.config import TrainConfig
-from core.training.limits import LimitError
-from core.training.status import IDLE, LIVE, Status, stopped_at_time_limit
+from core.training.limits import LimitError, stopped_at_time_limit
+from core.training.status import IDLE, LIVE, Status
 
 TOP_RUNS = 10  # learners the projector ranks and draws
 CANCELLED_BY_TEACHER = "Cancelled by your teacher before it started."

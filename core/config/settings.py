@@ -44,7 +44,7 @@ LIVE_REFRESH_RANGE = (0.25, 10.0)
 
 # Whole-number settings: field -> (variable, default, default when hosted, lowest, highest).
 # None as a default: unset (no cap; the cores decide). The hosted defaults fit every preset
-# and one-click flow (the default CNN: about 35 s, 700 MB; the default logistic: 8 epochs).
+# and one-click flow (the default CNN: about 36 s, 670 MB; the default logistic: 8 epochs).
 WHOLE_NUMBERS: dict[str, tuple[str, int | None, int | None, int, int]] = {
     "torch_threads": (TORCH_THREADS_ENV, None, None, 1, 256),        # CPU threads of one training
     "queue_slots": (QUEUE_SLOTS_ENV, None, None, 1, 64),             # trainings at once; None: one per 2 cores

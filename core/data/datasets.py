@@ -22,6 +22,7 @@ class DatasetSpec:
     mean: float                # mean pixel of the training set, in 0..1
     std: float                 # its standard deviation
     train_size: int            # images in the training split (for estimates before loading it)
+    test_size: int             # and in the test split (every test-set check evaluates all of it)
     torchvision_name: str | None = None  # torchvision.datasets class that can download it; None: none can
 
     @property
@@ -34,7 +35,7 @@ MNIST = DatasetSpec(
     files=("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
     classes=tuple(str(d) for d in range(10)), image_size=28,
     mean=0.1307, std=0.3081,  # of the 60,000 training images, pixels scaled to [0, 1]
-    train_size=60_000,
+    train_size=60_000, test_size=10_000,
     torchvision_name="MNIST")
 
 DATASETS: Registry[DatasetSpec] = Registry("a dataset", "dataset")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from core.training.config import TrainConfig
 from core.training.engine import FitResult
 from core.training.history import History
-from core.training.status import NOTHING_LEARNED, Status, time_limit_message
+from core.training.limits import time_limit_message
+from core.training.status import NOTHING_LEARNED, Status
 
 
 @dataclass(frozen=True)

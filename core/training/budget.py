@@ -1,12 +1,17 @@
 """What a training will cost before it starts: seconds on this server and peak memory.
 
 The model is built on PyTorch's "meta" device (shapes, no initialisation), given
-uninitialised CPU memory, and one example is pushed through it, counting the
-multiply-adds of every Linear and Conv2d layer and the values every layer outputs. Seconds then follow from each architecture's measured
-speed on 2 cores (its registry entry, core.models.architectures), scaled by the multiply-adds; memory from the
-weights (with gradients and two optimizer moments) and the activations a batch keeps
-for the backward pass. Estimates, good to a factor of about two, for refusing a
-training that would hold a server for hours or take all its memory.
+uninitialised CPU memory, and one example is pushed through it, counting the multiply-adds
+of every Linear and Conv2d layer, its layers and the values every layer outputs.
+
+Seconds count every cost a link can raise: the multiply-adds of each training example (at
+its architecture's measured speed on 2 cores, the registry entry's, core.models.architectures),
+each optimizer step (a cost per layer, and per parameter for the optimizer's update: small
+batches pay it often), augmentation, and every test-set evaluation (before and after each
+epoch, each `test_every` check, the live probes). Memory counts the weights (with gradients
+and two optimizer moments) and the activations a batch keeps for the backward pass.
+Estimates for refusing, before Start, a training that would hold a server for hours or take
+all its memory; docs/benchmarks.md compares them with measured runs.
 """
 from __future__ import annotations
 
@@ -16,11 +21,21 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from core.data.augment import Augmentation
 from core.data.datasets import dataset_spec
 from core.models.architectures import architecture, build_model
 from core.training.config import TrainConfig, preset
+from core.training.engine import PROBE_IMAGES, PROBES_PER_EPOCH
 
-STEP_SECONDS = 0.0004      # fixed cost of one optimizer step (small batches pay it often)
+# One optimizer step's cost besides the examples' multiply-adds, measured on 2 cores at batch 8
+# (docs/benchmarks.md): 0.8-1.0 ms for logistic regression, 2.8-4.5 ms for the MLP, 6.0-7.3 ms
+# for the CNN; Adam's update of a 14-million-parameter MLP took about 50 ms a step.
+STEP_SECONDS = 0.0002                  # Python and dispatch, once a step
+LAYER_STEP_SECONDS = 0.00033           # ... and for each layer, forward and backward
+OPTIMIZER_SECONDS_PER_PARAMETER = {"sgd": 1.0e-9, "adam": 3.5e-9, "adamw": 3.5e-9}
+EVAL_SPEEDUP = 3                       # a test example costs a third of a training one: forward only
+AUGMENT_SECONDS = 21e-6                # bending one training example (MLP: 40 against 61 us an example)
+START_SECONDS = 0.2                    # building the model and putting the data on its device
 BYTES = 4                  # float32
 WEIGHT_COPIES = 4          # weights, gradients and two Adam moments
 ACTIVATION_COPIES = 3      # kept for backward, their gradients, and scratch
@@ -32,6 +47,7 @@ class Cost:
     macs_per_example: int       # multiply-adds of one forward pass
     values_per_example: int     # outputs of every layer for one example
     parameters: int
+    layers: int                 # modules without children: each costs every step, forward and backward
 
 
 @dataclass(frozen=True)
@@ -69,19 +85,40 @@ def cost(config: TrainConfig) -> Cost:
         model(torch.zeros(1, 1, side, side))
     for hook in hooks:
         hook.remove()
-    return Cost(counts["macs"], counts["values"], sum(p.numel() for p in model.parameters()))
+    return Cost(counts["macs"], counts["values"], sum(p.numel() for p in model.parameters()), len(hooks))
 
 
-@functools.lru_cache(maxsize=None)  # one per architecture: its default preset's measured speed
-def _reference_macs_per_second(arch: str) -> float:
-    return architecture(arch).examples_per_second * max(cost(preset(arch)).macs_per_example, 1)
+def step_seconds(config: TrainConfig, work: Cost) -> float:
+    """One optimizer step's cost besides its examples' multiply-adds."""
+    return (STEP_SECONDS + work.layers * LAYER_STEP_SECONDS
+            + work.parameters * OPTIMIZER_SECONDS_PER_PARAMETER.get(config.optimizer, 3.5e-9))
+
+
+def augment_seconds(config: TrainConfig) -> float:
+    return AUGMENT_SECONDS if Augmentation.of(config).active else 0.0
+
+
+@functools.lru_cache(maxsize=None)  # one per architecture: from its default preset's measured speed
+def _seconds_per_mac(arch: str) -> float:
+    """Training seconds per multiply-add of one example, the default preset's steps taken out."""
+    default = preset(arch)
+    work = cost(default)
+    per_example = 1 / architecture(arch).examples_per_second
+    besides = step_seconds(default, work) / default.batch_size + augment_seconds(default)
+    return max(per_example - besides, per_example / 5) / max(work.macs_per_example, 1)
 
 
 def estimate(config: TrainConfig) -> Estimate:
     work = cost(config)
-    examples = config.epochs * examples_per_epoch(config)
-    steps = config.epochs * -(-examples_per_epoch(config) // config.batch_size)
-    seconds = examples * work.macs_per_example / _reference_macs_per_second(config.arch) + steps * STEP_SECONDS
+    per_example = work.macs_per_example * _seconds_per_mac(config.arch)
+    examples, epochs = examples_per_epoch(config), config.epochs
+    steps = -(-examples // config.batch_size)
+    checks = min(steps, examples // config.test_every) if config.test_every else 0
+    evaluated = dataset_spec(config.dataset).test_size * (epochs + 2 + epochs * checks)  # before, each epoch, final
+    if not config.test_every:  # the live view's probes, which checks replace
+        evaluated += epochs * (PROBES_PER_EPOCH - 1) * PROBE_IMAGES
+    seconds = (START_SECONDS + epochs * examples * (per_example + augment_seconds(config))
+               + epochs * steps * step_seconds(config, work) + evaluated * per_example / EVAL_SPEEDUP)
     peak_bytes = (work.parameters * WEIGHT_COPIES
                   + config.batch_size * work.values_per_example * ACTIVATION_COPIES) * BYTES
     return Estimate(seconds, BASE_MB + peak_bytes / 2**20)

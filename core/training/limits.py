@@ -11,6 +11,10 @@ from core.models.architectures import architecture
 from core.training.budget import Estimate, duration, estimate
 from core.training.config import TrainConfig
 
+# Trainings took up to 1.5x their estimate (`python -m bench.speed estimates`, docs/benchmarks.md):
+# refused before Start when that much would pass the time limit, which stops them while they run.
+ESTIMATE_SLACK = 1.5
+
 
 class LimitError(ConfigError):
     """A training this server's limits do not allow; the message says which limit."""
@@ -50,9 +54,10 @@ def check_size(config: TrainConfig, limits: QueueLimits) -> Estimate | None:
     if limits.max_seconds is None and limits.max_mb is None:
         return None
     cost = estimate(config)
-    if limits.max_seconds is not None and cost.seconds > limits.max_seconds:
-        raise LimitError(f"This training would take about {duration(cost.seconds)} on this server, and the limit "
-                         f"is {duration(limits.max_seconds)}: choose fewer epochs or examples, or a smaller model.")
+    if limits.max_seconds is not None and cost.seconds * ESTIMATE_SLACK > limits.max_seconds:
+        raise LimitError(f"This training could take up to {duration(cost.seconds * ESTIMATE_SLACK)} on this server, "
+                         f"and the limit is {duration(limits.max_seconds)}: choose fewer epochs, examples or "
+                         "test-set checks, a larger batch or a smaller model.")
     if limits.max_mb is not None and cost.peak_mb > limits.max_mb:
         raise LimitError(f"This training would need about {cost.peak_mb:,.0f} MB of memory, and the limit is "
                          f"{limits.max_mb:,.0f} MB: choose a smaller batch or model.")
@@ -72,3 +77,18 @@ def limits_note(limits: QueueLimits) -> str:
     allowed = ", ".join(p for p in parts if p)
     return (f"This server allows {allowed} per training, and {limits.max_queued} trainings in its queue."
             if allowed else f"This server holds {limits.max_queued} trainings in its queue.")
+
+
+TIME_LIMIT_WORDS = "at this server's time limit"
+
+
+def time_limit_message(limit_seconds: float, examples_seen: int) -> str:
+    """How a training that ran past the server's time limit ended (a model is kept, as at a Stop)."""
+    if not examples_seen:
+        return f"Stopped {TIME_LIMIT_WORDS} ({duration(limit_seconds)}) before its first example: no model to keep."
+    return f"Stopped {TIME_LIMIT_WORDS} ({duration(limit_seconds)}) after {examples_seen:,} examples."
+
+
+def stopped_at_time_limit(message: str) -> bool:
+    """Whether a run's message says it ran into the time limit (the teacher's page shows it)."""
+    return TIME_LIMIT_WORDS in (message or "")

@@ -16,7 +16,7 @@ from core.training.config import preset
 
 SQUARES = DatasetSpec(name="squares", label="Squares", folder="SQUARES",
                       files=("train-img", "train-lbl", "test-img", "test-lbl"), classes=("a", "b", "c", "d"),
-                      image_size=12, mean=0.2, std=0.35, train_size=400)
+                      image_size=12, mean=0.2, std=0.35, train_size=400, test_size=100)
 
 
 def idx(tensor: torch.Tensor) -> bytes:

@@ -67,7 +67,7 @@ def test_the_one_link_that_filled_a_server_is_refused_before_start(app_env):
     at = open_page("pages/train.py", HUGE_LINK)
     assert not at.exception
     reason = train_page_refuses_before_start(at)
-    assert "MB of memory" in reason or "would take about" in reason
+    assert "MB of memory" in reason or "could take up to" in reason
     assert any("This server allows" in c.value for c in at.caption)   # the limits, before any refusal
 
 

@@ -9,7 +9,8 @@ from core.jobs import job as jobs
 from core.jobs import threads
 from core.jobs.job import TrainingJob
 from core.jobs.run_keeper import RunKeeper, stored_job
-from core.training.status import NOTHING_LEARNED, stopped_at_time_limit
+from core.training.limits import stopped_at_time_limit
+from core.training.status import NOTHING_LEARNED
 
 
 def test_a_job_trains_in_the_background_and_saves_the_run(tiny_mnist, store):

@@ -203,7 +203,7 @@ def test_trainings_too_long_or_too_big_for_the_server_are_refused_with_the_reaso
     limits = QueueLimits(max_seconds=1800, max_mb=4000)
     huge = from_query({"arch": "cnn", "m.channels": "128,128", "m.kernel_size": "3", "m.fc_hidden": "1024",
                        "batch_size": "2048", "epochs": "50"})
-    with pytest.raises(LimitError, match=r"would take about \d+ min on this server, and the limit is 30 min"):
+    with pytest.raises(LimitError, match=r"could take up to \d+ (min|h \d+ min) on this server, and the limit is 30 min"):
         check_size(huge, limits)
     wide = from_query({"arch": "cnn", "m.channels": "128,128", "m.kernel_size": "3", "batch_size": "2048",
                        "epochs": "1", "train_examples": "4096"})

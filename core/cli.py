@@ -25,6 +25,7 @@ from core.models.architectures import ARCHITECTURES
 from core.store.checkpoints import StoreError
 from core.store.runs import RunStore
 from core.training.config import SETTINGS, TrainConfig, build_config
+from core.training.engine import resolve_device
 from core.training.status import Status
 
 WATCH_SECONDS = 0.2  # how often the command line prints a training's progress
@@ -83,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = settings()  # every DIGITS_* variable, checked before anything runs
         config = config_of(args)
+        if not server.ray_address:  # a cluster's workers have devices of their own
+            resolve_device(config.device)
         data = load_dataset(args.data_dir, dataset_spec(config.dataset))
         store = RunStore(args.store_dir)
     except (ConfigError, DataError, StoreError) as exc:

@@ -2,8 +2,6 @@
 (hold the queue, caps, the class's setup, a race, export, archive) and the projector."""
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from core.classroom.classes import SETUP_MODES, ClassInfo
@@ -50,7 +48,7 @@ def class_live(code: str) -> None:
     else:
         show_table([{"learner": s.name, "now": s.state, "detail": s.detail, "progress": s.progress,
                      "best accuracy": s.best_accuracy, "best model": s.best_arch, "runs": s.runs,
-                     "cap": "none" if s.cap is None else s.cap} for s in states],
+                     "cap": "none" if s.cap is None else str(s.cap)} for s in states],
                    progress=st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
                    **{"best accuracy": st.column_config.NumberColumn(format="percent")})
     st.subheader("The class's queue")
@@ -170,9 +168,9 @@ def projector(info: ClassInfo) -> None:
     top = top_runs(classes(), info.code, names)
     live = [row for row in class_jobs(training_queue(), info.code, names) if row.running]
     # the legend is the ranking; names are escaped, as plotly reads a little HTML in its texts
-    curves = [Curve(html.escape(f"{i}. {name} · {run.test_accuracy:.1%} · {label(run.arch)}"), run.history)
+    curves = [Curve(f"{i}. {name} · {run.test_accuracy:.1%} · {label(run.arch)}", run.history)
               for i, (name, run) in enumerate(top, 1)]
-    curves += [Curve(html.escape(f"{row.name} (training)"), row.job.snapshot().history, dashed=True) for row in live]
+    curves += [Curve(f"{row.name} (training)", row.job.snapshot().history, dashed=True) for row in live]
     if not curves:
         st.markdown(f"## Type **{info.code}** in the sidebar's *Class code* box, then train a model.")
         return

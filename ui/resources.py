@@ -21,7 +21,7 @@ from core.store.learners import Learners
 from core.store.runs import RunStore
 from core.training.budget import estimate
 from core.training.config import preset
-from core.training.limits import queue_limits
+from core.training.limits import check_every_architecture_fits, queue_limits
 from ui.identity import learner
 from ui.keys import DATA_DIR_KEY
 from ui.text import plain
@@ -101,7 +101,7 @@ def bent_evaluation_of_run(run_id: str, dataset: str = DEFAULT_DATASET) -> Evalu
 @st.cache_resource
 def _checked_settings() -> Settings:
     found = settings()
-    queue_limits(found)
+    check_every_architecture_fits(queue_limits(found))
     return found
 
 

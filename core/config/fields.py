@@ -113,7 +113,7 @@ def _number(text: str, whole: bool) -> int | float:
     value = float(text)
     if not math.isfinite(value):
         raise OverflowError(text)
-    return int(value) if whole else value
+    return int(value) if whole and value.is_integer() else value  # 3.9 stays 3.9: the range check refuses it
 
 
 def log_steps(lo: float, hi: float, current: float | None = None) -> list[float]:

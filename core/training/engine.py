@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.config.fields import ConfigError
 from core.data.augment import Augmentation
 from core.data.loading import Dataset, Split, as_input, shuffled_batches
 from core.models.architectures import build_model, count_parameters
@@ -56,10 +57,11 @@ class FitResult:
 
 
 def resolve_device(name: str) -> torch.device:
+    """The torch device of a config's `device`; a ConfigError, in one sentence, for a GPU this machine lacks."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' was asked for, but PyTorch sees no CUDA GPU; use 'auto' or 'cpu'")
+        raise ConfigError("device 'cuda' was asked for, but PyTorch sees no CUDA GPU here: use 'auto' or 'cpu'")
     return torch.device(name)
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from core.config.fields import ConfigError
 from core.config.settings import JOB_THREADS, Settings, settings, usable_cores
-from core.models.architectures import architecture
+from core.models.architectures import ARCHITECTURES, architecture
 from core.training.budget import Estimate, duration, estimate
-from core.training.config import TrainConfig
+from core.training.config import TrainConfig, preset
 
 # Trainings took up to 1.5x their estimate (`python -m bench.speed estimates`, docs/benchmarks.md):
 # refused before Start when that much would pass the time limit, which stops them while they run.
@@ -62,6 +62,22 @@ def check_size(config: TrainConfig, limits: QueueLimits) -> Estimate | None:
         raise LimitError(f"This training would need about {cost.peak_mb:,.0f} MB of memory, and the limit is "
                          f"{limits.max_mb:,.0f} MB: choose a smaller batch or model.")
     return cost
+
+
+def check_every_architecture_fits(limits: QueueLimits) -> None:
+    """A ConfigError when the limits refuse every preset of an architecture: settings that
+    leave a learner nothing to start are a mistake to report when the server starts."""
+    for name, spec in ARCHITECTURES.items():
+        reasons = []
+        for preset_name in spec.presets:
+            try:
+                check_size(preset(name, preset_name), limits)
+                break
+            except LimitError as refused:
+                reasons.append(str(refused))
+        else:
+            raise ConfigError(f"The server's limits (the DIGITS_MAX_* settings) refuse every {spec.label} preset: "
+                              f"{reasons[0].rstrip('.')}")
 
 
 def _as_list(value: int | list[int]) -> list[int]:

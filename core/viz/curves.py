@@ -4,6 +4,7 @@ Every figure takes run histories as core.training.history.History.
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +15,21 @@ from core.training.history import History
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
+def plotly_text(text: str) -> str:
+    """Text as a Plotly label shows it as typed: labels read a subset of HTML, so <, > and &
+    are escaped (quotes are not: Plotly would show &quot;)."""
+    return html.escape(str(text), quote=False)
+
+
 @dataclass(frozen=True)
 class Curve:
-    label: str                # legend name, e.g. "current run" or a run id
+    label: str                # legend name as typed, e.g. "current run", a run id or a nickname
     history: History
     dashed: bool = False      # earlier runs overlaid on the current one
+
+    @property
+    def legend(self) -> str:
+        return plotly_text(self.label)
 
 
 def smooth(values: list[float], weight: float = 0.6) -> list[float]:
@@ -54,7 +65,7 @@ def _examples_axis(x_end: float | None) -> dict:
 
 def _name(curve: Curve, what: str, solo: bool) -> str:
     """Legend text: "train loss" for a page's one run, the run's label where several are drawn."""
-    return what if solo else f"{curve.label}" if what.startswith("test") else f"{curve.label} ({what})"
+    return what if solo else curve.legend if what.startswith("test") else f"{curve.legend} ({what})"
 
 
 def loss_clip(curves: list[Curve]) -> tuple[float, float] | None:
@@ -83,10 +94,10 @@ def loss_figure(curves: list[Curve], x_end: float | None = None) -> go.Figure:
             traces.append(dict(x=xs, y=losses, mode="lines", name=_name(curve, "train loss", solo),
                                line=dict(color=colour, width=1), opacity=0.5, **group))
         traces.append(dict(x=xs, y=smooth(losses), mode="lines", line=dict(color=colour, width=2, dash=dash),
-                           name=curve.label if curve.dashed else _name(curve, "smoothed", solo), **group))
+                           name=curve.legend if curve.dashed else _name(curve, "smoothed", solo), **group))
         epochs = curve.history.epochs
         traces.append(dict(x=[e.examples_seen for e in epochs], y=[e.test_loss for e in epochs], mode="markers",
-                           name=_name(curve, "test loss", solo) if not curve.dashed else curve.label,
+                           name=_name(curve, "test loss", solo) if not curve.dashed else curve.legend,
                            showlegend=not curve.dashed,
                            marker=dict(color=colour, size=9, symbol="circle-open" if curve.dashed else "circle",
                                        line=dict(width=2, color=colour)), **group))
@@ -131,7 +142,7 @@ def accuracy_figure(curves: list[Curve], x: str = "examples_seen", train: bool =
             xs, accuracies, sizes = [getattr(e, x) for e in epochs], [e.test_accuracy for e in epochs], 7
         traces.append(_accuracy_trace(xs, accuracies, mode="lines+markers", line=dict(color=colour, dash=dash),
                                       marker=dict(size=sizes), legendgroup=curve.label,
-                                      name=curve.label if curve.dashed else _name(curve, "test accuracy", solo)))
+                                      name=curve.legend if curve.dashed else _name(curve, "test accuracy", solo)))
         trained = [e for e in epochs if e.train_accuracy is not None]
         if train and not curve.dashed:
             traces.append(_accuracy_trace([getattr(e, x) for e in trained], [e.train_accuracy for e in trained],
@@ -153,6 +164,7 @@ def accuracy_bars(names: list[str], accuracies: list[float], bent: list[float] |
     """Test accuracy per model, as seed 003 compares its three networks; bars from 0. With
     `bent`, each model's accuracy on the bent test digits sits beside it."""
     series = [("MNIST test digits", accuracies)] + ([("bent test digits", bent)] if bent is not None else [])
+    names = [plotly_text(n) for n in names]
     fig = go.Figure([go.Bar(x=values, y=names, orientation="h", name=name, text=[f"{a:.2%}" for a in values],
                             textposition="inside", insidetextanchor="end",
                             marker_color=PALETTE[i] if bent is not None
@@ -170,7 +182,7 @@ def per_class_error_bars(names: list[str], per_class: list[list[float]]) -> go.F
     """The share of each digit's test images a model gets wrong, one bar per model, from 0."""
     fig = go.Figure()
     for i, (name, values) in enumerate(zip(names, per_class)):
-        fig.add_bar(x=list(range(len(values))), y=[1 - v for v in values], name=name,
+        fig.add_bar(x=list(range(len(values))), y=[1 - v for v in values], name=plotly_text(name),
                     marker_color=PALETTE[i % len(PALETTE)], hovertemplate="digit %{x}: %{y:.1%} wrong")
     fig.update_layout(barmode="group", title=dict(text="Mistakes per digit", y=0.98, yanchor="top"), height=380,
                       margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", y=1.0, yanchor="bottom"))

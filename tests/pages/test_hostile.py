@@ -177,6 +177,16 @@ def test_a_bad_setting_is_named_on_the_first_page_not_at_start(app_env, monkeypa
     assert name != "DIGITS_TEACHER_KEY" or value not in shown(error.value).replace(name, "")  # never echoed
 
 
+@pytest.mark.parametrize("name, value, arch", [("DIGITS_MAX_CNN_CHANNELS", "1", "CNN"),
+                                               ("DIGITS_MAX_TRAINING_MB", "500", "Logistic regression")])
+def test_limits_that_refuse_every_preset_of_an_architecture_are_named_on_the_first_page(app_env, monkeypatch,
+                                                                                        name, value, arch):
+    monkeypatch.setenv(name, value)
+    st.cache_resource.clear()
+    [error] = open_page("pages/home.py").error
+    assert "misconfigured" in error.value and f"refuse every {arch} preset" in shown(error.value)
+
+
 @pytest.mark.parametrize("attack", MARKDOWN_ATTACKS)
 def test_a_class_code_or_title_from_a_visitor_is_shown_as_text(app_env, monkeypatch, store, attack):
     from core.classroom.classes import Classes

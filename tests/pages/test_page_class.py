@@ -105,7 +105,7 @@ def test_projector_mode_shows_the_counts_the_top_curves_and_the_best_models_mist
     classes = Classes(store)
     classes.sign_in(LEARNER, KEY, KEY)
     code = classes.start_class("Tuesday")
-    for learner, name, lr in ((PUPIL, "ada", 0.01), ("d" * 32, "<b>bob</b>", 0.001)):
+    for learner, name, lr in ((PUPIL, 'ada "the great"', 0.01), ("d" * 32, "<b>bob</b>", 0.001)):
         classes.join(learner, code)
         Learners(store).set_nickname(learner, name)
         stored_job(tiny_config(epochs=1, lr=lr), tiny_mnist, store, name, learner=learner,
@@ -116,6 +116,7 @@ def test_projector_mode_shows_the_counts_the_top_curves_and_the_best_models_mist
     curves, confusion = at.get("plotly_chart")
     names = [trace["name"] for trace in json.loads(curves.proto.spec)["data"]]
     assert names[0].startswith("1. ") and any("&lt;b&gt;bob&lt;/b&gt;" in name for name in names)  # no HTML
+    assert any('ada "the great"' in name for name in names)  # quotes as typed: Plotly shows &quot; literally
     assert any(m.value.startswith("### Where the best model errs") for m in at.markdown)
     assert json.loads(confusion.proto.spec)["data"][0]["type"] == "heatmap"
 
@@ -147,3 +148,16 @@ def test_the_controls_lock_a_setup_race_it_cap_a_learner_and_archive_the_round(w
     at = button(at, "Archive round 1").click().run()
     assert classes.info(code).round == 2 and classes.runs_this_round(code) == []
     assert [run.learner for run in store.list_runs(class_code=code)] == [PUPIL]  # the raced run is kept
+
+
+def test_a_capped_learner_beside_an_uncapped_one_shows_in_one_table_without_an_error(with_key, store, capfd):
+    classes = Classes(store)
+    classes.sign_in(LEARNER, KEY, KEY)
+    code = classes.start_class("Tuesday")
+    for learner in (PUPIL, "e" * 32):
+        classes.join(learner, code)
+    classes.set_cap(code, PUPIL, 2)
+    at = open_page("pages/class.py", {"code": code})
+    assert not at.exception and "to Arrow table was unsuccessful" not in capfd.readouterr().err  # Streamlit's log
+    [table] = [frame.value for frame in at.dataframe if "cap" in frame.value.columns]
+    assert sorted(table["cap"]) == ["2", "none"]

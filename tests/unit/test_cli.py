@@ -1,6 +1,7 @@
 import json
 
 import pytest
+import torch
 
 from core import cli
 from core.store.runs import RunStore
@@ -96,3 +97,11 @@ def test_a_huge_number_is_one_line(tiny_data, store_root, capsys):
     assert cli.main(["--arch", "cnn", "--model", '{"fc_hidden": 1%s}' % ("0" * 400), "--store-dir",
                      str(store_root)]) == 2
     assert "model.fc_hidden must be in [0, 1024]" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+def test_a_gpu_the_machine_lacks_is_one_sentence_not_a_traceback(capsys):
+    assert cli.main(["--arch", "logistic", "--device", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == ["error: device 'cuda' was asked for, but PyTorch sees no CUDA GPU here: "
+                                        "use 'auto' or 'cpu'"]

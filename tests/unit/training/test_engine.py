@@ -4,6 +4,7 @@ import pytest
 import torch
 from helpers import ListRecorder, tiny_config
 
+from core.config.fields import ConfigError
 from core.data.loading import Split
 from core.models.architectures import build_model
 from core.training.config import TrainConfig
@@ -114,7 +115,7 @@ def test_optimizer_choice(name, kind):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 def test_cuda_without_gpu_is_a_clear_error():
     assert resolve_device("auto").type == "cpu"
-    with pytest.raises(RuntimeError, match="no CUDA GPU"):
+    with pytest.raises(ConfigError, match="no CUDA GPU"):
         resolve_device("cuda")
 
 

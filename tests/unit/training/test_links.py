@@ -54,3 +54,15 @@ def test_visitor_text_in_a_link_is_quoted_as_sent_and_never_rendered_as_markdown
     warning = plain(message)                 # as the page shows it (pages/train.py)
     assert plain(attack) in warning          # every character markdown could act on is escaped...
     assert attack in shown(warning)          # ...so the reader sees exactly what was sent
+
+
+WHOLE_NUMBER_FIELDS = ["epochs", "batch_size", "seed", "train_examples", "log_every", "test_every",
+                       "m.fc_hidden", "m.kernel_size", "m.channels"]
+
+
+@pytest.mark.parametrize("field", WHOLE_NUMBER_FIELDS)
+def test_a_whole_number_with_a_fraction_is_refused_the_same_for_every_field(field):
+    arch = "cnn" if field.startswith("m.") else "logistic"
+    message = refusal(from_query, {"arch": arch, field: "12.5,16" if field == "m.channels" else "3.9"})
+    assert "must be a whole number" in message and ("3.9" in message or "12.5" in message), message
+    assert from_query({"arch": "logistic", "epochs": "3.0"}).epochs == 3  # a whole number written with .0

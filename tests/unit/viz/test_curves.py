@@ -102,3 +102,11 @@ def test_probability_bars_cover_the_ten_digits():
     from core.viz.curves import probability_bars
     [bars] = probability_bars([0.1] * 10).data
     assert list(bars.x) == list(range(10)) and list(bars.y) == [0.1] * 10
+
+
+def test_legends_and_bar_labels_show_visitor_text_as_typed_and_never_as_html():
+    from core.viz.curves import accuracy_bars, plotly_text
+    assert plotly_text('<b>x</b> & "y"') == '&lt;b&gt;x&lt;/b&gt; &amp; "y"'
+    assert Curve('<i>ada</i> "A"', History()).legend == '&lt;i&gt;ada&lt;/i&gt; "A"'
+    bars = accuracy_bars(['<b>bob</b> "B"'], [0.9])
+    assert list(bars.data[0].y) == ['&lt;b&gt;bob&lt;/b&gt; "B"']

@@ -17,7 +17,7 @@ from ui.class_views import (
 from ui.identity import client_address, learner
 from ui.navigation import TEACHER_KEY, require_app_navigation
 from ui.resources import classes, server_settings
-from ui.text import plain
+from ui.text import plain, told
 
 TRIES_KEY = "teacher.tries"  # wrong keys typed in this session
 MAX_TRIES = 5
@@ -40,7 +40,7 @@ def signed_in_or_stop(key: str) -> None:
             try:
                 signed_in = classes().sign_in(learner(), typed, key, client_address())
             except RateLimited as exc:  # too many wrong keys from this browser this minute
-                st.warning(plain(exc), icon="🔒")
+                st.warning(told(exc), icon="🔒")
                 st.stop()
             if signed_in:
                 st.session_state[TEACHER_KEY] = True

@@ -14,7 +14,7 @@ from ui.resources import (
     my_class,
     run_store,
 )
-from ui.text import EVERYONE_HELP, EVERYONE_LABEL, STOP_SEQUENCE_HELP, plain, train_all_label
+from ui.text import EVERYONE_HELP, EVERYONE_LABEL, STOP_SEQUENCE_HELP, plain, told, train_all_label
 from ui.trainings import sequence_progress, start_sequence, training_sequence
 
 QUICK = {"epochs": 1, "train_examples": 5_000}  # the quick budget: seconds, not minutes
@@ -54,7 +54,7 @@ for run_id in chosen:
     try:
         evaluations[run_id] = evaluation_of_run(run_id)
     except StoreError as exc:
-        st.warning(f"Skipped run `{run_id}`: its model file could not be loaded ({plain(exc)}).")
+        st.warning(f"Skipped run `{run_id}`: its model file could not be loaded ({told(exc)}).")
 if not evaluations:
     st.info("Choose at least one model that loads.")
     st.stop()

@@ -29,7 +29,7 @@ from ui.inside_views import (
 from ui.keys import INSIDE_SOURCE_KEY
 from ui.navigation import page_header
 from ui.resources import dataset_or_stop, model_of_run, my_class, run_store
-from ui.text import EVERYONE_HELP, EVERYONE_LABEL, plain
+from ui.text import EVERYONE_HELP, EVERYONE_LABEL, plain, told
 
 VIEWS = {"looks": "What it looks for", "layers": "Layer by layer", "network": "The network",
          "map": "Map of the test set", "bend": "Bend the digit"}
@@ -66,7 +66,7 @@ model_col.toggle(**EVERYONE)
 try:
     model = model_of_run(run_id)
 except StoreError as exc:
-    st.error(f"This model's file could not be loaded ({plain(exc)}). Choose another.")
+    st.error(f"This model's file could not be loaded ({told(exc)}). Choose another.")
     st.stop()
 run = runs[run_id]
 with digit_col:

@@ -17,7 +17,7 @@ from ui.resources import (
     server_settings,
     training_queue,
 )
-from ui.text import plain
+from ui.text import plain, told
 from ui.train_form import config_form, form_is_seeded, seed_form
 from ui.train_views import (
     fits_this_server,
@@ -94,7 +94,7 @@ if start:
     try:
         start_training(config, mnist)
     except (ConfigError, StoreError) as exc:  # a limit of this server, or a store it cannot write
-        actions.warning(plain(exc))
+        actions.warning(told(exc))
     else:
         st.rerun()
 

@@ -23,7 +23,7 @@ from core.training.status import IDLE, Status
 from core.viz.curves import Curve, accuracy_figure, confusion_heatmap
 from ui.display import chart_config, show_table
 from ui.resources import classes, dataset_or_stop, evaluation_of_run, learners, run_store, training_queue
-from ui.text import plain
+from ui.text import plain, told
 
 LIVE_SECONDS = 1.0        # the teacher's tables: a state change shows within about a second
 PROJECTOR_SECONDS = 2.0   # the projector redraws its charts less often: each redraw costs the browser
@@ -110,7 +110,7 @@ def setup_control(info: ClassInfo) -> None:
         try:  # a setup this server's limits refuse would leave a locked class nothing to train
             check_size(config, training_queue().limits)
         except LimitError as exc:
-            st.warning(plain(exc))
+            st.warning(told(exc))
             return
         classes().set_setup(info.code, config if mode else None, mode or "suggest")
         st.rerun()
@@ -121,7 +121,7 @@ def setup_control(info: ClassInfo) -> None:
             queued, skipped = start_race(classes(), training_queue(), info.code, config, dataset_or_stop(),
                                          run_store(), names_of(info.code))
         except (ConfigError, StoreError) as exc:
-            st.warning(plain(exc))
+            st.warning(told(exc))
             return
         st.success(f"The race is on: {label(arch)} {chosen} queued for {len(queued)} learner"
                    f"{'s' if len(queued) != 1 else ''}." + (f" {len(skipped)} not queued (already training, "

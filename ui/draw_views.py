@@ -16,7 +16,7 @@ from ui.display import chart_config
 from ui.identity import learner
 from ui.resources import model_of_run
 from ui.sidebar import nickname
-from ui.text import plain
+from ui.text import told
 
 CLEARS_KEY = "draw_clears"  # bumping it gives the canvas a new key: a truly empty canvas
 STROKES_KEY = "draw_strokes"  # the canvas's last drawing (fabric.js objects), for Undo
@@ -47,7 +47,7 @@ def save_drawing(image, store) -> None:
     try:
         MyDrawings(store).add(image, label, nickname=nickname(), learner=learner())
     except (ValueError, StoreError) as exc:  # the drawing stays on the canvas: nothing is lost
-        st.error(f"The drawing could not be saved ({plain(exc)}). Check that {plain(store.root)} is writable and try again.")
+        st.error(f"The drawing could not be saved ({told(exc)}). Check that {told(store.root)} is writable and try again.")
         return
     st.toast(f"Saved your {label} to “my drawings”. Draw the next one!", icon="💾")
     st.session_state[LABEL_KEY] = None
@@ -81,7 +81,7 @@ def show_answers(chosen: list[str], runs: dict, best: dict[str, str], drawing: P
         try:
             model = model_of_run(run_id)
         except StoreError as exc:
-            st.warning(f"{model_name(run_id, runs, best)} (run `{run_id}`) could not be loaded: {plain(exc)}")
+            st.warning(f"{model_name(run_id, runs, best)} (run `{run_id}`) could not be loaded: {told(exc)}")
             continue
         answer = predict(model, drawing.tensor)
         left, right = st.columns([1, 2])

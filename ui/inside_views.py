@@ -31,7 +31,7 @@ from core.viz.inside import (
 from core.viz.pictures import digit_picture, diverging, enlarge, mosaic
 from ui.display import chart_config, show_table
 from ui.resources import current_data_dir, model_of_run
-from ui.text import plain
+from ui.text import plain, told
 
 UNITS_SHOWN = 32  # MLP first-layer units drawn, the most influential first
 MAPS_PER_ROW = 8
@@ -199,7 +199,7 @@ def bend_lab(image: torch.Tensor, runs: dict, best: dict, mnist) -> None:
             try:
                 reply = predict(model_of_run(run_id), changed)
             except StoreError as exc:
-                lines.append(f"{plain(name)} could not be loaded: {plain(exc)}")
+                lines.append(f"{plain(name)} could not be loaded: {told(exc)}")
                 continue
             sure = f"{reply.confidence:.0%} sure" if reply.sure else f"not sure, {reply.confidence:.0%}"
             lines.append(f"{plain(name)} reads **{reply.digit}** ({sure})")

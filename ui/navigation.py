@@ -15,8 +15,9 @@ import contextvars
 import streamlit as st
 
 from core.config.fields import ConfigError
+from core.store.checkpoints import StoreError
 from ui.identity import learner, learner_or_stop
-from ui.resources import classes, server_settings, settings_or_stop
+from ui.resources import classes, server_settings, settings_or_stop, store_failed
 from ui.sidebar import class_sidebar, learner_sidebar
 
 _routed = contextvars.ContextVar("routed_by_app", default=False)  # this run came through app.py
@@ -72,6 +73,16 @@ def run_routed(page) -> None:
         page.run()
     finally:
         _routed.reset(token)
+
+
+def run_app() -> None:
+    """app.py: open the app and run the page it chose. A run store that fails meanwhile (a
+    disk that filled, a database that went away) ends the page with one sentence, wherever
+    it failed; what was saved before stays saved."""
+    try:
+        run_routed(open_app())
+    except StoreError as exc:
+        store_failed(exc)
 
 
 def page_header(title: str, caption: str) -> None:

@@ -24,7 +24,7 @@ from core.training.config import preset
 from core.training.limits import check_every_architecture_fits, queue_limits
 from ui.identity import learner
 from ui.keys import DATA_DIR_KEY
-from ui.text import plain
+from ui.text import plain, told
 
 
 # One entry per real folder (paths are resolved first), at most two kept: a visitor cannot
@@ -54,7 +54,7 @@ def dataset_or_stop(name: str = DEFAULT_DATASET) -> Dataset:
     try:
         return _dataset(current_data_dir(), name)
     except DataError as exc:
-        st.error(f"**{plain(dataset_spec(name).label)} is not available.** {plain(exc)}", icon="📂")
+        st.error(f"**{plain(dataset_spec(name).label)} is not available.** {told(exc)}", icon="📂")
         st.stop()
 
 
@@ -68,7 +68,8 @@ def run_store() -> RunStore:
 
 def store_failed(exc: StoreError) -> None:
     """One page-level message for a store that cannot be read or written; ends the page."""
-    st.error(f"**Saved runs cannot be read right now.** {plain(exc)}.", icon="🗄️")
+    st.error(f"**Saved runs cannot be read or written right now.** {told(exc)}. Nothing saved so far is lost: "
+             "try again in a minute.", icon="🗄️")
     st.stop()
 
 
@@ -128,7 +129,7 @@ def settings_or_stop() -> None:
     try:
         public = _checked_settings().hosted
     except ConfigError as exc:
-        st.error(f"**This server is misconfigured.** {plain(exc)}. Fix the setting and restart the server.",
+        st.error(f"**This server is misconfigured.** {told(exc)}. Fix the setting and restart the server.",
                  icon="⚙️")
         st.stop()
     _warm_up()
@@ -158,10 +159,10 @@ def training_queue() -> TrainingQueue:
     try:
         return _queue()
     except ConfigError as exc:
-        st.error(f"**The server's training limits are misconfigured.** {plain(exc)}", icon="⚙️")
+        st.error(f"**The server's training limits are misconfigured.** {told(exc)}", icon="⚙️")
         st.stop()
     except Exception as exc:  # core.jobs.ray_executor.ClusterUnreachable, or Ray's own errors
-        why = plain(exc) if isinstance(exc, ClusterUnreachable) and not server_settings().hosted else \
+        why = told(exc) if isinstance(exc, ClusterUnreachable) and not server_settings().hosted else \
             "Check that its head is running and that DIGITS_RAY_ADDRESS names it"
         st.error(f"**The training cluster cannot be reached.** {why}. Nothing was started.", icon="🛰️")
         st.stop()

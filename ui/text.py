@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from core.config.settings import hosted_text, settings
 from core.models.architectures import ARCHITECTURES
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:$&=\"'])")  # every character markdown could act on
@@ -19,6 +20,16 @@ def plain(text: object) -> str:
     become spaces. No link, image or HTML can come out of it."""
     text = _AUTOLINKS.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:], " ".join(str(text).split()))
     return _MARKDOWN.sub(r"\\\1", text)
+
+
+def told(error: object) -> str:
+    """An error's words for the page, as plain(): on a hosted server without server paths or
+    library messages (core.config.settings.hosted_text)."""
+    try:
+        hosted = settings().hosted
+    except Exception:  # a misconfigured server says so elsewhere; hide what it would
+        hosted = True
+    return plain(hosted_text(str(error)) if hosted else error)
 
 
 EVERYONE_LABEL = "Everyone's runs on this server"  # the toggle beside a learner's own runs

@@ -25,7 +25,7 @@ from core.training.config import (
     matching_preset,
     preset,
 )
-from ui.text import plain
+from ui.text import plain, told
 
 PREFIX = "train."
 KEEP = {"persist_state": "session"}  # values survive a visit to another page
@@ -170,7 +170,7 @@ def config_form(disabled: bool, locked: dict[str, Any] | None = None) -> TrainCo
     try:
         config = build_config(values, preset=None)
     except ConfigError as exc:
-        st.error(f"These settings are not valid: {plain(exc)}")
+        st.error(f"These settings are not valid: {told(exc)}")
         return None
     if not locked and (name := matching_preset(config)):
         st.caption(f"These are the **{name}** preset's settings ({PRESET_NAMES.get(name, 'a preset')}).")

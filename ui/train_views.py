@@ -20,7 +20,7 @@ from core.viz.curves import Curve, accuracy_figure, loss_figure
 from core.viz.pictures import evaluation_tiles
 from ui.display import chart_config, show_table
 from ui.resources import evaluation_of_run, training_queue
-from ui.text import plain
+from ui.text import plain, told
 from ui.trainings import queue_notice
 
 OVERLAY_KEY = "train_overlay"    # run ids drawn dashed beside the current run
@@ -136,7 +136,7 @@ def show_outcome(job: TrainingJob, store) -> RunRecord | None:
     try:
         run = store.get_run(snap.run_id)
     except StoreError as exc:
-        st.error(f"The saved run could not be read back: {plain(exc)}")
+        st.error(f"The saved run could not be read back: {told(exc)}")
         return None
     show_metrics(run, where="current")
     return run
@@ -147,7 +147,7 @@ def fits_this_server(config) -> bool:
     try:
         cost = check_size(config, training_queue().limits) or estimate(config)
     except LimitError as exc:
-        st.warning(plain(exc), icon="⛔")
+        st.warning(told(exc), icon="⛔")
         return False
     st.caption(f"About {duration(cost.seconds)} of training on this server when it trains alone, "
                f"about {cost.peak_mb:,.0f} MB of memory (the server's own included).")
@@ -175,4 +175,4 @@ def your_runs(runs: list[RunRecord], job: TrainingJob | None, test_images) -> No
             show_metrics(by_id[opened], where="opened")
             show_run_details(by_id[opened], test_images, evaluation_of_run(opened), where="opened")
         except StoreError as exc:
-            st.error(f"This run's model could not be loaded: {plain(exc)}")
+            st.error(f"This run's model could not be loaded: {told(exc)}")

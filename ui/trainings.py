@@ -17,7 +17,7 @@ from core.training.config import TrainConfig
 from ui.identity import client_address, learner
 from ui.resources import classes, dataset_or_stop, my_class, run_store, training_queue
 from ui.sidebar import nickname
-from ui.text import plain
+from ui.text import plain, told
 
 
 def start_training(config: TrainConfig, data: Dataset) -> None:
@@ -45,7 +45,7 @@ def start_sequence(configs: list[TrainConfig]) -> None:
             check_setup(classes(), learner(), config)
         training_queue().submit_sequence(sequence)
     except (ConfigError, StoreError) as exc:  # a limit of this server, or a store it cannot write
-        st.warning(plain(exc))
+        st.warning(told(exc))
         return
     st.rerun()
 

@@ -204,3 +204,21 @@ def _number_or_nan(text: str, kind: Callable[[str], float]) -> float:
         return kind(text)
     except ValueError:
         return math.nan  # fails every range check, with the caller's message
+
+
+# What a hosted server hides of an error: a path (its directories) and a library's error (its
+# class and words); a path's lookbehind spares URLs and words such as "train/test".
+_PATH = re.compile(r"(?<![\w.~/:-])/[^\s'\"(),;]+")
+_LIBRARY_ERROR = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b.*", re.S)
+
+
+def hosted_text(text: str) -> str:
+    """An error message as a hosted server shows it: a path keeps its last name only, and a
+    library's error (its class name and what follows) becomes "details hidden on this server"."""
+    text = _LIBRARY_ERROR.sub("details hidden on this server", str(text))
+    def last_name(found: re.Match) -> str:
+        path = found.group(0)
+        stop = path[len(path.rstrip(".")):]  # a sentence's full stop is not the path's
+        return (Path(path.rstrip("./")).name or "a server folder") + stop
+
+    return _PATH.sub(last_name, text)

@@ -134,7 +134,7 @@ def test_a_damaged_store_is_one_message_and_stays_as_it_was(app_env, store_root,
     for page in ("pages/home.py", "pages/train.py", "pages/leaderboard.py", "pages/draw.py"):
         at = open_page(page)
         assert not at.exception, page
-        assert any("Saved runs cannot be read right now" in e.value for e in at.error), page
+        assert any("Saved runs cannot be read or written right now" in e.value for e in at.error), page
     assert db.read_bytes() == before
 
 

@@ -1,0 +1,111 @@
+"""A disk that fills while the server runs, and what a hosted server shows of its insides: every
+page ends with one sentence (never Streamlit's error page), nothing saved is lost, and a hosted
+server's pages name no server path and no library error."""
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from helpers import LEARNER, open_page, tiny_config
+
+from core.jobs.run_keeper import stored_job
+from core.store.learners import Learners
+from core.store.runs import RunStore
+
+PAGES = ("pages/home.py", "pages/train.py", "pages/compare.py", "pages/draw.py", "pages/inside.py",
+         "pages/leaderboard.py", "pages/class.py")
+KEY = "storage-faults-key"
+LIBRARY_ERROR = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB tmpfs of the test's own: a disk that can really fill (root may mount one)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode:
+        why = f"cannot mount a tmpfs here (needs root): {made.stderr.decode().strip()}"
+        pytest.fail(why) if os.environ.get("CI") else pytest.skip(why)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    with open(filler, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:  # ENOSPC: full
+            pass
+    return filler
+
+
+def page_text(at) -> str:
+    """Everything the page says, as a person reads it (markdown's escapes taken out)."""
+    kinds = ("markdown", "caption", "info", "warning", "error", "success", "title")
+    said = [str(e.value) for kind in kinds for e in getattr(at, kind)] + [e.message for e in at.exception]
+    return " ".join(said).replace("\\", "")
+
+
+@pytest.fixture
+def store_on_small_disk(app_env, small_disk, monkeypatch, tiny_mnist):
+    """The app's store on the small disk, with one learner's nickname and one trained run."""
+    root = small_disk / "runs"
+    monkeypatch.setenv("DIGITS_STORE_DIR", str(root))
+    monkeypatch.setenv("DIGITS_TEACHER_KEY", KEY)  # the navigation asks the store who teaches
+    st.cache_resource.clear()
+    store = RunStore(root)
+    Learners(store).set_nickname(LEARNER, "ada")
+    run = stored_job(tiny_config(), tiny_mnist, store, "ada", learner=LEARNER).start().wait(60)
+    assert not open_page("pages/home.py").exception  # the server has opened its store
+    return root, run.run_id
+
+
+def test_a_disk_that_fills_while_the_server_runs_ends_every_page_in_one_sentence(store_on_small_disk, small_disk):
+    root, run_id = store_on_small_disk
+    filler = fill(small_disk)
+    for page in PAGES:
+        at = open_page(page)
+        nickname = [box for box in at.text_input if "ickname" in box.label]
+        if nickname:  # a write, on a full disk
+            at = nickname[0].set_value("bob").run()
+        assert not at.exception, (page, [e.message for e in at.exception])
+        problems = [e.value for e in at.error if "Saved runs cannot be read or written right now" in e.value]
+        assert len(problems) <= 1 and "Traceback" not in page_text(at), page
+    filler.unlink()
+    st.cache_resource.clear()
+    kept = RunStore(root)
+    assert kept.get_run(run_id).status == "finished" and kept.load_model(run_id) is not None  # nothing lost
+
+
+def test_a_hosted_server_names_no_path_and_no_library_error_on_any_page(store_on_small_disk, small_disk,
+                                                                        monkeypatch):
+    root, run_id = store_on_small_disk
+    (root / RunStore(root).get_run(run_id).model_path.relative_to(root)).write_bytes(b"not a model")  # unpickling fails
+    monkeypatch.setenv("DIGITS_HOSTED", "1")
+    st.cache_resource.clear()
+    seen = {page: page_text(open_page(page, {"run": run_id})) for page in PAGES}
+    fill(small_disk)
+    seen.update({f"{page} (disk full)": page_text(open_page(page)) for page in PAGES})
+    for page, text in seen.items():
+        assert str(small_disk) not in text and str(root) not in text, (page, text)
+        assert not LIBRARY_ERROR.search(text), (page, text)
+
+
+def test_a_hosted_server_without_its_data_names_no_data_folder(monkeypatch, tmp_path, store_root):
+    monkeypatch.setenv("DIGITS_HOSTED", "1")
+    monkeypatch.setenv("DIGITS_STORE_DIR", str(store_root))
+    monkeypatch.setenv("DIGITS_DATA_DIR", str(tmp_path / "no-mnist-here"))
+    st.cache_resource.clear()
+    for page in ("pages/train.py", "pages/draw.py", "pages/inside.py"):
+        text = page_text(open_page(page))
+        assert "no-mnist-here" not in text and str(tmp_path) not in text, (page, text)
+        assert not LIBRARY_ERROR.search(text), (page, text)
+    assert os.environ["DIGITS_DATA_DIR"].endswith("no-mnist-here")

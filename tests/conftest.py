@@ -17,6 +17,7 @@ TESTS = Path(__file__).resolve().parent
 NO_REAL_DATA = f"${DATA_DIR_ENV} is unset: no real MNIST to test on"
 NO_CHROMIUM = f"{CHROMIUM} missing: apt-get install -y chromium"
 TIER_MARKERS = {"unit": "unit", "pages": "page", "browser": "browser", "real_data": "real_data"}  # folder: marker
+SLOW_FIRST = ("real_data", "browser", "bench", "pages", "unit")  # the tiers' folders, slowest first
 
 
 # -- the tiers: markers from the folders, and their skips ------------------------------------
@@ -28,10 +29,7 @@ def pytest_collection_modifyitems(config, items):
     no_data = not os.environ.get(DATA_DIR_ENV)
     no_chromium = not Path(CHROMIUM).exists()
     for item in items:
-        try:
-            tier = Path(item.path).resolve().relative_to(TESTS).parts[0]
-        except ValueError:
-            tier = ""
+        tier = tier_of(item)
         if tier in TIER_MARKERS:
             item.add_marker(TIER_MARKERS[tier])
         if "real_mnist" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("real_data"):
@@ -40,6 +38,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=NO_REAL_DATA))
         elif no_chromium and item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
+    # The slowest tiers first: pytest-xdist hands files to its workers in this order, so the
+    # long real-data and browser files start at once and the quick unit files fill in the gaps.
+    items.sort(key=lambda item: SLOW_FIRST.index(tier_of(item)) if tier_of(item) in SLOW_FIRST else len(SLOW_FIRST))
+
+
+def tier_of(item) -> str:
+    try:
+        return Path(item.path).resolve().relative_to(TESTS).parts[0]
+    except ValueError:
+        return ""
 
 
 # -- data ------------------------------------------------------------------------------------

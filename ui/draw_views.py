@@ -47,7 +47,8 @@ def save_drawing(image, store) -> None:
     try:
         MyDrawings(store).add(image, label, nickname=nickname(), learner=learner())
     except (ValueError, StoreError) as exc:  # the drawing stays on the canvas: nothing is lost
-        st.error(f"The drawing could not be saved ({told(exc)}). Check that {told(store.root)} is writable and try again.")
+        st.error(f"The drawing could not be saved ({told(exc)}). Check that {told(store.root)} is writable and "
+                 "try again.")
         return
     st.toast(f"Saved your {label} to “my drawings”. Draw the next one!", icon="💾")
     st.session_state[LABEL_KEY] = None

@@ -135,7 +135,8 @@ class Classes:
 
     def __init__(self, store: RunStore) -> None:
         self.store = store
-        self.wrong_keys, self.wrong_codes = GuessLimit("teacher keys", WRONG_KEYS), GuessLimit("class codes", WRONG_CODES)
+        self.wrong_keys = GuessLimit("teacher keys", WRONG_KEYS)
+        self.wrong_codes = GuessLimit("class codes", WRONG_CODES)
         for table in (schema.classes, schema.class_members, schema.class_caps, schema.teachers):
             store.ensure_table(table)
 

@@ -86,7 +86,8 @@ class TrainingQueue:
         # told before it can be seen queued, outside the lock: a job that has ended already calls back at once
         job.add_done_callback(self._finished)
         with self._lock:
-            self._check_share(job.learner, job.address)  # under the same lock as the append: two quick clicks queue one job
+            # under the same lock as the append: two quick clicks queue one job
+            self._check_share(job.learner, job.address)
             job.record_queued()
             self._remember(job.learner, "job", job)
             self._add(job)

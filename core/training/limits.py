@@ -29,7 +29,7 @@ class QueueLimits:
     max_epochs: int | None = None         # None: the config's own range
     max_cnn_channels: int | None = None   # widest conv layer allowed; None: no cap
     max_queued: int = 64                  # trainings queued or running at once, all learners together
-    max_seconds: float | None = None      # estimated training time allowed (core.training.budget); None: any
+    max_seconds: float | None = None      # training time allowed: estimated before Start, enforced after; None: any
     max_mb: float | None = None           # estimated peak memory allowed; None: any
 
 
@@ -39,7 +39,8 @@ def queue_limits(given: Settings | None = None) -> QueueLimits:
     return QueueLimits(slots=s.slots,
                        # $DIGITS_TORCH_THREADS wins; else the cores shared out between the slots
                        threads_per_job=s.torch_threads or max(1, usable_cores() // s.slots),
-                       per_learner=s.jobs_per_learner, per_address=s.jobs_per_address, max_epochs=s.max_epochs, max_cnn_channels=s.max_cnn_channels,
+                       per_learner=s.jobs_per_learner, per_address=s.jobs_per_address,
+                       max_epochs=s.max_epochs, max_cnn_channels=s.max_cnn_channels,
                        max_queued=s.queue_max, max_seconds=s.max_training_seconds, max_mb=s.max_training_mb)
 
 

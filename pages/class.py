@@ -16,7 +16,7 @@ from ui.class_views import (
 )
 from ui.identity import client_address, learner
 from ui.navigation import TEACHER_KEY, require_app_navigation
-from ui.resources import classes, server_settings
+from ui.resources import classes, fragment, server_settings
 from ui.text import plain, told
 
 TRIES_KEY = "teacher.tries"  # wrong keys typed in this session
@@ -91,7 +91,7 @@ signed_in_or_stop(teacher_key)
 info, found = chosen_class()
 if info is not None and st.query_params.get("view") == "projector":
     st.set_page_config(initial_sidebar_state="collapsed")  # the wall needs the width; a click opens it
-    st.fragment(projector, run_every=PROJECTOR_SECONDS)(info)
+    fragment(projector, run_every=PROJECTOR_SECONDS)(info)
     if st.button("Back to the teacher's view", icon="↩️"):
         del st.query_params["view"]
         st.rerun()
@@ -110,7 +110,7 @@ st.button("Sign out of the teacher's view", on_click=sign_out, icon="🚪",
 if st.toggle("Projector mode", help="Large, live, for the wall: the top ten's curves and the best model's mistakes."):
     st.query_params["view"] = "projector"
     st.rerun()
-st.fragment(class_live, run_every=LIVE_SECONDS)(info.code)
+fragment(class_live, run_every=LIVE_SECONDS)(info.code)
 hold_control(info.code)
 
 st.header("Controls")

@@ -14,7 +14,7 @@ from ui.resources import (
     my_class,
     run_store,
 )
-from ui.text import EVERYONE_HELP, EVERYONE_LABEL, STOP_SEQUENCE_HELP, plain, told, train_all_label
+from ui.text import EVERYONE_HELP, EVERYONE_LABEL, STOP_SEQUENCE_HELP, told, train_all_label
 from ui.trainings import sequence_progress, start_sequence, training_sequence
 
 QUICK = {"epochs": 1, "train_examples": 5_000}  # the quick budget: seconds, not minutes

@@ -29,7 +29,7 @@ from ui.inside_views import (
 from ui.keys import INSIDE_SOURCE_KEY
 from ui.navigation import page_header
 from ui.resources import dataset_or_stop, model_of_run, my_class, run_store
-from ui.text import EVERYONE_HELP, EVERYONE_LABEL, plain, told
+from ui.text import EVERYONE_HELP, EVERYONE_LABEL, told
 
 VIEWS = {"looks": "What it looks for", "layers": "Layer by layer", "network": "The network",
          "map": "Map of the test set", "bend": "Bend the digit"}

@@ -7,7 +7,7 @@ from core.models.architectures import ARCHITECTURES, label
 from ui.display import show_table
 from ui.identity import learner
 from ui.navigation import require_app_navigation
-from ui.resources import classes, learners, my_class_info, run_store
+from ui.resources import classes, fragment, learners, my_class_info, run_store
 from ui.text import plain
 
 BUDGET_NAMES = {"full": "Full: all 60,000 training images", "quick": "Quick: fewer images"}
@@ -44,7 +44,7 @@ else:
     title = f" ({plain(class_info.title)})" if class_info.title else ""
     st.caption(f"Every model of your class **{class_info.code}**{title} in this round, most accurate first. "
                "Click a column header to sort by it. Choose your nickname in the sidebar.")
-st.fragment(training_now, run_every=2)(class_info.code if class_info else "",
+fragment(training_now, run_every=2)(class_info.code if class_info else "",
                                       class_info.round_started_at if class_info else 0.0)
 archs = st.pills("Architectures", list(ARCHITECTURES), format_func=label, selection_mode="multi",
                  default=list(ARCHITECTURES))

@@ -12,6 +12,7 @@ from ui.identity import learner
 from ui.navigation import page_header
 from ui.resources import (
     dataset_or_stop,
+    fragment,
     my_class_info,
     run_store,
     server_settings,
@@ -103,7 +104,7 @@ with view:
         st.info("Press **Start** to train. The loss curve appears here as the model learns; "
                 "the first accuracy point is the untrained model (about 10%, a guess).")
     elif running:
-        st.fragment(live_view, run_every=server_settings().live_refresh_seconds)(job, True, overlay_curves(runs),
+        fragment(live_view, run_every=server_settings().live_refresh_seconds)(job, True, overlay_curves(runs),
                                                                                  len(mnist.test))
     else:
         saved = show_outcome(job, store)

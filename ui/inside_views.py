@@ -30,7 +30,7 @@ from core.viz.inside import (
 )
 from core.viz.pictures import digit_picture, diverging, enlarge, mosaic
 from ui.display import chart_config, show_table
-from ui.resources import current_data_dir, model_of_run
+from ui.resources import current_data_dir, fragment, model_of_run
 from ui.text import plain, told
 
 UNITS_SHOWN = 32  # MLP first-layer units drawn, the most influential first
@@ -173,7 +173,7 @@ def _curves(run_id: str, data_root: str, _test):
     return robustness_curves(model_of_run(run_id), _test)
 
 
-@st.fragment
+@fragment
 def bend_lab(image: torch.Tensor, runs: dict, best: dict, mnist) -> None:
     """Sliders bend the digit; each chosen model answers at once (only this part reruns).
     The answers come first, so on a phone they sit right above the sliders."""

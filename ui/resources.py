@@ -3,6 +3,7 @@ run store and the tables beside it, the training queue, loaded models and their 
 Each getter ends the page with one sentence when what it needs cannot be had."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import streamlit as st
@@ -64,6 +65,18 @@ def run_store() -> RunStore:
         return _store(str(store_dir()))
     except StoreError as exc:
         store_failed(exc)
+
+
+def fragment(body, run_every: float | None = None):
+    """st.fragment of `body`. A fragment's own reruns skip app.py, so a run store that fails
+    during one ends it here with the same one sentence as a whole run (ui.navigation.run_app)."""
+    @functools.wraps(body)
+    def guarded(*args, **kwargs):
+        try:
+            return body(*args, **kwargs)
+        except StoreError as exc:
+            store_failed(exc)
+    return st.fragment(guarded, run_every=run_every)
 
 
 def store_failed(exc: StoreError) -> None:

@@ -20,7 +20,7 @@ from core.viz.curves import Curve, accuracy_figure, loss_figure
 from core.viz.pictures import evaluation_tiles
 from ui.display import chart_config, show_table
 from ui.resources import evaluation_of_run, training_queue
-from ui.text import plain, told
+from ui.text import told
 from ui.trainings import queue_notice
 
 OVERLAY_KEY = "train_overlay"    # run ids drawn dashed beside the current run

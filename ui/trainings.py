@@ -15,9 +15,9 @@ from core.models.architectures import label
 from core.store.checkpoints import StoreError
 from core.training.config import TrainConfig
 from ui.identity import client_address, learner
-from ui.resources import classes, dataset_or_stop, my_class, run_store, training_queue
+from ui.resources import classes, dataset_or_stop, fragment, my_class, run_store, training_queue
 from ui.sidebar import nickname
-from ui.text import plain, told
+from ui.text import told
 
 
 def start_training(config: TrainConfig, data: Dataset) -> None:
@@ -57,7 +57,7 @@ def sequence_progress() -> None:
     if sequence is not None and sequence.done:
         _progress_bars(sequence, live=False)
     elif sequence is not None:
-        st.fragment(_progress_bars, run_every=1.0)(sequence, live=True)
+        fragment(_progress_bars, run_every=1.0)(sequence, live=True)
 
 
 def queue_notice(job) -> str:

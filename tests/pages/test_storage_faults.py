@@ -109,3 +109,20 @@ def test_a_hosted_server_without_its_data_names_no_data_folder(monkeypatch, tmp_
         assert "no-mnist-here" not in text and str(tmp_path) not in text, (page, text)
         assert not LIBRARY_ERROR.search(text), (page, text)
     assert os.environ["DIGITS_DATA_DIR"].endswith("no-mnist-here")
+
+
+def test_a_store_failing_inside_a_fragment_ends_it_in_one_sentence():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from core.store.checkpoints import StoreError
+        from ui.resources import fragment
+
+        def live_view():  # as a Train page's live view whose redraw finds the disk full
+            raise StoreError("the run store /srv/runs/runs.sqlite could not be used (disk I/O error)")
+        fragment(live_view, run_every=60)()
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    [error] = at.error
+    assert "Saved runs cannot be read or written right now" in error.value

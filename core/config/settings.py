@@ -216,6 +216,7 @@ def hosted_text(text: str) -> str:
     """An error message as a hosted server shows it: a path keeps its last name only, and a
     library's error (its class name and what follows) becomes "details hidden on this server"."""
     text = _LIBRARY_ERROR.sub("details hidden on this server", str(text))
+
     def last_name(found: re.Match) -> str:
         path = found.group(0)
         stop = path[len(path.rstrip(".")):]  # a sentence's full stop is not the path's

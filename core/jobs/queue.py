@@ -177,7 +177,7 @@ class TrainingQueue:
         here = self._run_ids_here()
         return [row for row in self.shared_store.live_runs() if row["run_id"] not in here]
 
-    def _check_share(self, learner: str, address: str = "") -> None:  # with self._lock held
+    def _check_share(self, learner: str, address: str) -> None:  # with self._lock held
         held = sum(1 for job in self._waiting if job.class_code in self._paused)  # a held class blocks nobody else
         elsewhere = self._elsewhere()
         if len(self._waiting) - held + len(self._running) + len(elsewhere) >= self.limits.max_queued:
@@ -186,17 +186,20 @@ class TrainingQueue:
         if not learner:  # the CLI and tests without a learner: only the slots limit them
             return
         self._sequences = [s for s in self._sequences if not s.done]
-        mine = sum(1 for job in self._waiting + self._running if job.learner == learner and not job.in_sequence)
-        mine += sum(1 for sequence in self._sequences if sequence.learner == learner)
-        mine += sum(1 for row in elsewhere if row["learner"] == learner)
+        mine = self._held_by("learner", learner) + sum(1 for row in elsewhere if row["learner"] == learner)
         if mine >= self.limits.per_learner:
             raise LimitError("You already have a training queued or running: wait for it, or stop it first.")
-        if address and self.limits.per_address is not None:  # one visitor clearing cookies is still one address
-            ours = sum(1 for job in self._waiting + self._running if job.address == address and not job.in_sequence)
-            ours += sum(1 for sequence in self._sequences if sequence.address == address)
-            if ours >= self.limits.per_address:
-                raise LimitError(f"Your network already has {self.limits.per_address} trainings queued or running "
-                                 "on this server: wait for one of them to end.")
+        # one visitor clearing cookies is still one address
+        if address and self.limits.per_address is not None and \
+                self._held_by("address", address) >= self.limits.per_address:
+            raise LimitError(f"Your network already has {self.limits.per_address} trainings queued or running "
+                             "on this server: wait for one of them to end.")
+
+    def _held_by(self, who: str, value: str) -> int:  # with self._lock held
+        """Places in this queue whose `who` ("learner" or "address") is `value`: its single
+        trainings, and each of its sequences as one."""
+        singles = sum(1 for job in self._waiting + self._running if getattr(job, who) == value and not job.in_sequence)
+        return singles + sum(1 for sequence in self._sequences if getattr(sequence, who) == value)
 
     def cancel(self, job: TrainingJob, cancelled_message: str = CANCELLED_BEFORE_START) -> None:
         """Stop a running job, or take a waiting one out of the queue (ended with `cancelled_message`)."""

@@ -69,16 +69,16 @@ def check_every_architecture_fits(limits: QueueLimits) -> None:
     """A ConfigError when the limits refuse every preset of an architecture: settings that
     leave a learner nothing to start are a mistake to report when the server starts."""
     for name, spec in ARCHITECTURES.items():
-        reasons = []
+        first_refusal = ""
         for preset_name in spec.presets:
             try:
                 check_size(preset(name, preset_name), limits)
                 break
             except LimitError as refused:
-                reasons.append(str(refused))
+                first_refusal = first_refusal or str(refused)
         else:
             raise ConfigError(f"The server's limits (the DIGITS_MAX_* settings) refuse every {spec.label} preset: "
-                              f"{reasons[0].rstrip('.')}")
+                              f"{first_refusal.rstrip('.')}")
 
 
 def _as_list(value: int | list[int]) -> list[int]:

@@ -141,7 +141,7 @@ def visit(context, url: str, out: Path, suffix: str, full: bool, touch: bool) ->
     stop = page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop")
     if stop.is_enabled():  # a fast machine may have finished the run while it was shot
         stop.click()
-    page.get_by_text(re.compile(r"^(Stopped|Finished)\.")).first.wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"^(Stopped by request|Finished\.)")).first.wait_for(timeout=60_000)
     page.close()
 
 

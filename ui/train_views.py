@@ -126,7 +126,9 @@ def show_outcome(job: TrainingJob, store) -> RunRecord | None:
     if snap.ended_worse_than_untrained:
         notice = st.warning
     kept = " The model trained so far is kept." if snap.status == Status.STOPPED and job.result else ""
-    notice(f"**{snap.status.capitalize()}.** {snap.message}{kept}")
+    # "Stopped at this server's time limit …" names its status already
+    heading = "" if snap.message.lower().startswith(str(snap.status)) else f"**{snap.status.capitalize()}.** "
+    notice(f"{heading}{snap.message}{kept}")
     if job.result is None:
         return None
     if snap.run_id is None or snap.status == Status.FAILED:  # trained but not saved: only what memory holds

@@ -17,6 +17,7 @@ from bench.server.live_view import LIVE_VIEW_DOC, live_view_options, run_live_vi
 from bench.server.load import LOAD_DOC, load_options, run_load
 from bench.server.probes import PROBES_DOC, probes_options, run_probes
 from bench.server.soak import SOAK_DOC, run_soak_part, soak_options
+from bench.server.worst_links import WORST_LINKS_DOC, run_worst_links_part, worst_links_options
 
 PARTS = (
     Part("live-view", run_live_view, "training examples/s with /train open in headless chromium against the CLI, "
@@ -35,6 +36,10 @@ PARTS = (
     Part("soak", run_soak_part, "a hostile soak: --visitors ask a hosted server for the largest trainings it "
          "allows for --seconds; RSS, store size, queue waits", "--seconds (60) and the last trainings' stops",
          soak_options, SOAK_DOC),
+    Part("worst-links", run_worst_links_part, "--visitors fresh cookies on one network open the worst links a "
+         "hosted server allows under a --limit-seconds time limit, and a learner on another network queues a "
+         "training: how long trainings ran and the learner waited", "--seconds (90), then the last trainings' "
+         "ends", worst_links_options, WORST_LINKS_DOC),
     Part("listing", run_listing, "listing many runs (list_runs with and without curves, live only) on SQLite and "
          "PostgreSQL", "not recorded", listing_options, LISTING_DOC),
     Part("cluster", run_cluster, "N trainings at once: the in-process queue against a Ray cluster, and the Ray "

@@ -135,6 +135,12 @@ def run_estimates(args: argparse.Namespace, out: Report) -> None:
     measure_estimates(out, args.quick)
 
 
+def run_memory_estimates(args: argparse.Namespace, out: Report) -> None:
+    from bench.speed.estimates import measure_memory_estimates
+    header(out, args)
+    measure_memory_estimates(out, str(data_root(args.data_dir)))
+
+
 def run_bf16(args: argparse.Namespace, out: Report) -> None:
     import torch
     torch.set_num_threads(2)
@@ -204,6 +210,9 @@ PARTS = (
     Part("estimates", run_estimates, "the training-time estimate (core.training.budget) against measured "
          "trainings: every preset and the extremes the caps allow, each on a slice of the training set",
          "17 trainings in one process, about 2 minutes on 2026-12-06"),
+    Part("memory-estimates", run_memory_estimates, "the training-memory estimate (core.training.budget) against "
+         "the most memory trainings add while they run: every default preset and the largest the hosted caps "
+         "allow, each in a fresh process, as a server's first training and as a later one", "22 processes"),
     Part("profile", run_profile, "where the project's seed-config batch goes (PyTorch profiler), this machine's "
          "matmul and conv GFLOP/s", "400 batches three times, at 4.0-10.4 ms a batch"),
     Part("memory", run_memory, "peak RSS of one process training every default preset --rounds times through a "

@@ -19,7 +19,7 @@ from core.models.architectures import label
 from core.store.checkpoints import StoreError
 from core.store.runs import RunRecord, RunStore
 from core.training.config import TrainConfig
-from core.training.limits import LimitError, stopped_at_time_limit
+from core.training.limits import LimitError, limit_stopped_at
 from core.training.status import IDLE, LIVE, Status
 
 TOP_RUNS = 10  # learners the projector ranks and draws
@@ -93,7 +93,8 @@ def learner_states(classes: Classes, queue: TrainingQueue, code: str, names: dic
         elif mine:
             latest = mine[0]
             accuracy = f", {latest.test_accuracy:.2%}" if latest.test_accuracy is not None else ""
-            limit = ", stopped at the server's time limit" if stopped_at_time_limit(latest.message) else ""
+            limit = limit_stopped_at(latest.message)
+            limit = f", stopped at the server's {limit}" if limit else ""
             state, detail, progress = str(latest.status), f"{label(latest.arch)}{accuracy}{limit}", None
         else:
             state, detail, progress = IDLE, "no training yet", None

@@ -44,7 +44,7 @@ LIVE_REFRESH_RANGE = (0.25, 10.0)
 
 # Whole-number settings: field -> (variable, default, default when hosted, lowest, highest).
 # None as a default: unset (no cap; the cores decide). The hosted defaults fit every preset
-# and one-click flow (the default CNN: about 36 s, 670 MB; the default logistic: 8 epochs).
+# and one-click flow (the default CNN: about 36 s, 920 MB; the default logistic: 8 epochs).
 WHOLE_NUMBERS: dict[str, tuple[str, int | None, int | None, int, int]] = {
     "torch_threads": (TORCH_THREADS_ENV, None, None, 1, 256),        # CPU threads of one training
     "queue_slots": (QUEUE_SLOTS_ENV, None, None, 1, 64),             # trainings at once; None: one per 2 cores
@@ -53,7 +53,7 @@ WHOLE_NUMBERS: dict[str, tuple[str, int | None, int | None, int, int]] = {
     "max_epochs": (MAX_EPOCHS_ENV, None, 8, 1, 1000),                # epochs one training may ask for
     "max_cnn_channels": (MAX_CNN_CHANNELS_ENV, None, 64, 1, 1024),   # widest conv layer
     "max_training_seconds": (MAX_TRAINING_SECONDS_ENV, 3_600, 300, 10, 1_000_000),  # estimated, core.training.budget
-    "max_training_mb": (MAX_TRAINING_MB_ENV, 4_000, 1_500, 500, 1_000_000),         # estimated peak memory
+    "max_training_mb": (MAX_TRAINING_MB_ENV, 4_000, 1_500, 500, 1_000_000),         # peak memory: estimated, measured
     "queue_max": (QUEUE_MAX_ENV, 64, 16, 1, 10_000),                 # queued or running, all learners
     "store_max_runs": (STORE_MAX_RUNS_ENV, 5_000, 500, 10, 1_000_000),   # runs the store keeps
     "store_max_mb": (STORE_MAX_MB_ENV, 5_000, 1_000, 50, 1_000_000),     # megabytes of model files it keeps

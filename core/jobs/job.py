@@ -12,6 +12,7 @@ A job trains through its `executor`: LocalExecutor on the calling thread, or on 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import logging
 import threading
@@ -23,10 +24,12 @@ import torch
 from core.config.settings import settings, usable_cores
 from core.data.loading import Dataset
 from core.jobs.snapshot import JobSnapshot, Outcome, stopped_outcome
-from core.jobs.threads import count_training, trainings_now
+from core.jobs.threads import MemoryGrowth, count_training, trainings_now
+from core.training.budget import BASE_MB
 from core.training.config import TrainConfig
 from core.training.engine import FitResult, fit
 from core.training.history import EpochMetrics, History
+from core.training.limits import memory_limit_message, time_limit_message
 from core.training.status import CANCELLED_BEFORE_START, Status
 
 log = logging.getLogger(__name__)
@@ -97,7 +100,9 @@ class TrainingJob:
         self.in_sequence = False  # one part of a core.jobs.sequence.JobSequence, which holds the learner's place
         self.executor: Executor = LOCAL  # where it trains (a queue sets its own)
         self.time_limit: float | None = None  # wall-clock seconds it may train, then it stops as at a Stop
-        self._limit_reached = False  # it did
+        self.memory_limit: float | None = None  # MB it may reach, the process's base (BASE_MB) included; likewise
+        self._limit_reached: Callable[[int], str] | None = None  # which it reached: words it from examples seen
+        self._memory = MemoryGrowth()  # the process's, since it began to train
         self.threads = threads or settings().torch_threads or usable_cores()   # torch CPU threads of this training
         self.job_id = f"job-{next(_job_numbers)}"
         self.data, self._observers = data, tuple(observers)
@@ -191,12 +196,18 @@ class TrainingJob:
 
     # -- Recorder, called by the training thread -----------------------------------
     def should_stop(self) -> bool:
-        """A Stop was asked for, or the training ran past its time limit (asked before every batch)."""
-        if (not self._stop.is_set() and self.time_limit is not None and self.started_at is not None
-                and time.time() - self.started_at > self.time_limit):
-            self._limit_reached = True
-            self._stop.set()
+        """A Stop was asked for, or the training ran past its time or memory limit (asked before every batch)."""
+        if not self._stop.is_set() and self.started_at is not None:
+            if self.time_limit is not None and time.time() - self.started_at > self.time_limit:
+                self._reach_limit(functools.partial(time_limit_message, self.time_limit))
+            # measured as the estimate counts it: the process's base and what the training added
+            elif self.memory_limit is not None and BASE_MB + self._memory.megabytes() > self.memory_limit:
+                self._reach_limit(functools.partial(memory_limit_message, self.memory_limit))
         return self._stop.is_set()
+
+    def _reach_limit(self, words: Callable[[int], str]) -> None:
+        self._limit_reached = words
+        self._stop.set()
 
     def on_start(self, total_examples: int, param_count: int) -> None:
         with self._lock:
@@ -263,6 +274,7 @@ class TrainingJob:
                 return
             self._status, self._message = Status.RUNNING, "Training…"
             started = self.started_at = time.time()
+        self._memory.begin()
         self._train(started)
 
     def follow(self) -> "TrainingJob":
@@ -286,7 +298,7 @@ class TrainingJob:
         self._finish(outcome)
 
     def _finish(self, outcome: Outcome) -> None:
-        outcome = stopped_outcome(outcome, self._seen, self.time_limit if self._limit_reached else None)
+        outcome = stopped_outcome(outcome, self._seen, self._limit_reached)
         for observer in self._observers:
             try:
                 outcome = observer.job_ending(self, outcome)

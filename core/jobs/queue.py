@@ -3,8 +3,9 @@
 Streamlit runs every browser session as a thread of one process, so thirty learners
 pressing Start at once would otherwise start thirty trainings on a few cores. All jobs go
 through `TrainingQueue`: at most `slots` train at once, each with its share of the
-cores as torch threads, the others wait in order. Limits come from the environment
-(core.training.limits), so a host sets them without touching code.
+cores as torch threads, the others wait their turn, which goes round the networks they
+came from (core.jobs.turns). Limits come from the environment (core.training.limits), so a
+host sets them without touching code.
 
 Each slot trains on one long-lived thread, job after job: a thread per training left
 glibc a heap per thread, and a server's peak memory stepped up over many trainings
@@ -19,10 +20,12 @@ also count the live runs other app replicas queued (`server_queue` builds both).
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import logging
 import queue
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -31,6 +34,7 @@ from core.jobs.job import LOCAL, Executor, TrainingJob
 from core.jobs.run_keeper import RunKeeper
 from core.jobs.sequence import JobSequence
 from core.jobs.threads import return_freed_memory_to_the_os
+from core.jobs.turns import Turns
 from core.models.architectures import architecture
 from core.training.budget import examples_per_epoch
 from core.training.config import TrainConfig
@@ -71,13 +75,14 @@ class TrainingQueue:
         self.executor = executor          # LOCAL: the slots train in this process
         self.shared_store = shared_store  # a core.store.runs.RunStore other replicas share, or None
         self._lock = threading.Lock()
-        self._waiting: list[TrainingJob] = []   # in order; each job's learner is `job.learner`
+        self._waiting: list[TrainingJob] = []   # in the order they start; each job's learner is `job.learner`
+        self._turns, self._turn_of = Turns(), {}  # and each waiting job's sort key
         self._running: list[TrainingJob] = []
         self._sequences: list[JobSequence] = []  # started and not yet known to be done
         self._latest: OrderedDict[tuple[str, str], TrainingJob | JobSequence] = OrderedDict()
         self._rates: dict[str, float] = {}  # examples/s seen here, per architecture
         self._paused: set[str] = set()  # classes whose waiting jobs a teacher holds back
-        self._to_train: queue.SimpleQueue[TrainingJob] = queue.SimpleQueue()  # dispatched, for the slots' threads
+        self._to_train: queue.SimpleQueue[TrainingJob | None] = queue.SimpleQueue()  # dispatched, for the slots' threads
         self._slot_threads: list[threading.Thread] = []
 
     def submit(self, job: TrainingJob) -> TrainingJob:
@@ -150,8 +155,10 @@ class TrainingQueue:
         if job.snapshot().done:  # cancelled on its way in (a stopped sequence's next model)
             return
         job.threads, job.executor = self.limits.threads_per_job, self.executor
-        job.time_limit = self.limits.max_seconds  # estimated before Start, enforced while it trains
-        self._waiting.append(job)
+        # estimated before Start, enforced while it trains
+        job.time_limit, job.memory_limit = self.limits.max_seconds, self.limits.max_mb
+        self._turn_of[job] = self._turns.take(job.address or job.learner or job.job_id)
+        bisect.insort(self._waiting, job, key=self._turn_of.__getitem__)
 
     def _remember(self, learner: str, kind: str, work: TrainingJob | JobSequence) -> None:  # lock held
         if not learner:
@@ -204,7 +211,9 @@ class TrainingQueue:
     def cancel(self, job: TrainingJob, cancelled_message: str = CANCELLED_BEFORE_START) -> None:
         """Stop a running job, or take a waiting one out of the queue (ended with `cancelled_message`)."""
         with self._lock:
-            self._waiting = [j for j in self._waiting if j is not job]
+            if job in self._waiting:
+                self._waiting.remove(job)
+                del self._turn_of[job]
         job.stop(cancelled_message)
 
     def jobs(self) -> list[TrainingJob]:
@@ -243,6 +252,7 @@ class TrainingQueue:
                 if job is None:
                     break
                 self._waiting.remove(job)
+                self._turns.started(self._turn_of.pop(job))
                 if job.snapshot().done:  # cancelled while waiting
                     continue
                 self._running.append(job)
@@ -259,9 +269,21 @@ class TrainingQueue:
             self._slot_threads.append(thread)
             thread.start()
 
+    def close(self, timeout: float = 60) -> None:
+        """End the slots' threads once the trainings they hold have ended (a process that
+        exits with one still waiting aborts in torch's thread pools)."""
+        with self._lock:
+            threads, self._slot_threads = self._slot_threads, []
+        for _ in threads:
+            self._to_train.put(None)
+        for thread in threads:
+            thread.join(timeout)
+
     def _train_in_turn(self) -> None:
         while True:
             job = self._to_train.get()
+            if job is None:  # closed
+                return
             try:
                 job.run()  # its done callback dispatches the next one
             except BaseException:  # run() ends every job with a status; this slot must outlive anything else
@@ -278,11 +300,18 @@ class TrainingQueue:
         self._dispatch()
 
     def _remaining_seconds(self, job: TrainingJob) -> float | None:
+        """How long `job` will still train: at its own speed once it has one, else at its
+        architecture's; never past the time limit, which stops it there."""
         snap = job.snapshot()
         if snap.eta_seconds is not None:
-            return snap.eta_seconds
-        rate = self._rates.get(job.config.arch, architecture(job.config.arch).examples_per_second)
-        return job.config.epochs * examples_per_epoch(job.config) / rate
+            seconds = snap.eta_seconds
+        else:
+            rate = self._rates.get(job.config.arch, architecture(job.config.arch).examples_per_second)
+            seconds = job.config.epochs * examples_per_epoch(job.config) / rate
+        if self.limits.max_seconds is None:
+            return seconds
+        trained = time.time() - job.started_at if job.started_at is not None else 0.0
+        return max(0.0, min(seconds, self.limits.max_seconds - trained))
 
 
 def _ended(work: TrainingJob | JobSequence) -> bool:

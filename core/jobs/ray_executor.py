@@ -56,10 +56,10 @@ class ClusterTraining:
     """One training on a cluster worker (made a Ray actor class by `connect`)."""
 
     def __init__(self, config: dict[str, Any], run_id: str, learner: str, class_code: str, threads: int,
-                 where: dict[str, str], time_limit: float | None = None) -> None:
+                 where: dict[str, str], time_limit: float | None = None, memory_limit: float | None = None) -> None:
         self.config, self.run_id, self.learner, self.class_code = TrainConfig.from_dict(config), run_id, learner, class_code
         self.threads, self.where = threads, where  # the store and the data, as the replica sees them
-        self.time_limit = time_limit  # the replica queue's: the worker's job stops itself there
+        self.time_limit, self.memory_limit = time_limit, memory_limit  # the replica queue's: the worker's job stops there
         self.job: TrainingJob | None = None
         self.stop_message: str | None = None
         self._outcome: dict[str, Any] | None = None
@@ -81,7 +81,7 @@ class ClusterTraining:
             data = load_dataset(self.where["data_dir"], dataset_spec(self.config.dataset), download=False)
             job = TrainingJob(self.config, data, (RunKeeper(store, claimed_run=self.run_id),), threads=self.threads,
                               learner=self.learner, class_code=self.class_code)
-            job.time_limit = self.time_limit
+            job.time_limit, job.memory_limit = self.time_limit, self.memory_limit
             job.record_queued()
             self.job = job
             if self.stop_message is not None:
@@ -168,7 +168,7 @@ class RayExecutor:
         actor = self.actor_class.options(name=actor_name(run_id), lifetime="detached", num_cpus=job.threads,
                                          max_concurrency=4).remote(job.config.to_dict(), run_id, job.learner,
                                                                    job.class_code, job.threads, self.where,
-                                                                   job.time_limit)
+                                                                   job.time_limit, job.memory_limit)
         return self._follow(job, actor, actor.train.remote(), started)
 
     def is_training(self, run_id: str) -> bool:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Callable
 
 from core.training.config import TrainConfig
 from core.training.engine import FitResult
 from core.training.history import History
-from core.training.limits import time_limit_message
 from core.training.status import NOTHING_LEARNED, Status
 
 
@@ -21,16 +21,17 @@ class Outcome:
     recorded: bool = False     # the store already holds it (a cluster worker recorded it): observers keep off
 
 
-def stopped_outcome(outcome: Outcome, examples_seen: int, time_limit_reached: float | None) -> Outcome:
+def stopped_outcome(outcome: Outcome, examples_seen: int, limit_reached: Callable[[int], str] | None) -> Outcome:
     """How a stopped training ends: before its first example it keeps nothing (its weights are
-    the random start, not a model); stopped by the time limit `time_limit_reached`, it says so."""
+    the random start, not a model); stopped by a server limit, `limit_reached` words it from
+    the examples seen (core.training.limits)."""
     if outcome.status != Status.STOPPED or outcome.recorded:  # a worker's outcome is worded there
         return outcome
     if not examples_seen:
-        message = NOTHING_LEARNED if time_limit_reached is None else time_limit_message(time_limit_reached, 0)
+        message = NOTHING_LEARNED if limit_reached is None else limit_reached(0)
         return Outcome(Status.CANCELLED, message, None, outcome.started)
-    if time_limit_reached is not None:
-        return dataclasses.replace(outcome, message=time_limit_message(time_limit_reached, examples_seen))
+    if limit_reached is not None:
+        return dataclasses.replace(outcome, message=limit_reached(examples_seen))
     return outcome
 
 

@@ -1,8 +1,10 @@
 """How trainings share this process's threads and memory: how many train now, the torch
-thread pool of a thread that only drives them, and returning freed memory between them."""
+thread pool of a thread that only drives them, what one adds to the process's memory, and
+returning freed memory between them."""
 from __future__ import annotations
 
 import threading
+import time
 
 import torch
 
@@ -47,3 +49,35 @@ def use_one_torch_thread() -> None:
     # Reading it settles this thread's count now; otherwise the thread would take the
     # process-wide count (set by the next job) on its first operation.
     torch.get_num_threads()
+
+
+def anonymous_mb() -> float | None:
+    """This process's anonymous resident memory now (RssAnon: what its tensors and heaps hold,
+    not the shared library pages a first training brings in), MB; None where /proc has none."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("RssAnon:")) / 1024
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
+class MemoryGrowth:
+    """What the process's anonymous memory grew by since `begin()`: a training's memory as its
+    server limit measures it. Read at most every `every` seconds (about 20 us a reading);
+    trainings begun together in one process count each other's growth."""
+
+    def __init__(self, every: float = 0.2) -> None:
+        self.every = every
+        self._base: float | None = None
+        self._read_at = 0.0
+
+    def begin(self) -> None:
+        self._base, self._read_at = anonymous_mb(), 0.0
+
+    def megabytes(self) -> float:
+        """The growth, MB; 0 between two readings, before `begin` and where /proc has no figure."""
+        now = time.monotonic()
+        if self._base is None or now - self._read_at < self.every:
+            return 0.0
+        self._read_at, measured = now, anonymous_mb()
+        return 0.0 if measured is None else measured - self._base

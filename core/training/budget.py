@@ -8,8 +8,9 @@ Seconds count every cost a link can raise: the multiply-adds of each training ex
 its architecture's measured speed on 2 cores, the registry entry's, core.models.architectures),
 each optimizer step (a cost per layer, and per parameter for the optimizer's update: small
 batches pay it often), augmentation, and every test-set evaluation (before and after each
-epoch, each `test_every` check, the live probes). Memory counts the weights (with gradients
-and two optimizer moments) and the activations a batch keeps for the backward pass.
+epoch, each `test_every` check, the live probes). Memory counts the weights (with gradients,
+the optimizer's state and its temporaries, and the best weights kept), the activations a batch
+keeps for the backward pass, and what a process's first training adds once.
 Estimates for refusing, before Start, a training that would hold a server for hours or take
 all its memory; docs/benchmarks.md compares them with measured runs.
 """
@@ -37,9 +38,16 @@ EVAL_SPEEDUP = 3                       # a test example costs a third of a train
 AUGMENT_SECONDS = 21e-6                # bending one training example (MLP: 40 against 61 us an example)
 START_SECONDS = 0.2                    # building the model and putting the data on its device
 BYTES = 4                  # float32
-WEIGHT_COPIES = 4          # weights, gradients and two Adam moments
+# Copies of the weights while a batch trains: weights, gradients and the best weights kept,
+# with SGD's momentum or Adam's two moments and their update's temporaries. Measured with
+# `python -m bench.speed memory-estimates`: a 4 x 2048 MLP under AdamW at batch 8 added 380 MB,
+# 7.0 copies of its 54 MB of weights.
+WEIGHT_COPIES = {"sgd": 5, "adam": 7, "adamw": 7}
 ACTIVATION_COPIES = 3      # kept for backward, their gradients, and scratch
 BASE_MB = 600              # the process before any training: 565 MB measured with torch and MNIST loaded (bench.server soak)
+# A process's first training adds 80-450 MB once (its threads' heaps, torch's lazy set-up):
+# counted for every training, since any may be a server's first (bench.speed memory-estimates).
+FIRST_TRAINING_MB = 250
 
 
 @dataclass(frozen=True)
@@ -119,9 +127,14 @@ def estimate(config: TrainConfig) -> Estimate:
         evaluated += epochs * (PROBES_PER_EPOCH - 1) * PROBE_IMAGES
     seconds = (START_SECONDS + epochs * examples * (per_example + augment_seconds(config))
                + epochs * steps * step_seconds(config, work) + evaluated * per_example / EVAL_SPEEDUP)
-    peak_bytes = (work.parameters * WEIGHT_COPIES
-                  + config.batch_size * work.values_per_example * ACTIVATION_COPIES) * BYTES
-    return Estimate(seconds, BASE_MB + peak_bytes / 2**20)
+    return Estimate(seconds, BASE_MB + FIRST_TRAINING_MB + training_mb(config, work))
+
+
+def training_mb(config: TrainConfig, work: Cost) -> float:
+    """The memory a training holds at its peak, beyond the process's own."""
+    weights = work.parameters * WEIGHT_COPIES.get(config.optimizer, 7)
+    activations = config.batch_size * work.values_per_example * ACTIVATION_COPIES
+    return (weights + activations) * BYTES / 2**20
 
 
 def duration(seconds: float) -> str:

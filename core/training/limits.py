@@ -30,7 +30,7 @@ class QueueLimits:
     max_cnn_channels: int | None = None   # widest conv layer allowed; None: no cap
     max_queued: int = 64                  # trainings queued or running at once, all learners together
     max_seconds: float | None = None      # training time allowed: estimated before Start, enforced after; None: any
-    max_mb: float | None = None           # estimated peak memory allowed; None: any
+    max_mb: float | None = None           # peak memory allowed: estimated before Start, measured after; None: any
 
 
 def queue_limits(given: Settings | None = None) -> QueueLimits:
@@ -97,15 +97,28 @@ def limits_note(limits: QueueLimits) -> str:
 
 
 TIME_LIMIT_WORDS = "at this server's time limit"
+MEMORY_LIMIT_WORDS = "at this server's memory limit"
 
 
 def time_limit_message(limit_seconds: float, examples_seen: int) -> str:
     """How a training that ran past the server's time limit ended (a model is kept, as at a Stop)."""
+    return _stopped_at(f"{TIME_LIMIT_WORDS} ({duration(limit_seconds)})", examples_seen)
+
+
+def memory_limit_message(limit_mb: float, examples_seen: int) -> str:
+    """How a training whose measured memory passed the server's memory limit ended."""
+    return _stopped_at(f"{MEMORY_LIMIT_WORDS} ({limit_mb:,.0f} MB)", examples_seen)
+
+
+def _stopped_at(limit: str, examples_seen: int) -> str:
     if not examples_seen:
-        return f"Stopped {TIME_LIMIT_WORDS} ({duration(limit_seconds)}) before its first example: no model to keep."
-    return f"Stopped {TIME_LIMIT_WORDS} ({duration(limit_seconds)}) after {examples_seen:,} examples."
+        return f"Stopped {limit} before its first example: no model to keep."
+    return f"Stopped {limit} after {examples_seen:,} examples."
 
 
-def stopped_at_time_limit(message: str) -> bool:
-    """Whether a run's message says it ran into the time limit (the teacher's page shows it)."""
-    return TIME_LIMIT_WORDS in (message or "")
+def limit_stopped_at(message: str) -> str | None:
+    """Which server limit a run's message says it ran into ("time limit", "memory limit"), if any."""
+    for words in (TIME_LIMIT_WORDS, MEMORY_LIMIT_WORDS):
+        if words in (message or ""):
+            return words.removeprefix("at this server's ")
+    return None

@@ -12,6 +12,7 @@ def test_largest_allowed_trainings_stay_within_memory_disk_and_queue_bounds(monk
                  "DIGITS_MAX_CNN_CHANNELS", "DIGITS_JOBS_PER_LEARNER", "DIGITS_QUEUE_SLOTS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DIGITS_HOSTED", "1")
+    monkeypatch.setenv("DIGITS_STORE_MAX_MB", "200")  # the soak sets it too: undone after the test
     result = run_soak(visitors=8, seconds=30, store_mb=200)
     assert result["problems"] == []
     assert result["submitted"] >= 8                       # every visitor got to train

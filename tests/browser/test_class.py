@@ -31,17 +31,22 @@ def state_of(teacher, name: str):
     return row.locator('[role="gridcell"]').nth(1)
 
 
-def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_server, browser):
-    url, store_dir = class_server
+def start_class(browser, url: str, title: str):
+    """A teacher's page that opened /class with the key and started a class: (page, its code)."""
     teacher = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True).new_page()
     teacher.goto(f"{url}/class")
     teacher.get_by_label("Teacher key").fill(KEY)
     teacher.get_by_role("button", name="Open the teacher's view").click()
     teacher.get_by_role("button", name="Start a new class").click(timeout=30_000)
-    teacher.get_by_label("Its name (shown to learners)").fill("Workshop")
+    teacher.get_by_label("Its name (shown to learners)").fill(title)
     teacher.get_by_role("button", name="Start it").click()
     expect(teacher.get_by_text(re.compile(r"Class code: [A-Z2-9]{6}"))).to_be_visible(timeout=30_000)
-    code = re.search(r"Class code: ([A-Z2-9]{6})", teacher.inner_text("body")).group(1)
+    return teacher, re.search(r"Class code: ([A-Z2-9]{6})", teacher.inner_text("body")).group(1)
+
+
+def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_server, browser):
+    url, store_dir = class_server
+    teacher, code = start_class(browser, url, "Workshop")
     teacher.get_by_text("Hold the class's trainings").click()  # everyone queues until the teacher lets go
 
     learners = []
@@ -108,3 +113,28 @@ def test_a_browser_guessing_keys_locks_out_only_itself(class_server, browser):
     expect(teacher.get_by_role("button", name="Start a new class")).to_be_visible(timeout=30_000)
     guesser.context.close()
     teacher.context.close()
+
+
+def test_a_browser_guessing_class_codes_locks_out_only_itself(class_server, browser):
+    url, _ = class_server
+    teacher, code = start_class(browser, url, "Guarded")
+    guesser = browser.new_context().new_page()
+    guesser.goto(f"{url}/home")
+    box = guesser.get_by_role("textbox", name="Class code")
+    for attempt in range(30):                        # WRONG_CODES["browser"]
+        box.fill(f"QQ{attempt:04d}")
+        box.press("Enter")
+        expect(guesser.get_by_text(f"There is no class with the code 'QQ{attempt:04d}'")).to_be_visible(
+            timeout=30_000)
+    box.fill(code)                                   # even the right code: a guesser cannot tell a hit
+    box.press("Enter")
+    expect(guesser.get_by_text(re.compile("Too many wrong class codes from this browser"))).to_be_visible(
+        timeout=30_000)
+    learner = browser.new_context().new_page()       # a real learner, at the same address
+    learner.goto(f"{url}/home")
+    learner_box = learner.get_by_role("textbox", name="Class code")
+    learner_box.fill(code)
+    learner_box.press("Enter")
+    expect(learner.get_by_text(f"In class {code}")).to_be_visible(timeout=30_000)
+    for page in (teacher, guesser, learner):
+        page.context.close()

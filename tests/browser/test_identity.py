@@ -71,7 +71,7 @@ def test_a_reload_finds_the_running_job_and_its_stop_button(served, browser):
         expect(main(impostor).get_by_text("Runs you train are saved here")).to_be_visible()
 
         main(page).get_by_role("button", name="Stop").click()   # the owner still can
-        expect(main(page).get_by_text("Stopped.")).to_be_visible(timeout=60_000)
+        expect(main(page).get_by_text("Stopped by request")).to_be_visible(timeout=60_000)
         expect(main(impostor).get_by_text("examples/s")).to_have_count(0)
     finally:
         ada.close(), other.close()

@@ -65,7 +65,7 @@ def test_on_a_laptop_start_and_then_the_live_charts_are_on_the_first_screen(serv
         stop = main.get_by_role("button", name="Stop")
         expect(stop).to_be_in_viewport(ratio=1)
         stop.click()
-        expect(page.get_by_text("Stopped.")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Stopped by request")).to_be_visible(timeout=60_000)
         expect(page.locator(".modebar").first).to_be_attached()  # a mouse gets plotly's tools on hover
     finally:
         context.close()

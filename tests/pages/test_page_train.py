@@ -1,3 +1,5 @@
+import dataclasses
+
 from helpers import (
     LEARNER,
     button,
@@ -115,7 +117,7 @@ def test_stop_ends_the_run_and_keeps_the_model(app_env, store):
     button(at, "Stop").click().run()
     wait_for_job(at)
     assert not at.exception
-    assert at.info[0].value.startswith("**Stopped.**") and "kept" in at.info[0].value
+    assert at.info[0].value.startswith("Stopped by request in epoch 1 after ") and "kept" in at.info[0].value
     assert store.list_runs()[0].status == "stopped"
 
 
@@ -126,6 +128,19 @@ def test_a_diverged_job_shows_its_message_and_advice(app_env, store, tiny_mnist)
     at = open_train()
     assert not at.exception
     assert at.warning[0].value.startswith("**Diverged.**") and "smaller" in at.warning[0].value
+
+
+def test_a_run_stopped_at_the_time_limit_says_so_once(app_env, store, tiny_mnist, monkeypatch):
+    from core.training import limits
+    monkeypatch.setattr(limits, "estimate", lambda config: limits.Estimate(0.1, 700))  # it looks short
+    queue = server_queue()
+    monkeypatch.setattr(queue, "limits", dataclasses.replace(queue.limits, max_seconds=1.0))
+    job = stored_job(tiny_config(epochs=50, batch_size=8), tiny_mnist, store, learner=LEARNER)
+    queue.submit(job).wait(timeout=60)
+    at = open_train()
+    assert not at.exception
+    assert at.info[0].value.startswith("Stopped at this server's time limit (1 s) after ")
+    assert at.info[0].value.endswith("The model trained so far is kept.")
 
 
 def test_earlier_runs_can_be_overlaid_and_reopened(app_env, store, tiny_mnist):

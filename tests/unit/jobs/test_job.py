@@ -9,7 +9,8 @@ from core.jobs import job as jobs
 from core.jobs import threads
 from core.jobs.job import TrainingJob
 from core.jobs.run_keeper import RunKeeper, stored_job
-from core.training.limits import stopped_at_time_limit
+from core.training.budget import BASE_MB
+from core.training.limits import limit_stopped_at
 from core.training.status import NOTHING_LEARNED
 
 
@@ -64,9 +65,53 @@ def test_a_training_past_its_time_limit_stops_in_one_sentence_and_keeps_its_mode
     assert time.perf_counter() - began < 1.5 + 3.0  # one batch and the final test-set check past it
     assert snap.status == "stopped" and 0 < snap.examples_seen < snap.total_examples
     assert snap.message == f"Stopped at this server's time limit (2 s) after {snap.examples_seen:,} examples."
-    assert stopped_at_time_limit(snap.message) and not stopped_at_time_limit("Stopped by request.")
+    assert limit_stopped_at(snap.message) == "time limit" and limit_stopped_at("Stopped by request.") is None
     record = store.get_run(snap.run_id)
     assert record.status == "stopped" and record.message == snap.message and record.model_path.exists()
+
+
+class HoldsMemory:
+    """An observer that takes `mb` of real memory at the training's third loss point and keeps it."""
+
+    def __init__(self, mb: int) -> None:
+        self.mb, self.points, self.held = mb, 0, None
+
+    def job_queued(self, job): pass
+    def job_started(self, job): pass
+    def job_ending(self, job, outcome): return outcome
+
+    def job_progress(self, job) -> None:
+        self.points += 1
+        if self.points == 3:
+            self.held = torch.ones(self.mb * 2**18)  # float32: 4 bytes each, every page written
+
+
+def test_a_training_past_its_memory_limit_stops_in_one_sentence_and_keeps_its_model(tiny_mnist, store):
+    held = HoldsMemory(600)  # what the training adds besides: 60-130 MB, a process's first included
+    job = TrainingJob(tiny_config(epochs=50, batch_size=8, log_every=100), tiny_mnist, (RunKeeper(store), held))
+    job.memory_limit = BASE_MB + 400
+    snap = job.start().wait(timeout=60)
+    assert held.held is not None and snap.status == "stopped" and 0 < snap.examples_seen < snap.total_examples
+    assert snap.message == f"Stopped at this server's memory limit ({BASE_MB + 400:,} MB) after {snap.examples_seen:,} examples."
+    assert limit_stopped_at(snap.message) == "memory limit"
+    record = store.get_run(snap.run_id)
+    assert record.status == "stopped" and record.message == snap.message and record.model_path.exists()
+
+
+def test_a_model_past_the_memory_limit_before_its_first_example_keeps_nothing(tiny_mnist, store):
+    config = tiny_config(arch="cnn", model={"channels": [64, 64], "fc_hidden": 1024})  # 13 MB of weights
+    job = stored_job(config, tiny_mnist, store)
+    job.memory_limit = BASE_MB + 1
+    snap = job.start().wait(timeout=60)
+    assert snap.status == "cancelled" and snap.examples_seen == 0
+    assert snap.message == f"Stopped at this server's memory limit ({BASE_MB + 1:,} MB) before its first example: no model to keep."
+    assert store.get_run(snap.run_id).model_path is None
+
+
+def test_a_training_within_its_memory_limit_is_not_touched(tiny_mnist):
+    job = stored_job(tiny_config(arch="cnn"), tiny_mnist)
+    job.memory_limit = BASE_MB + 1_000
+    assert job.start().wait(timeout=60).status == "finished"
 
 
 def test_a_training_within_its_time_limit_is_not_touched(tiny_mnist):

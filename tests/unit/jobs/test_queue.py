@@ -102,7 +102,27 @@ def test_fresh_cookies_from_one_address_hold_no_more_than_its_share(gated, tiny_
     cli = queue.submit(gated("cli"))                               # no address (the CLI, tests): not counted
     for job in (*held, learner, cli):
         job.gate.set()
-    assert learner.wait(60).status == "finished" and cli.wait(60).status == "finished"
+    assert [job.wait(60).status for job in (*held, learner, cli)] == ["finished"] * 4
+
+
+def test_a_network_that_queued_many_trainings_keeps_a_learner_elsewhere_waiting_for_one(gated):
+    queue = TrainingQueue(QueueLimits(slots=1, per_learner=1, per_address=4, max_queued=16))
+
+    def from_address(name, address):
+        job = gated(name, learner=name)
+        job.address = address
+        return job
+
+    visitor = [queue.submit(from_address(f"v{n}", "203.0.113.9")) for n in range(4)]  # cookies cleared each time
+    assert visitor[0].entered.wait(10)
+    learner = queue.submit(from_address("real", "198.51.100.1"))
+    assert queue.place(learner).ahead == 1  # the visitor's running training, not its three waiting ones
+    assert [j.name for j in queue.jobs()] == ["v0", "real", "v1", "v2", "v3"]
+    assert queue.place(visitor[1]).ahead == 2
+    for job in visitor + [learner]:
+        job.gate.set()
+    assert all(job.wait(60).status == "finished" for job in visitor + [learner])
+    assert GatedJob.starts == ["v0", "real", "v1", "v2", "v3"]
 
 
 def test_a_sequence_holds_one_place_of_its_learner_from_start_to_end(gated, tiny_mnist):

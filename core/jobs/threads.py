@@ -63,7 +63,7 @@ def anonymous_mb() -> float | None:
 
 class MemoryGrowth:
     """What the process's anonymous memory grew by since `begin()`: a training's memory as its
-    server limit measures it. Read at most every `every` seconds (about 20 us a reading);
+    server limit measures it. Read at most every `every` seconds (13 us a reading here);
     trainings begun together in one process count each other's growth."""
 
     def __init__(self, every: float = 0.2) -> None:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.classroom.classes import RateLimited, is_code, normal_code
 from ui.class_views import (
+    CAP_SECONDS,
     LIVE_SECONDS,
     PROJECTOR_SECONDS,
     cap_control,
@@ -21,6 +22,7 @@ from ui.text import plain, told
 
 TRIES_KEY = "teacher.tries"  # wrong keys typed in this session
 MAX_TRIES = 5
+NEW_CLASS_KEY, NEW_TITLE_KEY = "class.new", "class.new.title"  # the popover (its open state) and its name box
 
 
 def signed_in_or_stop(key: str) -> None:
@@ -75,11 +77,16 @@ def class_picker(info, found) -> None:
         if chosen != info.code:
             st.query_params["code"] = chosen
             st.rerun()
-    with new.popover("Start a new class", icon="➕", width="stretch"):
-        title = st.text_input("Its name (shown to learners)", max_chars=60, placeholder="e.g. Tuesday workshop")
-        if st.button("Start it", type="primary"):
-            st.query_params["code"] = classes().start_class(title)
-            st.rerun()
+    with new.popover("Start a new class", icon="➕", width="stretch", key=NEW_CLASS_KEY, on_change="rerun"):
+        st.text_input("Its name (shown to learners)", max_chars=60, placeholder="e.g. Tuesday workshop",
+                      key=NEW_TITLE_KEY)
+        st.button("Start it", type="primary", on_click=start_new_class)
+
+
+def start_new_class() -> None:
+    st.query_params["code"] = classes().start_class(st.session_state.get(NEW_TITLE_KEY, ""))
+    st.session_state[NEW_CLASS_KEY] = False  # closed, so the new class's name and code are in view
+    st.session_state[NEW_TITLE_KEY] = ""
 
 
 require_app_navigation()
@@ -120,6 +127,6 @@ with setup_col:
     setup_control(info)
 with other_col:
     st.subheader("Cap a learner")
-    cap_control(info.code)
+    fragment(cap_control, run_every=CAP_SECONDS)(info.code)  # learners who join appear in its list
     st.subheader("Export and archive")
     export_and_archive(info)

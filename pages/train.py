@@ -6,8 +6,9 @@ from core.config.fields import ConfigError
 from core.jobs.job import TrainingJob
 from core.models.architectures import describe, label
 from core.store.checkpoints import StoreError
-from core.training.config import settings_locked, starting_settings, to_query
+from core.training.config import settings_in_words, settings_locked, starting_settings, to_query
 from core.training.limits import limits_note
+from ui.display import show_table
 from ui.identity import learner
 from ui.navigation import page_header
 from ui.resources import (
@@ -19,7 +20,7 @@ from ui.resources import (
     training_queue,
 )
 from ui.text import plain, told
-from ui.train_form import config_form, form_is_seeded, seed_form
+from ui.train_form import config_form, form_is_seeded, seed_form, teacher_lock_note
 from ui.train_views import (
     fits_this_server,
     live_view,
@@ -59,11 +60,14 @@ locked = settings_locked(st.session_state.get(LOCK_KEY, {}), class_setup, class_
 # Start and Stop above the form, so they are on the first screen with the charts; drawn
 # after the form (into this container), which gives the config they start.
 actions = st.container()
-if running:  # the form is fixed during a run: folded away, the charts take the page
+if running:  # the run's own settings, folded away; the form (a link's settings, say) waits for the run's end
+    if locked:
+        teacher_lock_note(locked, after_run=True)
     epochs = job.config.epochs
     with st.expander(f"Settings of this run: {label(job.config.arch)}, {epochs} epoch{'s' if epochs != 1 else ''}, "
                      f"learning rate {job.config.lr:g}"):
-        config = config_form(disabled=True, locked=locked)
+        show_table(settings_in_words(job.config))
+    config = None
     view = st.container()
 else:
     form_col, view = st.columns([2, 3], gap="large")

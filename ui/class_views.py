@@ -17,7 +17,7 @@ from core.classroom.teacher import (
 from core.config.fields import ConfigError
 from core.models.architectures import ARCHITECTURES, label
 from core.store.checkpoints import StoreError
-from core.training.config import preset
+from core.training.config import matching_preset, preset
 from core.training.limits import LimitError, check_size
 from core.training.status import IDLE, Status
 from core.viz.curves import Curve, accuracy_figure, confusion_heatmap
@@ -27,6 +27,7 @@ from ui.text import plain, told
 
 LIVE_SECONDS = 1.0        # the teacher's tables: a state change shows within about a second
 PROJECTOR_SECONDS = 2.0   # the projector redraws its charts less often: each redraw costs the browser
+CAP_SECONDS = 5.0         # the cap control's list of learners follows the class this often
 PROJECTOR_FONT = 20       # chart text readable from the back of a room on a 1920×1080 screen
 MODE_NAMES = {"": "No setup: everyone chooses", "suggest": "Suggest it: the Train form offers it",
               "lock": "Lock it: everyone trains exactly this"}
@@ -81,6 +82,7 @@ def cap_control(code: str) -> None:
     names = names_of(code)
     members = list(classes().members(code))
     if not members:
+        st.markdown("Once learners join, you can limit how many trainings each may start this round.")
         return
     with st.form(f"class.cap.{code}", border=False):
         who, how_many = st.columns(2)
@@ -101,7 +103,10 @@ def setup_control(info: ClassInfo) -> None:
     arch = st.radio("Architecture", arch_names, format_func=label, horizontal=True, key=f"class.arch.{info.code}",
                     index=arch_names.index(current.arch) if current is not None else 0)
     names = list(ARCHITECTURES[arch].presets)
-    chosen = st.selectbox("Preset", names, key=f"class.preset.{info.code}.{arch}")
+    # the saved setup's preset after a reload; a new class (or another architecture) starts from `default`
+    saved = matching_preset(current) if current is not None and current.arch == arch else None
+    chosen = st.selectbox("Preset", names, key=f"class.preset.{info.code}.{arch}",
+                          index=names.index(saved or "default"))
     mode = st.radio("For everyone", ["", *SETUP_MODES], format_func=MODE_NAMES.get, key=f"class.mode.{info.code}",
                     index=["", *SETUP_MODES].index(info.setup_mode))
     config = preset(arch, chosen)

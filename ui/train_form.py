@@ -119,6 +119,14 @@ def _model_options(options: type[ModelOptions], disabled: bool) -> dict:
     return values
 
 
+def teacher_lock_note(locked: dict[str, Any], after_run: bool = False) -> None:
+    """What a teacher's link fixed, in words, and what to do next."""
+    everything = set(locked) >= {f.name for f in dataclasses.fields(TrainConfig)}
+    then = ("Press **Start** once this run has ended." if after_run else "Press **Start**." if everything
+            else "Change the rest and see what happens.")
+    st.info(f"Your teacher set: {plain(lock_sentence(locked))}. {then}", icon="🔒")
+
+
 def config_form(disabled: bool, locked: dict[str, Any] | None = None) -> TrainConfig | None:
     """Draw the form; return the config, or None after showing why it is not valid.
     `locked` settings (a teacher's link, see core.training.config.parse_lock) keep the link's values
@@ -126,9 +134,7 @@ def config_form(disabled: bool, locked: dict[str, Any] | None = None) -> TrainCo
     locked = locked or {}
     values: dict[str, Any] = dict(locked)
     if locked:
-        st.info(f"Your teacher set: {plain(lock_sentence(locked))}. "
-                + ("Press **Start**." if set(locked) >= {f.name for f in dataclasses.fields(TrainConfig)}
-                   else "Change the rest and see what happens."), icon="🔒")
+        teacher_lock_note(locked)
     if "arch" not in locked:
         values["arch"] = st.segmented_control("Architecture", options=list(ARCHITECTURES), format_func=label,
                                               key=PREFIX + "arch", on_change=_switch_arch, disabled=disabled,

@@ -215,6 +215,19 @@ def lock_sentence(locked: Mapping[str, Any]) -> str:
     return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
 
 
+def settings_in_words(config: TrainConfig) -> list[dict[str, str]]:
+    """Every setting of `config` as a row for people: {"setting": its label, "value": in words}."""
+    rows = [{"setting": "Architecture", "value": label(config.arch)},
+            {"setting": "Layers", "value": config.model.describe()}]
+    for f in dataclasses.fields(config):
+        meta = field_range(TrainConfig, f.name)
+        if "label" in meta:  # the settings of the form (not the architecture, its layers or the dataset)
+            value = getattr(config, f.name)
+            value = meta.get("names", {}).get(value, value)
+            rows.append({"setting": meta["label"], "value": f"{value:g}" if isinstance(value, float) else str(value)})
+    return rows
+
+
 def _query_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -41,6 +41,8 @@ def start_class(browser, url: str, title: str):
     teacher.get_by_label("Its name (shown to learners)").fill(title)
     teacher.get_by_role("button", name="Start it").click()
     expect(teacher.get_by_text(re.compile(r"Class code: [A-Z2-9]{6}"))).to_be_visible(timeout=30_000)
+    expect(teacher.get_by_label("Its name (shown to learners)")).to_be_hidden()  # the popover closed...
+    expect(teacher.get_by_text(title).first).to_be_visible()                   # ...off the class's name
     return teacher, re.search(r"Class code: ([A-Z2-9]{6})", teacher.inner_text("body")).group(1)
 
 

@@ -150,6 +150,24 @@ def test_the_controls_lock_a_setup_race_it_cap_a_learner_and_archive_the_round(w
     assert [run.learner for run in store.list_runs(class_code=code)] == [PUPIL]  # the raced run is kept
 
 
+def test_the_setup_controls_show_the_saved_setup_after_a_reload_and_a_new_class_starts_from_default(with_key,
+                                                                                                    store):
+    classes = Classes(store)
+    classes.sign_in(LEARNER, KEY, KEY)
+    code = classes.start_class("Tuesday")
+    at = open_page("pages/class.py", {"code": code})
+    assert labelled(at.selectbox, "Preset").value == "default"
+    labelled(at.radio, "Architecture").set_value("logistic").run()
+    labelled(at.selectbox, "Preset").set_value("fast")
+    labelled(at.radio, "For everyone").set_value("lock")
+    button(at, "Save the setup").click().run()
+    assert classes.info(code).setup_mode == "lock"
+    reloaded = open_page("pages/class.py", {"code": code})  # a new session: what the store holds, nothing else
+    assert labelled(reloaded.radio, "Architecture").value == "logistic"
+    assert labelled(reloaded.selectbox, "Preset").value == "fast"
+    assert labelled(reloaded.radio, "For everyone").value == "lock"
+
+
 def test_a_capped_learner_beside_an_uncapped_one_shows_in_one_table_without_an_error(with_key, store, capfd):
     classes = Classes(store)
     classes.sign_in(LEARNER, KEY, KEY)

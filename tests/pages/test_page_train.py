@@ -171,10 +171,13 @@ def test_visiting_another_page_keeps_the_run_and_the_form(app_env):
     at.switch_page("pages/train.py").run()
     assert not at.exception
     assert my_job() is job
-    assert at.number_input(key="train.m.hidden.0").value == 40
+    [summary] = [e for e in at.expander if e.label.startswith("Settings of this run")]
+    assert {row["setting"]: row["value"] for row in summary.dataframe[0].value.to_dict("records")}["Layers"] == "784 → 40 → 10"
     assert not button(at, "Stop").disabled
     job.stop()
     job.wait(timeout=30)
+    wait_for_job(at)
+    assert at.number_input(key="train.m.hidden.0").value == 40  # the form kept its values through the run
 
 
 def test_a_run_behind_others_shows_its_place_in_the_queue(app_env, tiny_mnist):
@@ -195,6 +198,24 @@ def test_a_run_behind_others_shows_its_place_in_the_queue(app_env, tiny_mnist):
     assert mine.wait(60).status == "finished"
     wait_for_job(at)
     assert any("Finished" in s.value for s in at.success)
+
+
+def test_a_link_opened_during_a_run_shows_the_runs_settings_and_keeps_the_links_for_after(app_env, tiny_mnist):
+    from helpers import GatedJob
+    running = GatedJob("mine", tiny_config(arch="logistic", epochs=2), tiny_mnist, learner=LEARNER)
+    at = open_train({"arch": "mlp", "epochs": "4"}, job=running)  # a shared link, opened in a new tab
+    assert running.entered.wait(10)
+    at.run()
+    assert not at.exception
+    [summary] = [e for e in at.expander if e.label.startswith("Settings of this run")]
+    assert summary.label.startswith("Settings of this run: Logistic regression, 2 epochs")
+    rows = {row["setting"]: row["value"] for row in summary.dataframe[0].value.to_dict("records")}
+    assert rows["Architecture"] == "Logistic regression" and rows["Epochs"] == "2"
+    running.gate.set()
+    running.wait(60)
+    wait_for_job(at)
+    assert labelled(at.segmented_control, "Architecture").value == "mlp"  # the link's, for the next run
+    assert at.query_params["arch"] == "mlp" and at.query_params["epochs"] == "4"
 
 
 def test_a_teacher_link_fixes_some_settings_says_which_in_words_and_hides_them(app_env):

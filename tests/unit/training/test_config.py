@@ -240,3 +240,11 @@ def test_a_lock_keeps_the_links_values_and_says_them_in_words():
     everything = locked_values(preset("mlp", lr=0.01, epochs=2), parse_lock("all"))
     assert lock_sentence(everything).endswith("learning rate 0.01 and the default preset's other settings")
     assert matching_preset(preset("cnn", "tutorial")) == "tutorial" and matching_preset(config) is None
+
+
+def test_settings_in_words_name_every_setting_of_the_form_with_its_label():
+    from core.training.config import settings_in_words
+    rows = {row["setting"]: row["value"] for row in settings_in_words(preset("cnn"))}
+    assert rows["Architecture"] == "CNN" and rows["Layers"] == preset("cnn").model.describe()
+    assert rows["Optimizer"] == "AdamW" and rows["Learning rate"] == f"{preset('cnn').lr:g}"
+    assert "dataset" not in rows and all(value and value != "None" for value in rows.values())

@@ -16,7 +16,7 @@ from core.training.budget import duration, estimate
 from core.training.engine import PROBE_IMAGES
 from core.training.limits import LimitError, check_size
 from core.training.status import Status
-from core.viz.curves import Curve, accuracy_figure, loss_figure
+from core.viz.curves import Curve, accuracy_figure, loss_figure, run_curve, run_x_end
 from core.viz.pictures import evaluation_tiles
 from ui.display import chart_config, show_table
 from ui.resources import evaluation_of_run, training_queue
@@ -62,18 +62,18 @@ def curve_notes(snap: JobSnapshot, test_images: int) -> str:
 
 def live_view(job: TrainingJob, live: bool, overlays: list[Curve], test_images: int) -> None:
     """Progress and curves of the learner's job; redrawn every second (by default) while it runs.
-    Side by side while it runs (the page is all charts then), one above the other once done."""
+    Loss and accuracy side by side (a phone stacks them)."""
     snap = job.snapshot()
     if live:
         show_progress(job, snap)
     if not snap.history.train_points and not snap.history.epochs:
         st.caption("The curves appear here once the training has started.")
     else:
-        curves = [Curve("this run", snap.history), *overlays]
+        curves = [run_curve(snap), *overlays]
         # Static while training: every redraw costs the browser CPU (on a laptop, the CPU
         # that trains) and hover layers would double it. Interactive once done.
-        left, right = st.columns(2) if live else (st.container(), st.container())
-        end = snap.total_examples or None  # both charts span the whole run, and line up
+        left, right = st.columns(2)  # side by side on a laptop; a phone stacks them
+        end = run_x_end(snap)  # both charts span the whole run while it trains, and line up
         left.plotly_chart(loss_figure(curves, x_end=end), key="train_loss_chart", config=chart_config(static=live))
         right.plotly_chart(accuracy_figure(curves, x_end=end), key="train_accuracy_chart",
                            config=chart_config(static=live))

@@ -4,12 +4,14 @@ Every figure takes run histories as core.training.history.History.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
 
+from core.jobs.snapshot import JobSnapshot
 from core.training.history import History
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
@@ -30,6 +32,22 @@ class Curve:
     @property
     def legend(self) -> str:
         return plotly_text(self.label)
+
+
+def run_curve(snap: JobSnapshot, label: str = "this run") -> Curve:
+    """A job's curve: a run that ended between two epochs (stopped, at a limit) gets its final
+    test-set accuracy as its last point, so the chart ends where the figure beside it does."""
+    history = snap.history
+    ended_between = all(epoch.examples_seen != snap.examples_seen for epoch in history.epochs)
+    if snap.done and snap.test_accuracy is not None and snap.examples_seen and ended_between:
+        history = dataclasses.replace(history, checks=(*history.checks, (snap.examples_seen, snap.train_seconds,
+                                                                         snap.test_accuracy)))
+    return Curve(label, history)
+
+
+def run_x_end(snap: JobSnapshot) -> int | None:
+    """Where a job's charts end: the whole run while it trains, where it ended once done."""
+    return (snap.examples_seen if snap.done else snap.total_examples) or None
 
 
 def smooth(values: list[float], weight: float = 0.6) -> list[float]:

@@ -110,3 +110,27 @@ def test_legends_and_bar_labels_show_visitor_text_as_typed_and_never_as_html():
     assert Curve('<i>ada</i> "A"', History()).legend == '&lt;i&gt;ada&lt;/i&gt; "A"'
     bars = accuracy_bars(['<b>bob</b> "B"'], [0.9])
     assert list(bars.data[0].y) == ['&lt;b&gt;bob&lt;/b&gt; "B"']
+
+
+def test_a_run_stopped_between_epochs_ends_its_charts_where_it_stopped_with_its_final_accuracy(tiny_mnist):
+    from helpers import tiny_config, wait_until
+
+    from core.jobs.job import TrainingJob
+    from core.viz.curves import run_curve, run_x_end
+    job = TrainingJob(tiny_config(epochs=50, batch_size=8), tiny_mnist).start()
+    assert run_x_end(job.snapshot()) in (None, 50 * 640)  # while it trains: the whole run, once it has started
+    wait_until(lambda: job.snapshot().history.train_points, what="a first loss point")
+    job.stop()
+    snap = job.wait(timeout=30)
+    assert snap.status == "stopped" and run_x_end(snap) == snap.examples_seen < snap.total_examples
+    points = run_curve(snap).history.test_accuracy_points()
+    assert points[-1] == (snap.examples_seen, snap.test_accuracy)  # the chart's last point is the figure shown
+    figure = accuracy_figure([run_curve(snap)], x_end=run_x_end(snap))
+    assert figure.layout.xaxis.range[1] == pytest.approx(1.02 * snap.examples_seen)
+
+
+def test_a_finished_run_gains_no_extra_point():
+    from core.viz.curves import run_curve
+    finished = type("Snap", (), {"history": HISTORY, "done": True, "test_accuracy": 0.8, "examples_seen": 300,
+                                 "train_seconds": 1.5})()
+    assert run_curve(finished).history == HISTORY

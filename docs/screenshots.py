@@ -68,9 +68,9 @@ def pretrained_store(root: Path) -> RunStore:
     return store
 
 
-def settled(page, timeout: float = 90) -> None:
-    """Wait until Streamlit has been idle for a second (no script running, every element's
-    code loaded) and fonts are in."""
+def settled(page, timeout: float = 90, quiet: float = 1.0) -> None:
+    """Wait until Streamlit has been idle for `quiet` seconds (no script running, every
+    element's code loaded) and fonts are in."""
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout * 1000)
     deadline, idle_since = time.time() + timeout, None
     while time.time() < deadline:
@@ -78,7 +78,7 @@ def settled(page, timeout: float = 90) -> None:
         busy = busy or page.locator('[data-testid="stSkeleton"]').count() > 0  # an element's code still loading
         busy = busy or not page.evaluate("() => document.fonts.status === 'loaded'")
         idle_since = None if busy else idle_since or time.time()
-        if idle_since and time.time() - idle_since >= 1.0:
+        if idle_since and time.time() - idle_since >= quiet:
             return
         page.wait_for_timeout(200)
 

@@ -99,7 +99,8 @@ with answer_col:
         st.session_state[REDRAW_KEY], st.session_state[INSIDE_SOURCE_KEY] = st.session_state.get(STROKES_KEY), "drawing"
         st.switch_page("pages/inside.py")
     else:
-        st.image(enlarge(drawing.centred, 6), caption="What the models see: 28×28, centred like MNIST", width=168)
+        st.image(enlarge(drawing.centred, 6), caption="What the models see: 28×28, centred like MNIST", width=168,
+                 alt="Your drawing as the models see it: 28 by 28 pixels, centred like MNIST")
         show_answers(chosen, runs, best, drawing, show_saliency)
 
 if drawing is not None and show_steps:

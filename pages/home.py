@@ -46,7 +46,8 @@ st.caption(f"{len(mnist.train):,} training and {len(mnist.test):,} test images"
 seed = st.number_input("Sample", min_value=0, max_value=10_000, value=0, step=1,
                        help="Change to draw another random sample of training digits.")
 images, labels = sample_grid(mnist.train, count=24, seed=int(seed))
-st.image(images, caption=[f"label {label}" for label in labels], width=84)
+st.image(images, caption=[f"label {label}" for label in labels], width=84,
+         alt=[f"A handwritten {label} from the training set" for label in labels])
 
 st.header("Trained models")
 runs = run_store().list_runs(with_model=True, with_history=False, class_code=my_class())  # the class's, or no class's

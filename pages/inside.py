@@ -72,7 +72,7 @@ run = runs[run_id]
 with digit_col:
     image, caption, truth = choose_digit(run_id, mnist)
 answer = predict(model, image)
-answer_col.image(digit_picture(image, 3), caption=caption, width=84)
+answer_col.image(digit_picture(image, 3), caption=caption, width=84, alt=f"The digit being read: {caption}")
 answer_col.markdown(f"**{label(run.arch)} reads {answer.digit}** ({answer.confidence:.0%} sure)"
                     + ("" if truth is None else " ✅" if answer.digit == truth else f" ❌ it is a {truth}"))
 

@@ -26,7 +26,7 @@ def training_now(class_code: str, since: float) -> None:
     if not runs:
         return
     names = learners().display_names({run.learner for run in runs})
-    st.subheader(f"Training now ({len(runs)})")
+    st.header(f"Training now ({len(runs)})")
     show_table([{"nickname": names.get(run.learner) or run.nickname or "anonymous", "model": label(run.arch),
                  "status": str(run.status),
                  "done": run.progress or 0.0} for run in runs],

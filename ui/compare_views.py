@@ -60,7 +60,8 @@ def gallery(images, indices: list[int], evaluation, captions: list[str] | None =
         st.caption("No such digits.")
         return
     tiles, default_captions = evaluation_tiles(images, evaluation, indices[:GALLERY_SIZE])
-    st.image(tiles, caption=(captions or default_captions)[:GALLERY_SIZE], width=90)
+    shown = (captions or default_captions)[:GALLERY_SIZE]
+    st.image(tiles, caption=shown, width=90, alt=[f"A test digit the model {text}" for text in shown])
 
 
 BENT = "bent-digit accuracy"
@@ -167,4 +168,4 @@ def drawings_tab(shown: Shown, drawn: list) -> None:
                "much the 10,000 test digits flatter them.")
     for run_id, tab in zip(on_drawings, st.tabs([names[i] for i in on_drawings])):
         tiles, captions = evaluation_tiles(split.images, on_drawings[run_id], list(range(len(split)))[-GALLERY_SIZE:])
-        tab.image(tiles, caption=captions, width=90)
+        tab.image(tiles, caption=captions, width=90, alt=[f"A drawing the model {text}" for text in captions])

@@ -91,7 +91,8 @@ def show_answers(chosen: list[str], runs: dict, best: dict[str, str], drawing: P
                     delta_color="normal" if answer.sure else "off", delta_arrow="off")
         if show_saliency:
             left.image(enlarge(saliency_overlay(drawing.centred, saliency(model, drawing.centred, answer.digit)),
-                               4), caption=f"why {answer.digit}", width=112)
+                               4), caption=f"why {answer.digit}", width=112,
+                       alt=f"Your drawing, coloured where its ink pushed the model towards {answer.digit}")
         right.plotly_chart(probability_bars(answer.probabilities), key=f"probabilities.{run_id}",
                            config=chart_config())
 
@@ -103,7 +104,8 @@ def show_preprocessing(drawing: Preprocessed) -> None:
              (enlarge(drawing.scaled, 6), "3. Longer side scaled to 20 px"),
              (enlarge(drawing.centred, 6), "4. Centre of mass put at the centre of 28×28")]
     for column, (picture, caption) in zip(st.columns(len(steps)), steps):
-        column.image(picture.clip(0, 1) if picture.dtype.kind == "f" else picture, caption=caption, width=160)
+        column.image(picture.clip(0, 1) if picture.dtype.kind == "f" else picture, caption=caption, width=160,
+                     alt=caption.split(". ", 1)[1])
     st.caption("MNIST was made this way, so a drawing looks like MNIST only after the same steps. "
                "Without centring, a digit drawn in a corner lands where the models never saw ink.")
 

@@ -53,13 +53,15 @@ def what_it_looks_for(model, arch: str) -> None:
                     "blue ones *against* it; all ten share one colour scale.")
         scale = float(weights.abs().max())
         st.image([_picture(w, scale, 3) for w in weights], caption=[f"digit {d}" for d in range(len(weights))],
-                 width=90)
+                 width=90, alt=[f"Weights of digit {d}: red where ink votes for it, blue against"
+                                for d in range(len(weights))])
     elif arch == "mlp":
         units, order = first_layer_units(model, UNITS_SHOWN)
         st.markdown(f"**What the first hidden layer's units look for** ({UNITS_SHOWN} of "
                     f"{len(model.net[1].weight):,}, those whose outgoing weights are largest first). "
                     "Each unit adds up the image through this mask: red counts ink, blue counts against.")
-        st.image([_picture(u, None, 3) for u in units], caption=[f"unit {i}" for i in order], width=90)
+        st.image([_picture(u, None, 3) for u in units], caption=[f"unit {i}" for i in order], width=90,
+                 alt=[f"What hidden unit {i} looks for: red counts ink, blue counts against it" for i in order])
         st.caption("After a short training these look like static: the units start random and drift only a "
                    "little. Train longer (the default preset) and strokes and blobs appear.")
     else:
@@ -71,14 +73,18 @@ def what_it_looks_for(model, arch: str) -> None:
                 st.caption(f"A filter is a small pattern detector: at every place of the image it adds up the "
                            f"{k}×{k} pixels under it, weighted by these colours. Where the pattern matches, its "
                            "map (Layer by layer) lights up.")
-                st.image(_picture(mosaic(weights[:, 0], MAPS_PER_ROW), factor=10), width=min(700, 88 * MAPS_PER_ROW))
+                st.image(_picture(mosaic(weights[:, 0], MAPS_PER_ROW), factor=10), width=min(700, 88 * MAPS_PER_ROW),
+                         alt=f"The {out} filters of conv {number}, {k}×{k} each: red responds to ink, blue to "
+                             "its absence")
             else:  # out × inputs small pictures: a wall, so it opens on request
                 with st.expander(f"Conv {number}: {out} filters, each {inputs} slices of {k}×{k} "
                                  f"({out * inputs:,} small pictures)"):
                     st.markdown(f"One row per filter, one column per map of conv {number - 1} it reads: a filter "
                                 "adds up what it finds in every map below it.")
                     factor = max(1, min(3, 700 // (inputs * (k + 1))))  # 128 inputs of 7×7 still fit a screen
-                    st.image(_picture(mosaic(weights.reshape(-1, k, k), inputs), factor=factor), width="content")
+                    st.image(_picture(mosaic(weights.reshape(-1, k, k), inputs), factor=factor), width="content",
+                             alt=f"The {out} filters of conv {number}, one row each, {inputs} slices of {k}×{k} "
+                                 "per row")
 
 
 def _digit_answer(scores: torch.Tensor) -> None:
@@ -94,7 +100,9 @@ def layer_by_layer(model, arch: str, image: torch.Tensor) -> None:
                     "page scores); the highest score wins.")
         scale = float(parts.contributions.abs().max())
         st.image([_picture(c, scale, 3) for c in parts.contributions], width=90,
-                 caption=[f"{d}: score {s:.1f}" for d, s in enumerate(parts.scores.tolist())])
+                 caption=[f"{d}: score {s:.1f}" for d, s in enumerate(parts.scores.tolist())],
+                 alt=[f"Weight times ink for digit {d}, adding up to a score of {s:.1f}"
+                      for d, s in enumerate(parts.scores.tolist())])
         scores, probabilities = st.columns(2)
         scores.plotly_chart(unit_bars(parts.scores.tolist(), "the ten scores", _digit_names(parts.scores)),
                             key="inside.scores", config=chart_config(static=True))
@@ -111,7 +119,8 @@ def layer_by_layer(model, arch: str, image: torch.Tensor) -> None:
         for stage, column in zip(maps[pair:pair + 2], st.columns(2)):
             column.markdown(f"**{stage.title}**")
             column.image(_picture(mosaic(stage.maps, MAPS_PER_ROW), factor=4 if stage.maps.shape[-1] > 8 else 8),
-                         width="stretch" if stage.maps.shape[-1] > 8 else "content")
+                         width="stretch" if stage.maps.shape[-1] > 8 else "content",
+                         alt=f"{stage.title}: {len(stage.maps)} maps, bright where the digit matches a filter")
     for number, stage in enumerate(stage for stage in stages if stage.maps.dim() == 1):
         if stage.title.startswith("output"):
             scores, probabilities = st.columns(2)
@@ -188,7 +197,7 @@ def bend_lab(image: torch.Tensor, runs: dict, best: dict, mnist) -> None:
     changed = bent(image, change)
     with answers:
         picture, replies = st.columns([1, 2], vertical_alignment="center")
-        picture.image(digit_picture(changed, 4), caption="the bent digit", width=112)
+        picture.image(digit_picture(changed, 4), caption="the bent digit", width=112, alt="The digit, bent as the sliders say")
         chosen = st.multiselect("Models", list(runs), default=[i for i in best.values() if i in runs][:LAB_MODELS],
                                 format_func=lambda i: run_label(runs[i], accuracy=False), key="lab.models",
                                 max_selections=LAB_MODELS, help=f"Up to {LAB_MODELS}: each one's curves take "

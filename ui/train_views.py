@@ -92,7 +92,7 @@ def show_prediction_grid(images, evaluation, key: str) -> None:
         st.success("No mistakes on the test set.")
         return
     tiles, captions = evaluation_tiles(images, evaluation, indices)
-    st.image(tiles, caption=captions, width=90)
+    st.image(tiles, caption=captions, width=90, alt=[f"A test digit the model {text}" for text in captions])
     st.caption("Green frame: right. Red frame: wrong. Test digits, never seen in training.")
 
 
@@ -105,7 +105,7 @@ def show_metrics(run: RunRecord, where: str) -> None:
     c, d = st.columns(2)
     c.metric("Training time", f"{run.train_seconds:.1f} s")
     d.metric("Parameters", f"{run.param_count:,}")
-    st.caption(f"{describe(run.arch, options)} · run `{run.run_id}` · {run.status}")
+    st.caption(f"{describe(run.arch, options)} · run {run.run_id} · {run.status}")
     if run.model_path is not None and run.model_path.exists():
         st.download_button("Download the model (.pt)", data=run.model_path.read_bytes(), key=f"{where}.download",
                            file_name=f"{run.run_id}.pt", mime="application/octet-stream", icon="⬇️")

@@ -76,7 +76,7 @@ def test_runs_training_anywhere_are_listed_with_their_progress_above_the_ranking
     Learners(store).set_nickname(OTHER, "ada")
     at = open_leaderboard()
     assert not at.exception
-    assert at.subheader[0].value == "Training now (2)"
+    assert at.header[0].value == "Training now (2)"
     now = at.dataframe[0].value
     assert list(now["nickname"]) == ["teacher", "ada"] and list(now["status"]) == ["queued", "running"]
     assert list(now["done"]) == [0.0, 0.25]
@@ -86,4 +86,4 @@ def test_runs_training_anywhere_are_listed_with_their_progress_above_the_ranking
 def test_nothing_training_shows_no_live_table(app_env, store, tiny_mnist):
     train(store, tiny_mnist, 0.01, learner=LEARNER)
     at = open_leaderboard()
-    assert not at.subheader and len(at.dataframe) == 1
+    assert not at.header and len(at.dataframe) == 1

@@ -14,6 +14,7 @@ from core.jobs.sequence import JobSequence
 from core.models.architectures import label
 from core.store.checkpoints import StoreError
 from core.training.config import TrainConfig
+from core.training.status import Status
 from ui.identity import client_address, learner
 from ui.resources import classes, dataset_or_stop, fragment, my_class, run_store, training_queue
 from ui.sidebar import nickname
@@ -77,6 +78,10 @@ def _progress_bars(sequence: JobSequence, live: bool) -> None:
         waiting = queue_notice(job) if not snap.done else ""
         if waiting:
             st.progress(0.0, text=f"{name}: waiting in the queue, {waiting}")
+        elif snap.status == Status.QUEUED:  # a later model of the sequence: it queues when the one before ends
+            st.progress(0.0, text=f"{name}: next, once the model before it has trained")
+        elif not snap.done and not snap.total_examples:
+            st.progress(0.0, text=f"{name}: starting…")
         elif snap.done:
             accuracy = f", test accuracy {snap.test_accuracy:.2%}" if snap.test_accuracy is not None else ""
             st.progress(1.0, text=f"{name}: {snap.status}{accuracy}")

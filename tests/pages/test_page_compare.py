@@ -1,5 +1,5 @@
 import pytest
-from helpers import LEARNER, button, labelled, open_page, server_queue
+from helpers import LEARNER, button, labelled, open_page, server_queue, tiny_config, wait_until
 from streamlit.testing.v1 import AppTest
 
 from core.analysis.compare import time_to_accuracy, train_all_configs
@@ -124,3 +124,18 @@ def test_after_a_race_exactly_the_raced_models_are_shown(app_env, three_runs, ti
     assert not at.exception
     assert [ms.value for ms in at.multiselect] == [[s.run_id] for s in raced]
     assert {s.run_id for s in older}.isdisjoint(v for ms in at.multiselect for v in ms.value)
+
+
+def test_a_race_in_progress_says_what_each_waiting_model_waits_for(app_env, tiny_mnist):
+    sequence = JobSequence([tiny_config(epochs=50, batch_size=8), tiny_config(arch="mlp"), tiny_config(arch="cnn")],
+                           tiny_mnist, learner=LEARNER)
+    server_queue().submit_sequence(sequence)
+    wait_until(lambda: sequence.snapshots()[0].total_examples, what="the first model training")
+    at = open_compare()
+    texts = [bar.proto.text for bar in at.get("progress")]
+    assert any(text.startswith("Logistic regression: running, ") for text in texts)
+    assert "MLP: next, once the model before it has trained" in texts
+    assert "CNN: next, once the model before it has trained" in texts
+    assert not any("of 0 examples" in text for text in texts)
+    sequence.stop()
+    sequence.wait(timeout=30)

@@ -6,9 +6,10 @@ from core.data.loading import DATA_DIR_ENV, data_roots
 from core.models.architectures import ARCHITECTURES
 from core.viz.pictures import sample_grid
 from ui.display import show_table
+from ui.identity import learner
 from ui.keys import DATA_DIR_KEY
 from ui.navigation import require_app_navigation
-from ui.resources import dataset_or_stop, learners, my_class, run_store, server_settings
+from ui.resources import classes, dataset_or_stop, learners, my_class, run_store, server_settings
 from ui.sidebar import nickname, nickname_input
 from ui.text import plain
 
@@ -34,15 +35,17 @@ if not nickname():  # asked once; afterwards it sits in the sidebar of every pag
 
 st.header("The data")
 roots = [str(root) for root in data_roots()]
-hosted = server_settings().hosted
-if len(roots) > 1 and not hosted:  # copies of MNIST side by side under the data root
+# where the data lies is the server's business: its teacher's, or the one user's of a server without classes
+key = server_settings().teacher_key
+shows_paths = not server_settings().hosted and (not key or classes().is_teacher(learner(), key))
+if len(roots) > 1 and shows_paths:  # copies of MNIST side by side under the data root
     with st.expander("Where MNIST is read from"):
         st.selectbox("Data folder", roots, key=DATA_DIR_KEY,
                      help=f"The folders under ${DATA_DIR_ENV} that hold MNIST/raw/. Another folder is "
                           "added by the server's host, not from the browser.")
 mnist = dataset_or_stop()
 st.caption(f"{len(mnist.train):,} training and {len(mnist.test):,} test images"
-           + ("." if hosted else f", read from {plain(mnist.root)} ({mnist.source})."))
+           + (f", read from {plain(mnist.root)} ({mnist.source})." if shows_paths else "."))
 seed = st.number_input("Sample", min_value=0, max_value=10_000, value=0, step=1,
                        help="Change to draw another random sample of training digits.")
 images, labels = sample_grid(mnist.train, count=24, seed=int(seed))

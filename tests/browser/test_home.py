@@ -23,3 +23,12 @@ def test_home_shows_digits_or_says_where_to_put_them(app_server, page):
         expect(page.get_by_text("label ", exact=False).first).to_be_visible()
     else:
         expect(page.get_by_text("MNIST is not available")).to_be_visible(timeout=30_000)
+
+
+def test_learners_see_no_deploy_button_and_no_developer_menu(app_server, page):
+    page.goto(f"{app_server}/home")
+    expect(page.get_by_role("heading", name="Digits dashboard")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stToolbar")).to_be_attached()     # the header has drawn its toolbar...
+    expect(page.get_by_role("button", name="Deploy")).to_have_count(0)  # ...without Streamlit's Deploy
+    page.get_by_test_id("stMainMenu").click()
+    expect(page.get_by_text("Clear cache")).to_have_count(0)        # and its menu without developer items

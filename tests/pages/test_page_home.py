@@ -59,3 +59,15 @@ def test_missing_data_shows_instructions_not_a_traceback(monkeypatch, store_root
     assert "MNIST not found" in at.error[0].value and str(tmp_path) in shown(at.error[0].value)
 
 
+
+
+def test_the_one_user_of_a_server_without_classes_sees_where_the_data_lies(app_env):
+    assert "read from synthetic" in new_app().run().caption[0].value
+
+
+def test_only_the_teacher_sees_where_the_data_lies_on_a_server_with_classes(app_env, store, monkeypatch):
+    from core.classroom.classes import Classes
+    monkeypatch.setenv("DIGITS_TEACHER_KEY", "workshop-key-42")
+    assert new_app().run().caption[0].value == "640 training and 200 test images."  # a learner
+    Classes(store).sign_in(LEARNER, "workshop-key-42", "workshop-key-42")
+    assert "read from synthetic" in new_app().run().caption[0].value

@@ -70,18 +70,20 @@ class CNNOptions(ModelOptions):
     arch: ClassVar[str] = "cnn"
     channels: list[int] = bounded([16, 32], 1, 128, "filters in conv 1 and conv 2", length=(2, 2), step=1,
                                   label="Filters in conv")
-    kernel_size: int = bounded(5, 3, 7, "side of each square conv filter", label="Kernel size")
-    kernel_size_2: int = bounded(0, 0, 7, "side of conv 2's filters when it differs from conv 1's (0 = the same)",
-                                 label="Kernel size of conv 2 (0 = same)")
+    kernel_size: int = bounded(5, 3, 7, "side of each square filter, in pixels (its kernel size)",
+                               label="Filter size (pixels)")
+    kernel_size_2: int = bounded(0, 0, 7, "side of conv 2's filters (its kernel size) when it differs from "
+                                 "conv 1's (0 = the same)", label="Filter size in conv 2 (0 = as in conv 1)")
     fc_hidden: int = bounded(64, 0, 1024, "units of the hidden fully connected layer (0 = none: the conv "
                              "features go straight to the scores)", label="Hidden units (fully connected)")
     dropout: float = bounded(0.3, 0.0, 0.9, "dropout before the last layer", label="Dropout")
-    conv_dropout: float = bounded(0.0, 0.0, 0.9, "channel dropout after conv 2 (seed 000: 0.5)",
-                                  label="Channel dropout")
+    conv_dropout: float = bounded(0.0, 0.0, 0.9, "channel dropout: while training, this share of conv 2's "
+                                  "filter outputs is switched off at random each step (seed 000: 0.5)",
+                                  label="Switch off whole filters at random")
     batch_norm: bool = switch(True, "normalise conv outputs: faster, steadier learning",
                               label="Batch normalisation")
     pool_first: bool = switch(False, "max-pool before batch norm: a quarter of the values to normalise, "
-                              "about 1.5x faster training on a CPU", label="Pool before normalising")
+                              "about 1.5x faster training on a CPU", label="Shrink the maps first (faster)")
 
     @property
     def kernel_sizes(self) -> tuple[int, int]:

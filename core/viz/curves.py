@@ -174,7 +174,7 @@ def accuracy_figure(curves: list[Curve], x: str = "examples_seen", train: bool =
     if x == "epoch" and last_epoch <= 12:  # plotly would tick 0.5, 1.5, ... on short runs
         xaxis["dtick"] = 1
     xaxis.update(_examples_axis(x_end))
-    layout = _layout(title, titles[x], "test accuracy (stretched near 100%)", xaxis=xaxis, **accuracy_axis())
+    layout = _layout(title, titles[x], "test accuracy (zoomed in near 100%)", xaxis=xaxis, **accuracy_axis())
     return go.Figure(data=traces, layout=layout)
 
 

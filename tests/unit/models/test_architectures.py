@@ -126,3 +126,14 @@ def test_every_architecture_has_a_fast_preset_that_checks_the_test_set_as_it_goe
     fast, default = preset(arch, "fast"), preset(arch)
     assert fast.test_every == 10_000 and default.test_every == 0
     assert fast.epochs * 60_000 / fast.batch_size < default.epochs * 60_000 / default.batch_size  # fewer steps
+
+
+def test_cnn_option_labels_use_plain_words_and_keep_the_technical_term_in_their_help():
+    import dataclasses
+
+    from core.models.architectures import CNNOptions
+    meta = {f.name: f.metadata for f in dataclasses.fields(CNNOptions)}
+    for name, term in (("kernel_size", "kernel size"), ("kernel_size_2", "kernel size"),
+                       ("conv_dropout", "channel dropout"), ("pool_first", "max-pool")):
+        assert not any(word in meta[name]["label"].lower() for word in ("kernel", "channel", "normalising"))
+        assert term in meta[name]["help"].lower()

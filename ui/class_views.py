@@ -181,7 +181,7 @@ def projector(info: ClassInfo) -> None:
         return
     chart, mistakes = st.columns([3, 2], gap="large")
     chart.markdown("### Test accuracy: the top ten, and who is training (dashed)")
-    figure = wall_sized(accuracy_figure(curves, train=False, title=""), 640)
+    figure = wall_sized(accuracy_figure(curves, train=False, title="", named=True), 640)
     figure.update_layout(legend=dict(orientation="v", x=1.02, y=1.0, yanchor="top"), margin=dict(t=10))
     chart.plotly_chart(figure, key="projector.curves", config=chart_config(static=True))
     if top:

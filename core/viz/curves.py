@@ -143,11 +143,12 @@ def accuracy_axis() -> dict:
 
 
 def accuracy_figure(curves: list[Curve], x: str = "examples_seen", train: bool = True,
-                    title: str = "Accuracy", x_end: float | None = None) -> go.Figure:
+                    title: str = "Accuracy", x_end: float | None = None, named: bool = False) -> go.Figure:
     """Test accuracy (and, with `train`, train accuracy per epoch) against x: "examples_seen"
     (with the probes inside epochs: core.training.engine.PROBE_IMAGES test images, the whole test set
-    at each epoch's end, marked), "epoch" or "train_seconds"."""
-    traces, solo = [], sum(not c.dashed for c in curves) == 1
+    at each epoch's end, marked), "epoch" or "train_seconds". `named`: every curve's legend is
+    its label, even a page's one run's (the projector's legend is its ranking)."""
+    traces, solo = [], not named and sum(not c.dashed for c in curves) == 1
     for i, curve in enumerate(curves):
         colour, dash = PALETTE[i % len(PALETTE)], "dash" if curve.dashed else "solid"
         epochs = curve.history.epochs

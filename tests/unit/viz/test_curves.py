@@ -134,3 +134,10 @@ def test_a_finished_run_gains_no_extra_point():
     finished = type("Snap", (), {"history": HISTORY, "done": True, "test_accuracy": 0.8, "examples_seen": 300,
                                  "train_seconds": 1.5})()
     assert run_curve(finished).history == HISTORY
+
+
+def test_a_named_figure_gives_every_curve_its_label_even_a_lone_finished_run():
+    finished, training = Curve("1. bo · 92.6% · MLP", HISTORY), Curve("ada (training)", HISTORY, dashed=True)
+    names = [trace.name for trace in accuracy_figure([finished, training], train=False, named=True).data]
+    assert names == ["1. bo · 92.6% · MLP", "ada (training)"]
+    assert accuracy_figure([finished, training], train=False).data[0].name == "test accuracy"  # the Train page's

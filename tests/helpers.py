@@ -186,3 +186,14 @@ def set_nickname(page, name):
     box.fill(name, timeout=60_000)
     box.press("Enter")
     expect(box).to_have_value(name)
+
+
+def hosted_defaults(monkeypatch, **settings: str) -> None:
+    """DIGITS_HOSTED=1 with its own limits (none of this machine's DIGITS_* caps), and `settings`
+    (DIGITS_STORE_MAX_MB="200", ...) set through monkeypatch, so that a benchmark that sets
+    them in os.environ too leaves nothing behind."""
+    for name in [name for name in os.environ if name.startswith(("DIGITS_MAX_", "DIGITS_QUEUE_", "DIGITS_JOBS_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("DIGITS_HOSTED", "1")
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)

@@ -2,17 +2,14 @@
 a hosted server for the largest trainings it allows, for 30 s."""
 
 import pytest
+from helpers import hosted_defaults
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.real_data]
 
 
 def test_largest_allowed_trainings_stay_within_memory_disk_and_queue_bounds(monkeypatch):
     from bench.server.soak import run_soak
-    for name in ("DIGITS_MAX_TRAINING_MB", "DIGITS_MAX_TRAINING_SECONDS", "DIGITS_QUEUE_MAX", "DIGITS_MAX_EPOCHS",
-                 "DIGITS_MAX_CNN_CHANNELS", "DIGITS_JOBS_PER_LEARNER", "DIGITS_QUEUE_SLOTS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DIGITS_HOSTED", "1")
-    monkeypatch.setenv("DIGITS_STORE_MAX_MB", "200")  # the soak sets it too: undone after the test
+    hosted_defaults(monkeypatch, DIGITS_STORE_MAX_MB="200")  # the benchmark sets it too: undone after the test
     result = run_soak(visitors=8, seconds=30, store_mb=200)
     assert result["problems"] == []
     assert result["submitted"] >= 8                       # every visitor got to train

@@ -21,9 +21,10 @@ QUICK_RUN = "/train?arch=logistic&epochs=1&train_examples=5000"  # these tests a
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """A server of these journeys' own: eight learners start trainings at once here, and the
-    session's shared server would queue every later journey's training behind theirs."""
+    session's shared server would queue every later journey's training behind theirs. Its live
+    view redraws every 2 s: eight pages redrawing each second kept both cores busy drawing."""
     store = tmp_path_factory.mktemp("identity-runs")
-    with serve_app(store) as url:
+    with serve_app(store, env={"DIGITS_LIVE_REFRESH_SECONDS": "2"}) as url:
         yield url, store
 
 

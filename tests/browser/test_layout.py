@@ -1,24 +1,36 @@
-"""The pages as a phone and a laptop show them: nothing reaches past a 390 px screen, and
-on a 1366×768 laptop Train's Start, then its live charts, are on the first screen."""
+"""The pages as a phone, a laptop and assistive technology meet them: nothing reaches past
+a 390 px screen; on a 1366×768 laptop Train's Start, then its live charts, are on the first
+screen; axe-core (WCAG 2.1 AA rules) finds no critical violation and at most two serious ones
+on any page, tab or view, light and dark. What axe still finds is Streamlit's own widget styling
+(docs/accessibility.md); a regression of ours fails here."""
+
+import re
 
 import pytest
 
 from core.store.learners import COOKIE_NAME
-from docs.screenshots import SECRET, SIZES, pretrained_store, settled
+from docs.screenshots import SECRET, SIZES, TEACHER_KEY, pretrained_store, settled
 from tests.support.browser import overflowing, serve_app
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
+axe_module = pytest.importorskip("axe_playwright_python.sync_playwright", reason="pip install -r requirements-dev.txt")
 pytestmark = pytest.mark.real_data
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+MOST_SERIOUS = 2
+COMPARE_TABS = ("Test accuracy", "Where each fails", "Disagreements", "My drawings")
+INSIDE_VIEWS = ("looks", "layers", "network", "map", "bend")
 
 PAGES = ("home", "train", "compare", "draw", "leaderboard")
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """The app on a store holding the learner's three quick models (as after a quick race)."""
+    """The app on a store holding the learner's three quick models (as after a quick race) and
+    a class of six, with a teacher key (the learner is the class's teacher)."""
     root = tmp_path_factory.mktemp("layout-runs")
     pretrained_store(root)
-    with serve_app(root) as url:
+    with serve_app(root, env={"DIGITS_TEACHER_KEY": TEACHER_KEY}) as url:
         yield url
 
 
@@ -79,3 +91,38 @@ def test_the_overflow_check_finds_what_sticks_out_and_not_what_scrolls_in_its_bo
     found = overflowing(page)
     page.close()
     assert len(found) == 2 and "stWide" in found[0] and "the page is" in found[1]
+
+
+def problems(page, where: str) -> list[str]:
+    """axe's critical violations, and its serious ones when there are more than MOST_SERIOUS."""
+    settled(page, quiet=0.4)
+    found = axe_module.Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}}).response["violations"]
+    described = [f"{where}: {v['id']} ({v['impact']}, {len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
+                 for v in found]
+    critical = [d for d, v in zip(described, found) if v["impact"] == "critical"]
+    serious = [d for d, v in zip(described, found) if v["impact"] == "serious"]
+    return critical + (serious if len(serious) > MOST_SERIOUS else [])
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_page_and_view_passes_axe(served, browser, theme):
+    context = browser.new_context(color_scheme=theme, viewport={"width": 1366, "height": 768})
+    context.add_cookies([{"name": COOKIE_NAME, "value": SECRET, "url": served}])
+    # every tab and view in the light theme; the dark one, which changes colours and not content, once per page
+    views, tabs = (INSIDE_VIEWS, COMPARE_TABS) if theme == "light" else (INSIDE_VIEWS[:1], COMPARE_TABS[:1])
+    page, found = context.new_page(), []
+    for path in ("home", "train", "draw", "leaderboard", "class", "class?view=projector",
+                 *(f"inside?view={view}" for view in views)):
+        page.goto(f"{served}/{path}")
+        found += problems(page, path)
+    page.goto(f"{served}/compare")
+    for tab in tabs:
+        page.get_by_role("tab", name=tab).click()
+        found += problems(page, f"compare, {tab}")
+    page.goto(f"{served}/train?arch=mlp&epochs=3")  # and while a training runs
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Start").click()
+    expect(page.get_by_text(re.compile("examples/s")).first).to_be_visible(timeout=60_000)
+    found += problems(page, "train, running")
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
+    context.close()
+    assert found == []

@@ -82,8 +82,11 @@ def peak_rss_mb() -> float:
 
 def rss_mb() -> float:
     """This process's resident set now (/proc), MB."""
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+    from core.jobs.threads import process_mb
+    found = process_mb("VmRSS")
+    if found is None:
+        raise RuntimeError("this process's resident set needs Linux's /proc")
+    return found
 
 
 class Silent:

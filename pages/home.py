@@ -6,10 +6,9 @@ from core.data.loading import DATA_DIR_ENV, data_roots
 from core.models.architectures import ARCHITECTURES
 from core.viz.pictures import sample_grid
 from ui.display import show_table
-from ui.identity import learner
 from ui.keys import DATA_DIR_KEY
-from ui.navigation import require_app_navigation
-from ui.resources import classes, dataset_or_stop, learners, my_class, run_store, server_settings
+from ui.navigation import TEACHER_KEY, require_app_navigation
+from ui.resources import dataset_or_stop, learners, my_class, run_store, server_settings
 from ui.sidebar import nickname, nickname_input
 from ui.text import plain
 
@@ -36,8 +35,8 @@ if not nickname():  # asked once; afterwards it sits in the sidebar of every pag
 st.header("The data")
 roots = [str(root) for root in data_roots()]
 # where the data lies is the server's business: its teacher's, or the one user's of a server without classes
-key = server_settings().teacher_key
-shows_paths = not server_settings().hosted and (not key or classes().is_teacher(learner(), key))
+shows_paths = not server_settings().hosted and (not server_settings().teacher_key
+                                                or st.session_state.get(TEACHER_KEY, False))
 if len(roots) > 1 and shows_paths:  # copies of MNIST side by side under the data root
     with st.expander("Where MNIST is read from"):
         st.selectbox("Data folder", roots, key=DATA_DIR_KEY,

@@ -54,9 +54,14 @@ def use_one_torch_thread() -> None:
 def anonymous_mb() -> float | None:
     """This process's anonymous resident memory now (RssAnon: what its tensors and heaps hold,
     not the shared library pages a first training brings in), MB; None where /proc has none."""
+    return process_mb("RssAnon")
+
+
+def process_mb(field: str) -> float | None:
+    """A memory figure of this process's /proc status ("VmRSS", "RssAnon"), MB; None where there is none."""
     try:
         with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("RssAnon:")) / 1024
+            return next(int(line.split()[1]) for line in status if line.startswith(f"{field}:")) / 1024
     except (OSError, StopIteration, ValueError):
         return None
 

@@ -190,9 +190,14 @@ def matching_preset(config: TrainConfig) -> str | None:
 
 def _setting_text(name: str, value: Any) -> str:
     meta = field_range(TrainConfig, name)
-    if meta["kind"] == "choice":
+    return f"{meta['label'].lower()} {_value_text(meta, value)}"
+
+
+def _value_text(meta: Mapping[str, Any], value: Any) -> str:
+    """A setting's value for people: a choice by its name, a float without trailing zeros."""
+    if meta.get("kind") == "choice":
         value = meta["names"].get(value, value)
-    return f"{meta['label'].lower()} {value:g}" if isinstance(value, float) else f"{meta['label'].lower()} {value}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def lock_sentence(locked: Mapping[str, Any]) -> str:
@@ -222,9 +227,7 @@ def settings_in_words(config: TrainConfig) -> list[dict[str, str]]:
     for f in dataclasses.fields(config):
         meta = field_range(TrainConfig, f.name)
         if "label" in meta:  # the settings of the form (not the architecture, its layers or the dataset)
-            value = getattr(config, f.name)
-            value = meta.get("names", {}).get(value, value)
-            rows.append({"setting": meta["label"], "value": f"{value:g}" if isinstance(value, float) else str(value)})
+            rows.append({"setting": meta["label"], "value": _value_text(meta, getattr(config, f.name))})
     return rows
 
 

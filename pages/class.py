@@ -7,16 +7,16 @@ from core.classroom.classes import RateLimited, is_code, normal_code
 from ui.class_views import (
     CAP_SECONDS,
     LIVE_SECONDS,
-    PROJECTOR_SECONDS,
     cap_control,
     class_live,
     export_and_archive,
     hold_control,
-    projector,
     setup_control,
+    wall_name_control,
 )
 from ui.identity import client_address, learner
 from ui.navigation import TEACHER_KEY, require_app_navigation
+from ui.projector import PROJECTOR_SECONDS, projector, projector_header
 from ui.resources import classes, fragment, server_settings
 from ui.text import plain, told
 
@@ -31,7 +31,7 @@ def signed_in_or_stop(key: str) -> None:
         st.session_state[TEACHER_KEY] = True
         return
     st.title("🧑‍🏫 Class")
-    st.caption("The teacher's view of a workshop. It needs the teacher key set on this server.")
+    st.markdown("The teacher's view of a workshop. It needs the teacher key set on this server.")
     tries = st.session_state.get(TRIES_KEY, 0)
     if tries >= MAX_TRIES:
         st.error("Too many wrong keys: reload the page to try again.", icon="🔒")
@@ -98,6 +98,7 @@ signed_in_or_stop(teacher_key)
 info, found = chosen_class()
 if info is not None and st.query_params.get("view") == "projector":
     st.set_page_config(initial_sidebar_state="collapsed")  # the wall needs the width; a click opens it
+    projector_header(info)
     fragment(projector, run_every=PROJECTOR_SECONDS)(info)
     if st.button("Back to the teacher's view", icon="↩️"):
         del st.query_params["view"]
@@ -110,8 +111,8 @@ if info is None:
     st.info("Start a class: learners join it with its code, and this page shows them all.")
     st.stop()
 st.markdown(f"## Class code: `{info.code}`" + (f" · {plain(info.title)}" if info.title else ""))
-st.caption(f"Learners type this code in the sidebar's *Class code* box. Round {info.round}: the class's "
-           "leaderboard shows this round's runs.")
+st.markdown(f"Learners type this code in the sidebar's *Class code* box, or open the join link the projector "
+            f"shows as a QR code. Round {info.round}: the class's leaderboard shows this round's runs.")
 st.button("Sign out of the teacher's view", on_click=sign_out, icon="🚪",
           help="On a shared computer: the next person here is a learner again.")
 if st.toggle("Projector mode", help="Large, live, for the wall: the top ten's curves and the best model's mistakes."):
@@ -128,5 +129,7 @@ with setup_col:
 with other_col:
     st.subheader("Cap a learner")
     fragment(cap_control, run_every=CAP_SECONDS)(info.code)  # learners who join appear in its list
+    st.subheader("Names on the projector")
+    fragment(wall_name_control, run_every=CAP_SECONDS)(info.code)
     st.subheader("Export and archive")
     export_and_archive(info)

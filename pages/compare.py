@@ -27,7 +27,7 @@ sequence = training_sequence()
 training = sequence is not None and not sequence.done
 
 with st.container(border=True):
-    st.caption(f"**{train_all_label()}** with their *default* presets on the same data and seed, one after "
+    st.markdown(f"**{train_all_label()}** with their *default* presets on the same data and seed, one after "
                "another: a few minutes on a laptop CPU, or seconds with the quick budget.")
     go, stop, quick_col = st.columns([2, 2, 3], vertical_alignment="center")
     quick = quick_col.toggle("Quick comparison (1 epoch on 5,000 images)", disabled=training)

@@ -2,7 +2,7 @@
 can race configurations."""
 import streamlit as st
 
-from core.analysis.compare import BUDGETS, leaderboard
+from core.analysis.compare import BUDGETS, LEADERBOARD_FIRST, leaderboard
 from core.models.architectures import ARCHITECTURES, label
 from ui.display import show_table
 from ui.identity import learner
@@ -38,11 +38,11 @@ require_app_navigation()
 st.title("🏆 Leaderboard")
 class_info = my_class_info()
 if class_info is None:
-    st.caption("Every model trained on this server outside a class, most accurate first. Click a column header "
+    st.markdown("Every model trained on this server outside a class, most accurate first. Click a column header "
                "to sort by it. Choose your nickname in the sidebar.")
 else:
     title = f" ({plain(class_info.title)})" if class_info.title else ""
-    st.caption(f"Every model of your class **{class_info.code}**{title} in this round, most accurate first. "
+    st.markdown(f"Every model of your class **{class_info.code}**{title} in this round, most accurate first. "
                "Click a column header to sort by it. Choose your nickname in the sidebar.")
 fragment(training_now, run_every=2)(class_info.code if class_info else "",
                                       class_info.round_started_at if class_info else 0.0)
@@ -59,7 +59,10 @@ if not rows:
     st.info("No trained model yet: be the first! Train one on the **Train** page."
             if not runs else "No run matches these choices.")
     st.stop()
-show_table(rows, **{"test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
+every = st.toggle("Every setting and speed", help="Also the batch size, learning rate, optimizer, examples per "
+                  "second, trainings at once, status and run id: the table then scrolls sideways.")
+show_table(rows, columns=None if every else LEADERBOARD_FIRST,
+           **{"test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
 mine = {run.run_id for run in runs if run.learner == learner()}
 places = [row["rank"] for row in rows if row["run"] in mine]
 st.caption(f"Your best place: **{places[0]}** of {len(rows)}." if places else "No run of yours here yet.")

@@ -8,7 +8,7 @@ from core.models.architectures import describe, label
 from core.store.checkpoints import StoreError
 from core.training.config import settings_in_words, settings_locked, starting_settings, to_query
 from core.training.limits import limits_note
-from ui.display import show_table
+from ui.display import keep_focus_on, show_table
 from ui.identity import learner
 from ui.navigation import page_header
 from ui.resources import (
@@ -32,6 +32,13 @@ from ui.train_views import (
 from ui.trainings import start_training, training_sequence
 
 LOCK_KEY = "train_locked"        # settings a teacher's link fixed for this session, with their values
+FOCUS_KEY = "train_focus_start"  # a Start was just pressed: the next run puts the focus back on its button
+
+
+def run_summary(config) -> str:
+    epochs = config.epochs
+    return f"{label(config.arch)}, {epochs} epoch{'s' if epochs != 1 else ''}, learning rate {config.lr:g}"
+
 
 page_header("📈 Train",
             "Choose a model and its settings, press **Start** and watch it learn. "
@@ -63,9 +70,7 @@ actions = st.container()
 if running:  # the run's own settings, folded away; the form (a link's settings, say) waits for the run's end
     if locked:
         teacher_lock_note(locked, after_run=True)
-    epochs = job.config.epochs
-    with st.expander(f"Settings of this run: {label(job.config.arch)}, {epochs} epoch{'s' if epochs != 1 else ''}, "
-                     f"learning rate {job.config.lr:g}"):
+    with st.expander(f"Settings of this run: {run_summary(job.config)}"):
         show_table(settings_in_words(job.config))
     config = None
     view = st.container()
@@ -84,23 +89,31 @@ else:
         st.query_params.from_dict(query)
 with actions:
     start_col, stop_col, note_col = st.columns([1, 1, 3], vertical_alignment="center")
+    busy = running or racing
     with note_col:
-        fits = config is not None and not running and fits_this_server(config)
-    start = start_col.button("Start", type="primary", icon="▶️", disabled=running or racing or not fits,
-                             width="stretch")
-    stop_col.button("Stop", icon="⏹️", disabled=not running or job.stop_requested, width="stretch",
+        fits = config is not None and not busy and fits_this_server(config)
+    # one button that reads "Training…" during a run, never disabled by it: a disabled button loses
+    # the keyboard's focus, and Tab from it must reach Stop (the key keeps it the same button)
+    start = start_col.button("Training…" if busy else "Start", type="primary", icon="⏳" if busy else "▶️",
+                             key="train.start", disabled=not busy and not fits, width="stretch",
+                             help="A training is under way: Stop ends it." if busy else "Train with these settings: "
+                             "the charts follow it live.") and not busy
+    stop_col.button("Stop", icon="⏹️", disabled=not running or job.stop_requested, width="stretch", key="train.stop",
                     on_click=training_queue().cancel if running else None, args=(job,) if running else None,
                     help="Stops within one batch and keeps the model trained so far; a waiting run leaves the queue.")
     if racing:
         st.info("Your models from the Compare or Draw page are still training: Start is free again "
                 "once they are done, or stop them there.", icon="⏳")
         st.page_link("pages/compare.py", label="See them train on Compare", icon="⚖️")
+if st.session_state.pop(FOCUS_KEY, False):  # the run just started: the focus stays on its button, so Tab is Stop
+    keep_focus_on("train.start")
 if start:
     try:
         start_training(config, mnist)
     except (ConfigError, StoreError) as exc:  # a limit of this server, or a store it cannot write
         actions.warning(told(exc))
     else:
+        st.session_state[FOCUS_KEY] = True
         st.rerun()
 
 with view:
@@ -111,6 +124,9 @@ with view:
         fragment(live_view, run_every=server_settings().live_refresh_seconds)(job, True, overlay_curves(runs),
                                                                                  len(mnist.test))
     else:
+        if config is not None and config.to_dict() != job.config.to_dict():  # the form moved on since
+            st.info(f"Below is your last run ({run_summary(job.config)}). The settings beside it are new: "
+                    "press **Start** to train them.", icon="ℹ️")
         saved = show_outcome(job, store)
         live_view(job, False, overlay_curves(runs), len(mnist.test))
         if saved is not None:

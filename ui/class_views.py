@@ -1,5 +1,5 @@
-"""The teacher page's views: the class live (learners, queue, cancel), the controls
-(hold the queue, caps, the class's setup, a race, export, archive) and the projector."""
+"""The teacher page's views: the class live (learners, queue, cancel) and the controls (hold
+the queue, caps, names on the wall, the class's setup, a race, export, archive)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -8,27 +8,23 @@ from core.classroom.classes import SETUP_MODES, ClassInfo
 from core.classroom.teacher import (
     cancel,
     class_jobs,
-    counts,
+    counts_text,
     learner_states,
     runs_csv,
     start_race,
-    top_runs,
+    wall_names,
 )
 from core.config.fields import ConfigError
 from core.models.architectures import ARCHITECTURES, label
 from core.store.checkpoints import StoreError
 from core.training.config import matching_preset, preset
 from core.training.limits import LimitError, check_size
-from core.training.status import IDLE, Status
-from core.viz.curves import Curve, accuracy_figure, confusion_heatmap
-from ui.display import chart_config, show_table
-from ui.resources import classes, dataset_or_stop, evaluation_of_run, learners, run_store, training_queue
+from ui.display import show_table
+from ui.resources import classes, dataset_or_stop, learners, run_store, training_queue
 from ui.text import plain, told
 
 LIVE_SECONDS = 1.0        # the teacher's tables: a state change shows within about a second
-PROJECTOR_SECONDS = 2.0   # the projector redraws its charts less often: each redraw costs the browser
 CAP_SECONDS = 5.0         # the cap control's list of learners follows the class this often
-PROJECTOR_FONT = 20       # chart text readable from the back of a room on a 1920×1080 screen
 MODE_NAMES = {"": "No setup: everyone chooses", "suggest": "Suggest it: the Train form offers it",
               "lock": "Lock it: everyone trains exactly this"}
 
@@ -41,9 +37,7 @@ def class_live(code: str) -> None:
     """Every learner's state and the class's queue; redrawn every LIVE_SECONDS."""
     names = names_of(code)
     states = learner_states(classes(), training_queue(), code, names)
-    found = counts(states)
-    st.markdown(f"**{len(states)}** learner{'s' if len(states) != 1 else ''} · **{found[Status.RUNNING]}** running · "
-                f"**{found[Status.QUEUED]}** queued · **{found['ended']}** ended · **{found[IDLE]}** idle")
+    st.markdown(f"**{counts_text(states)}**")
     if not states:
         st.info(f"No learner has joined yet: they type **{code}** in the sidebar's *Class code* box.")
     else:
@@ -51,6 +45,7 @@ def class_live(code: str) -> None:
                      "best accuracy": s.best_accuracy, "best model": s.best_arch, "runs": s.runs,
                      "cap": "none" if s.cap is None else str(s.cap)} for s in states],
                    progress=st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+                   detail=st.column_config.TextColumn(width="large"),
                    **{"best accuracy": st.column_config.NumberColumn(format="percent")})
     st.subheader("The class's queue")
     jobs = class_jobs(training_queue(), code, names)
@@ -94,6 +89,34 @@ def cap_control(code: str) -> None:
             st.toast(f"{plain(names.get(chosen, ''))} may now train {int(cap)} times this round.")
         if lift_col.form_submit_button("Lift the cap", width="stretch"):
             classes().set_cap(code, chosen, None)
+
+
+def wall_name_control(code: str) -> None:
+    """Rename or hide a learner's nickname on the projector (the teacher's view keeps it)."""
+    names = names_of(code)
+    members = list(classes().members(code))
+    if not members:
+        st.markdown("Once learners join, you can rename or hide a nickname before the projector shows it.")
+        return
+    shown = wall_names(classes(), code, names)
+    with st.form(f"class.wall.{code}", border=False):
+        who, what = st.columns(2)
+        chosen = who.selectbox("Learner", members, key=f"class.wall.who.{code}",
+                               format_func=lambda learner: names.get(learner, learner[:6]))
+        new_name = what.text_input("Name on the projector", max_chars=30, placeholder="e.g. Team blue")
+        rename_col, hide_col, reset_col = st.columns(3)
+        if rename_col.form_submit_button("Rename", width="stretch") and new_name.strip():
+            classes().set_wall_name(code, chosen, new_name)
+            st.rerun()
+        if hide_col.form_submit_button("Hide the nickname", width="stretch"):
+            classes().set_wall_name(code, chosen, "")
+            st.rerun()
+        if reset_col.form_submit_button("Show the nickname", width="stretch"):
+            classes().set_wall_name(code, chosen, None)
+            st.rerun()
+    changed = [f"{names.get(learner, learner[:6])} → {shown[learner]}" for learner in members
+               if shown[learner] != names.get(learner, learner[:6])]
+    st.text("On the projector: " + ("; ".join(changed) if changed else "every nickname as chosen."))
 
 
 def setup_control(info: ClassInfo) -> None:
@@ -150,46 +173,3 @@ def export_and_archive(info: ClassInfo) -> None:
         st.session_state.pop(f"class.archive_sure.{info.code}", None)
         st.toast(f"Round {new_round} has begun: the leaderboard is empty.")
         st.rerun()
-
-
-def wall_sized(figure, height: int):
-    """Every text of a chart at PROJECTOR_FONT: Streamlit's chart theme sets each one apart."""
-    size = dict(size=PROJECTOR_FONT)
-    figure.update_layout(height=height, font=size, legend=dict(font=size), title=dict(font=size),
-                         hoverlabel=dict(font=size))
-    figure.update_xaxes(tickfont=size, title_font=size)
-    figure.update_yaxes(tickfont=size, title_font=size)
-    return figure
-
-
-def projector(info: ClassInfo) -> None:
-    """Big, live, for the wall: the counts, the top ten's curves, the best model's confusions."""
-    names = names_of(info.code)
-    states = learner_states(classes(), training_queue(), info.code, names)
-    found = counts(states)
-    st.markdown(f"# Class code **{info.code}**" + (f" · {plain(info.title)}" if info.title else ""))
-    st.markdown(f"## {found[Status.RUNNING]} running · {found[Status.QUEUED]} queued · {found['ended']} ended · "
-                f"{len(states)} learner{'s' if len(states) != 1 else ''}")
-    top = top_runs(classes(), info.code, names)
-    live = [row for row in class_jobs(training_queue(), info.code, names) if row.running]
-    # the legend is the ranking; names are escaped, as plotly reads a little HTML in its texts
-    curves = [Curve(f"{i}. {name} · {run.test_accuracy:.1%} · {label(run.arch)}", run.history)
-              for i, (name, run) in enumerate(top, 1)]
-    curves += [Curve(f"{row.name} (training)", row.job.snapshot().history, dashed=True) for row in live]
-    if not curves:
-        st.markdown(f"## Type **{info.code}** in the sidebar's *Class code* box, then train a model.")
-        return
-    chart, mistakes = st.columns([3, 2], gap="large")
-    chart.markdown("### Test accuracy: the top ten, and who is training (dashed)")
-    figure = wall_sized(accuracy_figure(curves, train=False, title="", named=True), 640)
-    figure.update_layout(legend=dict(orientation="v", x=1.02, y=1.0, yanchor="top"), margin=dict(t=10))
-    chart.plotly_chart(figure, key="projector.curves", config=chart_config(static=True))
-    if top:
-        try:
-            confusion = evaluation_of_run(top[0][1].run_id).confusion.tolist()
-        except StoreError:  # its model file is gone: the rest of the wall still shows
-            return
-        mistakes.markdown(f"### Where the best model errs ({plain(top[0][0])})")
-        figure = wall_sized(confusion_heatmap(confusion, ""), 640)
-        figure.update_layout(margin=dict(t=10))
-        mistakes.plotly_chart(figure, key="projector.confusion", config=chart_config(static=True))

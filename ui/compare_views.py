@@ -21,7 +21,7 @@ from core.store.drawings import as_split
 from core.store.runs import RunRecord
 from core.viz.curves import Curve, accuracy_bars, accuracy_figure, confusion_heatmap, per_class_error_bars
 from core.viz.pictures import evaluation_tiles
-from ui.display import PERCENT, chart_config, show_table
+from ui.display import PERCENT, chart_config, show_chart, show_table
 from ui.resources import bent_evaluation_of_run, model_of_run
 
 GALLERY_SIZE = 24
@@ -74,18 +74,24 @@ BENT_NOTE = ("\"bent\": the 10,000 test digits again, each rotated up to ±25°,
 def accuracy_tab(shown: Shown) -> None:
     evaluations, names, records = shown.evaluations, shown.names, shown.records
     bent = {run_id: bent_evaluation_of_run(run_id).accuracy for run_id in evaluations}
-    st.plotly_chart(accuracy_bars([names[i] for i in evaluations], [e.accuracy for e in evaluations.values()],
-                                  list(bent.values())), config=chart_config())
-    table = []
+    show_chart(accuracy_bars([names[i] for i in evaluations], [e.accuracy for e in evaluations.values()],
+               list(bent.values())), config=chart_config())
+    accuracy, speed = [], []
     columns = ("test accuracy", "budget", "epochs trained", "parameters", "training s", "trainings at once")
     for (run_id, evaluation), row in zip(evaluations.items(), run_rows([records[i] for i in evaluations], columns)):
         reached, seconds = examples_to_accuracy(records[run_id].history), time_to_accuracy(records[run_id].history)
-        table.append({"model": names[run_id], "test accuracy": row.pop("test accuracy"), BENT: bent[run_id], **row,
-                      SECONDS_TO_99: seconds[0.99], "test loss": evaluation.loss,
-                      **{f"examples to {t:.0%}": reached[t] for t in THRESHOLDS}})
-    show_table(table, **{BENT: PERCENT, SECONDS_TO_99: st.column_config.NumberColumn(format="%.1f")},
-               **{f"examples to {t:.0%}": st.column_config.NumberColumn(format="localized")
-                                            for t in THRESHOLDS})
+        accuracy.append({"model": names[run_id], "test accuracy": row["test accuracy"], BENT: bent[run_id],
+                         "test loss": evaluation.loss, "budget": row["budget"], "epochs trained": row["epochs trained"],
+                         "parameters": row["parameters"]})
+        speed.append({"model": names[run_id], **{f"examples to {t:.0%}": reached[t] for t in THRESHOLDS},
+                      SECONDS_TO_99: seconds[0.99], "training s": row["training s"],
+                      "trainings at once": row["trainings at once"]})
+    # two narrow tables rather than one wide one: every column is in view on a laptop
+    st.markdown("**How accurate**")
+    show_table(accuracy, **{BENT: PERCENT})
+    st.markdown("**How fast they learned**")
+    show_table(speed, **{SECONDS_TO_99: st.column_config.NumberColumn(format="%.1f")},
+               **{f"examples to {t:.0%}": st.column_config.NumberColumn(format="localized") for t in THRESHOLDS})
     st.caption(BENT_NOTE)
     st.caption("\"examples to 99%\": training images seen until the test accuracy first reached 99% "
                "(— where it never did); it does not depend on how busy the server was. \"training s\" does: "
@@ -95,11 +101,11 @@ def accuracy_tab(shown: Shown) -> None:
                "presets do).")
     left, right = st.columns(2)
     curves = [Curve(names[i], records[i].history) for i in evaluations]
-    left.plotly_chart(accuracy_figure(curves, train=False, title="Test accuracy against examples seen"),
-                      key="curves_examples", config=chart_config())
-    right.plotly_chart(accuracy_figure(curves, x="train_seconds", train=False,
-                                       title="Test accuracy against training time"),
-                       key="curves_seconds", config=chart_config())
+    show_chart(accuracy_figure(curves, train=False, title="Test accuracy against examples seen"), left,
+               key="curves_examples", config=chart_config())
+    show_chart(accuracy_figure(curves, x="train_seconds", train=False,
+               title="Test accuracy against training time"), right,
+               key="curves_seconds", config=chart_config())
 
 
 def choose_clicked_cell(run_id: str) -> None:
@@ -113,14 +119,14 @@ def choose_clicked_cell(run_id: str) -> None:
 def confusion_tab(shown: Shown, run_id: str) -> None:
     evaluation, names = shown.evaluations[run_id], shown.names
     matrix, chooser = st.columns([3, 2])
-    matrix.plotly_chart(confusion_heatmap(evaluation.confusion.tolist(), f"Confusion: {names[run_id]}"),
-                        key=f"confusion.{run_id}", on_select=lambda: choose_clicked_cell(run_id),
-                        selection_mode="points", config=chart_config())
+    show_chart(confusion_heatmap(evaluation.confusion.tolist(), f"Confusion: {names[run_id]}"), matrix,
+               key=f"confusion.{run_id}", on_select=lambda: choose_clicked_cell(run_id),
+               selection_mode="points", config=chart_config())
     with chooser:
         true = st.selectbox("True digit", range(10), index=4, key=f"true.{run_id}")
         guess = st.selectbox("Predicted digit", range(10), index=9, key=f"guess.{run_id}")
         st.markdown(f"**True {true}, predicted {guess}**")
-        st.caption("Click a cell of the matrix, or choose the digits above.")
+        st.markdown("Click a cell of the matrix, or choose the digits above.")
         gallery(shown.test_images, cell_indices(evaluation, true, guess), evaluation)
     st.markdown("**Most confident mistakes**")
     mistakes = evaluation.mistakes(limit=GALLERY_SIZE)
@@ -130,8 +136,8 @@ def confusion_tab(shown: Shown, run_id: str) -> None:
 
 def failures_tab(shown: Shown) -> None:
     evaluations, names = shown.evaluations, shown.names
-    st.plotly_chart(per_class_error_bars([names[i] for i in evaluations],
-                                         [e.per_class_accuracy for e in evaluations.values()]), config=chart_config())
+    show_chart(per_class_error_bars([names[i] for i in evaluations],
+               [e.per_class_accuracy for e in evaluations.values()]), config=chart_config())
     for run_id, tab in zip(evaluations, st.tabs([names[i] for i in evaluations])):
         with tab:
             confusion_tab(shown, run_id)
@@ -140,7 +146,7 @@ def failures_tab(shown: Shown) -> None:
 def disagreements_tab(shown: Shown) -> None:
     evaluations, names = shown.evaluations, shown.names
     if len(evaluations) < 2:
-        st.caption("Choose two models or more above to see the digits one gets right and another gets wrong.")
+        st.markdown("Choose two models or more above to see the digits one gets right and another gets wrong.")
         return
     left, right = st.columns(2)
     ids = list(evaluations)
@@ -155,7 +161,7 @@ def disagreements_tab(shown: Shown) -> None:
 def drawings_tab(shown: Shown, drawn: list) -> None:
     evaluations, names = shown.evaluations, shown.names
     if not drawn:
-        st.caption("None yet. Draw digits on the **Draw** page and save each with its true digit: "
+        st.markdown("None yet. Draw digits on the **Draw** page and save each with its true digit: "
                    "this tab then tests every model on your own handwriting.")
         return
     split = as_split(drawn)

@@ -1,9 +1,14 @@
 """How every page shows tables and charts: one format per column name, one chart config."""
 from __future__ import annotations
 
+import html
+import json
 from typing import Any
 
 import streamlit as st
+
+from core.viz.summary import figure_in_words
+from ui.text import plain
 
 MISSING = "—"  # a value a run does not have (still training, never measured)
 
@@ -26,12 +31,41 @@ _FORMATS = {
 PERCENT = st.column_config.NumberColumn(format="percent")
 
 
-def show_table(rows: list[dict[str, Any]], **column_config: Any) -> None:
-    """A table of rows with the shared column formats; `column_config` adds or overrides."""
+def show_table(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = None, **column_config: Any) -> None:
+    """A table of rows with the shared column formats; `column_config` adds or overrides, and
+    `columns` shows only those (in that order)."""
     st.space("small")  # the toolbar a touch screen shows above a table would cover what is there
-    st.dataframe(rows, hide_index=True, placeholder=MISSING,
+    st.dataframe(rows, hide_index=True, placeholder=MISSING, column_order=columns,
                  column_config={**{name: f for name, f in _FORMATS.items() if rows and name in rows[0]},
                                 **column_config})
+
+
+def show_chart(figure, where=None, what: str = "", **plotly_kwargs: Any):
+    """A plotly chart, and under it, folded, the same chart in words (core.viz.summary): its
+    text alternative. Returns what st.plotly_chart returns (a selection, where asked for)."""
+    where = where or st
+    shown = where.plotly_chart(figure, **plotly_kwargs)
+    lines = figure_in_words(figure, what)
+    # names come HTML-escaped for plotly; as text they are escaped for markdown instead
+    where.expander("The chart in words").markdown("\n".join(f"- {plain(html.unescape(line))}" for line in lines))
+    return shown
+
+
+def keep_focus_on(widget_key: str) -> None:
+    """Put the keyboard's focus on the keyed button `widget_key` once it is drawn. Streamlit
+    draws a page's elements afresh when its layout changes (Train's form gives way to the run's
+    settings), and the focus then falls back to the page's start: a keyboard user would have to
+    Tab through the sidebar again to reach the button beside the one they pressed."""
+    selector = json.dumps(f".st-key-{widget_key.replace('.', '-')} button")
+    st.html(f"""<script>(() => {{
+      let tries = 0;
+      const focus = () => {{
+        const button = window.parent.document.querySelector({selector});
+        if (button && button.isConnected) {{ button.focus({{focusVisible: true}}); }}
+        else if (++tries < 40) {{ setTimeout(focus, 50); }}
+      }};
+      setTimeout(focus, 50);
+    }})();</script>""", unsafe_allow_javascript=True)
 
 
 def touch_screen() -> bool:

@@ -12,34 +12,14 @@ from core.store.drawings import MyDrawings
 from core.store.runs import RunStore
 from core.viz.curves import probability_bars
 from core.viz.pictures import enlarge
-from ui.display import chart_config
+from ui.display import chart_config, show_chart
+from ui.draw_sources import clear_canvas
 from ui.identity import learner
 from ui.resources import model_of_run
 from ui.sidebar import nickname
 from ui.text import told
 
-CLEARS_KEY = "draw_clears"  # bumping it gives the canvas a new key: a truly empty canvas
-STROKES_KEY = "draw_strokes"  # the canvas's last drawing (fabric.js objects), for Undo
-REDRAW_KEY = "draw_redraw"    # what a new canvas starts from after Undo
 LABEL_KEY = "draw_label"
-
-
-def clear_canvas() -> None:
-    st.session_state[CLEARS_KEY] = st.session_state.get(CLEARS_KEY, 0) + 1
-    st.session_state[REDRAW_KEY] = st.session_state[STROKES_KEY] = None
-
-
-def undo_stroke() -> None:
-    """Redraw the canvas with every stroke but the last. (The canvas's own undo sits in
-    a toolbar that appears on mouse hover, which touch screens never get.)"""
-    drawing = st.session_state.get(STROKES_KEY) or {}
-    st.session_state[REDRAW_KEY] = {**drawing, "objects": drawing.get("objects", [])[:-1]}
-
-
-def shows_kept_strokes(result) -> bool:
-    """The canvas was opened again with the strokes kept when the learner left for Inside:
-    it shows them, but reports no image until the next stroke."""
-    return bool((st.session_state.get(REDRAW_KEY) or {}).get("objects")) and (result is None or result.image_data is None)
 
 
 def save_drawing(image, store) -> None:
@@ -93,8 +73,8 @@ def show_answers(chosen: list[str], runs: dict, best: dict[str, str], drawing: P
             left.image(enlarge(saliency_overlay(drawing.centred, saliency(model, drawing.centred, answer.digit)),
                                4), caption=f"why {answer.digit}", width=112,
                        alt=f"Your drawing, coloured where its ink pushed the model towards {answer.digit}")
-        right.plotly_chart(probability_bars(answer.probabilities), key=f"probabilities.{run_id}",
-                           config=chart_config())
+        show_chart(probability_bars(answer.probabilities), right, what="The probability it gives each digit",
+                   key=f"probabilities.{run_id}", config=chart_config())
 
 
 def show_preprocessing(drawing: Preprocessed) -> None:
@@ -112,9 +92,8 @@ def show_preprocessing(drawing: Preprocessed) -> None:
 
 def keep_for_a_test(drawing: Preprocessed, store: RunStore) -> None:
     """Save the drawing with the digit the learner says it is, for Compare's "My drawings"."""
-    with st.container(border=True):
-        st.markdown("**Keep it for a test.** Tell the true digit to save this drawing to *my drawings*; "
-                    "the Compare page tests every model on them.")
-        st.segmented_control("It is a", list(range(10)), key=LABEL_KEY)
-        st.button("Save drawing", icon="💾", disabled=st.session_state.get(LABEL_KEY) is None,
-                  on_click=save_drawing, args=(drawing.centred, store))
+    st.markdown("**Keep it for a test**: say which digit it really is and save it to *my drawings*, "
+                "which the Compare page tests every model on.")
+    st.segmented_control("It is a", list(range(10)), key=LABEL_KEY)
+    st.button("Save drawing", icon="💾", disabled=st.session_state.get(LABEL_KEY) is None,
+              on_click=save_drawing, args=(drawing.centred, store))

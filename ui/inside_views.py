@@ -29,7 +29,7 @@ from core.viz.inside import (
     unit_bars,
 )
 from core.viz.pictures import digit_picture, diverging, enlarge, mosaic
-from ui.display import chart_config, show_table
+from ui.display import chart_config, show_chart, show_table
 from ui.resources import current_data_dir, fragment, model_of_run
 from ui.text import plain, told
 
@@ -89,8 +89,8 @@ def what_it_looks_for(model, arch: str) -> None:
 
 def _digit_answer(scores: torch.Tensor) -> None:
     probabilities = torch.softmax(scores, dim=0).tolist()
-    st.plotly_chart(unit_bars(probabilities, "output: the probability of each digit", _digit_names(probabilities)),
-                    key=f"outputs.{id(scores)}", config=chart_config(static=True))
+    show_chart(unit_bars(probabilities, "output: the probability of each digit", _digit_names(probabilities)),
+               key=f"outputs.{id(scores)}", config=chart_config(static=True))
 
 
 def layer_by_layer(model, arch: str, image: torch.Tensor) -> None:
@@ -104,8 +104,8 @@ def layer_by_layer(model, arch: str, image: torch.Tensor) -> None:
                  alt=[f"Weight times ink for digit {d}, adding up to a score of {s:.1f}"
                       for d, s in enumerate(parts.scores.tolist())])
         scores, probabilities = st.columns(2)
-        scores.plotly_chart(unit_bars(parts.scores.tolist(), "the ten scores", _digit_names(parts.scores)),
-                            key="inside.scores", config=chart_config(static=True))
+        show_chart(unit_bars(parts.scores.tolist(), "the ten scores", _digit_names(parts.scores)), scores,
+                   key="inside.scores", config=chart_config(static=True))
         with probabilities:
             _digit_answer(parts.scores)
         return
@@ -124,20 +124,20 @@ def layer_by_layer(model, arch: str, image: torch.Tensor) -> None:
     for number, stage in enumerate(stage for stage in stages if stage.maps.dim() == 1):
         if stage.title.startswith("output"):
             scores, probabilities = st.columns(2)
-            scores.plotly_chart(unit_bars(stage.maps.tolist(), stage.title, _digit_names(stage.maps)),
-                                key=f"inside.stage.{number}", config=chart_config(static=True))
+            show_chart(unit_bars(stage.maps.tolist(), stage.title, _digit_names(stage.maps)), scores,
+                       key=f"inside.stage.{number}", config=chart_config(static=True))
             with probabilities:
                 _digit_answer(stage.maps)
         else:
-            st.plotly_chart(unit_bars(stage.maps.tolist(), stage.title), key=f"inside.stage.{number}",
-                            config=chart_config(static=True))
+            show_chart(unit_bars(stage.maps.tolist(), stage.title), key=f"inside.stage.{number}",
+                       config=chart_config(static=True))
     st.caption("Red: a positive value, blue: a negative one, white: zero; each layer has its own scale. "
                "The ten scores become probabilities with softmax: the highest score wins.")
 
 
 def network_view(model, side: int) -> None:
     found = blocks(model, side)
-    st.plotly_chart(network_figure(found), key="inside.network", config=chart_config(static=True))
+    show_chart(network_figure(found), key="inside.network", config=chart_config(static=True))
     st.caption(f"{sum(b.parameters for b in found):,} parameters in all, measured on the model itself. "
                "**conv**: small pattern detectors slid over the image; **batch norm**: rescales each map; "
                "**max-pool**: keeps the strongest value of each 2×2 square; **ReLU**: keeps positives, turns "
@@ -171,10 +171,10 @@ def test_set_map(run_id: str, model, mnist, index_key: str, request_key: str, dr
                 + (" The star is your drawing." if drawing is not None else ""))
     chart_key = f"inside.map.{run_id}"
     star = place_on_map(model, found, drawing) if drawing is not None else None
-    st.plotly_chart(embedding_figure(found, None if drawing is not None else st.session_state.get(index_key), star),
-                    key=chart_key,
-                    on_select=lambda: _open_clicked(index_key, request_key, chart_key), selection_mode="points",
-                    config=chart_config())
+    show_chart(embedding_figure(found, None if drawing is not None else st.session_state.get(index_key), star),
+               key=chart_key,
+               on_select=lambda: _open_clicked(index_key, request_key, chart_key), selection_mode="points",
+               config=chart_config())
 
 
 @st.cache_resource(max_entries=32, show_spinner=f"Bending {ROBUSTNESS_IMAGES:,} test digits…")
@@ -218,9 +218,9 @@ def bend_lab(image: torch.Tensor, runs: dict, best: dict, mnist) -> None:
     st.markdown(f"**Accuracy as every one of {ROBUSTNESS_IMAGES:,} test digits is bent the same way**")
     curves = {names[i]: _curves(i, current_data_dir(), mnist.test) for i in chosen}
     by_angle, by_scale = st.columns(2)
-    by_angle.plotly_chart(robustness_figure({n: c[0] for n, c in curves.items()}, "Rotated", "angle (°)", ".0f",
-                                            change.angle),
-                          key="lab.by_angle", config=chart_config())
-    by_scale.plotly_chart(robustness_figure({n: c[1] for n, c in curves.items()}, "Scaled", "scale", ".1f",
-                                            change.scale),
-                          key="lab.by_scale", config=chart_config())
+    show_chart(robustness_figure({n: c[0] for n, c in curves.items()}, "Rotated", "angle (°)", ".0f",
+               change.angle), by_angle,
+               key="lab.by_angle", config=chart_config())
+    show_chart(robustness_figure({n: c[1] for n, c in curves.items()}, "Scaled", "scale", ".1f",
+               change.scale), by_scale,
+               key="lab.by_scale", config=chart_config())

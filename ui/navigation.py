@@ -23,6 +23,14 @@ from ui.sidebar import class_sidebar, learner_sidebar
 _routed = contextvars.ContextVar("routed_by_app", default=False)  # this run came through app.py
 ROUTED_KEY = "routed_by_app"  # session_state: some run of this session came through app.py
 TEACHER_KEY = "teacher"  # session_state: this browser signed in as a teacher (pages/class.py)
+# Where the keyboard is, in both themes: a blue ring with a white one outside it, which no
+# highlight of the current page or selected option looks like (Streamlit's own is faint).
+FOCUS_RING = """<style>
+:is(a, button, input, textarea, summary, [role="tab"], [role="radio"], [role="checkbox"], [role="switch"],
+    [role="option"], [role="slider"], [role="combobox"], [tabindex]):focus-visible {
+  outline: 3px solid #1a5fd0 !important; outline-offset: 2px !important; box-shadow: 0 0 0 5px #ffffff !important;
+}
+</style>"""
 
 
 def _has_teachers() -> bool:
@@ -54,6 +62,7 @@ def open_app():
     """Page settings, the navigation (returns the page it chose), the learner and the sidebar."""
     st.set_page_config(page_title="Digits dashboard", page_icon="✍️", layout="wide")
     page = st.navigation(app_pages())
+    st.html(FOCUS_RING)
     settings_or_stop()
     learner_or_stop()
     if _has_teachers() and TEACHER_KEY not in st.session_state:  # list the Class page for its teachers
@@ -89,7 +98,7 @@ def page_header(title: str, caption: str) -> None:
     """How a page begins: routed through the app, its title, one line on what it is for."""
     require_app_navigation()
     st.title(title)
-    st.caption(caption)
+    st.markdown(caption)
 
 
 def require_app_navigation() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.classroom.classes import RateLimited
+from core.classroom.classes import JOIN_PARAM, RateLimited, normal_code
 from core.config.fields import ConfigError
 from ui.identity import client_address, learner
 from ui.resources import classes, learners, my_class_info, server_settings
@@ -17,14 +17,30 @@ CODE_KEY = "class.code"
 ERROR_KEY = "class.error"
 
 
-def _join() -> None:
-    typed = st.session_state.get(CODE_KEY, "")
-    st.session_state[CODE_KEY] = ""
+def _join(typed: str) -> bool:
     try:
         classes().join(learner(), typed, client_address())
         st.session_state.pop(ERROR_KEY, None)
+        return True
     except (ConfigError, RateLimited) as exc:  # a wrong code, or too many of them
         st.session_state[ERROR_KEY] = str(exc)
+        return False
+
+
+def _join_typed() -> None:
+    _join(st.session_state.get(CODE_KEY, ""))
+    st.session_state[CODE_KEY] = ""
+
+
+def _join_from_link() -> None:
+    """A join link (?join=CODE, the projector's QR code) joins its class once; the address
+    then loses it, so a reload or a bookmark does not join again after leaving."""
+    typed = st.query_params.get(JOIN_PARAM)
+    if typed is None:
+        return
+    del st.query_params[JOIN_PARAM]
+    if classes().class_of(learner()) != normal_code(typed) and _join(typed):
+        st.toast(f"You joined class {normal_code(typed)}.", icon="🧑‍🏫")
 
 
 def _leave() -> None:
@@ -35,6 +51,7 @@ def class_sidebar() -> None:
     """The class this learner is in, or a box for the code their teacher gives them."""
     if not server_settings().teacher_key:
         return
+    _join_from_link()
     with st.sidebar:
         info = my_class_info()
         if info is not None:
@@ -42,7 +59,7 @@ def class_sidebar() -> None:
             st.caption(f"🧑‍🏫 In class **{info.code}**{title}. Its leaderboard is the class's.")
             st.button("Leave the class", key="class.leave", on_click=_leave)
             return
-        st.text_input("Class code", key=CODE_KEY, max_chars=12, on_change=_join, placeholder="from your teacher",
+        st.text_input("Class code", key=CODE_KEY, max_chars=12, on_change=_join_typed, placeholder="from your teacher",
                       help="Typed once: this browser stays in the class until you leave it.")
         if ERROR_KEY in st.session_state:
             st.warning(plain(st.session_state[ERROR_KEY]), icon="🔑")

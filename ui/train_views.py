@@ -18,7 +18,7 @@ from core.training.limits import LimitError, check_size
 from core.training.status import Status
 from core.viz.curves import Curve, accuracy_figure, loss_figure, run_curve, run_x_end
 from core.viz.pictures import evaluation_tiles
-from ui.display import chart_config, show_table
+from ui.display import chart_config, show_chart, show_table
 from ui.resources import evaluation_of_run, training_queue
 from ui.text import told
 from ui.trainings import queue_notice
@@ -67,16 +67,16 @@ def live_view(job: TrainingJob, live: bool, overlays: list[Curve], test_images: 
     if live:
         show_progress(job, snap)
     if not snap.history.train_points and not snap.history.epochs:
-        st.caption("The curves appear here once the training has started.")
+        st.markdown("The curves appear here once the training has started.")
     else:
         curves = [run_curve(snap), *overlays]
         # Static while training: every redraw costs the browser CPU (on a laptop, the CPU
         # that trains) and hover layers would double it. Interactive once done.
         left, right = st.columns(2)  # side by side on a laptop; a phone stacks them
         end = run_x_end(snap)  # both charts span the whole run while it trains, and line up
-        left.plotly_chart(loss_figure(curves, x_end=end), key="train_loss_chart", config=chart_config(static=live))
-        right.plotly_chart(accuracy_figure(curves, x_end=end), key="train_accuracy_chart",
-                           config=chart_config(static=live))
+        show_chart(loss_figure(curves, x_end=end), left, key="train_loss_chart", config=chart_config(static=live))
+        show_chart(accuracy_figure(curves, x_end=end), right, key="train_accuracy_chart",
+                   config=chart_config(static=live))
         st.caption(curve_notes(snap, test_images))
     if live and snap.done:
         st.rerun()  # unlock the form and show the result
@@ -160,7 +160,7 @@ def your_runs(runs: list[RunRecord], job: TrainingJob | None, test_images) -> No
     """The learner's saved runs: a table, earlier runs to overlay on the charts, one to open."""
     st.header("Your runs")
     if not runs:
-        st.caption("Runs you train are saved here, with their curves.")
+        st.markdown("Runs you train are saved here, with their curves.")
         return
     show_table(run_rows(runs, ("model", "test accuracy", "status", "epochs trained", "training s", "lr",
                                "optimizer", "run")))

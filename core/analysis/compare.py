@@ -102,6 +102,8 @@ def cell_indices(evaluation: Evaluation, true: int, predicted: int) -> list[int]
 # Rank, who and how well first: on a phone those are the columns in view.
 LEADERBOARD_COLUMNS = ("nickname", "test accuracy", "model", "budget", "images", "epochs trained", "layers",
                        "batch", "lr", "optimizer", "training s", "examples/s", "trainings at once", "status", "run")
+# what a laptop's width shows at once; the rest (settings, speed, the run's id) on request
+LEADERBOARD_FIRST = ("rank", "nickname", "test accuracy", "model", "layers", "epochs trained", "budget", "training s")
 BUDGETS = ("full", "quick")  # every training image, or fewer (core.analysis.run_table's "budget")
 
 

@@ -24,14 +24,17 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 from core.config.fields import ConfigError, quoted
 from core.store import schema
+from core.store.learners import clean_nickname
 from core.store.runs import RunStore
 from core.training.config import TrainConfig
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read off a projector
 CODE_LENGTH = 6                                     # 32^6: a billion codes, none guessable in a workshop
+JOIN_PARAM = "join"                                 # ?join=CODE: the address that joins a class on opening
 TITLE_MAX = 60                                      # characters
 CAP_MAX = 1_000                                     # trainings per round a cap may allow
 SETUP_MODES = ("suggest", "lock")                   # the teacher's setup: a starting point, or fixed
@@ -55,6 +58,20 @@ class ClassInfo:
     round_started_at: float
     setup: TrainConfig | None   # what the teacher set for everyone, if anything
     setup_mode: str             # "suggest" or "lock" ("" without a setup)
+
+
+def app_address(page_url: str, page_path: str) -> str:
+    """The app's own address from the address of one of its pages ("http://host:8501/class?x"
+    with page "class" → "http://host:8501")."""
+    parts = urlsplit(page_url)
+    path = parts.path.rstrip("/")
+    path = path[: -len(page_path) - 1] if path.endswith("/" + page_path) else path
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def join_link(address: str, code: str) -> str:
+    """What a learner opens, or scans off the projector, to join the class `code`."""
+    return f"{address.rstrip('/')}/?{JOIN_PARAM}={code}"
 
 
 def normal_code(text: object) -> str:
@@ -137,7 +154,8 @@ class Classes:
         self.store = store
         self.wrong_keys = GuessLimit("teacher keys", WRONG_KEYS)
         self.wrong_codes = GuessLimit("class codes", WRONG_CODES)
-        for table in (schema.classes, schema.class_members, schema.class_caps, schema.teachers):
+        for table in (schema.classes, schema.class_members, schema.class_caps, schema.class_wall_names,
+                      schema.teachers):
             store.ensure_table(table)
 
     # -- teachers -------------------------------------------------------------------
@@ -257,6 +275,20 @@ class Classes:
         rows = self.store.execute("SELECT c.cap FROM class_members m JOIN class_caps c ON c.code=m.code AND "
                                    "c.learner=m.learner WHERE m.learner=:learner", {"learner": learner})
         return rows[0]["cap"] if rows else None
+
+    def set_wall_name(self, code: str, learner: str, shown_as: str | None) -> None:
+        """What the projector calls one learner of the class: `shown_as` (cleaned as a nickname
+        is), '' to hide their nickname, None to show it again."""
+        self.store.execute("DELETE FROM class_wall_names WHERE code=:code AND learner=:learner",
+                           {"code": code, "learner": learner})
+        if shown_as is not None:
+            self.store.execute("INSERT INTO class_wall_names (code, learner, shown_as) VALUES (:code, :learner, :name)",
+                               {"code": code, "learner": learner, "name": clean_nickname(shown_as)})
+
+    def wall_names(self, code: str) -> dict[str, str]:
+        """learner id → the teacher's name for them on the projector ('' hides theirs)."""
+        rows = self.store.execute("SELECT learner, shown_as FROM class_wall_names WHERE code=:code", {"code": code})
+        return {row["learner"]: row["shown_as"] for row in rows}
 
     def runs_this_round(self, code: str, learner: str | None = None, **filters: Any):
         """The runs of the class's current round (newest first), of one learner if given."""

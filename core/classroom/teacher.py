@@ -24,6 +24,7 @@ from core.training.status import IDLE, LIVE, Status
 
 TOP_RUNS = 10  # learners the projector ranks and draws
 CANCELLED_BY_TEACHER = "Cancelled by your teacher before it started."
+NEVER_TRAINED = (Status.CANCELLED, Status.LOST)  # their time is blank in the export, not "0.0"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
 
 
@@ -104,6 +105,16 @@ def learner_states(classes: Classes, queue: TrainingQueue, code: str, names: dic
     return states
 
 
+def wall_names(classes: Classes, code: str, names: dict[str, str]) -> dict[str, str]:
+    """What the projector shows for each member: the teacher's name for them, "Learner N" (their
+    place in joining) where the teacher hid the nickname, else their nickname."""
+    chosen, shown = classes.wall_names(code), {}
+    for n, learner in enumerate(classes.members(code), 1):
+        given = chosen.get(learner)
+        shown[learner] = names.get(learner, learner[:6]) if given is None else given or f"Learner {n}"
+    return shown
+
+
 def check_cap(classes: Classes, learner: str, adding: int = 1) -> None:
     """LimitError when the teacher's cap leaves the learner fewer than `adding` trainings this round."""
     code, cap = classes.class_of(learner), classes.cap_of(learner)
@@ -174,18 +185,25 @@ def runs_csv(runs: list[RunRecord], names: dict[str, str]) -> str:
             run.run_id, names.get(run.learner, run.nickname), label(run.arch), run.status,
             f"{run.test_accuracy:.4f}" if run.test_accuracy is not None else "", config.get("epochs"),
             config.get("batch_size"), config.get("lr"), config.get("optimizer"),
-            f"{run.train_seconds:.1f}" if run.train_seconds is not None else "",
+            "" if run.train_seconds is None or run.status in NEVER_TRAINED else f"{run.train_seconds:.1f}",
             time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created_at)))])
     return out.getvalue()
 
 
 def counts(states: list[LearnerState]) -> dict[str, int]:
-    """Learners training, queued, finished (any ended run) and idle, for the projector."""
-    live = (Status.RUNNING, Status.QUEUED, IDLE)
-    return {Status.RUNNING: sum(1 for s in states if s.state == Status.RUNNING),
-            Status.QUEUED: sum(1 for s in states if s.state == Status.QUEUED),
-            "ended": sum(1 for s in states if s.state not in live),
-            IDLE: sum(1 for s in states if s.state == IDLE)}
+    """How many learners are in each state, in the one vocabulary of the table and the CSV:
+    running, queued, then each ended status that someone is in (finished, cancelled, ...), then idle."""
+    always = (Status.RUNNING, Status.QUEUED, IDLE)
+    order = (Status.RUNNING, Status.QUEUED, *(status for status in Status if status not in LIVE), IDLE)
+    found = {str(state): sum(1 for s in states if s.state == state) for state in order}
+    return {state: n for state, n in found.items() if n or state in always}
+
+
+def counts_text(states: list[LearnerState]) -> str:
+    """'4 learners · 1 running · 2 queued · 1 cancelled · 0 idle', the header of the teacher's views."""
+    found = counts(states)
+    parts = [f"{n} {state}" for state, n in found.items() if state != IDLE] + [f"{found[IDLE]} {IDLE}"]
+    return " · ".join([f"{len(states)} learner{'s' if len(states) != 1 else ''}", *parts])
 
 
 def top_runs(classes: Classes, code: str, names: dict[str, str]) -> list[tuple[str, RunRecord]]:

@@ -34,6 +34,8 @@ STORE_MAX_MB_ENV = "DIGITS_STORE_MAX_MB"
 TEACHER_KEY_ENV = "DIGITS_TEACHER_KEY"
 DATABASE_URL_ENV = "DIGITS_DATABASE_URL"
 RAY_ADDRESS_ENV = "DIGITS_RAY_ADDRESS"
+PUBLIC_URL_ENV = "DIGITS_PUBLIC_URL"
+_PUBLIC_URL = re.compile(r"https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")
 DATABASES = ("sqlite", "postgresql")   # what DIGITS_DATABASE_URL may name
 # `auto` (a Ray started on this machine with `ray start`), host:port of a head, or ray://host:port (Ray Client)
 _RAY_ADDRESS = re.compile(r"auto|(ray://)?[A-Za-z0-9._-]{1,253}:[0-9]{1,5}")
@@ -69,6 +71,8 @@ class Settings:
     teacher_key: str = field(default="", repr=False)  # opens the teacher's page (/class); "": none
     database_url: str = field(default="", repr=False)  # the runs' database (PostgreSQL); "": SQLite in store_dir
     ray_address: str = ""               # the Ray cluster that trains; "": this process's own queue
+    public_url: str = ""                # the address learners open, for the projector's join link and QR code;
+                                        # "": the one the teacher's browser opened
     live_refresh_seconds: float = LIVE_REFRESH_DEFAULT
     torch_threads: int | None = None    # None: the usable cores shared out between the slots
     queue_slots: int | None = None      # None: one per 2 usable cores, at least 1
@@ -105,6 +109,7 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["teacher_key"] = _teacher_key(env.get(TEACHER_KEY_ENV, ""))
     values["database_url"] = _database_url(text(DATABASE_URL_ENV))
     values["ray_address"] = _ray_address(text(RAY_ADDRESS_ENV))
+    values["public_url"] = _public_url(text(PUBLIC_URL_ENV))
     for key, name in (("data_dir", DATA_DIR_ENV), ("store_dir", STORE_DIR_ENV)):
         if text(name):
             values[key] = env[name]
@@ -189,6 +194,13 @@ def _ray_address(text: str) -> str:
         raise ConfigError(f"{RAY_ADDRESS_ENV} must be auto, host:port of a Ray head, or ray://host:port, "
                           f"got {quoted(text)}")
     return text
+
+
+def _public_url(text: str) -> str:
+    if text and not _PUBLIC_URL.fullmatch(text):
+        raise ConfigError(f"{PUBLIC_URL_ENV} must be the app's address, such as https://digits.example.org, "
+                          f"got {quoted(text[:80])}")
+    return text.rstrip("/")
 
 
 def _flag(name: str, text: str) -> bool:

@@ -6,6 +6,7 @@ mass sits at the centre. A canvas drawing goes through the same steps.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,6 +85,30 @@ def preprocess(image: np.ndarray) -> Preprocessed | None:
     scaled = scale_to_box(cropped)
     centred = centre_by_mass(scaled)
     return Preprocessed(grey, cropped, scaled, centred, as_input(torch.from_numpy(centred)[None]))
+
+
+PICTURE_MAX_BYTES = 2_000_000  # an uploaded picture of one digit: a phone photo, scaled down, fits
+PICTURE_MAX_SIDE = 4_000       # pixels; a bigger one is refused before it is decoded
+
+
+def picture_ink(data: bytes) -> np.ndarray:
+    """An uploaded picture (PNG, JPEG, ...) as ink, uint8 (H, W) with 255 = ink: dark ink on light
+    paper is turned round to MNIST's light ink on black. ValueError, in one sentence, for a file
+    that is too big or not a picture."""
+    from PIL import Image, UnidentifiedImageError
+    if len(data) > PICTURE_MAX_BYTES:
+        raise ValueError(f"That file is {len(data) / 1e6:.1f} MB: a picture of one digit up to "
+                         f"{PICTURE_MAX_BYTES / 1e6:.0f} MB is enough.")
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            if max(picture.size) > PICTURE_MAX_SIDE:
+                raise ValueError(f"That picture is {picture.size[0]:,} × {picture.size[1]:,} pixels: "
+                                 f"send one at most {PICTURE_MAX_SIDE:,} pixels on a side.")
+            grey = np.asarray(picture.convert("L"), dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise ValueError("That file is not a picture this page can read: send a PNG or JPEG.") from None
+    edges = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    return 255 - grey if np.median(edges) > 127 else grey  # a light background is paper
 
 
 def paste_digit(digit: np.ndarray, canvas: int, size: int, top: int, left: int) -> np.ndarray:

@@ -94,6 +94,14 @@ class_caps = Table(
     PrimaryKeyConstraint("code", "learner"),
 )
 
+class_wall_names = Table(
+    "class_wall_names", metadata,
+    Column("code", Text, nullable=False),
+    Column("learner", Text, nullable=False),
+    Column("shown_as", Text, nullable=False),    # the teacher's name for them on the projector; '' hides theirs
+    PrimaryKeyConstraint("code", "learner"),
+)
+
 teachers = Table(
     "teachers", metadata,
     Column("learner", Text, primary_key=True),

@@ -1,7 +1,10 @@
 """Pictures of digits for display: enlarged uint8 arrays, no plotting library needed."""
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import segno
 import torch
 
 from core.data.loading import Split
@@ -70,3 +73,11 @@ def mosaic(pictures: torch.Tensor | np.ndarray, columns: int, gap: int = 1, fill
         top, left = (i // columns) * (height + gap), (i % columns) * (width + gap)
         out[top:top + height, left:left + width] = picture
     return out
+
+
+def qr_png(text: str, scale: int = 8) -> bytes:
+    """A QR code of `text` as PNG bytes, `scale` pixels a module, with error correction that
+    still reads from a phone held at an angle to a projected wall."""
+    out = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(out, kind="png", scale=scale, border=2)
+    return out.getvalue()

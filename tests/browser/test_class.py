@@ -74,6 +74,7 @@ def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_se
     teacher.get_by_test_id("stHorizontalBlock").filter(has_text="pupil4:").get_by_role("button", name="Cancel").click()
     expect(learners[3].get_by_text("Cancelled by your teacher before it started.")).to_be_visible(timeout=30_000)
     expect(state_of(teacher, "pupil4")).to_have_text("cancelled", timeout=SEEN_WITHIN_MS)
+    expect(teacher.get_by_text("4 learners · 0 running · 3 queued · 1 cancelled · 0 idle")).to_be_visible()
 
     teacher.get_by_text("Hold the class's trainings").click()  # let go: one at a time (one slot)
     expect(learners[0].get_by_text(re.compile(r"examples/s"))).to_be_visible(timeout=60_000)
@@ -81,6 +82,8 @@ def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_se
     for i, page in enumerate(learners[:3], 1):
         expect(page.get_by_text("Finished.", exact=False)).to_be_visible(timeout=180_000)
         expect(state_of(teacher, f"pupil{i}")).to_have_text("finished", timeout=SEEN_WITHIN_MS)
+    expect(teacher.get_by_text("4 learners · 0 running · 0 queued · 3 finished · 1 cancelled · 0 idle")).to_be_visible(
+        timeout=SEEN_WITHIN_MS)
 
     with teacher.expect_download() as download:
         teacher.get_by_role("button", name="Download the class's runs (CSV)").click()
@@ -93,6 +96,36 @@ def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_se
         assert row["status"] == run.status and row["learner"] == run.nickname
         assert (row["test accuracy"] == "") == (run.test_accuracy is None)
     assert sorted(row["status"] for row in rows) == ["cancelled"] + ["finished"] * 3
+
+    # names on the wall: the teacher types a new name for pupil2; a fifth learner joins by the
+    # projector's link meanwhile, and the typed name outlives the control's redraw that lists them
+    teacher.get_by_label("Name on the projector").fill("Team blue")
+    newcomer = browser.new_context().new_page()
+    newcomer.goto(f"{url}/?join={code}")
+    expect(newcomer.get_by_text(f"In class {code}")).to_be_visible(timeout=30_000)
+    assert "join=" not in newcomer.url                      # joined once: a reload does not join again
+    expect(teacher.get_by_text(re.compile(r"^5 learners · "))).to_be_visible(timeout=SEEN_WITHIN_MS)
+    wall = teacher.locator(f".st-key-class-wall-who-{code}")
+    wall.click()
+    expect(teacher.get_by_role("option")).to_have_count(5, timeout=10_000)  # the control's redraw came
+    teacher.get_by_role("option", name="pupil2").click()
+    expect(teacher.get_by_label("Name on the projector")).to_have_value("Team blue")
+    teacher.get_by_role("button", name="Rename").click()
+    expect(teacher.get_by_text("On the projector: pupil2 → Team blue")).to_be_visible(timeout=30_000)
+    wall.click()
+    teacher.get_by_role("option", name="pupil3").click()
+    teacher.get_by_role("button", name="Hide the nickname").click()
+    expect(teacher.get_by_text("On the projector: pupil2 → Team blue; pupil3 → Learner 3")).to_be_visible(
+        timeout=30_000)
+
+    teacher.get_by_text("Projector mode").click()
+    qr = teacher.get_by_role("img", name=re.compile(f"QR code of the address that joins class {code}"))
+    expect(qr).to_be_visible(timeout=30_000)
+    expect(teacher.get_by_text(f"{url}/?join={code}")).to_be_visible()
+    legend = teacher.locator(".legendtext")
+    expect(legend.filter(has_text="Team blue")).to_have_count(1, timeout=30_000)
+    expect(legend.filter(has_text="Learner 3")).to_have_count(1)
+    expect(legend.filter(has_text=re.compile("pupil[23]"))).to_have_count(0)
 
 
 def test_a_browser_guessing_keys_locks_out_only_itself(class_server, browser):

@@ -57,7 +57,7 @@ def test_a_reload_finds_the_running_job_and_its_stop_button(served, browser):
         page.reload()                                            # F5 mid-run
         expect(main(page).get_by_text("examples/s")).to_be_visible(timeout=60_000)
         expect(nickname_box(page)).to_have_value("ada")
-        expect(main(page).get_by_role("button", name="Start")).to_be_disabled()
+        expect(main(page).get_by_role("button", name="Training…")).to_be_visible()
 
         tab = ada.new_page()                                     # a new tab of the same browser
         tab.goto(f"{url}/train")

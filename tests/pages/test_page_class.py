@@ -112,13 +112,22 @@ def test_projector_mode_shows_the_counts_the_top_curves_and_the_best_models_mist
                    class_code=code).start().wait(30)
     at = open_page("pages/class.py", {"code": code, "view": "projector"})
     assert not at.exception
-    assert "## 0 running · 0 queued · 2 ended · 2 learners" in [m.value for m in at.markdown]
+    assert "## 2 learners · 0 running · 0 queued · 2 finished · 0 idle" in [m.value for m in at.markdown]
     curves, confusion = at.get("plotly_chart")
     names = [trace["name"] for trace in json.loads(curves.proto.spec)["data"]]
     assert names[0].startswith("1. ") and any("&lt;b&gt;bob&lt;/b&gt;" in name for name in names)  # no HTML
     assert any('ada "the great"' in name for name in names)  # quotes as typed: Plotly shows &quot; literally
     assert any(m.value.startswith("### Where the best model errs") for m in at.markdown)
     assert json.loads(confusion.proto.spec)["data"][0]["type"] == "heatmap"
+    join = next(m.value for m in at.markdown if m.value.startswith("### Join"))
+    assert join.endswith(f"/?join={code}`")
+
+    classes.set_wall_name(code, "d" * 32, "")          # the teacher hides a nickname from the wall
+    classes.set_wall_name(code, PUPIL, "Team blue")   # and renames another
+    at = open_page("pages/class.py", {"code": code, "view": "projector"})
+    names = [trace["name"] for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
+    assert sorted(name.split(" · ")[0][3:] for name in names) == ["Learner 2", "Team blue"]
+    assert not any("bob" in m.value or "great" in m.value for m in at.markdown)
 
 
 def test_the_controls_lock_a_setup_race_it_cap_a_learner_and_archive_the_round(with_key, store):

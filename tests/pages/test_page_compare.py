@@ -34,17 +34,21 @@ def test_charts_tables_and_galleries_render_for_three_models(app_env, three_runs
     at = open_compare()
     assert not at.exception
     assert [ms.value for ms in at.multiselect] == [[s.run_id] for s in snaps]  # best of each preselected
-    [table] = at.dataframe
-    assert len(table.value) == 3
+    table, speed = at.dataframe  # two narrow tables, each whole on a laptop's screen
+    assert len(table.value) == 3 and len(table.value.columns) <= 8 and len(speed.value.columns) <= 8
     assert list(table.value["test accuracy"]) == pytest.approx([s.test_accuracy for s in snaps])
     bent = shifted_test_set(tiny_mnist.test)  # beside it: the same models on the bent digits
     assert list(table.value["bent-digit accuracy"]) == pytest.approx(
         [evaluate(store.load_model(s.run_id)[0], bent).accuracy for s in snaps])
     assert list(table.value.columns[:3]) == ["model", "test accuracy", "bent-digit accuracy"]
     seconds = [time_to_accuracy(store.get_run(s.run_id).history)[0.99] for s in snaps]
-    assert [None if v != v else v for v in table.value["seconds to 99%"]] == seconds  # NaN shows as "—"
+    assert [None if v != v else v for v in speed.value["seconds to 99%"]] == seconds  # NaN shows as "—"
+    assert list(speed.value.columns[:2]) == ["model", "examples to 90%"] and "test loss" in table.value.columns
     charts = at.get("plotly_chart")
     assert len(charts) == 2 + 1 + 1 + 3  # bars, two curve charts, per digit, a confusion matrix per model
+    in_words = [e for e in at.expander if e.label == "The chart in words"]
+    assert len(in_words) == len(charts)  # each chart's text alternative
+    assert any("CNN" in m.value and "%" in m.value for m in in_words[0].markdown)
     tabs = [t.label for t in at.tabs]  # depth first: each model's tab sits inside "Where each fails"
     assert tabs == ["Test accuracy", "Where each fails", "Logistic regression", "MLP", "CNN", "Disagreements",
                     "My drawings"]
@@ -91,7 +95,7 @@ def test_my_drawings_are_an_extra_test_set_for_every_model(app_env, three_runs, 
     drawings.add(tiny_mnist.test.images[9].numpy(), 3, nickname="ada", learner="b" * 32)  # same name, not theirs
     at = open_compare()
     assert not at.exception
-    table = at.dataframe[1].value
+    table = at.dataframe[2].value
     assert len(table) == 3 and "accuracy on your 5 drawings" in table.columns
     split = as_split(drawings.list(learner=LEARNER))  # not the other learner's
     for snap, accuracy in zip(snaps, table["accuracy on your 5 drawings"]):
@@ -102,7 +106,7 @@ def test_my_drawings_are_an_extra_test_set_for_every_model(app_env, three_runs, 
 
 def test_without_drawings_the_section_says_how_to_make_them(app_env, three_runs):
     at = open_compare()
-    assert any("Draw" in c.value and "true digit" in c.value for c in at.caption)
+    assert any("Draw" in c.value and "true digit" in c.value for c in at.markdown)
 
 
 def test_only_my_runs_unless_i_ask_for_everyones(app_env, store, tiny_mnist):

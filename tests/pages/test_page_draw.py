@@ -79,14 +79,14 @@ def test_a_labelled_drawing_is_saved_to_my_drawings_and_the_canvas_cleared(app_e
     at = open_draw()
     save = next(b for b in at.button if b.label == "Save drawing")
     assert save.disabled  # no true digit chosen yet
-    at.segmented_control[0].set_value(1).run()
+    labelled(at.segmented_control, "It is a").set_value(1).run()
     next(b for b in at.button if b.label == "Save drawing").click().run()
     assert not at.exception
     saved = MyDrawings(store).list()
     assert [d.label for d in saved] == [1] and saved[0].learner == LEARNER  # the browser's, nickname or not
     assert saved[0].image.shape == (28, 28) and saved[0].image.max() == 255
     assert at.session_state["draw_clears"] == 1          # the canvas got a new, empty key
-    assert at.segmented_control[0].value is None          # ready for the next digit
+    assert labelled(at.segmented_control, "It is a").value is None          # ready for the next digit
     reloaded = open_page("pages/compare.py")              # a reload: a new session of the same browser
     assert any("accuracy on your 1 drawing" in str(t.value.columns) for t in reloaded.dataframe)
 
@@ -114,9 +114,52 @@ def test_a_failed_save_keeps_the_drawing_and_says_why(app_env, drawn_canvas, log
 
     at = open_draw()
     monkeypatch.setattr(my_drawings.MyDrawings, "add", read_only)
-    at.segmented_control[0].set_value(7).run()
+    labelled(at.segmented_control, "It is a").set_value(7).run()
     next(b for b in at.button if b.label == "Save drawing").click().run()
     assert not at.exception
     assert any("could not be saved" in e.value and "readonly" in e.value for e in at.error)
     assert "draw_clears" not in at.session_state  # the canvas was not cleared
-    assert at.segmented_control[0].value == 7  # nothing to choose again
+    assert labelled(at.segmented_control, "It is a").value == 7  # nothing to choose again
+
+
+def paper_with_a_one() -> bytes:
+    """A photo-like picture: a dark upright bar on light paper, as a learner would upload one."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+    paper = np.full((240, 180), 230, dtype=np.uint8)
+    paper[30:210, 80:100] = 25
+    out = io.BytesIO()
+    Image.fromarray(paper).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_without_a_mouse_an_uploaded_picture_gets_the_same_answers_and_can_be_saved(app_env, logistic_run,
+                                                                                     store):
+    at = open_draw()
+    labelled(at.segmented_control, "Your digit").set_value("upload").run()
+    assert any("nothing is uploaded yet" in info.value for info in at.info) and not at.metric
+    at.file_uploader[0].set_value(("one.png", paper_with_a_one(), "image/png")).run()
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["Logistic regression"]
+    assert any(m.value.startswith("#### Logistic regression reads **") for m in at.markdown)
+    labelled(at.segmented_control, "It is a").set_value(1).run()
+    next(b for b in at.button if b.label == "Save drawing").click().run()
+    assert [d.label for d in MyDrawings(store).list()] == [1]
+
+    at.file_uploader[0].set_value(("notes.png", b"not a picture", "image/png")).run()
+    assert not at.exception and not at.metric
+    assert len(at.warning) == 1 and "not a picture this page can read" in at.warning[0].value
+
+
+def test_without_a_mouse_a_test_digit_is_read_by_every_model_with_its_true_label(app_env, logistic_run,
+                                                                                tiny_mnist):
+    at = open_draw()
+    labelled(at.segmented_control, "Your digit").set_value("test").run()
+    labelled(at.number_input, "Test digit number").set_value(3).run()
+    assert not at.exception
+    truth = int(tiny_mnist.test.labels[3])
+    assert f"The true digit, as MNIST labels it: **{truth}**." in [m.value for m in at.markdown]
+    assert [m.label for m in at.metric] == ["Logistic regression"]
+    assert not any(b.label == "Save drawing" for b in at.button)  # MNIST's own digits are not the learner's

@@ -1,6 +1,7 @@
-from helpers import LEARNER, open_page
+from helpers import LEARNER, labelled, open_page
 from streamlit.testing.v1 import AppTest
 
+from core.analysis.compare import LEADERBOARD_FIRST
 from core.jobs.run_keeper import stored_job
 from core.store.learners import Learners
 from core.training.config import preset
@@ -36,6 +37,9 @@ def test_every_run_of_the_server_is_ranked_with_its_learners_nickname(app_env, s
     assert list(table["test accuracy"]) == sorted(table["test accuracy"], reverse=True)
     assert list(table["rank"]) == [1, 2, 3] and list(table.columns[:3]) == ["rank", "nickname", "test accuracy"]
     assert "Your best place: **2** of 3." in at.caption[-1].value
+    assert list(at.dataframe[0].proto.column_order) == list(LEADERBOARD_FIRST)  # what a laptop shows whole
+    labelled(at.toggle, "Every setting and speed").set_value(True).run()
+    assert not at.dataframe[0].proto.column_order and "optimizer" in at.dataframe[0].value.columns
 
 
 def test_two_learners_with_one_nickname_are_told_apart_and_keep_their_own_places(app_env, store, tiny_mnist):

@@ -90,6 +90,9 @@ def test_start_trains_in_the_background_and_shows_the_result(app_env, store):
     assert {m.label for m in at.metric} >= {"Test accuracy", "Test loss", "Training time", "Parameters"}
     [run] = store.list_runs()
     assert run.status == "finished" and run.config["epochs"] == 2
+    assert not any("Below is your last run" in i.value for i in at.info)
+    labelled(at.segmented_control, "Architecture").set_value("mlp").run()  # the form moves on: the result says whose it is
+    assert any(i.value.startswith("Below is your last run (Logistic regression, 2 epochs") for i in at.info)
 
 
 def test_a_finished_job_shows_summary_charts_grid_and_download(app_env, store, tiny_mnist):
@@ -253,7 +256,7 @@ def test_a_link_locking_an_unknown_setting_falls_back_to_the_open_form(app_env):
 def test_a_learner_lists_only_their_own_runs(app_env, store, tiny_mnist):
     stored_job(tiny_config(), tiny_mnist, store, learner="someone else").start().wait(timeout=60)
     at = open_train(TINY)
-    assert any("Runs you train are saved here" in c.value for c in at.caption)  # nothing of theirs
+    assert any("Runs you train are saved here" in c.value for c in at.markdown)  # nothing of theirs
     next(b for b in at.button if b.label == "Start").click().run()
     wait_for_job(at)
     [table] = at.dataframe
@@ -269,7 +272,9 @@ def test_a_reload_finds_the_running_job_and_its_limit_still_counts(app_env, stor
     reloaded = open_train()                                   # a new session of the same browser
     assert not reloaded.exception
     assert any("examples/s" in p.proto.text for p in reloaded.get("progress"))
-    assert next(b for b in reloaded.button if b.label == "Start").disabled
+    assert [b.label for b in reloaded.button][:2] == ["Training…", "Stop"]  # Start reads what is happening
+    next(b for b in reloaded.button if b.label == "Training…").click().run()  # and pressing it again starts nothing
+    assert my_job() is job and not reloaded.warning
     compare = open_page("pages/compare.py")                   # a second training is still refused
     next(b for b in compare.button if b.label == "Train all three").click().run()
     assert any("already have a training" in w.value for w in compare.warning)
@@ -296,7 +301,7 @@ def test_a_race_started_on_compare_holds_the_train_page_start(app_env, tiny_mnis
     sequence = JobSequence([tiny_config(epochs=50, batch_size=8)], tiny_mnist, learner=LEARNER)
     server_queue().submit_sequence(sequence)
     at = open_train(TINY)
-    assert next(b for b in at.button if b.label == "Start").disabled
+    assert any(b.label == "Training…" for b in at.button) and not any(b.label == "Start" for b in at.button)
     assert any("still training" in i.value for i in at.info)
     sequence.stop()
     sequence.wait(timeout=30)
@@ -317,7 +322,7 @@ def test_a_run_cancelled_while_waiting_draws_no_empty_charts(app_env, tiny_mnist
     assert my_job().snapshot().status == "cancelled"
     assert any("Cancelled before it started" in i.value for i in at.info)
     assert not at.get("plotly_chart")  # no axes from -1 to 6 around nothing
-    assert any("curves appear here once the training has started" in c.value for c in at.caption)
+    assert any("curves appear here once the training has started" in c.value for c in at.markdown)
     other.gate.set()
     other.wait(60)
 

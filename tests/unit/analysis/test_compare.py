@@ -26,8 +26,8 @@ def record(run_id, arch, accuracy, with_model=True, dataset="mnist", status=Stat
 
 
 def evaluation(predictions, labels) -> Evaluation:
-    p, l = torch.tensor(predictions), torch.tensor(labels)
-    return Evaluation(0.0, (p == l).double().mean().item(), p, torch.ones(len(p)), l)
+    p, truth = torch.tensor(predictions), torch.tensor(labels)
+    return Evaluation(0.0, (p == truth).double().mean().item(), p, torch.ones(len(p)), truth)
 
 
 def test_train_all_configs_are_the_three_defaults_with_one_seed():

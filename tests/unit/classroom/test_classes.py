@@ -8,7 +8,9 @@ from core.classroom.classes import (
     CODE_LENGTH,
     Classes,
     RateLimited,
+    app_address,
     is_code,
+    join_link,
     key_matches,
     normal_code,
 )
@@ -146,3 +148,27 @@ def test_an_address_over_its_count_is_slowed_never_refused(classes, monkeypatch)
     began = time.monotonic()
     assert classes.sign_in("other", KEY, KEY, "10.0.0.8") and time.monotonic() - began < 1.0
 
+
+
+def test_a_teachers_name_for_a_learner_on_the_wall_is_kept_per_class_and_cleaned(classes):
+    from core.classroom.teacher import wall_names
+    code, other = classes.start_class("Tuesday"), classes.start_class("Wednesday")
+    for learner in ("ada", "bob", "cy"):
+        classes.join(learner, code)
+    classes.set_wall_name(code, "ada", "  Team\nblue  ")
+    classes.set_wall_name(code, "bob", "")
+    classes.set_wall_name(other, "cy", "elsewhere")  # another class's name for them is not this one's
+    names = {"ada": "ada_real", "bob": "rude word", "cy": "cy"}
+    assert wall_names(classes, code, names) == {"ada": "Team blue", "bob": "Learner 2", "cy": "cy"}
+    classes.set_wall_name(code, "bob", None)
+    assert wall_names(classes, code, names)["bob"] == "rude word"
+
+
+@pytest.mark.parametrize("page_url, address", [
+    ("http://localhost:8501/class?code=ABCDEF&view=projector", "http://localhost:8501"),
+    ("https://school.example.org/digits/class", "https://school.example.org/digits"),
+    ("http://10.0.0.5:8501/", "http://10.0.0.5:8501"),
+])
+def test_the_join_link_is_the_apps_address_with_the_code(page_url, address):
+    assert app_address(page_url, "class") == address
+    assert join_link(address + "/", "ABCDEF") == f"{address}/?join=ABCDEF"

@@ -12,6 +12,7 @@ from core.classroom.teacher import (
     check_cap,
     class_jobs,
     counts,
+    counts_text,
     learner_states,
     runs_csv,
     start_race,
@@ -52,7 +53,8 @@ def test_the_teacher_sees_who_trains_who_waits_and_who_is_idle(room, tiny_mnist)
     assert states["Bob"].detail == "1st in the queue" and states["Cy"].runs == 0
     rows = class_jobs(queue, code, names)
     assert [(r.name, r.running, r.place) for r in rows] == [("Ada", True, 0), ("Bob", False, 1)]
-    assert counts(list(states.values())) == {"running": 1, "queued": 1, "ended": 0, "idle": 1}
+    assert counts(list(states.values())) == {"running": 1, "queued": 1, "idle": 1}
+    assert counts_text(list(states.values())) == "3 learners · 1 running · 1 queued · 1 idle"
     running.gate.set()
     wait_until(lambda: all(s.state == str(Status.FINISHED) for s in learner_states(classes, queue, code, names)
                            if s.name != "Cy"), what="both trainings end")
@@ -84,6 +86,13 @@ def test_a_teachers_cancel_tells_the_learner_and_holding_the_class_holds_only_it
     snap = held.wait(5)
     assert snap.status == Status.CANCELLED and snap.message == CANCELLED_BY_TEACHER
     assert classes.store.get_run(snap.run_id).message == CANCELLED_BY_TEACHER  # the learner's page reads this
+    # the table, the header and the CSV name it in one word: cancelled, never finished or stopped
+    names = {"ada": "Ada"}
+    ada = next(s for s in learner_states(classes, queue, code, names) if s.name == "Ada")
+    assert ada.state == "cancelled" and counts([ada]) == {"running": 0, "queued": 0, "cancelled": 1, "idle": 0}
+    assert counts_text([ada]) == "1 learner · 0 running · 0 queued · 1 cancelled · 0 idle"
+    row = next(csv.DictReader(io.StringIO(runs_csv(classes.store.list_runs(class_code=code), names))))
+    assert (row["status"], row["training seconds"], row["test accuracy"]) == ("cancelled", "", "")
     later = queue.submit(job_of(classes, code, "bob", tiny_mnist))
     queue.pause(code, False)
     assert later.wait(30).status == Status.FINISHED

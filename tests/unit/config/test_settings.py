@@ -103,3 +103,12 @@ def test_a_trusted_proxy_is_a_yes_or_no_setting():
     assert settings({"DIGITS_TRUSTED_PROXY": "1"}).trusted_proxy is True
     with pytest.raises(ConfigError, match="DIGITS_TRUSTED_PROXY must be 1 or 0"):
         settings({"DIGITS_TRUSTED_PROXY": "maybe"})
+
+
+def test_the_public_address_is_a_plain_web_address_or_unset():
+    assert settings({}).public_url == ""
+    assert settings({"DIGITS_PUBLIC_URL": "https://digits.example.org/app/"}).public_url == \
+        "https://digits.example.org/app"
+    for bad in ("digits.example.org", "javascript:alert(1)", "https://x.org/?join=<b>", "http://a b"):
+        with pytest.raises(ConfigError, match="DIGITS_PUBLIC_URL must be the app's address"):
+            settings({"DIGITS_PUBLIC_URL": bad})

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from core.data.datasets import MNIST
-from core.models.drawing import BOX, SIDE, ink, paste_digit, preprocess
+from core.models.drawing import BOX, PICTURE_MAX_BYTES, SIDE, ink, paste_digit, picture_ink, preprocess
 
 
 def canvas(size=280, background=(0, 0, 0, 255)) -> np.ndarray:
@@ -170,3 +170,43 @@ def test_saliency_overlay_colours_support_red_and_opposition_blue():
     assert (rgb[:, 3:] == 0).all()
     silent = saliency_overlay(drawing, np.zeros_like(scores))  # nothing mattered: plain grey, no division by 0
     assert (silent[..., 0] == silent[..., 1]).all() and (silent[..., 1] == silent[..., 2]).all()
+
+
+def png_bytes(grey: np.ndarray, kind: str = "PNG") -> bytes:
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.fromarray(grey).save(out, format=kind)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+def test_a_photo_of_dark_ink_on_paper_reads_as_mnist_ink(kind):
+    paper = np.full((300, 200), 235, dtype=np.uint8)  # light paper, a dark bar off centre
+    paper[40:220, 30:60] = 20
+    result = preprocess(picture_ink(png_bytes(paper, kind)))
+    assert_mnist_like(result)
+    assert result.centred[14, 14] > 150 and result.centred[0, 0] == 0  # the ink is light, the paper black
+
+
+def test_light_ink_on_black_is_kept_as_it_is():
+    dark = np.zeros((64, 64), dtype=np.uint8)
+    dark[10:50, 30:36] = 255
+    assert (picture_ink(png_bytes(dark)) == dark).all()
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"not a picture at all", "not a picture this page can read"),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "not a picture this page can read"),
+    (b"x" * (PICTURE_MAX_BYTES + 1), "a picture of one digit up to 2 MB is enough"),
+])
+def test_a_file_that_is_not_a_small_picture_is_one_sentence(data, words):
+    with pytest.raises(ValueError, match=words):
+        picture_ink(data)
+
+
+def test_a_picture_too_many_pixels_wide_is_refused_before_it_is_decoded():
+    wide = png_bytes(np.zeros((2, 5000), dtype=np.uint8))
+    with pytest.raises(ValueError, match="5,000 × 2 pixels"):
+        picture_ink(wide)

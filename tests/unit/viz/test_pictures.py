@@ -12,6 +12,7 @@ from core.viz.pictures import (
     enlarge,
     mosaic,
     prediction_tiles,
+    qr_png,
     sample_grid,
 )
 
@@ -62,3 +63,17 @@ def test_a_mosaic_lays_pictures_out_with_gaps():
     out = mosaic(pictures, columns=2)
     assert out.shape == (3 * 2 + 2, 2 * 3 + 1)
     assert (out[3:5, 4:7] == pictures[3]).all() and np.isnan(out[2]).all() and np.isnan(out[6:, 4:]).all()
+
+
+def test_the_qr_code_is_the_join_links_modules_a_whole_number_of_pixels_each():
+    import io
+
+    import segno
+    from PIL import Image
+    link = "http://school.example.org:8501/?join=ABCDEF"
+    picture = np.asarray(Image.open(io.BytesIO(qr_png(link, scale=4))).convert("L"))
+    modules = np.array(segno.make(link, error="m", micro=False).matrix, dtype=bool)
+    side = modules.shape[0] + 4  # a quiet border of 2 modules each side
+    assert picture.shape == (side * 4, side * 4)
+    dark = picture[::4, ::4][2:-2, 2:-2] < 128
+    assert (dark == modules).all() and not (picture[:8] < 128).any()

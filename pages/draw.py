@@ -70,9 +70,7 @@ with canvas_col:
     headline = read_by_best(drawing, runs, best)
     if headline:
         st.markdown(f"#### {headline}")
-    if drawing is not None and truth is None:  # saving sits beside the answer, above the fold
-        keep_for_a_test(drawing, store)
-    elif truth is not None:
+    if truth is not None:
         st.markdown(f"The true digit, as MNIST labels it: **{truth}**.")
     if source == "draw":
         canvas_tools()
@@ -84,6 +82,8 @@ with answer_col:
     chosen = st.multiselect("Models that answer", list(runs), default=list(best.values()),
                             format_func=lambda i: f"{model_name(i, runs, best)} {runs[i].test_accuracy:.1%}",
                             help="The most accurate saved model of each architecture is chosen; add any other.")
+    if drawing is not None and truth is None:  # saving beside the answer, on a laptop's first screen
+        keep_for_a_test(drawing, store)
     if drawing is None:
         st.info(NOTHING_YET[source])
     elif st.button("Look inside a model reading it", icon="🔬", key="draw.inside",

@@ -95,9 +95,7 @@ with actions:
     # one button that reads "Training…" during a run, never disabled by it: a disabled button loses
     # the keyboard's focus, and Tab from it must reach Stop (the key keeps it the same button)
     start = start_col.button("Training…" if busy else "Start", type="primary", icon="⏳" if busy else "▶️",
-                             key="train.start", disabled=not busy and not fits, width="stretch",
-                             help="A training is under way: Stop ends it." if busy else "Train with these settings: "
-                             "the charts follow it live.") and not busy
+                             key="train.start", disabled=not busy and not fits, width="stretch") and not busy
     stop_col.button("Stop", icon="⏹️", disabled=not running or job.stop_requested, width="stretch", key="train.stop",
                     on_click=training_queue().cancel if running else None, args=(job,) if running else None,
                     help="Stops within one batch and keeps the model trained so far; a waiting run leaves the queue.")

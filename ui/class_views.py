@@ -45,7 +45,7 @@ def class_live(code: str) -> None:
                      "best accuracy": s.best_accuracy, "best model": s.best_arch, "runs": s.runs,
                      "cap": "none" if s.cap is None else str(s.cap)} for s in states],
                    progress=st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-                   detail=st.column_config.TextColumn(width="large"),
+                   detail=st.column_config.TextColumn(width="medium"),
                    **{"best accuracy": st.column_config.NumberColumn(format="percent")})
     st.subheader("The class's queue")
     jobs = class_jobs(training_queue(), code, names)

@@ -6,6 +6,7 @@ from core.analysis.visibility import visible_runs
 from core.store.checkpoints import StoreError
 from core.store.drawings import MyDrawings
 from ui.compare_views import Shown, accuracy_tab, disagreements_tab, drawings_tab, failures_tab, model_pickers
+from ui.display import touch_screen
 from ui.identity import learner
 from ui.navigation import page_header
 from ui.resources import (
@@ -60,8 +61,10 @@ if not evaluations:
     st.stop()
 shown = Shown(evaluations, records, short_names(list(evaluations), records), mnist.test.images)
 
-accuracy, failures, disagreeing, drawings = st.tabs(["Test accuracy", "Where each fails", "Disagreements",
-                                                     "My drawings"])
+# a phone's 390 px hold four tabs only with one word each
+TABS = ("Test accuracy", "Where each fails", "Disagreements", "My drawings")
+PHONE_TABS = ("Accuracy", "Mistakes", "Disagree", "Drawings")
+accuracy, failures, disagreeing, drawings = st.tabs(list(PHONE_TABS if touch_screen() else TABS))
 with accuracy:
     accuracy_tab(shown)
 with failures:

@@ -56,7 +56,13 @@ with st.container():
             st.button("Stop", icon="⏹️", on_click=sequence.stop, key="draw.stop",
                       help=STOP_SEQUENCE_HELP)
 
-source = choose_source()
+source_col, models_col = st.columns([2, 3], gap="large")
+with source_col:
+    source = choose_source()
+with models_col:  # as wide as it can be: each chosen model's name stays whole
+    chosen = st.multiselect("Models that answer", list(runs), default=list(best.values()),
+                            format_func=lambda i: f"{model_name(i, runs, best)} {runs[i].test_accuracy:.1%}",
+                            help="The most accurate saved model of each architecture is chosen; add any other.")
 canvas_col, answer_col = st.columns([1, 1], gap="large")
 with canvas_col:
     truth = None
@@ -79,9 +85,6 @@ with canvas_col:
                               "model towards its answer, blue ones away from it.")
 
 with answer_col:
-    chosen = st.multiselect("Models that answer", list(runs), default=list(best.values()),
-                            format_func=lambda i: f"{model_name(i, runs, best)} {runs[i].test_accuracy:.1%}",
-                            help="The most accurate saved model of each architecture is chosen; add any other.")
     if drawing is not None and truth is None:  # saving beside the answer, on a laptop's first screen
         keep_for_a_test(drawing, store)
     if drawing is None:

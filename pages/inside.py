@@ -79,14 +79,19 @@ answer_col.markdown(f"**{label(run.arch)} reads {answer.digit}** ({answer.confid
 # One view at a time, so only what is looked at is computed (the map and the lab's curves
 # take seconds the first time), and on a phone all five choices wrap onto the screen.
 view = st.segmented_control("Look at", list(VIEWS), format_func=VIEWS.get, key=VIEW_KEY, required=True, **KEEP)
-if view == "looks":
-    what_it_looks_for(model, run.arch)
-elif view == "layers":
-    layer_by_layer(model, run.arch, image)
-elif view == "network":
-    network_view(model, mnist.spec.image_size)
-elif view == "map":
-    drawn = st.session_state[SOURCE_KEY] == "drawing"
-    test_set_map(run_id, model, mnist, INDEX_KEY, INSIDE_SOURCE_KEY, image if drawn else None)
-else:
-    bend_lab(image, runs, best, mnist)
+# Each view in a slot of its own, one empty slot per view: Streamlit keeps the view left, greyed
+# out, until something else is drawn in its place or the run ends. Its slot is emptied at once,
+# while the new view still computes (the map and the lab's curves take seconds).
+slots = [st.empty() for _ in VIEWS]
+with slots[list(VIEWS).index(view)].container():
+    if view == "looks":
+        what_it_looks_for(model, run.arch)
+    elif view == "layers":
+        layer_by_layer(model, run.arch, image)
+    elif view == "network":
+        network_view(model, mnist.spec.image_size)
+    elif view == "map":
+        drawn = st.session_state[SOURCE_KEY] == "drawing"
+        test_set_map(run_id, model, mnist, INDEX_KEY, INSIDE_SOURCE_KEY, image if drawn else None)
+    else:
+        bend_lab(image, runs, best, mnist)

@@ -35,9 +35,27 @@ def show_table(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = Non
     """A table of rows with the shared column formats; `column_config` adds or overrides, and
     `columns` shows only those (in that order)."""
     st.space("small")  # the toolbar a touch screen shows above a table would cover what is there
-    st.dataframe(rows, hide_index=True, placeholder=MISSING, column_order=columns,
-                 column_config={**{name: f for name, f in _FORMATS.items() if rows and name in rows[0]},
-                                **column_config})
+    config = {**{name: f for name, f in _FORMATS.items() if rows and name in rows[0]}, **column_config}
+    st.dataframe(shown_values(rows, config), hide_index=True, placeholder=MISSING, column_order=columns,
+                 column_config=config)
+
+
+def _decimals(column: Any) -> int | None:
+    """How many decimals a column's format shows (a percentage: 4 of its fraction); None: as is."""
+    found = (column.get("type_config") or {}).get("format") if isinstance(column, dict) else None
+    if found == "percent":
+        return 4
+    if found == "localized":
+        return 0
+    return int(found[2]) if isinstance(found, str) and found.startswith("%.") and found[2].isdigit() else None
+
+
+def shown_values(rows: list[dict[str, Any]], config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Numbers rounded to what their format shows: the grid draws formatted text, but the table it
+    gives screen readers reads the values ("1.20859452199511" where "1.2" is seen)."""
+    decimals = {name: d for name, column in config.items() if (d := _decimals(column)) is not None}
+    return [{key: round(value, decimals[key]) if key in decimals and isinstance(value, float) else value
+             for key, value in row.items()} for row in rows]
 
 
 def show_chart(figure, where=None, what: str = "", **plotly_kwargs: Any):
@@ -65,6 +83,29 @@ def keep_focus_on(widget_key: str) -> None:
         else if (++tries < 40) {{ setTimeout(focus, 50); }}
       }};
       setTimeout(focus, 50);
+    }})();</script>""", unsafe_allow_javascript=True)
+
+
+def label_canvases(container_key: str, label: str, drawn: str = "") -> None:
+    """Give the canvases drawn inside the keyed container `container_key` an accessible name.
+    streamlit-drawable-canvas 0.13 takes no label for its canvas; the canvas sits in its
+    component's open shadow root, so the name is set from outside, after each redraw (Clear
+    draws a new canvas: `drawn` names which one, so the script runs again for it).
+    tests/browser/test_draw.py fails if a new version moves it."""
+    selector = json.dumps(f".st-key-{container_key.replace('.', '-')}")
+    st.html(f"""<script>/* {html.escape(drawn)} */ (() => {{
+      let tries = 0;
+      const name = () => {{
+        const box = window.parent.document.querySelector({selector});
+        const hosts = box ? [box, ...box.querySelectorAll("*")].filter(e => e.shadowRoot) : [];
+        const canvases = hosts.flatMap(h => [...h.shadowRoot.querySelectorAll("canvas")]);
+        canvases.forEach((canvas, i) => {{
+          if (i === canvases.length - 1) {{ canvas.setAttribute("role", "img"); canvas.setAttribute("aria-label", {json.dumps(label)}); }}
+          else {{ canvas.setAttribute("aria-hidden", "true"); }}
+        }});
+        if (++tries < 50) {{ setTimeout(name, 100); }}  // for 5 s: a new canvas mounts after the old one goes
+      }};
+      setTimeout(name, 100);
     }})();</script>""", unsafe_allow_javascript=True)
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from core.models.drawing import PICTURE_MAX_BYTES, Preprocessed, picture_ink, preprocess
+from ui.display import label_canvases
 from ui.keys import DRAWING_KEY
 from ui.resources import dataset_or_stop
 from ui.text import told
@@ -15,6 +16,9 @@ SOURCES = {"draw": "Draw it", "upload": "Upload a picture", "test": "A test digi
 SOURCE_KEY, TEST_INDEX_KEY = "draw.source", "draw.test_index"
 CANVAS_SIDE = 280   # px; fits a phone's column (about 330 px wide) as well as a desktop's
 PEN_KEY = "draw_pen_width"
+CANVAS_BOX = "draw.canvas"  # the keyed container the canvas is drawn in
+CANVAS_NAME = ("Drawing area: draw one digit with a mouse, a finger or a pen. Without them, choose Upload a "
+               "picture or A test digit above.")
 CLEARS_KEY = "draw_clears"  # bumping it gives the canvas a new key: a truly empty canvas
 STROKES_KEY = "draw_strokes"  # the canvas's last drawing (fabric.js objects), for Undo
 REDRAW_KEY = "draw_redraw"    # what a new canvas starts from after Undo
@@ -50,10 +54,13 @@ def drawn_digit() -> Preprocessed | None:
     from streamlit_drawable_canvas import st_canvas  # here, not at import: tests stand a module in for it
     st.markdown("**Drawing area**: draw one digit, white on black, with a mouse, a finger or a pen.")
     st.space(40)  # room for the toolbar the canvas shows above itself on mouse hover
-    result = st_canvas(stroke_width=st.session_state.get(PEN_KEY, 18), stroke_color="#FFFFFF",
-                       background_color="#000000", height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
-                       return_image_data=True, initial_drawing=st.session_state.get(REDRAW_KEY),
-                       key=f"canvas.{st.session_state.get(CLEARS_KEY, 0)}")
+    with st.container(key=CANVAS_BOX):
+        result = st_canvas(stroke_width=st.session_state.get(PEN_KEY, 18), stroke_color="#FFFFFF",
+                           background_color="#000000", height=CANVAS_SIDE, width=CANVAS_SIDE,
+                           drawing_mode="freedraw", return_image_data=True,
+                           initial_drawing=st.session_state.get(REDRAW_KEY),
+                           key=f"canvas.{st.session_state.get(CLEARS_KEY, 0)}")
+    label_canvases(CANVAS_BOX, CANVAS_NAME, drawn=f"canvas {st.session_state.get(CLEARS_KEY, 0)}")
     if result is not None and result.json_data:
         st.session_state[STROKES_KEY] = result.json_data
     image = result.image_data if result is not None else None

@@ -1,5 +1,6 @@
 """Journeys on /draw: drawing with a mouse on a desktop, and with a finger on a phone."""
 import math
+import re
 
 import pytest
 
@@ -31,6 +32,7 @@ def test_draw_a_one_and_a_zero_then_clear(app_server, page):
     page.goto(f"{app_server}/draw")
     main = page.get_by_test_id("stMainBlockContainer")
     box = drawing_area(page)
+    expect(main.get_by_role("img", name=re.compile("^Drawing area: draw one digit"))).to_have_count(1, timeout=10_000)
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     stroke(page, [(cx, cy - 100 + 10 * i) for i in range(21)])  # a vertical bar
     metric = main.get_by_test_id("stMetric").filter(has_text="Logistic regression")
@@ -43,6 +45,7 @@ def test_draw_a_one_and_a_zero_then_clear(app_server, page):
 
     main.get_by_role("button", name="Clear", exact=True).click()
     expect(main.get_by_test_id("stMetric")).to_have_count(0, timeout=30_000)
+    expect(main.get_by_role("img", name=re.compile("^Drawing area"))).to_have_count(1, timeout=10_000)  # the new one
     expect(main.get_by_text("nothing is drawn yet")).to_be_visible()
 
     for attempt in range(3):  # Clear draws a fresh canvas; on a busy machine it may still be mounting
@@ -66,6 +69,7 @@ def test_on_a_phone_the_canvas_fits_and_a_finger_draws(app_server, browser):
     page.goto(f"{app_server}/draw")
     main = page.get_by_test_id("stMainBlockContainer")
     box = drawing_area(page)
+    expect(main.get_by_role("img", name=re.compile("^Drawing area: draw one digit"))).to_have_count(1, timeout=10_000)
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # the whole canvas is on screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     touch = context.new_cdp_session(page)

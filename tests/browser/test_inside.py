@@ -35,6 +35,8 @@ def test_a_drawing_opens_inside_the_cnn_and_bending_it_changes_the_answer(app_se
     main.get_by_role("radio", name="Bend the digit").click()
     answer = main.get_by_test_id("stMarkdown").filter(has_text=re.compile(r"^CNN reads")).last  # the lab's, below the page's
     expect(answer).to_be_visible(timeout=30_000)
+    # the view left goes at once, not greyed out while the lab bends a thousand digits for its curves
+    expect(main.get_by_text("conv 1: 32 maps of 24×24")).to_have_count(0, timeout=1_000)
     upright = answer.inner_text()
     thumb = main.get_by_test_id("stSlider").filter(has_text="Rotate").get_by_role("slider")
     thumb.focus()

@@ -15,3 +15,12 @@ def test_phones_get_charts_without_plotlys_mode_bar(monkeypatch, agent, touch):
     assert touch_screen() is touch
     assert chart_config()["displayModeBar"] == (False if touch else "hover")
     assert chart_config(static=True)["staticPlot"] is True
+
+
+def test_a_tables_numbers_are_rounded_to_what_their_format_shows():
+    from ui.display import _FORMATS, PERCENT, shown_values
+    rows = [{"training s": 1.20859452199511, "test accuracy": 0.957612, "bent": 0.43579, "lr": 0.003,
+             "runs": 3, "nickname": "ada"}]
+    shown = shown_values(rows, {**_FORMATS, "bent": PERCENT})
+    assert shown == [{"training s": 1.2, "test accuracy": 0.9576, "bent": 0.4358, "lr": 0.003, "runs": 3,
+                      "nickname": "ada"}]  # "%g" and whole numbers and text stay as they are

@@ -52,7 +52,7 @@ def choose_source() -> str:
 def drawn_digit() -> Preprocessed | None:
     """The canvas, and what is drawn on it; the canvas keeps its strokes across a visit to Inside."""
     from streamlit_drawable_canvas import st_canvas  # here, not at import: tests stand a module in for it
-    st.markdown("**Drawing area**: draw one digit, white on black, with a mouse, a finger or a pen.")
+    st.markdown("**Drawing area**: one digit, with a mouse, a finger or a pen.")  # one line, on a laptop
     st.space(40)  # room for the toolbar the canvas shows above itself on mouse hover
     with st.container(key=CANVAS_BOX):
         result = st_canvas(stroke_width=st.session_state.get(PEN_KEY, 18), stroke_color="#FFFFFF",
@@ -81,7 +81,8 @@ def canvas_tools() -> None:
 def uploaded_digit() -> Preprocessed | None:
     """A picture of one digit, dark on light paper or light on dark, cropped and centred like MNIST."""
     sent = st.file_uploader(f"A picture of one digit (PNG or JPEG, up to {PICTURE_MAX_BYTES / 1e6:.0f} MB)",
-                            type=["png", "jpg", "jpeg"], key="draw.upload")
+                            type=["png", "jpg", "jpeg"], key="draw.upload",
+                            max_upload_size=round(PICTURE_MAX_BYTES / 1e6))  # the box says the page's own limit
     if sent is None:
         return None
     try:

@@ -86,6 +86,40 @@ def test_on_a_phone_the_canvas_fits_and_a_finger_draws(app_server, browser):
     context.close()
 
 
+def test_on_a_laptop_the_answer_and_saving_are_on_the_first_screen_and_a_keyboard_can_upload(app_server,
+                                                                                           browser, tmp_path):
+    """Runs after the desktop journey, whose model is in the server's store."""
+    from PIL import Image
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(f"{app_server}/draw")
+    main = page.get_by_test_id("stMainBlockContainer")
+    box = drawing_area(page)
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    stroke(page, [(cx, cy - 100 + 10 * i) for i in range(21)])  # a vertical bar
+    expect(main.get_by_text(re.compile(r"reads 1 \("))).to_be_in_viewport(ratio=1, timeout=30_000)
+    expect(main.get_by_role("button", name="Save drawing")).to_be_in_viewport(ratio=1)  # beside the answer
+
+    # no mouse from here on: a picture of a one, dark on paper, chosen with the keyboard
+    picture = tmp_path / "one.png"
+    paper = Image.new("L", (120, 160), 235)
+    paper.paste(20, (52, 20, 68, 140))
+    paper.save(picture)
+    main.get_by_role("radio", name="Upload a picture").focus()
+    page.keyboard.press("Enter")
+    uploader = main.get_by_test_id("stFileUploader")
+    expect(uploader).to_contain_text("2MB per file", timeout=30_000)  # the limit, said before a file is sent
+    browse = uploader.get_by_role("button", name="Upload", exact=True)
+    browse.focus()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(str(picture))
+    metric = main.get_by_test_id("stMetric").filter(has_text="Logistic regression")
+    expect(metric.get_by_test_id("stMetricValue")).to_have_text("1", timeout=30_000)
+    context.close()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_canvas_toolbar_is_readable_in_both_themes(app_server, browser, scheme):
     from io import BytesIO

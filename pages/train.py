@@ -92,8 +92,8 @@ with actions:
     busy = running or racing
     with note_col:
         fits = config is not None and not busy and fits_this_server(config)
-    # one button that reads "Training…" during a run, never disabled by it: a disabled button loses
-    # the keyboard's focus, and Tab from it must reach Stop (the key keeps it the same button)
+    # one button that reads "Training…" during a run rather than turning disabled: a disabled button
+    # cannot hold the keyboard's focus, which keep_focus_on puts back on it, so that Tab reaches Stop
     start = start_col.button("Training…" if busy else "Start", type="primary", icon="⏳" if busy else "▶️",
                              key="train.start", disabled=not busy and not fits, width="stretch") and not busy
     stop_col.button("Stop", icon="⏹️", disabled=not running or job.stop_requested, width="stretch", key="train.stop",

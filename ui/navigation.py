@@ -24,12 +24,18 @@ _routed = contextvars.ContextVar("routed_by_app", default=False)  # this run cam
 ROUTED_KEY = "routed_by_app"  # session_state: some run of this session came through app.py
 TEACHER_KEY = "teacher"  # session_state: this browser signed in as a teacher (pages/class.py)
 # Where the keyboard is, in both themes: a blue ring with a white one outside it, which no
-# highlight of the current page or selected option looks like (Streamlit's own is faint).
-FOCUS_RING = """<style>
+# highlight of the current page or selected option looks like (Streamlit's own is faint); and
+# chips that wrap rather than leave the screen.
+APP_STYLE = """<style>
 :is(a, button, input, textarea, summary, [role="tab"], [role="radio"], [role="checkbox"], [role="switch"],
     [role="option"], [role="slider"], [role="combobox"], [tabindex]):focus-visible {
   outline: 3px solid #1a5fd0 !important; outline-offset: 2px !important; box-shadow: 0 0 0 5px #ffffff !important;
 }
+/* A multiselect's chosen options wrap onto a second line instead of scrolling out of sight on a
+   phone (Draw's models); tests/browser/test_draw.py checks every chip is whole at 390 px. */
+[data-testid="stMultiSelectTagsContainer"] { flex-wrap: wrap !important; overflow: visible !important;
+  max-height: none !important; }
+:has(> [data-testid="stMultiSelectTagsContainer"]) { height: auto !important; max-height: none !important; }
 </style>"""
 
 
@@ -62,7 +68,7 @@ def open_app():
     """Page settings, the navigation (returns the page it chose), the learner and the sidebar."""
     st.set_page_config(page_title="Digits dashboard", page_icon="✍️", layout="wide")
     page = st.navigation(app_pages())
-    st.html(FOCUS_RING)
+    st.html(APP_STYLE)
     settings_or_stop()
     learner_or_stop()
     if _has_teachers() and TEACHER_KEY not in st.session_state:  # list the Class page for its teachers

@@ -48,6 +48,14 @@ def test_nothing_overflows_a_phone_screen(served, browser):
             page.goto(f"{served}/{path}")
             settled(page)
             assert overflowing(page) == [], path
+        page.goto(f"{served}/draw")  # the three chosen models' chips wrap inside the picker, each whole
+        settled(page)
+        inside = page.get_by_test_id("stMultiSelect").first.evaluate("""picker => {
+            const box = picker.querySelector('[role="group"]').getBoundingClientRect();
+            return [...picker.querySelectorAll('[data-testid="stMultiSelectTagsContainer"] > span > span')].map(
+                chip => { const r = chip.getBoundingClientRect();
+                          return r.left >= box.left && r.right <= box.right && r.bottom <= box.bottom; }); }""")
+        assert len(inside) == 3 and all(inside), inside
         page.goto(f"{served}/compare")
         settled(page)
         expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)  # the first tab's bars

@@ -48,6 +48,7 @@ def test_nothing_overflows_a_phone_screen(served, browser):
             page.goto(f"{served}/{path}")
             settled(page)
             assert overflowing(page) == [], path
+            assert touching_legends(page) == [], path
         page.goto(f"{served}/draw")  # the three chosen models' chips wrap inside the picker, each whole
         settled(page)
         inside = page.get_by_test_id("stMultiSelect").first.evaluate("""picker => {
@@ -66,6 +67,7 @@ def test_nothing_overflows_a_phone_screen(served, browser):
             page.get_by_role("tab", name=tab).click()
             settled(page)
             assert overflowing(page) == [], tab
+            assert touching_legends(page) == [], tab
     finally:
         context.close()
 
@@ -103,15 +105,32 @@ def test_the_overflow_check_finds_what_sticks_out_and_not_what_scrolls_in_its_bo
     assert len(found) == 2 and "stWide" in found[0] and "the page is" in found[1]
 
 
+_TOUCHING_LEGENDS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
+    const title = plot.querySelector('.gtitle'), legend = plot.querySelector('.legend');
+    if (!title || !legend) return [];
+    const a = title.getBoundingClientRect(), b = legend.getBoundingClientRect();
+    const apart = a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+    return apart ? [] : [title.textContent];
+})"""
+
+
+def touching_legends(page) -> list[str]:
+    """The titles of the charts whose legend overlaps their title."""
+    return page.evaluate(_TOUCHING_LEGENDS)
+
+
 def problems(page, where: str) -> list[str]:
-    """axe's critical violations, and its serious ones when there are more than MOST_SERIOUS."""
+    """axe's critical violations, and its serious ones when there are more than MOST_SERIOUS;
+    anything that sticks out past the laptop's screen, and legends over chart titles."""
     settled(page, quiet=0.4)
+    sticking_out = [f"{where}: sticks out: {found}" for found in overflowing(page)]
+    touching = [f"{where}: legend over the title {title!r}" for title in touching_legends(page)]
     found = axe_module.Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}}).response["violations"]
     described = [f"{where}: {v['id']} ({v['impact']}, {len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
                  for v in found]
     critical = [d for d, v in zip(described, found) if v["impact"] == "critical"]
     serious = [d for d, v in zip(described, found) if v["impact"] == "serious"]
-    return critical + (serious if len(serious) > MOST_SERIOUS else [])
+    return critical + (serious if len(serious) > MOST_SERIOUS else []) + sticking_out + touching
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -136,3 +155,17 @@ def test_every_page_and_view_passes_axe(served, browser, theme):
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
     context.close()
     assert found == []
+
+
+def test_the_legend_check_finds_a_legend_over_a_title_and_not_one_beside_it(browser):
+    page = browser.new_page()
+    box = 'position:absolute;top:0;width:100px;height:20px'
+    page.set_content(
+        '<div class="js-plotly-plot" style="position:relative;height:50px">'
+        f'<div class="gtitle" style="{box};left:0">Over</div><div class="legend" style="{box};left:50px"></div></div>'
+        '<div class="js-plotly-plot" style="position:relative;height:50px">'
+        f'<div class="gtitle" style="{box};left:0">Beside</div><div class="legend" style="{box};left:150px"></div>'
+        '</div>')
+    found = touching_legends(page)
+    page.close()
+    assert found == ["Over"]

@@ -4,9 +4,9 @@ import streamlit as st
 
 from core.config.fields import ConfigError
 from core.jobs.job import TrainingJob
-from core.models.architectures import describe, label
+from core.models.architectures import describe
 from core.store.checkpoints import StoreError
-from core.training.config import settings_in_words, settings_locked, starting_settings, to_query
+from core.training.config import in_brief, settings_in_words, settings_locked, starting_settings, to_query
 from core.training.limits import limits_note
 from ui.display import keep_focus_on, show_table
 from ui.identity import learner
@@ -33,11 +33,6 @@ from ui.trainings import start_training, training_sequence
 
 LOCK_KEY = "train_locked"        # settings a teacher's link fixed for this session, with their values
 FOCUS_KEY = "train_focus_start"  # a Start was just pressed: the next run puts the focus back on its button
-
-
-def run_summary(config) -> str:
-    epochs = config.epochs
-    return f"{label(config.arch)}, {epochs} epoch{'s' if epochs != 1 else ''}, learning rate {config.lr:g}"
 
 
 page_header("📈 Train",
@@ -70,7 +65,7 @@ actions = st.container()
 if running:  # the run's own settings, folded away; the form (a link's settings, say) waits for the run's end
     if locked:
         teacher_lock_note(locked, after_run=True)
-    with st.expander(f"Settings of this run: {run_summary(job.config)}"):
+    with st.expander(f"Settings of this run: {in_brief(job.config, with_lr=True)}"):
         show_table(settings_in_words(job.config))
     config = None
     view = st.container()
@@ -123,7 +118,7 @@ with view:
                                                                                  len(mnist.test))
     else:
         if config is not None and config.to_dict() != job.config.to_dict():  # the form moved on since
-            st.info(f"Below is your last run ({run_summary(job.config)}). The settings beside it are new: "
+            st.info(f"Below is your last run ({in_brief(job.config, with_lr=True)}). The settings beside it are new: "
                     "press **Start** to train them.", icon="ℹ️")
         saved = show_outcome(job, store)
         live_view(job, False, overlay_curves(runs), len(mnist.test))

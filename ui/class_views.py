@@ -73,15 +73,24 @@ def hold_control(code: str) -> None:
               help="Waiting trainings stay in line until you let them go on; running ones finish.")
 
 
-def cap_control(code: str) -> None:
+def members_or_say(code: str, until_then: str) -> dict[str, str] | None:
+    """The class's members (in the order they joined) with their names; None, after saying
+    `until_then`, while nobody has joined."""
     names = names_of(code)
-    members = list(classes().members(code))
+    members = {learner: names.get(learner, learner[:6]) for learner in classes().members(code)}
     if not members:
-        st.markdown("Once learners join, you can limit how many trainings each may start this round.")
+        st.markdown(until_then)
+        return None
+    return members
+
+
+def cap_control(code: str) -> None:
+    names = members_or_say(code, "Once learners join, you can limit how many trainings each may start this round.")
+    if names is None:
         return
     with st.form(f"class.cap.{code}", border=False):
         who, how_many = st.columns(2)
-        chosen = who.selectbox("Learner", members, format_func=lambda learner: names.get(learner, learner[:6]))
+        chosen = who.selectbox("Learner", list(names), format_func=names.get)
         cap = how_many.number_input("Trainings allowed this round", min_value=0, max_value=1000, value=3, step=1)
         set_col, lift_col = st.columns(2)
         if set_col.form_submit_button("Set the cap", width="stretch"):
@@ -93,16 +102,14 @@ def cap_control(code: str) -> None:
 
 def wall_name_control(code: str) -> None:
     """Rename or hide a learner's nickname on the projector (the teacher's view keeps it)."""
-    names = names_of(code)
-    members = list(classes().members(code))
-    if not members:
-        st.markdown("Once learners join, you can rename or hide a nickname before the projector shows it.")
+    names = members_or_say(code, "Once learners join, you can rename or hide a nickname before the projector "
+                                 "shows it.")
+    if names is None:
         return
     shown = wall_names(classes(), code, names)
     with st.form(f"class.wall.{code}", border=False):
         who, what = st.columns(2)
-        chosen = who.selectbox("Learner", members, key=f"class.wall.who.{code}",
-                               format_func=lambda learner: names.get(learner, learner[:6]))
+        chosen = who.selectbox("Learner", list(names), key=f"class.wall.who.{code}", format_func=names.get)
         new_name = what.text_input("Name on the projector", max_chars=30, placeholder="e.g. Team blue")
         rename_col, hide_col, reset_col = st.columns(3)
         if rename_col.form_submit_button("Rename", width="stretch") and new_name.strip():
@@ -114,8 +121,7 @@ def wall_name_control(code: str) -> None:
         if reset_col.form_submit_button("Show the nickname", width="stretch"):
             classes().set_wall_name(code, chosen, None)
             st.rerun()
-    changed = [f"{names.get(learner, learner[:6])} → {shown[learner]}" for learner in members
-               if shown[learner] != names.get(learner, learner[:6])]
+    changed = [f"{name} → {shown[learner]}" for learner, name in names.items() if shown[learner] != name]
     st.text("On the projector: " + ("; ".join(changed) if changed else "every nickname as chosen."))
 
 

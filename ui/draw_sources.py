@@ -4,10 +4,10 @@ screen reader gives the models a digit, through the same preprocessing and answe
 from __future__ import annotations
 
 import streamlit as st
-import torch
 
 from core.models.drawing import PICTURE_MAX_BYTES, Preprocessed, picture_ink, preprocess
 from ui.display import label_canvases
+from ui.inside_choice import test_digit_number
 from ui.keys import DRAWING_KEY
 from ui.resources import dataset_or_stop
 from ui.text import told
@@ -95,15 +95,8 @@ def uploaded_digit() -> Preprocessed | None:
     return drawing
 
 
-def _random_test_digit(count: int) -> None:
-    st.session_state[TEST_INDEX_KEY] = int(torch.randint(count, ()))
-
-
 def test_digit() -> tuple[Preprocessed | None, int]:
     """One of the MNIST test digits, through the same steps as a drawing; and its true digit."""
     test = dataset_or_stop().test
-    box, button = st.columns([3, 2], vertical_alignment="bottom")
-    index = box.number_input("Test digit number", 0, len(test) - 1, key=TEST_INDEX_KEY, step=1,
-                             help=f"Any of the {len(test):,} MNIST test digits.")
-    button.button("Random", icon="🎲", on_click=_random_test_digit, args=(len(test),), width="stretch")
-    return preprocess(test.images[int(index)].numpy()), int(test.labels[int(index)])
+    index = test_digit_number(len(test), TEST_INDEX_KEY)
+    return preprocess(test.images[index].numpy()), int(test.labels[index])

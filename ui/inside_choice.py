@@ -49,9 +49,19 @@ def seed_from_link(runs: dict, test_size: int, views: dict[str, str]) -> None:
             st.warning(f"The link's view must be one of {', '.join(views)}: showing the first.")
 
 
-def random_digit(test_size: int) -> None:
-    st.session_state[INDEX_KEY] = int(torch.randint(test_size, ()))
-    st.session_state[SOURCE_KEY] = "test"
+def _random_number(key: str, count: int, also: dict) -> None:
+    st.session_state[key] = int(torch.randint(count, ()))
+    st.session_state.update(also)
+
+
+def test_digit_number(count: int, key: str, also: dict | None = None, **keep) -> int:
+    """A test digit's number, typed or drawn at random (Random also sets the session state in
+    `also`); Inside and Draw choose test digits with it."""
+    box, button = st.columns([3, 2], vertical_alignment="bottom")
+    index = box.number_input("Test digit number", 0, count - 1, key=key, step=1, **keep,
+                             help=f"Any of the {count:,} MNIST test digits.")
+    button.button("Random", icon="🎲", on_click=_random_number, args=(key, count, also or {}), width="stretch")
+    return int(index)
 
 
 def choose_digit(run_id: str, mnist) -> tuple[torch.Tensor, str, int | None]:
@@ -80,8 +90,5 @@ def choose_digit(run_id: str, mnist) -> tuple[torch.Tensor, str, int | None]:
                               f"read as {mistakes[i].predicted} ({mistakes[i].confidence:.0%} sure)")
         index = mistakes[picked or 0].index
     else:
-        box, button = st.columns([3, 2], vertical_alignment="bottom")
-        index = box.number_input("Test digit number", 0, len(test) - 1, key=INDEX_KEY, step=1, **KEEP,
-                                 help=f"Any of the {len(test):,} MNIST test digits.")
-        button.button("Random", icon="🎲", on_click=random_digit, args=(len(test),), width="stretch")
+        index = test_digit_number(len(test), INDEX_KEY, also={SOURCE_KEY: "test"}, **KEEP)
     return as_input(test.images[index][None]), f"test digit {index:,}", int(test.labels[index])

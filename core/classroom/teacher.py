@@ -18,7 +18,7 @@ from core.jobs.run_keeper import stored_job
 from core.models.architectures import label
 from core.store.checkpoints import StoreError
 from core.store.runs import RunRecord, RunStore
-from core.training.config import TrainConfig
+from core.training.config import TrainConfig, in_brief
 from core.training.limits import LimitError, limit_stopped_at
 from core.training.status import IDLE, LIVE, Status
 
@@ -68,11 +68,9 @@ def class_jobs(queue: TrainingQueue, code: str, names: dict[str, str], now: floa
         waiting += 0 if running else 1
         queued = job.queued_at or now
         wait = (job.started_at or now) - queued if running else now - queued
-        epochs = job.config.epochs
-        rows.append(QueuedJob(job, names.get(job.learner, job.learner[:6]),
-                              f"{label(job.config.arch)}, {epochs} epoch{'s' if epochs != 1 else ''}",
-                              running, 0 if running else waiting, max(wait, 0.0),
-                              snap.train_seconds if running else 0.0, snap.progress))
+        rows.append(QueuedJob(job, names.get(job.learner, job.learner[:6]), in_brief(job.config), running,
+                              0 if running else waiting, max(wait, 0.0), snap.train_seconds if running else 0.0,
+                              snap.progress))
     return rows
 
 

@@ -200,6 +200,15 @@ def _value_text(meta: Mapping[str, Any], value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def epochs_text(epochs: int) -> str:
+    return f"{epochs} epoch{'s' if epochs != 1 else ''}"
+
+
+def in_brief(config: TrainConfig, with_lr: bool = False) -> str:
+    """A run named in a line: "CNN, 3 epochs" (with `with_lr`: ", learning rate 0.003")."""
+    return f"{label(config.arch)}, {epochs_text(config.epochs)}" + (f", learning rate {config.lr:g}" if with_lr else "")
+
+
 def lock_sentence(locked: Mapping[str, Any]) -> str:
     """What a teacher's link fixed (locked_values), in words: "CNN, 1 epoch and layers conv
     10/20 5x5, fc 50". Fixed settings that are a preset's are summed up as that preset's, so
@@ -207,7 +216,7 @@ def lock_sentence(locked: Mapping[str, Any]) -> str:
     arch = locked.get("arch", "logistic")
     parts = [label(arch)] if "arch" in locked else []
     if "epochs" in locked:
-        parts.append(f"{locked['epochs']} epoch{'s' if locked['epochs'] != 1 else ''}")
+        parts.append(epochs_text(locked["epochs"]))
     if "model" in locked:
         parts.append(f"layers {architecture(arch).options.from_dict(locked['model']).describe()}")
     rest = {name: value for name, value in locked.items() if name not in ("arch", "epochs", "model", "dataset")}

@@ -114,10 +114,13 @@ def shoot(page, out: Path, name: str, full: bool) -> None:
 
 def visit(context, url: str, out: Path, suffix: str, full: bool, touch: bool) -> None:
     page = context.new_page()
-    for path in ("home", "train", "compare", "leaderboard", "class"):
+    for path in ("home", "lessons", "train", "compare", "leaderboard", "class"):
         page.goto(f"{url}/{path}")
         settled(page)
         shoot(page, out, f"{path}-{suffix}", full)
+    page.goto(f"{url}/lessons?lesson=03-learning-rate")  # one lesson with a chart of the learner's runs
+    settled(page)
+    shoot(page, out, f"lesson-{suffix}", full)
     page.goto(f"{url}/draw")
     settled(page)
     draw_a_seven(page, touch)

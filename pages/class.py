@@ -4,6 +4,7 @@ Listed only on a server with $DIGITS_TEACHER_KEY, opened only with that key."""
 import streamlit as st
 
 from core.classroom.classes import RateLimited, is_code, normal_code
+from ui.class_lessons import PROGRESS_SECONDS, lesson_wall, pace_control, progress_table
 from ui.class_views import (
     CAP_SECONDS,
     LIVE_SECONDS,
@@ -99,7 +100,10 @@ info, found = chosen_class()
 if info is not None and st.query_params.get("view") == "projector":
     st.set_page_config(initial_sidebar_state="collapsed")  # the wall needs the width; a click opens it
     projector_header(info)
-    fragment(projector, run_every=PROJECTOR_SECONDS)(info)
+    if st.toggle("Show the lessons' progress", key="projector.lessons"):
+        fragment(lesson_wall, run_every=PROJECTOR_SECONDS)(info.code)
+    else:
+        fragment(projector, run_every=PROJECTOR_SECONDS)(info)
     if st.button("Back to the teacher's view", icon="↩️"):
         del st.query_params["view"]
         st.rerun()
@@ -120,6 +124,13 @@ if st.toggle("Projector mode", help="Large, live, for the wall: the top ten's cu
     st.rerun()
 fragment(class_live, run_every=LIVE_SECONDS)(info.code)
 hold_control(info.code)
+
+st.header("Lessons")
+pace_col, progress_col = st.columns([2, 3], gap="large")
+with pace_col:
+    pace_control(info.code)
+with progress_col.container(key="lesson-progress"):
+    fragment(progress_table, run_every=PROGRESS_SECONDS)(info.code)
 
 st.header("Controls")
 setup_col, other_col = st.columns(2, gap="large")

@@ -8,6 +8,7 @@ from core.store.drawings import MyDrawings
 from ui.compare_views import Shown, accuracy_tab, disagreements_tab, drawings_tab, failures_tab, model_pickers
 from ui.display import touch_screen
 from ui.identity import learner
+from ui.lessons import did
 from ui.navigation import page_header
 from ui.resources import (
     dataset_or_stop,
@@ -59,6 +60,7 @@ for run_id in chosen:
 if not evaluations:
     st.info("Choose at least one model that loads.")
     st.stop()
+did("compare.open")
 shown = Shown(evaluations, records, short_names(list(evaluations), records), mnist.test.images)
 
 # a phone's 390 px hold four tabs only with one word each

@@ -86,7 +86,8 @@ with canvas_col:
 
 with answer_col:
     if drawing is not None and truth is None:  # saving beside the answer, on a laptop's first screen
-        keep_for_a_test(drawing, store)
+        keep_for_a_test(drawing, store, {run_id: runs[run_id].arch for run_id in chosen  # the learner's own
+                                         if runs[run_id].learner == learner()})
     if drawing is None:
         st.info(NOTHING_YET[source])
     elif st.button("Look inside a model reading it", icon="🔬", key="draw.inside",

@@ -7,6 +7,7 @@ from core.models.architectures import ARCHITECTURES
 from core.viz.pictures import sample_grid
 from ui.display import show_table
 from ui.keys import DATA_DIR_KEY
+from ui.lessons import did
 from ui.navigation import TEACHER_KEY, require_app_navigation
 from ui.resources import dataset_or_stop, learners, my_class, run_store, server_settings
 from ui.sidebar import nickname, nickname_input
@@ -24,6 +25,8 @@ st.title("✍️ Digits dashboard")
 st.markdown(
     "Learn how neural networks read handwritten digits by training them yourself on "
     "**MNIST**: 70,000 grey 28×28 images of the digits 0–9 written by census staff and students.")
+st.page_link("pages/lessons.py", label="**New here? Start with the Lessons**: seven steps from the data to "
+             "your own handwriting, each ticked as you go", icon="🎓")
 col_train, col_compare, col_draw = st.columns(3)
 col_train.page_link("pages/train.py", label="**Train** a model and watch it learn", icon="📈")
 col_compare.page_link("pages/compare.py", label=f"**Compare** {_listed([a.label for a in ARCHITECTURES.values()])}",
@@ -45,8 +48,10 @@ if len(roots) > 1 and shows_paths:  # copies of MNIST side by side under the dat
 mnist = dataset_or_stop()
 st.caption(f"{len(mnist.train):,} training and {len(mnist.test):,} test images"
            + (f", read from {plain(mnist.root)} ({mnist.source})." if shows_paths else "."))
-seed = st.number_input("Sample", min_value=0, max_value=10_000, value=0, step=1,
+seed = st.number_input("Sample", min_value=0, max_value=10_000, value=0, step=1, key="home.sample",
                        help="Change to draw another random sample of training digits.")
+if seed:
+    did("home.sample")
 images, labels = sample_grid(mnist.train, count=24, seed=int(seed))
 st.image(images, caption=[f"label {label}" for label in labels], width=84,
          alt=[f"A handwritten {label} from the training set" for label in labels])

@@ -27,6 +27,7 @@ from ui.inside_views import (
     what_it_looks_for,
 )
 from ui.keys import INSIDE_SOURCE_KEY
+from ui.lessons import did
 from ui.navigation import page_header
 from ui.resources import dataset_or_stop, model_of_run, my_class, run_store
 from ui.text import EVERYONE_HELP, EVERYONE_LABEL, told
@@ -73,6 +74,9 @@ with digit_col:
     image, caption, truth = choose_digit(run_id, mnist)
 answer = predict(model, image)
 answer_col.image(digit_picture(image, 3), caption=caption, width=84, alt=f"The digit being read: {caption}")
+mine = run.learner == learner()  # what the learner does with their own models counts for their lessons
+if mine and truth is not None and answer.digit != truth:
+    did("misread.test", run.arch)
 answer_col.markdown(f"**{label(run.arch)} reads {answer.digit}** ({answer.confidence:.0%} sure)"
                     + ("" if truth is None else " ✅" if answer.digit == truth else f" ❌ it is a {truth}"))
 
@@ -83,6 +87,8 @@ view = st.segmented_control("Look at", list(VIEWS), format_func=VIEWS.get, key=V
 # out, until something else is drawn in its place or the run ends. Its slot is emptied at once,
 # while the new view still computes (the map and the lab's curves take seconds).
 slots = [st.empty() for _ in VIEWS]
+if mine and view != "bend":  # the bend lab's counts once a slider moved the digit
+    did(f"inside.{view}", run.arch)
 with slots[list(VIEWS).index(view)].container():
     if view == "looks":
         what_it_looks_for(model, run.arch)

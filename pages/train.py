@@ -9,6 +9,7 @@ from core.store.checkpoints import StoreError
 from core.training.config import in_brief, settings_in_words, settings_locked, starting_settings, to_query
 from core.training.limits import limits_note
 from ui.display import keep_focus_on, show_table
+from ui.glossary import what_is
 from ui.identity import learner
 from ui.navigation import page_header
 from ui.resources import (
@@ -33,6 +34,7 @@ from ui.trainings import start_training, training_sequence
 
 LOCK_KEY = "train_locked"        # settings a teacher's link fixed for this session, with their values
 FOCUS_KEY = "train_focus_start"  # a Start was just pressed: the next run puts the focus back on its button
+WRITTEN_KEY = "train_query"      # the settings this page last wrote into the address
 
 
 page_header("📈 Train",
@@ -47,8 +49,11 @@ sequence = training_sequence()  # "Train all" or Draw's training, started on ano
 racing = sequence is not None and not sequence.done
 
 
-if not form_is_seeded():  # first visit in this session: a shared link's, the running job's, or the defaults
-    starting = starting_settings(st.query_params.to_dict(), job.config if job is not None else None)
+# A link followed within the session (a lesson's task) has settings the form did not write itself
+linked = st.query_params.to_dict()
+new_link = bool(linked) and form_is_seeded() and linked != st.session_state.get(WRITTEN_KEY, linked)
+if not form_is_seeded() or new_link:  # a link's settings, the running job's, or the defaults
+    starting = starting_settings(linked, job.config if job is not None else None)
     if starting.problem:
         st.warning(f"The settings in this link could not be used ({plain(starting.problem)}); the defaults are "
                    "shown instead.")
@@ -82,6 +87,7 @@ else:
         if locked:
             query["lock"] = ",".join(sorted(locked))
         st.query_params.from_dict(query)
+        st.session_state[WRITTEN_KEY] = query
 with actions:
     start_col, stop_col, note_col = st.columns([1, 1, 3], vertical_alignment="center")
     busy = running or racing
@@ -110,6 +116,7 @@ if start:
         st.rerun()
 
 with view:
+    what_is("loss", "accuracy", "overfitting")
     if job is None:
         st.info("Press **Start** to train. The loss curve appears here as the model learns; "
                 "the first accuracy point is the untrained model (about 10%, a guess).")

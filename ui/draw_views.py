@@ -15,6 +15,7 @@ from core.viz.pictures import enlarge
 from ui.display import chart_config, show_chart
 from ui.draw_sources import clear_canvas
 from ui.identity import learner
+from ui.lessons import did
 from ui.resources import model_of_run
 from ui.sidebar import nickname
 from ui.text import told
@@ -22,15 +23,23 @@ from ui.text import told
 LABEL_KEY = "draw_label"
 
 
-def save_drawing(image, store) -> None:
+def save_drawing(drawing: Preprocessed, store: RunStore, readers: dict[str, str]) -> None:
+    """Save the drawing as the digit the learner says it is; each of `readers` (run id → its
+    architecture, the models that answered) that reads it otherwise has misread a drawing."""
     label = st.session_state.get(LABEL_KEY)
     try:
-        MyDrawings(store).add(image, label, nickname=nickname(), learner=learner())
+        MyDrawings(store).add(drawing.centred, label, nickname=nickname(), learner=learner())
     except (ValueError, StoreError) as exc:  # the drawing stays on the canvas: nothing is lost
         st.error(f"The drawing could not be saved ({told(exc)}). Check that {told(store.root)} is writable and "
                  "try again.")
         return
     st.toast(f"Saved your {label} to “my drawings”. Draw the next one!", icon="💾")
+    for run_id, arch in readers.items():
+        try:
+            if predict(model_of_run(run_id), drawing.tensor).digit != label:
+                did("misread.drawing", arch)
+        except StoreError:  # a model file gone since it answered: it read nothing
+            continue
     st.session_state[LABEL_KEY] = None
     clear_canvas()
 
@@ -65,6 +74,7 @@ def show_answers(chosen: list[str], runs: dict, best: dict[str, str], drawing: P
             st.warning(f"{model_name(run_id, runs, best)} (run `{run_id}`) could not be loaded: {told(exc)}")
             continue
         answer = predict(model, drawing.tensor)
+        did("draw.read", runs[run_id].arch)
         left, right = st.columns([1, 2])
         left.metric(label=model_name(run_id, runs, best), value=str(answer.digit),
                     delta=f"{answer.confidence:.0%} sure" if answer.sure else f"not sure ({answer.confidence:.0%})",
@@ -90,10 +100,10 @@ def show_preprocessing(drawing: Preprocessed) -> None:
                "Without centring, a digit drawn in a corner lands where the models never saw ink.")
 
 
-def keep_for_a_test(drawing: Preprocessed, store: RunStore) -> None:
+def keep_for_a_test(drawing: Preprocessed, store: RunStore, readers: dict[str, str]) -> None:
     """Save the drawing with the digit the learner says it is, for Compare's "My drawings"."""
     st.markdown("**Keep it for a test**: say which digit it really is and save it to *my drawings*, "
                 "which the Compare page tests every model on.")
     st.segmented_control("It is a", list(range(10)), key=LABEL_KEY)
     st.button("Save drawing", icon="💾", disabled=st.session_state.get(LABEL_KEY) is None,
-              on_click=save_drawing, args=(drawing.centred, store))
+              on_click=save_drawing, args=(drawing, store, readers))

@@ -14,6 +14,7 @@ from ui.resources import evaluation_of_run
 RUN_KEY, SOURCE_KEY, INDEX_KEY, MISTAKE_KEY = "inside.run", "inside.source", "inside.digit", "inside.mistake"
 SOURCES = {"test": "A test digit", "mistake": "One it gets wrong", "drawing": "Your drawing"}
 VIEW_KEY = "inside.view"
+LINK_SEEN_KEY = "inside.link_seen"  # the address's parameters when the page last applied them
 KEEP = {"persist_state": "session"}  # choices survive a visit to Draw and back
 
 
@@ -29,8 +30,14 @@ LINKED_RUN_MISSING = "The link's model is not saved here, or has not finished tr
 
 def seed_from_link(runs: dict, test_size: int, views: dict[str, str]) -> None:
     """?run=<id>&digit=<n>&view=<view> opens that model on that test digit; a wrong value says so
-    in one sentence, without repeating it."""
+    in one sentence, without repeating it. A link followed within the session (a lesson's task)
+    applies again; the same address on the page's own reruns does not undo the learner's choices."""
     params = st.query_params
+    if params.to_dict() != st.session_state.get(LINK_SEEN_KEY, {}):
+        for key in (RUN_KEY, INDEX_KEY, VIEW_KEY):
+            if params.get({RUN_KEY: "run", INDEX_KEY: "digit", VIEW_KEY: "view"}[key]) is not None:
+                st.session_state.pop(key, None)
+        st.session_state[LINK_SEEN_KEY] = params.to_dict()
     if params.get("run") is not None and RUN_KEY not in st.session_state:
         if params["run"] in runs:
             st.session_state[RUN_KEY] = params["run"]

@@ -30,6 +30,7 @@ from core.viz.inside import (
 )
 from core.viz.pictures import digit_picture, diverging, enlarge, mosaic
 from ui.display import chart_config, show_chart, show_table
+from ui.lessons import did
 from ui.resources import current_data_dir, fragment, model_of_run
 from ui.text import plain, told
 
@@ -195,6 +196,8 @@ def bend_lab(image: torch.Tensor, runs: dict, best: dict, mnist) -> None:
                         stroke=st.slider("Thinner ← stroke → thicker", -1.0, 1.0, 0.0, 0.1, key="lab.stroke"),
                         noise=st.slider("Noise", 0.0, 0.5, 0.0, 0.05, key="lab.noise"))
     changed = bent(image, change)
+    if change != Change():
+        did("inside.bend")
     with answers:
         picture, replies = st.columns([1, 2], vertical_alignment="center")
         picture.image(digit_picture(changed, 4), caption="the bent digit", width=112, alt="The digit, bent as the sliders say")

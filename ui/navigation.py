@@ -17,6 +17,7 @@ import streamlit as st
 from core.config.fields import ConfigError
 from core.store.checkpoints import StoreError
 from ui.identity import learner, learner_or_stop
+from ui.lessons import class_message, forget_sidebar_slot, lesson_sidebar
 from ui.resources import classes, server_settings, settings_or_stop, store_failed
 from ui.sidebar import class_sidebar, learner_sidebar
 
@@ -52,6 +53,7 @@ def app_pages() -> list:
         # "/" opens Home at /home: the default page has no path of its own to link to
         st.Page(lambda: st.switch_page(home), title="Digits dashboard", default=True, visibility="hidden"),
         home,
+        st.Page("pages/lessons.py", title="Lessons", icon="🎓", url_path="lessons"),
         st.Page("pages/train.py", title="Train", icon="📈", url_path="train"),
         st.Page("pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
         st.Page("pages/draw.py", title="Draw", icon="✏️", url_path="draw"),
@@ -77,6 +79,8 @@ def open_app():
             st.rerun()
     learner_sidebar()
     class_sidebar()
+    lesson_sidebar()
+    class_message()
     return page
 
 
@@ -88,6 +92,7 @@ def run_routed(page) -> None:
         page.run()
     finally:
         _routed.reset(token)
+        forget_sidebar_slot()
 
 
 def run_app() -> None:
@@ -120,3 +125,5 @@ def require_app_navigation() -> None:
     learner_or_stop()
     learner_sidebar()
     class_sidebar()
+    lesson_sidebar()
+    class_message()

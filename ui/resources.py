@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.classroom.classes import Classes, ClassInfo
+from core.classroom.pace import NO_PACE, ClassPace, Pace
 from core.config.fields import ConfigError
 from core.config.settings import Settings, data_dir, settings, store_dir
 from core.data.augment import shifted_test_set
@@ -16,6 +17,8 @@ from core.data.datasets import DEFAULT_DATASET, dataset_spec
 from core.data.loading import DataError, Dataset, Split, data_roots, load_dataset
 from core.jobs.queue import TrainingQueue, server_queue
 from core.jobs.ray_executor import ClusterUnreachable
+from core.lessons.content import Catalogue, load_lessons
+from core.lessons.progress import LessonProgress
 from core.models.evaluation import Evaluation, evaluate
 from core.store.checkpoints import StoreError
 from core.store.learners import Learners
@@ -181,7 +184,8 @@ def training_queue() -> TrainingQueue:
         st.stop()
 
 
-_BESIDE_THE_RUNS = {"learners": Learners, "classes": Classes}  # tables kept in the run store's database
+_BESIDE_THE_RUNS = {"learners": Learners, "classes": Classes,  # tables kept in the run store's database
+                    "progress": LessonProgress, "pace": ClassPace}
 
 
 @st.cache_resource
@@ -189,20 +193,22 @@ def _beside_the_runs(kind: str, store_root: str):
     return _BESIDE_THE_RUNS[kind](_store(store_root))
 
 
-def learners() -> Learners:
-    """The process's learners (ids, nicknames); a store that cannot be opened ends the page."""
+def _table(kind: str):
+    """One of _BESIDE_THE_RUNS for this process; a store that cannot be opened ends the page."""
     try:
-        return _beside_the_runs("learners", str(store_dir()))
+        return _beside_the_runs(kind, str(store_dir()))
     except StoreError as exc:
         store_failed(exc)
+
+
+def learners() -> Learners:
+    """The process's learners (ids, nicknames)."""
+    return _table("learners")
 
 
 def classes() -> Classes:
-    """The process's classes, members and teachers; a store that cannot be opened ends the page."""
-    try:
-        return _beside_the_runs("classes", str(store_dir()))
-    except StoreError as exc:
-        store_failed(exc)
+    """The process's classes, members and teachers."""
+    return _table("classes")
 
 
 def my_class() -> str:
@@ -214,3 +220,29 @@ def my_class_info() -> ClassInfo | None:
     """This learner's class (its title, round, setup); None without one."""
     code = my_class()
     return classes().info(code) if code else None
+
+
+def lesson_progress() -> LessonProgress:
+    """Every learner's lesson ticks and page actions."""
+    return _table("progress")
+
+
+def class_pace() -> ClassPace:
+    """The teachers' paces: lessons open to each class, and its message."""
+    return _table("pace")
+
+
+def my_pace() -> Pace:
+    """The pace of this learner's class; every lesson open and no message without one."""
+    code = my_class()
+    return class_pace().of(code) if code else NO_PACE
+
+
+@st.cache_resource(show_spinner=False)
+def _lessons(folder: str) -> Catalogue:
+    return load_lessons(folder)
+
+
+def lesson_catalogue() -> Catalogue:
+    """The lessons, read from their folder once per server process (a teacher edits a file, then restarts)."""
+    return _lessons(server_settings().lessons_dir)

@@ -25,6 +25,7 @@ from core.training.config import (
     matching_preset,
     preset,
 )
+from ui.glossary import what_is
 from ui.text import plain, told
 
 PREFIX = "train."
@@ -149,6 +150,7 @@ def config_form(disabled: bool, locked: dict[str, Any] | None = None) -> TrainCo
         with st.container(border=True):
             st.caption(spec.summary or f"{spec.label} options")
             values["model"] = _model_options(spec.options, disabled)
+            what_is(*spec.terms)
     elif "model" not in locked:
         st.caption(spec.summary or spec.options().describe())
         values["model"] = {}
@@ -159,6 +161,7 @@ def config_form(disabled: bool, locked: dict[str, Any] | None = None) -> TrainCo
     for name in MAIN_SETTINGS:  # full width: "SGD with momentum" and a slider need it
         if name not in locked:
             values[name] = _setting(name, disabled)
+    what_is("epoch", "batch", "learning rate")
     more = [name for name in MORE_SETTINGS if name not in locked]
     if more:
         with st.expander("More settings"):

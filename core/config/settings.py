@@ -35,6 +35,8 @@ TEACHER_KEY_ENV = "DIGITS_TEACHER_KEY"
 DATABASE_URL_ENV = "DIGITS_DATABASE_URL"
 RAY_ADDRESS_ENV = "DIGITS_RAY_ADDRESS"
 PUBLIC_URL_ENV = "DIGITS_PUBLIC_URL"
+LESSONS_DIR_ENV = "DIGITS_LESSONS_DIR"
+LESSONS_DIR_DEFAULT = str(Path(__file__).resolve().parents[2] / "lessons")  # the project's own lessons/ folder
 _PUBLIC_URL = re.compile(r"https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")
 DATABASES = ("sqlite", "postgresql")   # what DIGITS_DATABASE_URL may name
 # `auto` (a Ray started on this machine with `ray start`), host:port of a head, or ray://host:port (Ray Client)
@@ -66,6 +68,7 @@ WHOLE_NUMBERS: dict[str, tuple[str, int | None, int | None, int, int]] = {
 class Settings:
     data_dir: str = "./data"            # data root holding MNIST/raw/
     store_dir: str = "./runs"           # runs.sqlite and models/
+    lessons_dir: str = LESSONS_DIR_DEFAULT  # the lesson files (core.lessons.content), read at start-up
     hosted: bool = False                # a public demo: tighter defaults, no paths shown
     trusted_proxy: bool = False         # behind one reverse proxy: a visitor's address is its X-Forwarded-For
     teacher_key: str = field(default="", repr=False)  # opens the teacher's page (/class); "": none
@@ -110,7 +113,7 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["database_url"] = _database_url(text(DATABASE_URL_ENV))
     values["ray_address"] = _ray_address(text(RAY_ADDRESS_ENV))
     values["public_url"] = _public_url(text(PUBLIC_URL_ENV))
-    for key, name in (("data_dir", DATA_DIR_ENV), ("store_dir", STORE_DIR_ENV)):
+    for key, name in (("data_dir", DATA_DIR_ENV), ("store_dir", STORE_DIR_ENV), ("lessons_dir", LESSONS_DIR_ENV)):
         if text(name):
             values[key] = env[name]
     for key, (name, local, public, lo, hi) in WHOLE_NUMBERS.items():

@@ -158,6 +158,7 @@ class Architecture:
     examples_per_second: float         # its default preset's training speed on 2 cores, measured
                                        # (docs/benchmarks.md): the queue's waits and core.training.budget
     summary: str = ""                  # one sentence for the form; "" shows the options' describe()
+    terms: tuple[str, ...] = ()        # words of its options the lessons' glossary explains (ui.glossary)
     channel_fields: tuple[str, ...] = ()  # option fields that are conv widths ($DIGITS_MAX_CNN_CHANNELS caps them)
     channels_last: bool = False        # NHWC weights and images: oneDNN's CPU convolutions train the
                                        # default CNN 1.6x and evaluate it 2-4x faster (docs/benchmarks.md);
@@ -222,7 +223,7 @@ register_architecture(Architecture(
                      schedule="onecycle", test_every=10_000),
     }))
 register_architecture(Architecture(
-    "mlp", "MLP", MLPOptions, _mlp, examples_per_second=30_000.0,
+    "mlp", "MLP", MLPOptions, _mlp, examples_per_second=30_000.0, terms=("hidden layer", "dropout"),
     presets={
         # seed 002: 784-50-10, dropout 0.5, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (94%)
         "tutorial": dict(model={"hidden": [50], "dropout": 0.5}, epochs=3, batch_size=64, lr=0.01,
@@ -235,6 +236,7 @@ register_architecture(Architecture(
     }))
 register_architecture(Architecture(
     "cnn", "CNN", CNNOptions, _cnn, examples_per_second=5_400.0, channel_fields=("channels",), channels_last=True,
+    terms=("convolution", "pooling", "batch norm", "dropout"),
     presets={
         # seed 000: conv 10/20 5x5 + fc 50, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (97%)
         "tutorial": dict(model={"channels": [10, 20], "fc_hidden": 50, "dropout": 0.5, "conv_dropout": 0.5,

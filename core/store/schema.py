@@ -108,3 +108,29 @@ teachers = Table(
     Column("key_digest", Text, nullable=False),  # of the key they typed: valid while it is the server's
     Column("since", Double, nullable=False),
 )
+
+learner_actions = Table(
+    "learner_actions", metadata,
+    Column("learner", Text, nullable=False),
+    Column("action", Text, nullable=False),      # a key of core.store.actions.ACTIONS
+    _text("detail"),                             # what it was done to: an architecture's name, or ''
+    Column("at", Double, nullable=False),        # the first time; doing it again changes nothing
+    PrimaryKeyConstraint("learner", "action", "detail"),
+)
+
+lesson_ticks = Table(
+    "lesson_ticks", metadata,
+    Column("learner", Text, nullable=False),
+    Column("lesson", Text, nullable=False),      # a lesson file's name without .md
+    Column("task", Integer, nullable=False),     # 1, 2, … within the lesson
+    Column("ticked_at", Double, nullable=False),  # a tick stays, whatever happens to the run that earned it
+    PrimaryKeyConstraint("learner", "lesson", "task"),
+)
+
+class_pace = Table(
+    "class_pace", metadata,
+    Column("code", Text, primary_key=True),
+    _text("open_json"),                          # JSON list of the lessons open to the class; '' opens all
+    _text("message"),                            # the teacher's one line on every learner's page; '' for none
+    Column("updated_at", Double, nullable=False),
+)

@@ -239,3 +239,15 @@ def probability_bars(probabilities: list[float]) -> go.Figure:
     fig.update_xaxes(dtick=1)
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
     return fig
+
+
+def lesson_bars(titles: list[str], done: list[int], learners: int) -> go.Figure:
+    """How many learners of a class have done every task of each lesson, first lesson on top."""
+    titles = [plotly_text(t) for t in titles]
+    fig = go.Figure(go.Bar(x=done, y=titles, orientation="h", marker_color=PALETTE[0],
+                           text=[f"{n} of {learners}" for n in done], textposition="auto"))
+    fig.update_layout(title="Learners who did every task of each lesson", height=120 + 44 * len(titles),
+                      margin=dict(l=10, r=10, t=50, b=10), showlegend=False)
+    fig.update_xaxes(range=[0, max(learners, 1)], dtick=max(1, learners // 10), title="learners")
+    fig.update_yaxes(autorange="reversed")
+    return fig

@@ -81,3 +81,22 @@ def qr_png(text: str, scale: int = 8) -> bytes:
     out = io.BytesIO()
     segno.make(text, error="m", micro=False).save(out, kind="png", scale=scale, border=2)
     return out.getvalue()
+
+
+def average_digits(split: Split, factor: int = 3) -> list[np.ndarray]:
+    """The mean image of each digit 0-9 of `split`: what a linear model's weights grow toward."""
+    images = split.images.float()
+    return [enlarge((images[split.labels == digit].mean(0)).round().to(torch.uint8).numpy(), factor)
+            for digit in range(10)]
+
+
+# A 3×3 filter that answers where ink ends on the left and begins on the right: a vertical edge.
+EDGE_FILTER = ((-1.0, 0.0, 1.0), (-2.0, 0.0, 2.0), (-1.0, 0.0, 1.0))
+
+
+def edge_map(image: torch.Tensor, factor: int = 3) -> np.ndarray:
+    """`image` (uint8, 28×28) filtered with EDGE_FILTER, as a CNN's first layer filters it: red
+    where the filter's answer is positive, blue where negative (as Inside's views colour them)."""
+    kernel = torch.tensor(EDGE_FILTER)[None, None]
+    answer = torch.nn.functional.conv2d(image.float()[None, None] / 255, kernel, padding=1)[0, 0]
+    return enlarge(diverging(answer), factor)

@@ -174,3 +174,49 @@ def test_a_browser_guessing_class_codes_locks_out_only_itself(class_server, brow
     expect(learner.get_by_text(f"In class {code}")).to_be_visible(timeout=30_000)
     for page in (teacher, guesser, learner):
         page.context.close()
+
+
+def test_the_teacher_paces_the_lessons_and_sees_two_learners_progress(class_server, browser):
+    url, _ = class_server
+    teacher, code = start_class(browser, url, "Lessons day")
+    opened = teacher.get_by_role("combobox", name="Lessons open to the class")
+    opened.scroll_into_view_if_needed()
+    opened.click()
+    teacher.get_by_role("option", name=re.compile("^1 to 2: ")).click()
+    teacher.get_by_role("textbox", name="Message on every learner's page").fill("Stop here and look at the projector")
+    teacher.get_by_role("button", name="Show it").click()
+    expect(teacher.get_by_text("Showing now: “Stop here and look at the projector”")).to_be_visible(timeout=30_000)
+
+    learners = []
+    for name in ("pupil-a", "pupil-b"):
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(f"{url}/lessons?join={code}")
+        expect(page.get_by_text(f"In class {code}")).to_be_visible(timeout=30_000)
+        nickname = page.get_by_role("textbox", name="Your nickname")
+        nickname.fill(name)
+        nickname.press("Enter")
+        expect(page.get_by_text("Your teacher: Stop here and look at the projector")).to_be_visible()
+        page.get_by_test_id("stMainBlockContainer").get_by_role("combobox", name=re.compile("Lesson")).click()
+        options = page.get_by_role("option").all_inner_texts()
+        assert [o.endswith("🔒") for o in options] == [False, False] + [True] * (len(options) - 2), options
+        page.keyboard.press("Escape")
+        learners.append(page)
+
+    progress = teacher.locator(".st-key-lesson-progress")
+    progress.scroll_into_view_if_needed()  # the grid keeps the cells it shows, as text, for a screen reader
+
+    def at_lesson(name: str):  # the learner's "at lesson" cell in the teacher's progress table
+        row = progress.locator('[role="row"]').filter(
+            has=teacher.locator('[role="gridcell"]', has_text=re.compile(f"^{name}$")))
+        return row.locator('[role="gridcell"]').nth(1)
+
+    for name in ("pupil-a", "pupil-b"):
+        expect(at_lesson(name)).to_have_text(re.compile("^1\\. The data"), timeout=30_000)
+    first = learners[0]
+    first.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Home").click()
+    sample = first.get_by_test_id("stMainBlockContainer").get_by_role("spinbutton", name="Sample")
+    sample.fill("3")
+    sample.press("Enter")
+    expect(first.get_by_test_id("stToast").filter(has_text="Lesson 1, task done")).to_be_visible(timeout=30_000)
+    expect(at_lesson("pupil-a")).to_have_text(re.compile("^2\\. Logistic"), timeout=5_000)  # within a few seconds
+    expect(at_lesson("pupil-b")).to_have_text(re.compile("^1\\. The data"))

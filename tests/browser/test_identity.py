@@ -11,9 +11,10 @@ from tests.support.browser import serve_app
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
 pytestmark = pytest.mark.real_data
 
-PAGES = {"/home": "Digits dashboard", "/train": "Train", "/compare": "Compare", "/draw": "Draw",
+PAGES = {"/home": "Digits dashboard", "/lessons": "Lessons", "/train": "Train", "/compare": "Compare", "/draw": "Draw",
          "/inside": "Inside", "/leaderboard": "Leaderboard"}
-NAV = [re.compile(f"{name}$") for name in ("Home", "Train", "Compare", "Draw", "Inside", "Leaderboard")]  # after the icon
+NAV = [re.compile(f"{name}$") for name in ("Home", "Lessons", "Train", "Compare", "Draw", "Inside",
+                                                       "Leaderboard")]  # after the icon
 LONG_RUN = "/train?arch=mlp&epochs=30"   # trains for minutes: still running when the test acts
 QUICK_RUN = "/train?arch=logistic&epochs=1&train_examples=5000"  # these tests ask who sees a run, not how good it is
 

@@ -21,7 +21,7 @@ MOST_SERIOUS = 2
 COMPARE_TABS = ("Test accuracy", "Where each fails", "Disagreements", "My drawings")
 INSIDE_VIEWS = ("looks", "layers", "network", "map", "bend")
 
-PAGES = ("home", "train", "compare", "draw", "leaderboard")
+PAGES = ("home", "lessons", "train", "compare", "draw", "leaderboard")
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +140,7 @@ def test_every_page_and_view_passes_axe(served, browser, theme):
     # every tab and view in the light theme; the dark one, which changes colours and not content, once per page
     views, tabs = (INSIDE_VIEWS, COMPARE_TABS) if theme == "light" else (INSIDE_VIEWS[:1], COMPARE_TABS[:1])
     page, found = context.new_page(), []
-    for path in ("home", "train", "draw", "leaderboard", "class", "class?view=projector",
+    for path in ("home", "lessons", "train", "draw", "leaderboard", "class", "class?view=projector",
                  *(f"inside?view={view}" for view in views)):
         page.goto(f"{served}/{path}")
         found += problems(page, path)
@@ -148,11 +148,17 @@ def test_every_page_and_view_passes_axe(served, browser, theme):
     for tab in tabs:
         page.get_by_role("tab", name=tab).click()
         found += problems(page, f"compare, {tab}")
-    page.goto(f"{served}/train?arch=mlp&epochs=3")  # and while a training runs
-    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Start").click()
-    expect(page.get_by_text(re.compile("examples/s")).first).to_be_visible(timeout=60_000)
-    found += problems(page, "train, running")
-    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
+    if theme == "light":  # and while a training runs: its content, once
+        page.goto(f"{served}/train?arch=mlp&epochs=3")
+        start = page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Start")
+        expect(start).to_be_enabled(timeout=60_000)
+        start.click()
+        expect(page.get_by_text(re.compile("examples/s")).first).to_be_visible(timeout=60_000)
+        found += problems(page, "train, running")
+        page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
+        # the module's next tests are the same learner's: Start is back once this run has ended (stopped,
+        # or finished while axe looked)
+        expect(start).to_be_enabled(timeout=60_000)
     context.close()
     assert found == []
 

@@ -4,7 +4,7 @@ tests go through ui.navigation's guard every time."""
 import pytest
 from helpers import labelled, new_app, open_page
 
-PAGES = {"pages/home.py": "✍️ Digits dashboard", "pages/train.py": "📈 Train", "pages/compare.py": "⚖️ Compare",
+PAGES = {"pages/home.py": "✍️ Digits dashboard", "pages/lessons.py": "🎓 Lessons", "pages/train.py": "📈 Train", "pages/compare.py": "⚖️ Compare",
          "pages/draw.py": "✏️ Draw", "pages/inside.py": "🔬 Inside", "pages/leaderboard.py": "🏆 Leaderboard"}
 
 

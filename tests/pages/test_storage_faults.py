@@ -14,7 +14,7 @@ from core.jobs.run_keeper import stored_job
 from core.store.learners import Learners
 from core.store.runs import RunStore
 
-PAGES = ("pages/home.py", "pages/train.py", "pages/compare.py", "pages/draw.py", "pages/inside.py",
+PAGES = ("pages/home.py", "pages/lessons.py", "pages/train.py", "pages/compare.py", "pages/draw.py", "pages/inside.py",
          "pages/leaderboard.py", "pages/class.py")
 KEY = "storage-faults-key"
 LIBRARY_ERROR = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b")

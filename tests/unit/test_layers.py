@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ("config", "data", "models", "training", "store", "analysis", "jobs", "classroom", "viz")
+LAYERS = ("config", "data", "models", "training", "store", "analysis", "jobs", "classroom", "viz", "lessons")
 OURS = ("core", "ui", "pages")
 
 

@@ -141,3 +141,11 @@ def test_a_named_figure_gives_every_curve_its_label_even_a_lone_finished_run():
     names = [trace.name for trace in accuracy_figure([finished, training], train=False, named=True).data]
     assert names == ["1. bo · 92.6% · MLP", "ada (training)"]
     assert accuracy_figure([finished, training], train=False).data[0].name == "test accuracy"  # the Train page's
+
+
+def test_the_lesson_bars_count_learners_done_per_lesson_first_lesson_on_top():
+    from core.viz.curves import lesson_bars
+    figure = lesson_bars(["1. The <data>", "2. Logistic"], [3, 1], 4)
+    [bars] = figure.data
+    assert list(bars.y) == ["1. The &lt;data&gt;", "2. Logistic"] and list(bars.x) == [3, 1]
+    assert list(bars.text) == ["3 of 4", "1 of 4"] and figure.layout.xaxis.range == (0, 4)

@@ -8,7 +8,9 @@ from core.viz.pictures import (
     RIGHT,
     WRONG,
     ZERO,
+    average_digits,
     diverging,
+    edge_map,
     enlarge,
     mosaic,
     prediction_tiles,
@@ -77,3 +79,22 @@ def test_the_qr_code_is_the_join_links_modules_a_whole_number_of_pixels_each():
     assert picture.shape == (side * 4, side * 4)
     dark = picture[::4, ::4][2:-2, 2:-2] < 128
     assert (dark == modules).all() and not (picture[:8] < 128).any()
+
+
+def test_the_average_digits_are_each_digits_mean_image():
+    images = torch.zeros(4, 28, 28, dtype=torch.uint8)
+    images[0, 5, 5], images[1, 5, 5] = 200, 100  # two 3s
+    split = Split(images, torch.tensor([3, 3, 7, 1]))
+    averages = average_digits(split, factor=1)
+    assert len(averages) == 10 and averages[3][5, 5] == 150 and averages[7].max() == 0
+    assert averages[0].shape == (28, 28)  # no 0 in the split: an empty picture, not an error
+    assert average_digits(split, factor=2)[3].shape == (56, 56)
+
+
+def test_the_edge_filter_is_red_where_ink_begins_and_blue_where_it_ends():
+    image = torch.zeros(28, 28, dtype=torch.uint8)
+    image[:, 10:14] = 255  # a vertical stroke
+    picture = edge_map(image, factor=1)
+    assert picture.shape == (28, 28, 3)
+    assert tuple(picture[14, 9]) == tuple(POSITIVE) and tuple(picture[14, 14]) == tuple(NEGATIVE)
+    assert tuple(picture[14, 2]) == tuple(ZERO)

@@ -35,8 +35,8 @@ tasks_done, tasks_all = sum(len(s.done) for s in path), sum(len(s.lesson.tasks) 
 choice, overall = st.columns([2, 1], vertical_alignment="bottom")
 overall.progress(tasks_done / tasks_all, text=f"{tasks_done} of {tasks_all} tasks done on the whole path")
 chosen = choice.selectbox("Lesson", list(states), key=CHOICE_KEY,
-                      format_func=lambda lesson_id: lesson_choice_label(states[lesson_id]),
-                      help="🔒: not open yet. A number such as 1/2: tasks done of that lesson's.")
+                          format_func=lambda lesson_id: lesson_choice_label(states[lesson_id]),
+                          help="🔒: not open yet. A number such as 1/2: tasks done of that lesson's.")
 st.query_params[LESSON_PARAM] = st.session_state[SEEN_KEY] = chosen  # the address is this lesson's link
 runs = run_store().list_runs(learner=learner())
 show_lesson(states[chosen], mnist, runs, catalogue.glossary)

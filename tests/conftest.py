@@ -18,6 +18,10 @@ NO_REAL_DATA = f"${DATA_DIR_ENV} is unset: no real MNIST to test on"
 NO_CHROMIUM = f"{CHROMIUM} missing: apt-get install -y chromium"
 TIER_MARKERS = {"unit": "unit", "pages": "page", "browser": "browser", "real_data": "real_data"}  # folder: marker
 SLOW_FIRST = ("real_data", "browser", "bench", "pages", "unit")  # the tiers' folders, slowest first
+# The longest browser files, longest first (worker seconds in CI, with their servers: layout about
+# 225, identity 165, class 145, replicas 90): started before the short ones, they end together.
+LONGEST_FILES = ("test_layout.py", "test_identity.py", "test_class.py", "test_replicas.py", "test_lessons.py",
+                 "test_compare.py")
 
 
 # -- the tiers: markers from the folders, and their skips ------------------------------------
@@ -38,9 +42,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=NO_REAL_DATA))
         elif no_chromium and item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
-    # The slowest tiers first: pytest-xdist hands files to its workers in this order, so the
-    # long real-data and browser files start at once and the quick unit files fill in the gaps.
-    items.sort(key=lambda item: SLOW_FIRST.index(tier_of(item)) if tier_of(item) in SLOW_FIRST else len(SLOW_FIRST))
+    # The slowest tiers first and, within them, the longest files: pytest-xdist hands files to its
+    # workers in this order, so the long real-data and browser files start at once and the quick
+    # unit files fill in the gaps at the end.
+    items.sort(key=slowest_first)
+
+
+def slowest_first(item) -> tuple[int, int]:
+    tier, name = tier_of(item), Path(item.path).name
+    return (SLOW_FIRST.index(tier) if tier in SLOW_FIRST else len(SLOW_FIRST),
+            LONGEST_FILES.index(name) if name in LONGEST_FILES else len(LONGEST_FILES))
 
 
 def tier_of(item) -> str:

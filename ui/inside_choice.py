@@ -15,6 +15,7 @@ RUN_KEY, SOURCE_KEY, INDEX_KEY, MISTAKE_KEY = "inside.run", "inside.source", "in
 SOURCES = {"test": "A test digit", "mistake": "One it gets wrong", "drawing": "Your drawing"}
 VIEW_KEY = "inside.view"
 LINK_SEEN_KEY = "inside.link_seen"  # the address's parameters when the page last applied them
+LINK_PARAMS = {RUN_KEY: "run", INDEX_KEY: "digit", VIEW_KEY: "view"}  # what a link may choose, by its key
 KEEP = {"persist_state": "session"}  # choices survive a visit to Draw and back
 
 
@@ -34,8 +35,8 @@ def seed_from_link(runs: dict, test_size: int, views: dict[str, str]) -> None:
     applies again; the same address on the page's own reruns does not undo the learner's choices."""
     params = st.query_params
     if params.to_dict() != st.session_state.get(LINK_SEEN_KEY, {}):
-        for key in (RUN_KEY, INDEX_KEY, VIEW_KEY):
-            if params.get({RUN_KEY: "run", INDEX_KEY: "digit", VIEW_KEY: "view"}[key]) is not None:
+        for key, param in LINK_PARAMS.items():
+            if params.get(param) is not None:
                 st.session_state.pop(key, None)
         st.session_state[LINK_SEEN_KEY] = params.to_dict()
     if params.get("run") is not None and RUN_KEY not in st.session_state:

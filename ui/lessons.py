@@ -7,6 +7,7 @@ import contextvars
 
 import streamlit as st
 
+from core.classroom.pace import Pace
 from core.lessons.content import Lesson
 from core.lessons.progress import LessonState, next_lesson, path_of
 from ui.identity import learner
@@ -16,18 +17,25 @@ from ui.text import plain
 LESSONS_PAGE = "pages/lessons.py"
 RECORDED_KEY = "lessons.recorded"  # (action, detail) pairs this session has recorded already
 _sidebar_slot = contextvars.ContextVar("lesson_sidebar_slot", default=None)  # set for one run of a page
+PACE_KEY = "lessons.pace"  # the class's pace as this session's last page run read it (once a run)
+
+
+def _pace() -> Pace:
+    if PACE_KEY not in st.session_state:
+        st.session_state[PACE_KEY] = my_pace()
+    return st.session_state[PACE_KEY]
 
 
 def open_lessons() -> list[Lesson]:
     """The lessons this learner may work on now: all of them, or those their teacher opened."""
-    opened = my_pace().open_lessons
+    opened = _pace().open_lessons
     return [lesson for lesson in lesson_catalogue().lessons if opened is None or lesson.lesson_id in opened]
 
 
 def learner_path() -> list[LessonState]:
     """Every lesson with this learner's ticks, open or closed to them."""
     done = lesson_progress().ticks([learner()])[learner()]
-    return path_of(lesson_catalogue(), done, my_pace().open_lessons)
+    return path_of(lesson_catalogue(), done, _pace().open_lessons)
 
 
 def tick_new_tasks() -> int:
@@ -54,6 +62,7 @@ def _draw_sidebar(slot) -> None:
 
 def lesson_sidebar() -> None:
     """Every page run: tick what is newly done, then the learner's lesson in the sidebar."""
+    st.session_state[PACE_KEY] = my_pace()
     if not lesson_catalogue().lessons:
         return
     tick_new_tasks()
@@ -82,6 +91,6 @@ def did(action: str, detail: str = "") -> None:
 
 def class_message() -> None:
     """The teacher's one line to the class, on top of every page of its learners."""
-    message = my_pace().message
+    message = _pace().message
     if message:
         st.info(f"**Your teacher:** {plain(message)}", icon="📣")

@@ -23,6 +23,20 @@ def class_server(tmp_path_factory):
         yield url, store
 
 
+@pytest.fixture
+def new_page(browser):
+    """Pages of new browser contexts, closed when the test ends: a teacher's page left open
+    would go on redrawing its live tables and the projector for the rest of the session."""
+    contexts = []
+
+    def open_page(**options):
+        contexts.append(browser.new_context(**options))
+        return contexts[-1].new_page()
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 def state_of(teacher, name: str):
     """The "now" cell of a learner's row in the teacher's table: the grid draws on a canvas and
     keeps its cells, as text, in an accessible table of rows beneath it."""
@@ -31,9 +45,9 @@ def state_of(teacher, name: str):
     return row.locator('[role="gridcell"]').nth(1)
 
 
-def start_class(browser, url: str, title: str):
+def start_class(new_page, url: str, title: str):
     """A teacher's page that opened /class with the key and started a class: (page, its code)."""
-    teacher = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True).new_page()
+    teacher = new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
     teacher.goto(f"{url}/class")
     teacher.get_by_label("Teacher key").fill(KEY)
     teacher.get_by_role("button", name="Open the teacher's view").click()
@@ -46,14 +60,14 @@ def start_class(browser, url: str, title: str):
     return teacher, re.search(r"Class code: ([A-Z2-9]{6})", teacher.inner_text("body")).group(1)
 
 
-def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_server, browser):
+def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_server, new_page):
     url, store_dir = class_server
-    teacher, code = start_class(browser, url, "Workshop")
+    teacher, code = start_class(new_page, url, "Workshop")
     teacher.get_by_text("Hold the class's trainings").click()  # everyone queues until the teacher lets go
 
     learners = []
     for i in range(1, 5):
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page = new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{url}{TRAIN_URLS.get(i, QUICK_URL)}")
         nickname = page.get_by_role("textbox", name="Your nickname")
         nickname.fill(f"pupil{i}")
@@ -101,7 +115,7 @@ def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_se
     # names on the wall: the teacher types a new name for pupil2; a fifth learner joins by the
     # projector's link meanwhile, and the typed name outlives the control's redraw that lists them
     teacher.get_by_label("Name on the projector").fill("Team blue")
-    newcomer = browser.new_context().new_page()
+    newcomer = new_page()
     newcomer.goto(f"{url}/?join={code}")
     expect(newcomer.get_by_text(f"In class {code}")).to_be_visible(timeout=30_000)
     assert "join=" not in newcomer.url                      # joined once: a reload does not join again
@@ -129,9 +143,9 @@ def test_a_teacher_sees_four_learners_cancels_one_and_exports_the_class(class_se
     expect(legend.filter(has_text=re.compile("pupil[23]"))).to_have_count(0)
 
 
-def test_a_browser_guessing_keys_locks_out_only_itself(class_server, browser):
+def test_a_browser_guessing_keys_locks_out_only_itself(class_server, new_page):
     url, _ = class_server
-    guesser = browser.new_context().new_page()
+    guesser = new_page()
     for attempt in range(10):                        # WRONG_KEYS["browser"]; each in a fresh page, so the
         guesser.goto(f"{url}/class")                 # warning seen is this attempt's
         guesser.get_by_label("Teacher key").fill(f"guess-{attempt:04d}")
@@ -142,19 +156,17 @@ def test_a_browser_guessing_keys_locks_out_only_itself(class_server, browser):
     guesser.get_by_role("button", name="Open the teacher's view").click()
     expect(guesser.get_by_text(re.compile("Too many wrong teacher keys from this browser"))).to_be_visible(
         timeout=30_000)
-    teacher = browser.new_context().new_page()       # the real teacher, at the same address
+    teacher = new_page()  # the real teacher, at the same address
     teacher.goto(f"{url}/class")
     teacher.get_by_label("Teacher key").fill(KEY)
     teacher.get_by_role("button", name="Open the teacher's view").click()
     expect(teacher.get_by_role("button", name="Start a new class")).to_be_visible(timeout=30_000)
-    guesser.context.close()
-    teacher.context.close()
 
 
-def test_a_browser_guessing_class_codes_locks_out_only_itself(class_server, browser):
+def test_a_browser_guessing_class_codes_locks_out_only_itself(class_server, new_page):
     url, _ = class_server
-    teacher, code = start_class(browser, url, "Guarded")
-    guesser = browser.new_context().new_page()
+    teacher, code = start_class(new_page, url, "Guarded")
+    guesser = new_page()
     guesser.goto(f"{url}/home")
     box = guesser.get_by_role("textbox", name="Class code")
     for attempt in range(30):                        # WRONG_CODES["browser"]
@@ -166,19 +178,17 @@ def test_a_browser_guessing_class_codes_locks_out_only_itself(class_server, brow
     box.press("Enter")
     expect(guesser.get_by_text(re.compile("Too many wrong class codes from this browser"))).to_be_visible(
         timeout=30_000)
-    learner = browser.new_context().new_page()       # a real learner, at the same address
+    learner = new_page()  # a real learner, at the same address
     learner.goto(f"{url}/home")
     learner_box = learner.get_by_role("textbox", name="Class code")
     learner_box.fill(code)
     learner_box.press("Enter")
     expect(learner.get_by_text(f"In class {code}")).to_be_visible(timeout=30_000)
-    for page in (teacher, guesser, learner):
-        page.context.close()
 
 
-def test_the_teacher_paces_the_lessons_and_sees_two_learners_progress(class_server, browser):
+def test_the_teacher_paces_the_lessons_and_sees_two_learners_progress(class_server, new_page):
     url, _ = class_server
-    teacher, code = start_class(browser, url, "Lessons day")
+    teacher, code = start_class(new_page, url, "Lessons day")
     opened = teacher.get_by_role("combobox", name="Lessons open to the class")
     opened.scroll_into_view_if_needed()
     opened.click()
@@ -189,7 +199,7 @@ def test_the_teacher_paces_the_lessons_and_sees_two_learners_progress(class_serv
 
     learners = []
     for name in ("pupil-a", "pupil-b"):
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page = new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{url}/lessons?join={code}")
         expect(page.get_by_text(f"In class {code}")).to_be_visible(timeout=30_000)
         nickname = page.get_by_role("textbox", name="Your nickname")

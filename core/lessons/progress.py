@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.lessons.content import Catalogue, Lesson, Task
 from core.lessons.tasks import Evidence, is_done
 from core.store.actions import LearnerActions
-from core.store.runs import RunStore
+from core.store.runs import RunRecord, RunStore
 from core.store.schema import lesson_ticks as ticks_table
 
 
@@ -47,7 +47,16 @@ class LessonProgress:
         return {who: {lesson: frozenset(done) for lesson, done in lessons.items()} for who, lessons in found.items()}
 
     def evidence(self, learner: str) -> Evidence:
-        return Evidence(tuple(self.store.list_runs(learner=learner)), self.actions.of(learner))
+        """The learner's runs as listed (their curves read only for the runs a check needs them
+        of: a learner's hundred runs with their curves take a second to read) and actions."""
+        read: dict[str, RunRecord] = {}
+
+        def with_history(run: RunRecord) -> RunRecord:
+            if run.run_id not in read:
+                read[run.run_id] = self.store.get_run(run.run_id)
+            return read[run.run_id]
+        return Evidence(tuple(self.store.list_runs(learner=learner, with_history=False)), self.actions.of(learner),
+                        with_history)
 
     def update(self, learner: str, lessons: Iterable[Lesson]) -> list[tuple[Lesson, Task]]:
         """Tick what `learner` has newly done in `lessons`; returns the tasks ticked now."""

@@ -19,11 +19,19 @@ from core.training.status import Status
 TRAINED = frozenset({Status.FINISHED, Status.STOPPED, Status.DIVERGED})  # a model was kept
 
 
+def _as_listed(run: RunRecord) -> RunRecord:
+    return run
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What one learner has done, as the checks read it."""
-    runs: tuple[RunRecord, ...]              # theirs, with their histories
+    runs: tuple[RunRecord, ...]              # theirs; listed without their curves, which are slow to read
     actions: frozenset[tuple[str, str]]      # (action, detail) pairs of core.store.actions
+    with_history: Callable[[RunRecord], RunRecord] = _as_listed  # a listed run with its history, when a check needs it
+
+
+HISTORY_PARAMS = frozenset({"loss_rose", "min_gap", "min_epochs"})  # read from a run's epochs
 
 
 def loss_rose(run: RunRecord) -> bool:
@@ -45,14 +53,15 @@ def accuracy_gap(run: RunRecord) -> float | None:
     return epochs[-1].train_accuracy - epochs[-1].test_accuracy
 
 
-def _run_fits(params: Mapping[str, Any], run: RunRecord) -> bool:
-    if run.status not in TRAINED or run.test_accuracy is None:
-        return False
+def _listing_fits(params: Mapping[str, Any], run: RunRecord) -> bool:
+    """The thresholds a run's row answers without its curves."""
+    return (run.status in TRAINED and run.test_accuracy is not None and params.get("arch", run.arch) == run.arch
+            and params.get("min_accuracy", 0.0) <= run.test_accuracy <= params.get("max_accuracy", 1.0))
+
+
+def _history_fits(params: Mapping[str, Any], run: RunRecord) -> bool:
     gap = accuracy_gap(run)
     return all((
-        params.get("arch", run.arch) == run.arch,
-        run.test_accuracy >= params.get("min_accuracy", 0.0),
-        run.test_accuracy <= params.get("max_accuracy", 1.0),
         not params.get("loss_rose", False) or loss_rose(run),
         "min_gap" not in params or (gap is not None and gap >= params["min_gap"]),
         run.history.trained_epochs >= params.get("min_epochs", 0),
@@ -60,7 +69,9 @@ def _run_fits(params: Mapping[str, Any], run: RunRecord) -> bool:
 
 
 def _trained(params: Mapping[str, Any], evidence: Evidence) -> bool:
-    return any(_run_fits(params, run) for run in evidence.runs)
+    needs_history = bool(HISTORY_PARAMS & set(params))
+    return any(_listing_fits(params, run) and (not needs_history or _history_fits(params, evidence.with_history(run)))
+               for run in evidence.runs)
 
 
 def _did(action: str) -> Callable[[Mapping[str, Any], Evidence], bool]:

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.usefixtures("each_database")  # every test on SQLite, t
 
 DATA = Lesson("01-data", "The data", "", "card", tasks=(Task(1, "action", "Look", {"action": "home.sample"}),))
 TRAIN = Lesson("02-train", "Train", "", "card", tasks=(
-    Task(1, "train", "Reach 50%", {"arch": "logistic", "min_accuracy": 0.5}),
+    Task(1, "train", "Reach 50% in 2 epochs", {"arch": "logistic", "min_accuracy": 0.5, "min_epochs": 2}),
     Task(2, "action", "Look inside", {"action": "inside.looks", "arch": "logistic"})))
 CATALOGUE = Catalogue((DATA, TRAIN), (), {})
 
@@ -21,6 +21,10 @@ def test_tasks_are_ticked_from_the_learners_own_runs_and_actions_once_and_for_go
     assert progress.update("ada", CATALOGUE.lessons) == []
     stored_job(tiny_config(), tiny_mnist, store, learner="grace").start().wait(timeout=60)  # someone else's run
     assert progress.update("ada", CATALOGUE.lessons) == []
+    stored_job(tiny_config(epochs=1), tiny_mnist, store, learner="ada").start().wait(timeout=60)  # one epoch short
+    assert progress.update("ada", CATALOGUE.lessons) == []
+    [listed] = progress.evidence("ada").runs
+    assert listed.history.epochs == () and progress.evidence("ada").with_history(listed).history.trained_epochs == 1
     job = stored_job(tiny_config(), tiny_mnist, store, learner="ada").start()
     job.wait(timeout=60)
     assert progress.update("ada", CATALOGUE.lessons) == [(TRAIN, TRAIN.tasks[0])]

@@ -126,10 +126,8 @@ fragment(class_live, run_every=LIVE_SECONDS)(info.code)
 hold_control(info.code)
 
 st.header("Lessons")
-pace_col, progress_col = st.columns([2, 3], gap="large")
-with pace_col:
-    pace_control(info.code)
-with progress_col.container(key="lesson-progress"):
+pace_control(info.code)
+with st.container(key="lesson-progress"):  # the whole width: every lesson's column and the total in view
     fragment(progress_table, run_every=PROGRESS_SECONDS)(info.code)
 
 st.header("Controls")

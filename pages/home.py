@@ -25,8 +25,8 @@ st.title("✍️ Digits dashboard")
 st.markdown(
     "Learn how neural networks read handwritten digits by training them yourself on "
     "**MNIST**: 70,000 grey 28×28 images of the digits 0–9 written by census staff and students.")
-st.page_link("pages/lessons.py", label="**New here? Start with the Lessons**: seven steps from the data to "
-             "your own handwriting, each ticked as you go", icon="🎓")
+st.page_link("pages/lessons.py", label="**New here? Start with the Lessons**", icon="🎓",
+             help="Seven steps from the data to your own handwriting, each ticked as you go.")
 col_train, col_compare, col_draw = st.columns(3)
 col_train.page_link("pages/train.py", label="**Train** a model and watch it learn", icon="📈")
 col_compare.page_link("pages/compare.py", label=f"**Compare** {_listed([a.label for a in ARCHITECTURES.values()])}",

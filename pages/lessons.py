@@ -28,8 +28,14 @@ states = {state.lesson.lesson_id: state for state in path}
 asked = st.query_params.get(LESSON_PARAM)
 if asked in states and asked != st.session_state.get(SEEN_KEY):  # a link to a lesson, followed just now
     st.session_state[CHOICE_KEY] = asked
-if st.session_state.get(CHOICE_KEY) not in states:  # the lesson the learner is at
-    st.session_state[CHOICE_KEY] = (next_lesson(path) or path[0]).lesson.lesson_id
+at = next_lesson(path)
+opened = [state for state in path if state.is_open]
+if st.session_state.get(CHOICE_KEY) not in states:  # the lesson the learner is at, or the last one open
+    st.session_state[CHOICE_KEY] = (at or (opened or path)[-1]).lesson.lesson_id
+if at is None and opened:
+    st.success("You have done every task of the lessons open to you." + (
+        " Your teacher opens the next one when the class is ready." if len(opened) < len(path) else
+        " That is the whole path: try your own settings on Train, or draw for your models."), icon="🎉")
 
 tasks_done, tasks_all = sum(len(s.done) for s in path), sum(len(s.lesson.tasks) for s in path)
 choice, overall = st.columns([2, 1], vertical_alignment="bottom")
@@ -48,6 +54,6 @@ back, forward = st.columns(2)
 if position > 0:
     back.page_link(LESSONS_PAGE, label=f"Lesson {position}: {states[ids[position - 1]].lesson.title}", icon="⬅️",
                    query_params={LESSON_PARAM: ids[position - 1]})
-if position + 1 < len(ids):
+if position + 1 < len(ids) and states[ids[position + 1]].is_open:  # a locked lesson is not a next step
     forward.page_link(LESSONS_PAGE, label=f"Lesson {position + 2}: {states[ids[position + 1]].lesson.title}",
                       icon="➡️", query_params={LESSON_PARAM: ids[position + 1]})

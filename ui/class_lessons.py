@@ -11,6 +11,7 @@ from core.lessons.progress import class_progress, learners_done
 from core.viz.curves import lesson_bars
 from ui.class_views import names_of
 from ui.display import chart_config, show_chart, show_table
+from ui.projector import CHART_HEIGHT, wall_sized
 from ui.resources import class_pace, lesson_catalogue, lesson_progress
 from ui.text import plain
 
@@ -59,22 +60,28 @@ def pace_control(code: str) -> None:
     if key not in st.session_state:  # the lessons open now, counted from the first
         opened = every if pace.open_lessons is None else pace.open_lessons
         st.session_state[key] = next((i for i, lesson_id in enumerate(every) if lesson_id not in opened), len(every))
-    st.selectbox("Lessons open to the class", range(len(every) + 1), key=key, on_change=_open_up_to,
-                 args=(code, key), format_func=lambda last: _up_to_words(last, catalogue.lessons),
-                 help="Learners see the later lessons locked. Open the next one when the class is ready.")
+    opened_col, message_col = st.columns(2, gap="large")
+    opened_col.selectbox("Lessons open to the class", range(len(every) + 1), key=key, on_change=_open_up_to,
+                         args=(code, key), format_func=lambda last: _up_to_words(last, catalogue.lessons),
+                         help="Learners see the later lessons locked. Open the next one when the class is ready.")
     message_key = f"pace.message.{code}"
     st.session_state.setdefault(message_key, pace.message)
+    with message_col:
+        _message_control(code, message_key, pace.message)
+
+
+def _message_control(code: str, message_key: str, showing: str) -> None:
     st.text_input("Message on every learner's page", key=message_key, max_chars=MESSAGE_MAX,
                   placeholder="Stop here and look at the projector",
                   help="One line, shown at the top of every page of this class's learners until you take it down.")
     post, down = st.columns(2)
     post.button("Show it", icon="📣", on_click=_post, args=(code, message_key), width="stretch")
-    down.button("Take it down", icon="🧹", on_click=_post, args=(code, message_key, ""), width="stretch",
-                disabled=not pace.message)
+    # never disabled: a button that turns disabled once pressed drops the keyboard's focus
+    down.button("Take it down", icon="🧹", on_click=_post, args=(code, message_key, ""), width="stretch")
     if f"{message_key}.error" in st.session_state:
         st.warning(plain(st.session_state[f"{message_key}.error"]))
-    elif pace.message:
-        st.caption(f"Showing now: “{plain(pace.message)}”")
+    else:
+        st.caption(f"Showing now: “{plain(showing)}”" if showing else "No message is showing.")
 
 
 def progress_table(code: str) -> None:
@@ -93,5 +100,7 @@ def lesson_wall(code: str) -> None:
     """The projector's chart: learners done with each lesson."""
     catalogue, names = lesson_catalogue(), names_of(code)
     done = learners_done(catalogue, lesson_progress().ticks(names))
-    figure = lesson_bars([_lesson_name(lesson.lesson_id) for lesson in catalogue.lessons], done, len(names))
-    show_chart(figure, key="projector.lesson_chart", config=chart_config(static=True))
+    opened = class_pace().of(code).open_lessons
+    figure = lesson_bars([_lesson_name(lesson.lesson_id) for lesson in catalogue.lessons], done, len(names),
+                         [opened is None or lesson.lesson_id in opened for lesson in catalogue.lessons])
+    show_chart(wall_sized(figure, CHART_HEIGHT), key="projector.lesson_chart", config=chart_config(static=True))

@@ -28,7 +28,7 @@ def _pixels(mnist: Dataset) -> None:
     digit = mnist.train.images[0]
     st.image(enlarge(digit.numpy(), 6), width=168, caption=f"Training digit 0, a {int(mnist.train.labels[0])}",
              alt="A handwritten 5, 28 by 28 pixels, enlarged")
-    rows = digit[4:24:2, 4:24:2].tolist()  # every other pixel of the middle: enough to see the numbers make the 5
+    rows = digit[6:22:2, 6:22:2].tolist()  # every other pixel of the middle: the numbers that make the digit
     st.markdown("Its middle pixels, every other one, as the numbers the model reads (0 = paper, 255 = ink):")
     st.code("\n".join(" ".join(f"{v:3d}" for v in row) for row in rows), language=None)
 
@@ -60,8 +60,10 @@ def _my_curves(runs: list[RunRecord]) -> None:
         st.info("Your runs' accuracy curves appear here once you have trained.")
         return
     curves = [Curve(f"{run_label(run)}, lr {run.config.get('lr', 0):g}", run.history) for run in latest]
-    show_chart(accuracy_figure(curves, train=False, named=True, title="Your runs' test accuracy"),
-               what="Your runs' test accuracy", key="lesson.curves")
+    figure = accuracy_figure(curves, train=False, named=True, title="Your runs' test accuracy")
+    # under the chart: in a card's narrow column a legend beside or over it covers the title
+    figure.update_layout(legend=dict(orientation="h", x=0, y=-0.3, yanchor="top"), height=420 + 22 * len(curves))
+    show_chart(figure, what="Your runs' test accuracy", key="lesson.curves")
 
 
 def _my_best(runs: list[RunRecord]) -> None:

@@ -11,10 +11,11 @@ from core.classroom.pace import Pace
 from core.lessons.content import Lesson
 from core.lessons.progress import LessonState, next_lesson, path_of
 from ui.identity import learner
-from ui.resources import lesson_catalogue, lesson_progress, my_pace
+from ui.resources import class_pace, fragment, lesson_catalogue, lesson_progress, my_class, my_pace
 from ui.text import plain
 
 LESSONS_PAGE = "pages/lessons.py"
+MESSAGE_SECONDS = 5.0  # how soon the teacher's message reaches a page nobody touches
 RECORDED_KEY = "lessons.recorded"  # (action, detail) pairs this session has recorded already
 _sidebar_slot = contextvars.ContextVar("lesson_sidebar_slot", default=None)  # set for one run of a page
 PACE_KEY = "lessons.pace"  # the class's pace as this session's last page run read it (once a run)
@@ -50,9 +51,11 @@ def tick_new_tasks() -> int:
 def _draw_sidebar(slot) -> None:
     path = learner_path()
     at = next_lesson(path)
-    with slot.container():
+    with slot.container():  # the same two elements either way: a redraw leaves nothing of the last one
         if at is None:
+            closed = any(not state.is_open for state in path)
             st.page_link(LESSONS_PAGE, label="Lessons: every open one done", icon="🎓")
+            st.progress(1.0, text="Your teacher opens the next one." if closed else "You walked the whole path.")
             return
         st.page_link(LESSONS_PAGE, label=f"Your lesson: {at.number} of {len(path)}", icon="🎓",
                      query_params={"lesson": at.lesson.lesson_id})
@@ -89,8 +92,15 @@ def did(action: str, detail: str = "") -> None:
             _draw_sidebar(slot)
 
 
-def class_message() -> None:
-    """The teacher's one line to the class, on top of every page of its learners."""
-    message = _pace().message
+def _message_banner(code: str) -> None:
+    message = class_pace().of(code).message
     if message:
         st.info(f"**Your teacher:** {plain(message)}", icon="📣")
+
+
+def class_message() -> None:
+    """The teacher's one line to the class, on top of every page of its learners: redrawn every
+    MESSAGE_SECONDS, so a learner reading a card sees it come and go without touching anything."""
+    code = my_class()
+    if code:
+        fragment(_message_banner, run_every=MESSAGE_SECONDS)(code)

@@ -17,7 +17,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import tomllib
 
+from core.config.fields import ConfigError
 from core.lessons.tasks import check_params
+from core.training.config import from_query
 
 FENCE = "+++"
 GLOSSARY_FILE = "glossary.md"
@@ -31,6 +33,7 @@ PICTURES = {  # what a lesson's `picture` may name: drawn from the app's data an
     "my_best": "the learner's best test accuracy for each architecture",
 }
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+NOT_COMPARED = ("seed", "device", "log_every", "test_every")  # as_linked: what a run may change freely
 _FRONT_KEYS = {"title", "summary", "picture", "terms", "question", "answer", "task"}
 
 
@@ -120,7 +123,21 @@ def _task(number: int, table: Any, line: int) -> Task:
     if problem:
         raise LessonError(problem, line)
     page, query = _link(link, line) if link else ("", {})
+    if params.pop("as_linked", False):
+        params["settings"] = _linked_settings(page, query, line)
     return Task(number, kind, text, params, page, query)
+
+
+def _linked_settings(page: str, query: dict[str, str], line: int) -> dict[str, Any]:
+    """The training settings a Train link fills in, which an `as_linked` task's run must have
+    (its seed, device and measurement intervals aside)."""
+    if page != "train":
+        raise LessonError("`as_linked` checks the settings of a link to /train, and this task has none", line)
+    try:
+        config = from_query(query)
+    except ConfigError as exc:
+        raise LessonError(f"the link's settings are not valid: {exc}", line) from None
+    return {name: value for name, value in config.to_dict().items() if name not in NOT_COMPARED}
 
 
 def parse_lesson(lesson_id: str, text: str, glossary: dict[str, str] | None = None) -> Lesson:

@@ -99,9 +99,9 @@ def class_progress(catalogue: Catalogue, ticks: Mapping[str, Mapping[str, frozen
     for learner, name in names.items():
         path = path_of(catalogue, ticks.get(learner, {}), open_ids)
         at = next_lesson(path)
-        row: dict[str, object] = {"learner": name, "at lesson": f"{at.number}. {at.lesson.title}" if at else "done"}
+        row: dict[str, object] = {"learner": name, "at lesson": f"{at.number}. {at.lesson.title}" if at else "done",
+                                  "tasks done": sum(len(s.done) for s in path)}
         row.update({f"{s.number}": f"{len(s.done)}/{len(s.lesson.tasks)}" for s in path})
-        row["tasks done"] = sum(len(s.done) for s in path)
         rows.append(row)
     return rows
 

@@ -54,9 +54,12 @@ def accuracy_gap(run: RunRecord) -> float | None:
 
 
 def _listing_fits(params: Mapping[str, Any], run: RunRecord) -> bool:
-    """The thresholds a run's row answers without its curves."""
+    """The thresholds a run's row answers without its curves, and the link's settings (`settings`,
+    filled in from the task's link by core.lessons.content for an `as_linked` task)."""
+    settings = params.get("settings", {})
     return (run.status in TRAINED and run.test_accuracy is not None and params.get("arch", run.arch) == run.arch
-            and params.get("min_accuracy", 0.0) <= run.test_accuracy <= params.get("max_accuracy", 1.0))
+            and params.get("min_accuracy", 0.0) <= run.test_accuracy <= params.get("max_accuracy", 1.0)
+            and all(run.config.get(name) == value for name, value in settings.items()))
 
 
 def _history_fits(params: Mapping[str, Any], run: RunRecord) -> bool:
@@ -93,7 +96,7 @@ class TaskKind:
 TASK_KINDS: dict[str, TaskKind] = {kind.name: kind for kind in (
     TaskKind("train", "a run of the learner's that kept a model and meets every given threshold",
              {"arch": "arch", "min_accuracy": "share", "max_accuracy": "share", "min_gap": "share",
-              "loss_rose": "bool", "min_epochs": "count"}, _trained),
+              "loss_rose": "bool", "min_epochs": "count", "as_linked": "bool"}, _trained),
     TaskKind("action", "something done on a page (the `action` names it, `arch` the model it was done to)",
              {"action": "action", "arch": "arch"}, _did(""), required=("action",)),
     TaskKind("misread_test_digit", "a test digit the learner opened on Inside or Draw that a model of "

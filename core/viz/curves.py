@@ -241,10 +241,16 @@ def probability_bars(probabilities: list[float]) -> go.Figure:
     return fig
 
 
-def lesson_bars(titles: list[str], done: list[int], learners: int) -> go.Figure:
-    """How many learners of a class have done every task of each lesson, first lesson on top."""
-    titles = [plotly_text(t) for t in titles]
-    fig = go.Figure(go.Bar(x=done, y=titles, orientation="h", marker_color=PALETTE[0],
+LOCKED_GREY = "#8c8c8c"
+
+
+def lesson_bars(titles: list[str], done: list[int], learners: int, is_open: list[bool] | None = None) -> go.Figure:
+    """How many learners of a class have done every task of each lesson, first lesson on top;
+    lessons not open to the class are grey and say so."""
+    is_open = is_open or [True] * len(titles)
+    titles = [plotly_text(t) + ("" if shown else " (locked)") for t, shown in zip(titles, is_open)]
+    fig = go.Figure(go.Bar(x=done, y=titles, orientation="h",
+                           marker_color=[PALETTE[0] if shown else LOCKED_GREY for shown in is_open],
                            text=[f"{n} of {learners}" for n in done], textposition="auto"))
     fig.update_layout(title="Learners who did every task of each lesson", height=120 + 44 * len(titles),
                       margin=dict(l=10, r=10, t=50, b=10), showlegend=False)

@@ -21,7 +21,7 @@ MOST_SERIOUS = 2
 COMPARE_TABS = ("Test accuracy", "Where each fails", "Disagreements", "My drawings")
 INSIDE_VIEWS = ("looks", "layers", "network", "map", "bend")
 
-PAGES = ("home", "lessons", "train", "compare", "draw", "leaderboard")
+PAGES = ("home", "lessons", "lessons?lesson=03-learning-rate", "train", "compare", "draw", "leaderboard")
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +140,8 @@ def test_every_page_and_view_passes_axe(served, browser, theme):
     # every tab and view in the light theme; the dark one, which changes colours and not content, once per page
     views, tabs = (INSIDE_VIEWS, COMPARE_TABS) if theme == "light" else (INSIDE_VIEWS[:1], COMPARE_TABS[:1])
     page, found = context.new_page(), []
-    for path in ("home", "lessons", "train", "draw", "leaderboard", "class", "class?view=projector",
+    for path in ("home", "lessons?lesson=03-learning-rate", "train", "draw", "leaderboard", "class",
+                 "class?view=projector",
                  *(f"inside?view={view}" for view in views)):
         page.goto(f"{served}/{path}")
         found += problems(page, path)

@@ -63,6 +63,21 @@ def test_a_mistake_in_a_lesson_file_is_one_sentence_with_its_line(change, line, 
     assert words in error.reason and error.line == line
 
 
+def test_an_as_linked_task_keeps_the_settings_its_train_link_fills_in():
+    [task] = parse_lesson("x", GOOD.replace('min_accuracy = 0.9', 'min_accuracy = 0.9\nas_linked = true'),
+                          GLOSSARY).tasks
+    settings = task.params["settings"]
+    assert "as_linked" not in task.params and (settings["optimizer"], settings["lr"], settings["epochs"]) == (
+        "sgd", 0.001, 5)  # the tutorial preset's
+    assert "seed" not in settings and "device" not in settings
+    home = GOOD.replace('min_accuracy = 0.9', 'min_accuracy = 0.9\nas_linked = true').replace(
+        'link = "/train?arch=logistic&preset=tutorial"', 'link = "/home"')
+    assert "`as_linked` checks the settings of a link to /train" in lesson_error(home).reason
+    wrong = GOOD.replace('min_accuracy = 0.9', 'min_accuracy = 0.9\nas_linked = true').replace(
+        "preset=tutorial", "preset=tutorial&lr=99")
+    assert "the link's settings are not valid: lr" in lesson_error(wrong).reason
+
+
 def test_a_lesson_without_tasks_is_refused():
     text = GOOD[:GOOD.index("[[task]]")] + "+++\ncard\n"
     assert "at least one [[task]]" in lesson_error(text).reason

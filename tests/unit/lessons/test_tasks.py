@@ -9,12 +9,13 @@ from core.training.status import Status
 
 
 def run(arch="logistic", status=Status.FINISHED, accuracy=0.92, losses=(2.3, 0.3), train_accuracy=0.93,
-        run_id="r1") -> RunRecord:
+        run_id="r1", **config) -> RunRecord:
     epochs = tuple(EpochMetrics(i, i * 60_000, float(i), None if i == 0 else 0.3,
                                 None if i == 0 else train_accuracy, loss, 0.1 if i == 0 else accuracy)
                    for i, loss in enumerate(losses))
     return RunRecord(run_id=run_id, arch=arch, dataset="mnist", status=status, message="", nickname="",
-                     learner="l", created_at=0.0, finished_at=1.0, config={"arch": arch}, history=History(epochs=epochs),
+                     learner="l", created_at=0.0, finished_at=1.0, config={"arch": arch, **config},
+                     history=History(epochs=epochs),
                      train_seconds=1.0, examples_seen=60_000, test_accuracy=accuracy, test_loss=losses[-1],
                      param_count=7850, model_path=None)
 
@@ -33,6 +34,13 @@ def test_a_train_task_needs_one_kept_run_meeting_every_threshold():
     assert not is_done("train", {"max_accuracy": 0.6}, evidence(run(accuracy=0.91)))
     assert is_done("train", {"arch": "mlp", "min_epochs": 1}, evidence(run(arch="mlp")))
     assert not is_done("train", {"min_epochs": 2}, evidence(run()))
+
+
+def test_an_as_linked_task_needs_the_links_settings_not_only_the_accuracy():
+    task = {"arch": "logistic", "min_accuracy": 0.9, "settings": {"optimizer": "adam", "lr": 0.01, "epochs": 1}}
+    tutorial = run(accuracy=0.904, optimizer="sgd", lr=0.001, epochs=10)  # 90%, but not with the link's settings
+    linked = run(accuracy=0.925, run_id="r2", optimizer="adam", lr=0.01, epochs=1)
+    assert not is_done("train", task, evidence(tutorial)) and is_done("train", task, evidence(tutorial, linked))
 
 
 def test_a_run_diverged_when_its_test_loss_ends_above_the_untrained_models():

@@ -149,3 +149,5 @@ def test_the_lesson_bars_count_learners_done_per_lesson_first_lesson_on_top():
     [bars] = figure.data
     assert list(bars.y) == ["1. The &lt;data&gt;", "2. Logistic"] and list(bars.x) == [3, 1]
     assert list(bars.text) == ["3 of 4", "1 of 4"] and figure.layout.xaxis.range == (0, 4)
+    locked = lesson_bars(["1. The data", "2. Logistic"], [3, 0], 4, is_open=[True, False]).data[0]
+    assert list(locked.y) == ["1. The data", "2. Logistic (locked)"] and locked.marker.color[1] == "#8c8c8c"

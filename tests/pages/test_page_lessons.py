@@ -78,6 +78,23 @@ def test_the_teachers_pace_closes_lessons_and_puts_a_message_on_every_page_of_th
     assert train.info[0].value.startswith("**Your teacher:** Stop here")
 
 
+def test_a_learner_done_with_the_open_lessons_is_told_so_and_offered_no_locked_next_step(
+        app_env, monkeypatch, store):
+    monkeypatch.setenv("DIGITS_TEACHER_KEY", KEY)
+    classes = Classes(store)
+    code = classes.start_class("Tuesday")
+    classes.join(LEARNER, code)
+    ClassPace(store).open_lessons(code, ["01-the-data"])
+    LessonProgress(store).actions.record(LEARNER, "home.sample")
+    at = open_page("pages/lessons.py")
+    assert not at.exception
+    assert labelled(at.selectbox, "Lesson").value == "01-the-data"  # the last open one, not a locked one
+    assert at.success[0].value.startswith("You have done every task of the lessons open to you. Your teacher")
+    assert not [link for link in at.get("page_link") if "Lesson 2" in link.proto.label]
+    sidebar = [p.proto.text for p in at.sidebar.get("progress")]
+    assert sidebar == ["Your teacher opens the next one."]
+
+
 def test_the_teacher_opens_lessons_and_posts_from_the_class_page_and_sees_each_learners_progress(
         app_env, monkeypatch, store):
     monkeypatch.setenv("DIGITS_TEACHER_KEY", KEY)

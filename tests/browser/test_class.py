@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from docs.screenshots import settled
+
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt").expect
 pytestmark = pytest.mark.real_data
 
@@ -221,6 +223,7 @@ def test_the_teacher_paces_the_lessons_and_sees_two_learners_progress(class_serv
         nickname.fill(name)
         nickname.press("Enter")
         expect(page.get_by_text("Your teacher: Stop here and look at the projector")).to_be_visible()
+        settled(page, quiet=0.5)  # the nickname's rerun has drawn the page anew: one lesson list, not its old copy
         options = open_list(page.get_by_test_id("stMainBlockContainer").get_by_role("combobox", name="Lesson"))
         assert [o.endswith("🔒") for o in options] == [False, False] + [True] * (len(options) - 2), options
         page.keyboard.press("Escape")

@@ -16,7 +16,7 @@ from core.data.augment import shifted_test_set
 from core.data.datasets import DEFAULT_DATASET, dataset_spec
 from core.data.loading import DataError, Dataset, Split, data_roots, load_dataset
 from core.jobs.queue import TrainingQueue, server_queue
-from core.jobs.ray_executor import ClusterUnreachable
+from core.jobs.ray_connection import ClusterUnreachable
 from core.lessons.content import Catalogue, load_lessons
 from core.lessons.progress import LessonProgress
 from core.models.evaluation import Evaluation, evaluate

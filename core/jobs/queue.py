@@ -60,11 +60,14 @@ def server_queue(config: Settings, store) -> "TrainingQueue":
     database, limits that count every replica's live runs in `store`."""
     limits, executor = queue_limits(config), LOCAL
     if config.ray_address:
-        from core.jobs.ray_executor import RayExecutor, cluster_cpus
-        executor = RayExecutor(config.ray_address, store, config.data_dir)
+        from core.jobs.ray_connection import cluster_resources
+        from core.jobs.ray_executor import RayExecutor, check_threads_fit, end_actors_of_ended_runs
         threads = config.cluster_job_threads
-        limits = dataclasses.replace(limits, threads_per_job=threads,
-                                     slots=config.queue_slots or max(1, cluster_cpus(config.ray_address) // threads))
+        check_threads_fit(config.ray_address, threads)
+        executor = RayExecutor(config.ray_address, store, config.data_dir)
+        end_actors_of_ended_runs(config.ray_address, store)
+        cpus = int(cluster_resources(config.ray_address).get("CPU", 1))
+        limits = dataclasses.replace(limits, threads_per_job=threads, slots=config.queue_slots or max(1, cpus // threads))
     return TrainingQueue(limits, executor=executor, shared_store=store if config.database_url else None)
 
 

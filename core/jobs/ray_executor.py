@@ -14,42 +14,24 @@ Ray is optional (requirements-cluster.txt): this module imports it only when use
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from core.config.settings import worker_environment
 from core.jobs.job import TrainingJob
+from core.jobs.ray_connection import CONNECTION, NAMESPACE, ClusterUnreachable, check_reachable, largest_node_cpus
 from core.jobs.snapshot import Outcome
 from core.training.config import TrainConfig
 from core.training.engine import FitResult
 from core.training.status import Status
 
 log = logging.getLogger(__name__)
-NAMESPACE = "digits-dashboard"   # the Ray namespace of the actors, so any replica can find them by name
 POLL_SECONDS = 0.25              # how often the replica asks a training for its progress
 START_GIVE_UP_SECONDS = 10.0     # a stopped training whose actor has not started by then is killed
+PENDING_GIVE_UP_SECONDS = 120.0  # an actor no worker has room for by then is killed: the run never trained
+HEAD_CHECK_SECONDS = 2.0         # how often a replica following a training checks that the head answers
 ORPHAN_EXIT_SECONDS = 10.0       # an actor whose replica never collected its outcome exits after this
-REACH_SECONDS = 3.0              # a head that does not answer by then is down: ray.init alone waits minutes
-_connect_lock = threading.Lock()
-
-
-class ClusterUnreachable(RuntimeError):
-    """The Ray head of DIGITS_RAY_ADDRESS does not answer."""
-
-
-def check_reachable(address: str) -> None:
-    """Raise ClusterUnreachable, in one sentence, unless host:port (or ray://host:port) answers."""
-    if address == "auto":
-        return  # Ray finds the local one itself, at once or with its own error
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    try:
-        socket.create_connection((host, int(port)), timeout=REACH_SECONDS).close()
-    except (OSError, ValueError):
-        raise ClusterUnreachable(f"the Ray head at {address} does not answer: check that it runs "
-                                 "(ray start --head) and that DIGITS_RAY_ADDRESS names it") from None
 
 
 class ClusterTraining:
@@ -117,34 +99,42 @@ class ClusterTraining:
         timer.start()
 
 
-_remote_class = None
-CORE_PACKAGE = Path(__file__).resolve().parents[1]  # core/, shipped to every worker
-
-
-def connect(address: str):
-    """Join the cluster once per process; returns the Ray actor class of ClusterTraining."""
-    global _remote_class
-    import ray
-
-    with _connect_lock:
-        if _remote_class is None:
-            if not ray.is_initialized():
-                check_reachable(address)
-                ray.init(address=address, namespace=NAMESPACE, log_to_driver=False,
-                         runtime_env={"py_modules": [str(CORE_PACKAGE)],
-                                      "env_vars": worker_environment()})
-            _remote_class = ray.remote(ClusterTraining)
-        return _remote_class
-
-
 def actor_name(run_id: str) -> str:
     return f"training-{run_id}"
 
 
-def cluster_cpus(address: str) -> int:
+def check_threads_fit(address: str, threads: int) -> None:
+    """A training reserves `threads` CPUs on one node: refuse, in one sentence, a setting no
+    live node can ever grant (its actors would wait, "Starting…", for good)."""
+    from core.config.fields import ConfigError
+    from core.config.settings import TORCH_THREADS_ENV
+    largest = largest_node_cpus(address)
+    if threads > largest:
+        raise ConfigError(f"{TORCH_THREADS_ENV} asks {threads} CPUs for each training, but the largest node of "
+                          f"the Ray cluster at {address} has {largest}: set it to {max(largest, 1)} or less")
+
+
+def end_actors_of_ended_runs(address: str, store) -> list[str]:
+    """Kill the training actors whose run has ended (cancelled while its actor waited for a
+    worker, or ended by a replica that died before killing it); returns their run ids."""
     import ray
-    connect(address)
-    return int(ray.cluster_resources().get("CPU", 1))
+    CONNECTION.ensure(address)
+    ended = []
+    for name in ray.util.list_named_actors():
+        if not name.startswith("training-"):
+            continue
+        run_id = name.removeprefix("training-")
+        try:
+            done = store.get_run(run_id).status.done
+        except Exception:  # not a run of this store (another deployment's namespace would differ)
+            continue
+        if done:
+            try:
+                ray.kill(ray.get_actor(name, namespace=NAMESPACE), no_restart=True)
+                ended.append(run_id)
+            except ValueError:  # it ended meanwhile
+                pass
+    return ended
 
 
 class RayExecutor:
@@ -159,36 +149,64 @@ class RayExecutor:
         self.address, self.store = address, store
         self.where = {"store_root": str(Path(store.root).resolve()), "database_url": store.url,
                       "data_dir": str(Path(data_dir).expanduser().resolve())}
-        self.actor_class = connect(address)
+        CONNECTION.ensure(address)
 
     def train(self, job: TrainingJob, started: float) -> Outcome:
         run_id = job.snapshot().run_id
         if run_id is None:
             raise RuntimeError("a cluster training needs a stored run (core.jobs.run_keeper.stored_job with a store)")
-        actor = self.actor_class.options(name=actor_name(run_id), lifetime="detached", num_cpus=job.threads,
-                                         max_concurrency=4).remote(job.config.to_dict(), run_id, job.learner,
-                                                                   job.class_code, job.threads, self.where,
-                                                                   job.time_limit, job.memory_limit)
-        return self._follow(job, actor, actor.train.remote(), started)
+        for attempt in (1, 2):
+            try:
+                check_reachable(self.address)  # at once, where a broken link would wait out Ray's 30 s grace
+                actor, outcome_ref = self._start(job, run_id)
+                break
+            except ClusterUnreachable:
+                CONNECTION.lost()
+                raise
+            except Exception:  # the link broke since its last use (the head restarted): once more, on a new one
+                CONNECTION.lost()
+                if attempt == 2:
+                    raise
+        return self._follow(job, actor, outcome_ref, started)
+
+    def _start(self, job: TrainingJob, run_id: str):
+        actor_class = CONNECTION.actor_class(self.address, ClusterTraining)
+        actor = actor_class.options(name=actor_name(run_id), lifetime="detached", num_cpus=job.threads,
+                                    max_concurrency=4).remote(job.config.to_dict(), run_id, job.learner,
+                                                              job.class_code, job.threads, self.where,
+                                                              job.time_limit, job.memory_limit)
+        return actor, actor.train.remote()  # Ray Client sends both when the second is made: both may fail
 
     def is_training(self, run_id: str) -> bool:
-        """Whether the cluster has the actor of this run (any replica may have started it)."""
+        """Whether the cluster has the actor of this run (any replica may have started it);
+        False while the cluster cannot be reached."""
         import ray
         try:
+            CONNECTION.ensure(self.address)
             ray.get_actor(actor_name(run_id), namespace=NAMESPACE)
             return True
         except ValueError:
+            return False
+        except ClusterUnreachable:
+            return False
+        except Exception:  # a broken link: made again at the next use
+            CONNECTION.lost()
             return False
 
     def adopt(self, job: TrainingJob, started: float) -> Outcome:
         """Follow a training another replica started (and may have died since), as train() does."""
         import ray
+        CONNECTION.ensure(self.address)
         actor = ray.get_actor(actor_name(job.snapshot().run_id), namespace=NAMESPACE)
         return self._follow(job, actor, actor.result.remote(), started)
 
     def _lost(self, run_id: str, exc: Exception, started: float) -> Outcome:
         """The actor is gone before this replica heard how the training ended: another replica
-        following it collected the outcome and ended it, or its worker died. The row tells which."""
+        following it collected the outcome and ended it, its worker died, or the link to the
+        head broke. The row tells which."""
+        from ray.exceptions import RayActorError
+        if not isinstance(exc, RayActorError):
+            CONNECTION.lost()
         try:
             record = self.store.get_run(run_id)
             if record.status.done:  # the worker recorded it: nothing to add, nothing to overwrite
@@ -196,35 +214,44 @@ class RayExecutor:
         except Exception:  # the store is unreachable too: say what this replica knows
             log.exception("could not read run %s", run_id)
         log.warning("cluster training %s ended abnormally: %s", run_id, exc)
-        return Outcome(Status.INTERRUPTED, "The cluster worker training this run stopped before it finished.",
-                       None, started)
+        why = ("The cluster worker training this run stopped before it finished." if isinstance(exc, RayActorError)
+               else "The link to the training cluster broke before this run finished.")
+        return Outcome(Status.INTERRUPTED, why, None, started)
 
     def _follow(self, job: TrainingJob, actor, outcome_ref, started: float) -> Outcome:
         import ray
-        from ray.exceptions import GetTimeoutError, RayError
-        run_id, progress_ref, stop_sent, seen_progress = job.snapshot().run_id, None, 0.0, False
+        run_id, progress_ref, stop_sent, answered = job.snapshot().run_id, None, 0.0, False
+        asked = checked = time.monotonic()
         try:
             while not ray.wait([outcome_ref], timeout=POLL_SECONDS)[0]:
+                if time.monotonic() - checked > HEAD_CHECK_SECONDS:  # Ray Client would wait 30 s to say so
+                    check_reachable(self.address)
+                    checked = time.monotonic()
                 if progress_ref is not None and ray.wait([progress_ref], timeout=0)[0]:
+                    answered = True  # the actor runs on a worker (its progress may still be None)
                     if (snap := ray.get(progress_ref)) is not None:
                         job.mirror(snap)
-                        seen_progress = True
                     progress_ref = None
                 progress_ref = progress_ref or actor.snapshot.remote()
                 # a Stop asked here; the time limit is the worker's own job's, which words its end
                 if job.stop_requested and not stop_sent:
                     actor.stop.remote(job.cancelled_message)
                     stop_sent = time.monotonic()
-                if stop_sent and not seen_progress and time.monotonic() - stop_sent > START_GIVE_UP_SECONDS:
+                if not answered and stop_sent and time.monotonic() - stop_sent > START_GIVE_UP_SECONDS:
                     ray.kill(actor)  # still waiting for a worker: it never trained, the row says so here
                     return Outcome(Status.CANCELLED, job.cancelled_message, None, started)
+                if not answered and time.monotonic() - asked > PENDING_GIVE_UP_SECONDS:
+                    ray.kill(actor)
+                    return Outcome(Status.CANCELLED, f"No worker of the cluster had room for this training within "
+                                   f"{PENDING_GIVE_UP_SECONDS:.0f} s: nothing was trained. Try again later.",
+                                   None, started)
             value = ray.get(outcome_ref, timeout=30)
-        except (RayError, GetTimeoutError) as exc:
+        except Exception as exc:  # Ray's errors, and a broken link's (ConnectionError, gRPC's)
             return self._lost(run_id, exc, started)
         finally:
             try:
                 ray.kill(actor)
-            except (RayError, ValueError):
+            except Exception:  # gone already, or the link is
                 pass
         if not value["claimed"]:
             message = job.cancelled_message if job.stop_requested else "This run was ended elsewhere before it began."

@@ -118,7 +118,7 @@ def test_the_run_outlives_the_replica_that_started_it(cluster, postgres_url, rea
 def test_a_worker_that_dies_leaves_its_run_interrupted(cluster):
     import ray
 
-    from core.jobs.ray_executor import NAMESPACE
+    from core.jobs.ray_connection import NAMESPACE
     store, queue = cluster
     job = queue.submit(stored_job(long_cnn(), None, store, learner=LEARNER))
     wait_until(lambda: job.snapshot().examples_seen > 0, timeout=120, what="training")
@@ -143,7 +143,7 @@ def test_the_command_line_trains_on_the_cluster_when_the_setting_names_one(clust
 
 
 def test_a_head_that_does_not_answer_is_one_sentence_at_once():
-    from core.jobs.ray_executor import (  # what connect() asks before ray.init
+    from core.jobs.ray_connection import (  # what a connect asks before ray.init
         ClusterUnreachable,
         check_reachable,
     )

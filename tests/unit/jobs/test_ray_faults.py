@@ -1,0 +1,216 @@
+"""A replica survives its Ray head's faults: a restarted head, a head that is down, a setting
+no node can grant, an actor no worker has room for. Each test starts a Ray head of its own
+(the shared one of .ci/run goes on serving the other tests) and drives the replica in a
+process of its own, as Ray allows one link per process."""
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+from helpers import wait_until
+
+ROOT = Path(__file__).resolve().parents[3]
+pytestmark = pytest.mark.real_data  # the workers read MNIST from $DIGITS_DATA_DIR
+ray = pytest.importorskip("ray", reason="pip install -r requirements-cluster.txt")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateHead:
+    """`ray start --head --block` in a process group of its own, so it can be killed alone."""
+
+    def __init__(self, tmp: Path, cpus: int = 1) -> None:
+        self.tmp, self.cpus = tmp, cpus
+        self.port, self.client_port = free_port(), free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def client_address(self) -> str:
+        return f"ray://127.0.0.1:{self.client_port}"
+
+    def start(self) -> "PrivateHead":
+        ray_cli = Path(sys.executable).with_name("ray")
+        self.process = subprocess.Popen(
+            [str(ray_cli), "start", "--head", "--block", f"--num-cpus={self.cpus}", f"--port={self.port}",
+             f"--ray-client-server-port={self.client_port}", "--include-dashboard=false", "--disable-usage-stats",
+             "--object-store-memory=100000000", f"--min-worker-port={self.port + 1}",
+             f"--max-worker-port={self.port + 200}"],
+            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "HOME": str(self.tmp)})
+        wait_until(lambda: _answers(self.client_port), timeout=60, every=0.2, what="the private Ray head")
+        return self
+
+    def kill(self) -> None:
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait(timeout=30)
+            wait_until(lambda: not _answers(self.client_port), timeout=30, every=0.2, what="the head to stop")
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def children_of(pid: int) -> list[str]:
+    """The command lines of the processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append((stat.parent / "cmdline").read_text().replace("\0", " "))
+        except (OSError, IndexError, ValueError):  # it ended meanwhile
+            pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def private_head(tmp_path_factory):
+    """One head for the module, with one CPU; the restart test leaves it running again."""
+    head = PrivateHead(tmp_path_factory.mktemp("ray-head")).start()
+    yield head
+    head.kill()
+
+
+def test_a_thread_setting_no_node_can_grant_is_one_sentence_at_start(private_head):
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from core.jobs.ray_executor import check_threads_fit
+        check_threads_fit({private_head.client_address!r}, 1)
+        check_threads_fit({private_head.client_address!r}, 2)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("core.config.fields.ConfigError: "), out.stderr[-2000:]
+    assert "DIGITS_TORCH_THREADS asks 2 CPUs for each training, but the largest node" in last and "has 1" in last
+
+
+PENDING = textwrap.dedent("""
+    import dataclasses, json, sys
+    sys.path.insert(0, {root!r})
+    import ray
+    from core.jobs import ray_executor
+    from core.jobs.queue import TrainingQueue
+    from core.jobs.run_keeper import stored_job
+    from core.store.runs import RunStore
+    from core.training.config import preset
+    from core.training.limits import queue_limits
+    from core.training.status import Status
+    ray_executor.PENDING_GIVE_UP_SECONDS = 5.0
+    store = RunStore({store!r})
+    executor = ray_executor.RayExecutor({address!r}, store, {data!r})
+    # two CPUs a training on a one-CPU cluster, past the check the app makes at start
+    queue = TrainingQueue(dataclasses.replace(queue_limits(), threads_per_job=2, slots=1), executor=executor)
+    snap = queue.submit(stored_job(preset("logistic", "fast"), None, store, learner="e" * 32)).wait(timeout=60)
+    left = ray.util.list_named_actors()
+    # an actor left behind by a run that has ended (its replica died before killing it)
+    ended = store.begin_run(preset("logistic", "fast"), status=Status.CANCELLED)
+    executor._start(stored_job(preset("logistic", "fast"), None, store), ended)
+    swept = ray_executor.end_actors_of_ended_runs({address!r}, store)
+    print(json.dumps({{"status": str(snap.status), "message": snap.message, "row": str(store.get_run(snap.run_id).status),
+                       "left": left, "swept": swept == [ended], "after": ray.util.list_named_actors()}}))
+""")
+
+
+def test_an_actor_no_worker_has_room_for_is_given_up_and_an_ended_runs_actor_removed(private_head, tmp_path,
+                                                                                     real_mnist):
+    script = PENDING.format(root=str(ROOT), store=str(tmp_path / "runs"), address=private_head.client_address,
+                            data=str(real_mnist.root))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    assert out.stdout.strip(), out.stderr[-3000:]
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (found["status"], found["row"]) == ("cancelled", "cancelled")
+    assert found["message"].startswith("No worker of the cluster had room for this training within 5 s")
+    assert found["left"] == [] and found["swept"] and found["after"] == []
+
+
+REPLICA = textwrap.dedent("""
+    import json, os, sys, time
+    sys.path.insert(0, {root!r})
+    from core.config.settings import settings
+    from core.jobs.queue import server_queue
+    from core.jobs.run_keeper import stored_job
+    from core.store.runs import RunStore
+    from core.training.config import preset
+    store = RunStore({store!r})
+    queue = server_queue(settings({{"DIGITS_RAY_ADDRESS": {address!r}, "DIGITS_TORCH_THREADS": "1",
+                                    "DIGITS_DATA_DIR": {data!r}}}), store)
+
+    def train(tag):
+        job = queue.submit(stored_job(preset("logistic", "fast"), None, store, learner=tag * 32))
+        snap = job.wait(timeout=240)
+        print(json.dumps({{"tag": tag, "status": str(snap.status), "message": snap.message,
+                           "run": snap.run_id}}), flush=True)
+
+    def step(name):  # the test does something to the head, then lets this replica go on
+        print(json.dumps({{"waiting": name}}), flush=True)
+        sys.stdin.readline()
+
+    train("a")
+    step("kill the head")
+    train("b")
+    step("start the head again")
+    train("c")
+    step("look at this process")
+""")
+
+
+def test_a_replica_says_so_while_its_head_is_down_and_trains_again_once_it_is_back(private_head, tmp_path,
+                                                                                  real_mnist):
+    home = tmp_path / "replica-home"
+    home.mkdir()
+    script = REPLICA.format(root=str(ROOT), store=str(tmp_path / "runs"), address=private_head.client_address,
+                            data=str(real_mnist.root))
+    replica = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=open(tmp_path / "replica.log", "w"), text=True, env={**os.environ, "HOME": str(home)})
+    reports: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [reports.put(line) for line in replica.stdout], daemon=True).start()
+
+    def next_line(timeout: float = 300) -> dict:
+        try:
+            return json.loads(reports.get(timeout=timeout))
+        except queue.Empty:
+            pytest.fail(f"the replica said nothing for {timeout} s")
+
+    try:
+        assert next_line()["status"] == "finished"
+        assert next_line() == {"waiting": "kill the head"}
+        private_head.kill()
+        replica.stdin.write("\n")
+        replica.stdin.flush()
+        down = next_line()
+        assert down["status"] in ("failed", "cancelled") and "does not answer" in down["message"], down
+        assert next_line() == {"waiting": "start the head again"}
+        private_head.start()
+        replica.stdin.write("\n")
+        replica.stdin.flush()
+        back = next_line()
+        assert back["status"] == "finished", back
+        assert next_line() == {"waiting": "look at this process"}
+        # it never started a Ray of its own (a local cluster is a dozen child processes), nor wrote
+        # the token file a new local cluster leaves in its home folder
+        assert children_of(replica.pid) == [] and not (home / ".ray").exists()
+    finally:
+        replica.kill()
+        replica.wait(timeout=30)
+        print((tmp_path / "replica.log").read_text()[-6000:])  # shown when the test fails
+
+

@@ -15,11 +15,13 @@ from core.config.settings import settings
 from core.data.loading import Dataset
 from core.jobs.job import TrainingJob
 from core.jobs.snapshot import Outcome
-from core.store.runs import RunStore
+from core.store.runs import RowUnwritten, RunStore
 from core.training.config import TrainConfig
 from core.training.status import Status
 
 log = logging.getLogger(__name__)
+ROW_LATER = ("The model is saved; the database did not answer, so this run appears in the lists once it "
+             "does.")
 PROGRESS_SECONDS = 2.0  # how often a training's progress reaches its row, for pages of other replicas
 
 
@@ -69,7 +71,10 @@ class RunKeeper:
                                   evaluation=result.evaluation if result else None,
                                   train_seconds=result.train_seconds if result else snap.train_seconds,
                                   examples_seen=snap.examples_seen, started=outcome.started,
-                                  trainings_at_once=snap.trainings_at_once)
+                                  trainings_at_once=snap.trainings_at_once, config=job.config.to_dict())
+        except RowUnwritten:  # the model file is saved: the store writes the row when the database is back
+            log.warning("run %s: model saved, its row waits for the database", self.run_id)
+            return Outcome(outcome.status, f"{outcome.message} {ROW_LATER}".strip(), result, outcome.started)
         except Exception as exc:  # a full or read-only disk: the run fails, saying why
             log.exception("could not save run %s", self.run_id)
             outcome = Outcome(Status.FAILED, f"Trained, but the model could not be saved ({save_failure(exc)}).",

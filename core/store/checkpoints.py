@@ -1,6 +1,6 @@
 """Checkpoints: a plain dict of named parts in a file, written atomically, read without code.
 
-A checkpoint holds `format`, `run_id`, `status`, `config`, `model_state`, `history`,
+A checkpoint holds `format`, `run_id`, `status`, `message`, `config`, `model_state`, `history`,
 `metrics`, `versions` and `created_at`. It is read back with
 `torch.load(weights_only=True)`, so a file can never run code on load. Its config names
 its dataset and its weights hold the input's mean and standard deviation (the model's
@@ -37,9 +37,11 @@ def library_versions() -> dict[str, str]:
 
 
 def make_checkpoint(run_id: str, status: str, config: dict[str, Any], model: nn.Module, history: Any,
-                    evaluation: Any, train_seconds: float, examples_seen: int, created_at: float) -> dict[str, Any]:
+                    evaluation: Any, train_seconds: float, examples_seen: int, created_at: float,
+                    message: str = "") -> dict[str, Any]:
     """A trained model and what it came from, as the plain dict a checkpoint file holds."""
-    return {"format": CHECKPOINT_FORMAT, "run_id": run_id, "status": str(status), "config": config,
+    return {"format": CHECKPOINT_FORMAT, "run_id": run_id, "status": str(status), "message": message,
+            "config": config,
             "model_state": model.state_dict(), "history": history.to_dict(),
             "metrics": {"test_accuracy": evaluation.accuracy, "test_loss": evaluation.loss,
                         "train_seconds": train_seconds, "examples_seen": examples_seen},

@@ -7,17 +7,22 @@ as a StoreError, the one error type every caller handles.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine, Table, create_engine, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateColumn
 
 from core.store.checkpoints import StoreError
 
+CONNECT_SECONDS = 5      # a database server that has not let us in by then is down
+STATEMENT_SECONDS = 10   # a statement without an answer by then is cut off: the server is hung
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -31,10 +36,78 @@ def database_engine(url: str) -> Engine:
                 # readers go on while a training writes
                 engine = create_engine(url, poolclass=NullPool,
                                        connect_args={"timeout": 30, "check_same_thread": False})
-            else:
-                engine = create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=16)
+            else:  # a server that stops answering must not hang a page: every wait has an end
+                engine = create_engine(url, pool_size=4, max_overflow=16,  # pinged by Database._transaction
+                                       pool_timeout=CONNECT_SECONDS, connect_args={"connect_timeout": CONNECT_SECONDS})
             _engines[url] = engine
         return _engines[url]
+
+
+class _Watchdog:
+    """Cuts off a PostgreSQL connection whose transaction has waited STATEMENT_SECONDS: a
+    frozen server still takes our bytes (its kernel answers for it), so neither libpq nor
+    TCP would ever give up, and the server's own statement_timeout cannot run. Shutting the
+    socket down makes the waiting call fail at once, as a lost connection that SQLAlchemy
+    drops from its pool. One thread for the process, asleep while nothing is watched."""
+
+    def __init__(self) -> None:
+        self._watched: dict[object, tuple[float, Any]] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    @contextlib.contextmanager
+    def watching(self):
+        """Watch the connection given to the yielded function (again after it reconnects)."""
+        key = object()
+
+        def watch(con) -> None:
+            with self._wake:
+                self._watched[key] = (time.monotonic() + STATEMENT_SECONDS, con.connection.dbapi_connection)
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._watch, name="database-watchdog", daemon=True)
+                    self._thread.start()
+                self._wake.notify()
+        try:
+            yield watch
+        finally:
+            with self._wake:
+                self._watched.pop(key, None)
+
+    def _watch(self) -> None:
+        with self._wake:
+            while True:
+                now = time.monotonic()
+                for key, (deadline, dbapi) in list(self._watched.items()):
+                    if deadline <= now:
+                        del self._watched[key]
+                        _cut_off(dbapi)
+                soonest = min((deadline for deadline, _ in self._watched.values()), default=None)
+                self._wake.wait(None if soonest is None else max(0.0, soonest - now))
+
+
+def _cut_off(dbapi) -> None:
+    try:
+        fd = dbapi.pgconn.socket
+        socket.socket(fileno=os.dup(fd)).shutdown(socket.SHUT_RDWR)
+    except Exception:  # closed meanwhile: nothing to cut
+        pass
+
+
+WATCHDOG = _Watchdog()
+
+
+def _ping(con, watch) -> None:
+    """What SQLAlchemy's pool_pre_ping does, but watched: a connection the server dropped (it
+    restarted since) is replaced once, here, rather than failing the caller's statement."""
+    try:
+        con.exec_driver_sql("SELECT 1")
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        con.rollback()
+        watch(con)  # a new connection now, to watch instead
+        con.exec_driver_sql("SELECT 1")
+    con.rollback()
 
 
 class Database:
@@ -66,8 +139,15 @@ class Database:
         """A connection in one transaction; any database failure (corrupt, read-only, full,
         unreachable) comes out as one StoreError, the one error type every caller handles."""
         try:
-            with self._engine.begin() as con:
+            if self.is_sqlite:  # a local file, with its own busy timeout
+                with self._engine.begin() as con:
+                    yield con
+                return
+            with self._engine.connect() as con, WATCHDOG.watching() as watch:
+                watch(con)
+                _ping(con, watch)
                 yield con
+                con.commit()
         except SQLAlchemyError as exc:
             raise StoreError(f"the run store {self.where} could not be used ({getattr(exc, 'orig', exc)})") from None
 

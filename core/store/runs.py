@@ -33,6 +33,12 @@ from core.training.status import LIVE, Status
 _LIVE = tuple(str(s) for s in LIVE)
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30.0  # how often the live listings look for runs of dead processes
+ROW_RETRY_SECONDS = 30.0  # how long a finished run's row is retried at once while the database is down
+
+
+class RowUnwritten(StoreError):
+    """A run's model file is saved but its row could not be written yet: the store writes it
+    when the database answers again (its next sweep, or a store opened after this process died)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class RunStore(Database):
         super().__init__(database_url or settings().database_url or f"sqlite:///{self.db_path.resolve()}",
                          str(self.db_path))
         self._swept_at = time.monotonic()  # when mark_interrupted last ran
+        self._unwritten: dict[str, dict[str, Any]] = {}  # finished runs' rows the database refused, by run id
         try:
             (self.root / "models").mkdir(parents=True, exist_ok=True)
             self._process = claim_process_token(self.root)
@@ -112,9 +119,10 @@ class RunStore(Database):
         return self._process
 
     def mark_interrupted(self) -> int:
-        """Runs whose training process has died are marked `interrupted`; returns how many.
-        A run trained by a cluster worker belongs to that worker's process, not to the app."""
+        """Runs whose training process has died are marked `interrupted`, or finished from their
+        model file when one was saved before the database could record it; returns how many."""
         self._swept_at = time.monotonic()
+        self._write_unwritten_rows()
         rows = self.execute(select(runs_table.c.run_id, runs_table.c.process, runs_table.c.status)
                             .where(runs_table.c.status.in_(_LIVE)))
         dead = [r for r in rows if not process_alive(self.root, r["process"])]
@@ -122,11 +130,38 @@ class RunStore(Database):
             status, message = ((Status.LOST, "The server stopped before this training's turn came.")
                                if row["status"] == Status.QUEUED else
                                (Status.INTERRUPTED, "The server stopped before this run finished."))
-            self.changed(update(runs_table).where(runs_table.c.run_id == row["run_id"],
-                                                   runs_table.c.process == row["process"],
-                                                   runs_table.c.status == row["status"])
-                          .values(status=str(status), finished_at=time.time(), message=message))
+            where = (runs_table.c.run_id == row["run_id"], runs_table.c.process == row["process"],
+                     runs_table.c.status == row["status"])
+            saved = self._row_from_model_file(row["run_id"])
+            self.changed(update(runs_table).where(*where).values(
+                **(saved or dict(status=str(status), finished_at=time.time(), message=message))))
         return len(dead)
+
+    def _row_from_model_file(self, run_id: str) -> dict[str, Any] | None:
+        """What a run's row says when its model file was saved and its row never written."""
+        path = self.root / "models" / f"{run_id}.pt"
+        if not path.exists():
+            return None
+        try:
+            model, checkpoint = model_from_checkpoint(load_checkpoint(path), path)
+        except StoreError:
+            log.warning("run %s left an unreadable model file", run_id, exc_info=True)
+            return None
+        metrics = checkpoint["metrics"]
+        return dict(status=checkpoint["status"], message=checkpoint.get("message", ""), finished_at=time.time(),
+                    history_json=json.dumps(checkpoint["history"]), train_seconds=metrics["train_seconds"],
+                    examples_seen=metrics["examples_seen"], test_accuracy=metrics["test_accuracy"],
+                    test_loss=metrics["test_loss"], param_count=count_parameters(model),
+                    model_file=f"models/{run_id}.pt")
+
+    def _write_unwritten_rows(self) -> None:
+        for run_id, values in list(self._unwritten.items()):
+            try:
+                self.execute(update(runs_table).where(runs_table.c.run_id == run_id).values(**values))
+                del self._unwritten[run_id]
+                log.info("wrote the row of run %s now that the database answers", run_id)
+            except StoreError:
+                return  # still down: the next sweep tries again
 
     def _sweep_now_and_then(self) -> None:
         """Live rows of a replica that died stay live until a store marks them: the replicas
@@ -162,20 +197,35 @@ class RunStore(Database):
         return self.execute(select(c.run_id, c.learner, c.class_code).where(c.status.in_(_LIVE)))
 
     def finish_run(self, run_id: str, status: Status, message: str, history: History, *,
-                   model: nn.Module | None, evaluation: Any, train_seconds: float,
-                   examples_seen: int, started: float, trainings_at_once: float | None = None) -> None:
-        record = self.get_run(run_id)
+                   model: nn.Module | None, evaluation: Any, train_seconds: float, examples_seen: int,
+                   started: float, trainings_at_once: float | None = None, config: dict | None = None) -> None:
+        """Save the model file first, then the row, retried for ROW_RETRY_SECONDS: trained weights
+        outlive a database outage. Raises RowUnwritten when the file is saved and the row is not."""
         model_file = None
         if model is not None:
             model_file = f"models/{run_id}.pt"
-            save_checkpoint(make_checkpoint(run_id, status, record.config, model, history, evaluation,
-                                            train_seconds, examples_seen, started), self.root / model_file)
-        self.execute(update(runs_table).where(runs_table.c.run_id == run_id).values(
-            status=str(status), message=message, finished_at=time.time(), history_json=json.dumps(history.to_dict()),
-            train_seconds=train_seconds, examples_seen=examples_seen, trainings_at_once=trainings_at_once,
-            test_accuracy=evaluation.accuracy if evaluation else None,
-            test_loss=evaluation.loss if evaluation else None,
-            param_count=count_parameters(model) if model is not None else None, model_file=model_file))
+            save_checkpoint(make_checkpoint(run_id, status, config or self.get_run(run_id).config, model, history,
+                                            evaluation, train_seconds, examples_seen, started, message),
+                            self.root / model_file)
+        values = dict(status=str(status), message=message, finished_at=time.time(),
+                      history_json=json.dumps(history.to_dict()), train_seconds=train_seconds,
+                      examples_seen=examples_seen, trainings_at_once=trainings_at_once,
+                      test_accuracy=evaluation.accuracy if evaluation else None,
+                      test_loss=evaluation.loss if evaluation else None,
+                      param_count=count_parameters(model) if model is not None else None, model_file=model_file)
+        deadline, pause = time.monotonic() + ROW_RETRY_SECONDS, 0.5
+        while True:
+            try:
+                self.execute(update(runs_table).where(runs_table.c.run_id == run_id).values(**values))
+                return
+            except StoreError as exc:
+                if time.monotonic() + pause > deadline:
+                    if model_file is None:
+                        raise
+                    self._unwritten[run_id] = values
+                    raise RowUnwritten(str(exc)) from None
+                time.sleep(pause)  # the database restarting: wait for it, not for a page to notice
+                pause = min(pause * 2, 4.0)
 
     def list_runs(self, with_model: bool = False, learner: str | None = None,
                   with_history: bool = True, class_code: str | None = None, since: float = 0.0,

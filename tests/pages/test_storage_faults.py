@@ -126,3 +126,48 @@ def test_a_store_failing_inside_a_fragment_ends_it_in_one_sentence():
     assert not at.exception
     [error] = at.error
     assert "Saved runs cannot be read or written right now" in error.value
+
+
+@pytest.fixture
+def app_on_private_postgres(app_env, monkeypatch, tiny_mnist):
+    """The app's runs in a PostgreSQL of the test's own, with a learner's nickname and one run."""
+    from helpers import POSTGRES_ENV, needed_server
+    from postgres import PrivatePostgres
+    needed_server(POSTGRES_ENV, "PostgreSQL (its binaries start a server of the test's own)")
+    server = PrivatePostgres().start()
+    monkeypatch.setenv("DIGITS_DATABASE_URL", server.url)
+    monkeypatch.setenv("DIGITS_TEACHER_KEY", KEY)
+    store = RunStore()
+    Learners(store).set_nickname(LEARNER, "ada")
+    stored_job(tiny_config(), tiny_mnist, store, "ada", learner=LEARNER).start().wait(60)
+    assert not open_page("pages/home.py").exception
+    yield server
+    server.remove()
+
+
+def every_page_says_one_sentence(pages=PAGES) -> None:
+    for page in pages:
+        at = open_page(page)
+        assert not at.exception, (page, [e.message for e in at.exception])
+        problems = [e.value for e in at.error if "Saved runs cannot be read or written right now" in e.value]
+        assert len(problems) == 1 and "Traceback" not in page_text(at), (page, page_text(at))
+
+
+def test_a_database_that_stops_or_hangs_ends_every_page_in_one_sentence(app_on_private_postgres, monkeypatch):
+    import time
+
+    from core.store import database
+    monkeypatch.setattr(database, "STATEMENT_SECONDS", 2.0)
+    monkeypatch.setattr(database, "CONNECT_SECONDS", 2)
+    server = app_on_private_postgres
+    server.stop()
+    every_page_says_one_sentence()
+    server.start()
+    assert not open_page("pages/home.py").error  # the same server process goes on once it answers
+    server.freeze(True)
+    try:
+        start = time.monotonic()
+        every_page_says_one_sentence(("pages/home.py", "pages/train.py"))
+        assert time.monotonic() - start < 40  # never as long as the freeze
+    finally:
+        server.freeze(False)

@@ -86,7 +86,8 @@ class Connection:
             self._retry_at = time.monotonic() + min(BACKOFF_MAX_SECONDS,
                                                     BACKOFF_FIRST_SECONDS * 2 ** (self._failures - 1))
             self._why = str(exc) if isinstance(exc, ClusterUnreachable) else \
-                f"the Ray head at {address} answers but Ray could not connect to it ({type(exc).__name__})"
+                (f"the Ray head at {address} answers but did not let this server in ({type(exc).__name__}): "
+                 "check that RAY_AUTH_TOKEN_PATH names the cluster's token")
             log.warning("cannot connect to Ray at %s: %s", address, exc)
             raise ClusterUnreachable(self._why) from None
         self._failures, self._connected, self._classes = 0, True, {}

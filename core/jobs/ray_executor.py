@@ -99,6 +99,13 @@ class ClusterTraining:
         timer.start()
 
 
+def without_password(url: str) -> str:
+    from sqlalchemy.engine import URL, make_url
+    parts = make_url(url)
+    return URL.create(parts.drivername, parts.username, None, parts.host, parts.port, parts.database,
+                      parts.query).render_as_string(hide_password=False)
+
+
 def actor_name(run_id: str) -> str:
     return f"training-{run_id}"
 
@@ -147,7 +154,9 @@ class RayExecutor:
 
     def __init__(self, address: str, store, data_dir: str) -> None:
         self.address, self.store = address, store
-        self.where = {"store_root": str(Path(store.root).resolve()), "database_url": store.url,
+        # the database's password never travels through Ray (whoever reaches the cluster can read
+        # what it keeps): each worker finds it in its own environment (PGPASSWORD, or PGPASSFILE)
+        self.where = {"store_root": str(Path(store.root).resolve()), "database_url": without_password(store.url),
                       "data_dir": str(Path(data_dir).expanduser().resolve())}
         CONNECTION.ensure(address)
 

@@ -5,6 +5,7 @@ process of its own, as Ray allows one link per process."""
 import json
 import os
 import queue
+import secrets
 import signal
 import socket
 import subprocess
@@ -32,7 +33,12 @@ class PrivateHead:
 
     def __init__(self, tmp: Path, cpus: int = 1) -> None:
         self.tmp, self.cpus = tmp, cpus
-        self.port, self.client_port = free_port(), free_port()
+        token = tmp / "ray-token"  # token authentication on, as docs/deployment.md asks of a cluster
+        token.write_text(secrets.token_hex(32))
+        token.chmod(0o600)
+        # what the head and its clients (the replicas here) need to know of it
+        self.env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
+        self.port, self.client_port, self.dashboard_port = free_port(), free_port(), free_port()
         self.process: subprocess.Popen | None = None
 
     @property
@@ -43,12 +49,14 @@ class PrivateHead:
         ray_cli = Path(sys.executable).with_name("ray")
         self.process = subprocess.Popen(
             [str(ray_cli), "start", "--head", "--block", f"--num-cpus={self.cpus}", f"--port={self.port}",
-             f"--ray-client-server-port={self.client_port}", "--include-dashboard=false", "--disable-usage-stats",
+             f"--ray-client-server-port={self.client_port}", "--disable-usage-stats",
+             "--include-dashboard=true", "--dashboard-host=127.0.0.1", f"--dashboard-port={self.dashboard_port}",
              "--object-store-memory=100000000", f"--min-worker-port={self.port + 1}",
              f"--max-worker-port={self.port + 200}"],
             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "HOME": str(self.tmp)})
-        wait_until(lambda: _answers(self.client_port), timeout=60, every=0.2, what="the private Ray head")
+            env={**self.env, "HOME": str(self.tmp)})
+        wait_until(lambda: _answers(self.client_port) and _answers(self.dashboard_port), timeout=60, every=0.2,
+                   what="the private Ray head")  # the dashboard serves Ray's state API
         return self
 
     def kill(self) -> None:
@@ -97,7 +105,8 @@ def test_a_thread_setting_no_node_can_grant_is_one_sentence_at_start(private_hea
         check_threads_fit({private_head.client_address!r}, 1)
         check_threads_fit({private_head.client_address!r}, 2)
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env=private_head.env)
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith("core.config.fields.ConfigError: "), out.stderr[-2000:]
     assert "DIGITS_TORCH_THREADS asks 2 CPUs for each training, but the largest node" in last and "has 1" in last
@@ -120,6 +129,28 @@ def test_twelve_ray_client_connects_in_a_row_all_succeed():
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.stdout.strip() == "connected 12 times", out.stderr[-3000:]
+
+
+def test_the_head_refuses_a_client_without_its_token(private_head, tmp_path):
+    """Anyone who reaches the Ray Client port could otherwise run code on the cluster, stop a
+    learner's training by its actor's name and read every model file."""
+    code = textwrap.dedent(f"""
+        import ray
+        try:
+            ray.init(address={private_head.client_address!r}, log_to_driver=False)
+            print("connected", ray.cluster_resources().get("CPU"))
+        except Exception as exc:
+            print("refused", type(exc).__name__)
+    """)
+    for name, env in (("with the token", private_head.env),
+                      ("without", {k: v for k, v in private_head.env.items() if not k.startswith("RAY_AUTH")}),
+                      ("with another", {**private_head.env, "RAY_AUTH_TOKEN_PATH": "", "RAY_AUTH_TOKEN": "0" * 64})):
+        # a refused client retries for about 30 s; shorter waits here change nothing else
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                             env={**env, "HOME": str(tmp_path), "RAY_CLIENT_INITIAL_CONNECTION_TIMEOUT_S": "1",
+                                  "RAY_CLIENT_MAX_CONNECTION_TIMEOUT_S": "1"})
+        said = out.stdout.strip().splitlines()[-1:] or [out.stderr[-2000:]]
+        assert said[0].startswith("connected" if name == "with the token" else "refused"), (name, said)
 
 
 PENDING = textwrap.dedent("""
@@ -153,7 +184,8 @@ def test_an_actor_no_worker_has_room_for_is_given_up_and_an_ended_runs_actor_rem
                                                                                      real_mnist):
     script = PENDING.format(root=str(ROOT), store=str(tmp_path / "runs"), address=private_head.client_address,
                             data=str(real_mnist.root))
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180,
+                         env=private_head.env)
     assert out.stdout.strip(), out.stderr[-3000:]
     found = json.loads(out.stdout.strip().splitlines()[-1])
     assert (found["status"], found["row"]) == ("cancelled", "cancelled")
@@ -199,7 +231,7 @@ def test_a_replica_says_so_while_its_head_is_down_and_trains_again_once_it_is_ba
     script = REPLICA.format(root=str(ROOT), store=str(tmp_path / "runs"), address=private_head.client_address,
                             data=str(real_mnist.root))
     replica = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=open(tmp_path / "replica.log", "w"), text=True, env={**os.environ, "HOME": str(home)})
+                               stderr=open(tmp_path / "replica.log", "w"), text=True, env={**private_head.env, "HOME": str(home)})
     reports: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [reports.put(line) for line in replica.stdout], daemon=True).start()
 
@@ -233,3 +265,45 @@ def test_a_replica_says_so_while_its_head_is_down_and_trains_again_once_it_is_ba
         print((tmp_path / "replica.log").read_text()[-6000:])  # shown when the test fails
 
 
+
+
+SECRETS = textwrap.dedent("""
+    import json, sys
+    sys.path.insert(0, {root!r})
+    import ray
+    from ray.util.state import list_actors, list_jobs
+    from core.config.settings import settings
+    from core.jobs.queue import server_queue
+    from core.jobs.ray_connection import NAMESPACE
+    from core.jobs.run_keeper import stored_job
+    from core.store.runs import RunStore
+    from core.training.config import preset
+    store = RunStore({store!r}, database_url={url!r})
+    queue = server_queue(settings({{"DIGITS_RAY_ADDRESS": {address!r}, "DIGITS_TORCH_THREADS": "1",
+                                    "DIGITS_DATA_DIR": {data!r}, "DIGITS_DATABASE_URL": {url!r},
+                                    "DIGITS_TEACHER_KEY": "teacher-key-{secret}"}}), store)
+    job = queue.submit(stored_job(preset("cnn", epochs=2), None, store, learner="f" * 32))
+    while job.snapshot().examples_seen == 0 and not job.snapshot().done:
+        job.wait(timeout=0.1)
+    actor = ray.get_actor("training-" + job.snapshot().run_id, namespace=NAMESPACE)
+    given = ray.get(actor.__ray_call__.remote(lambda self: [self.where, self.config.to_dict()]))
+    state = [a.__dict__ for a in list_actors(detail=True)] + [j.__dict__ for j in list_jobs(detail=True)]
+    queue.cancel(job)
+    print(json.dumps({{"status": str(job.wait(timeout=60).status), "given": given, "state": state}}, default=str))
+""")
+
+
+def test_no_secret_reaches_the_cluster(private_head, postgres_url, tmp_path, real_mnist):
+    """The database's password (workers find it in their own environment) and the teacher's key
+    are neither in an actor's arguments nor anywhere Ray's state API shows."""
+    from sqlalchemy.engine import make_url
+    secret = "pw-never-in-ray-4711"
+    url = make_url(postgres_url).set(password=secret).render_as_string(hide_password=False)  # trust: any works
+    script = SECRETS.format(root=str(ROOT), store=str(tmp_path / "runs"), url=url, secret=secret,
+                            address=private_head.client_address, data=str(real_mnist.root))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=240,
+                         env=private_head.env)
+    assert out.stdout.strip(), out.stderr[-3000:]
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert found["status"] == "stopped" and found["given"][0]["database_url"].startswith("postgresql+psycopg://")
+    assert len(found["state"]) >= 2 and secret not in json.dumps(found["given"]) + json.dumps(found["state"])

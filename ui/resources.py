@@ -15,8 +15,9 @@ from core.config.settings import Settings, data_dir, settings, store_dir
 from core.data.augment import shifted_test_set
 from core.data.datasets import DEFAULT_DATASET, dataset_spec
 from core.data.loading import DataError, Dataset, Split, data_roots, load_dataset
-from core.jobs.queue import TrainingQueue, server_queue
+from core.jobs.queue import TrainingQueue
 from core.jobs.ray_connection import ClusterUnreachable
+from core.jobs.server import server_queue
 from core.lessons.content import Catalogue, load_lessons
 from core.lessons.progress import LessonProgress
 from core.models.evaluation import Evaluation, evaluate

@@ -54,7 +54,8 @@ def one_round(queue, store, data, config, jobs: int) -> float:
 
 def run_cluster(args: argparse.Namespace, out: Report) -> None:
     from core.config.settings import settings
-    from core.jobs.queue import TrainingQueue, server_queue
+    from core.jobs.queue import TrainingQueue
+    from core.jobs.server import server_queue
     from core.jobs.threads import use_one_torch_thread
     from core.store.runs import RunStore
     from core.training.config import preset

@@ -14,14 +14,15 @@ glibc a heap per thread, and a server's peak memory stepped up over many trainin
 The queue also remembers each learner's latest training and sequence, so a page opened
 again (a reload, a new tab, a link) finds the learner's job from their identity alone.
 
-With $DIGITS_RAY_ADDRESS the slots hand their jobs to a Ray cluster (core.jobs.ray_executor);
-with a shared database ($DIGITS_DATABASE_URL) the queue-wide and per-learner limits
-also count the live runs other app replicas queued (`server_queue` builds both).
+With $DIGITS_RAY_ADDRESS a core.jobs.cluster_queue.ClusterQueue takes turns, places and
+waits from the store every replica shares and hands its jobs to a Ray cluster
+(core.jobs.ray_executor); with a shared database ($DIGITS_DATABASE_URL) the queue-wide and
+per-learner limits also count the live runs other app replicas queued
+(core.jobs.server.server_queue builds whichever the settings ask for).
 """
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import logging
 import queue
 import threading
@@ -29,7 +30,6 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from core.config.settings import Settings
 from core.jobs.job import LOCAL, Executor, TrainingJob
 from core.jobs.run_keeper import RunKeeper
 from core.jobs.sequence import JobSequence
@@ -51,24 +51,6 @@ class Place:
     running: bool
     ahead: int
     wait_seconds: float | None
-
-
-def server_queue(config: Settings, store) -> "TrainingQueue":
-    """The server's queue as its settings ask: on a Ray cluster, each job reserving its
-    torch threads (DIGITS_TORCH_THREADS, else 2) as CPUs and as many slots as the cluster
-    has room for (DIGITS_QUEUE_SLOTS overrides), recording into `store`; with a shared
-    database, limits that count every replica's live runs in `store`."""
-    limits, executor = queue_limits(config), LOCAL
-    if config.ray_address:
-        from core.jobs.ray_connection import cluster_resources
-        from core.jobs.ray_executor import RayExecutor, check_threads_fit, end_actors_of_ended_runs
-        threads = config.cluster_job_threads
-        check_threads_fit(config.ray_address, threads)
-        executor = RayExecutor(config.ray_address, store, config.data_dir)
-        end_actors_of_ended_runs(config.ray_address, store)
-        cpus = int(cluster_resources(config.ray_address).get("CPU", 1))
-        limits = dataclasses.replace(limits, threads_per_job=threads, slots=config.queue_slots or max(1, cpus // threads))
-    return TrainingQueue(limits, executor=executor, shared_store=store if config.database_url else None)
 
 
 class TrainingQueue:
@@ -188,7 +170,8 @@ class TrainingQueue:
         return [row for row in self.shared_store.live_runs() if row["run_id"] not in here]
 
     def _check_share(self, learner: str, address: str) -> None:  # with self._lock held
-        held = sum(1 for job in self._waiting if job.class_code in self._paused)  # a held class blocks nobody else
+        paused = self._held_classes()
+        held = sum(1 for job in self._waiting if job.class_code in paused)  # a held class blocks nobody else
         elsewhere = self._elsewhere()
         if len(self._waiting) - held + len(self._running) + len(elsewhere) >= self.limits.max_queued:
             raise LimitError(f"The training queue is full ({self.limits.max_queued} trainings): "
@@ -229,6 +212,9 @@ class TrainingQueue:
         with self._lock:
             (self._paused.add if paused else self._paused.discard)(class_code)
         self._dispatch()
+
+    def _held_classes(self) -> set[str]:  # with self._lock held
+        return self._paused
 
     def is_paused(self, class_code: str) -> bool:
         with self._lock:

@@ -151,6 +151,17 @@ class Database:
         except SQLAlchemyError as exc:
             raise StoreError(f"the run store {self.where} could not be used ({getattr(exc, 'orig', exc)})") from None
 
+    @contextlib.contextmanager
+    def exclusive(self, key: int):
+        """One transaction that no other's `exclusive(key)` runs beside: a PostgreSQL advisory
+        lock, or SQLite's write lock (a write that changes nothing takes it), held to its end."""
+        with self._transaction() as con:
+            if self.is_sqlite:
+                con.exec_driver_sql("UPDATE runs SET run_id = run_id WHERE 0")
+            else:
+                con.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            yield con
+
     def ensure_table(self, table: Table) -> None:
         """Create a core.store.schema table and add the columns newer than the database, the same
         way on SQLite and PostgreSQL; once per store object however often it is called."""

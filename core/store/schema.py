@@ -38,6 +38,7 @@ runs = Table(
     _text("class_code"),                # the class (core.classroom.classes) it was trained in; '' for none
     Column("process", Text, nullable=False),  # who trains it: a core.store.process_locks token (a cluster worker's once it claims the run)
     Column("created_at", Double, nullable=False),
+    Column("dispatched_at", Double),    # when a replica gave it its turn on the cluster (core.store.shared_queue)
     Column("finished_at", Double),
     Column("config_json", Text, nullable=False),
     _text("history_json", "{}"),
@@ -49,6 +50,12 @@ runs = Table(
     Column("test_loss", Double),
     Column("param_count", Integer),
     Column("model_file", Text),         # relative to the store root; NULL when no weights were kept
+)
+
+held_classes = Table(  # classes whose waiting trainings a teacher holds back, on every replica
+    "held_classes", metadata,
+    Column("class_code", Text, primary_key=True),
+    Column("held_at", Double, nullable=False),
 )
 
 learners = Table(

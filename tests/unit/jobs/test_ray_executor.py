@@ -9,8 +9,8 @@ import pytest
 from helpers import wait_until
 
 from core.config.settings import settings
-from core.jobs.queue import server_queue
 from core.jobs.run_keeper import stored_job
+from core.jobs.server import server_queue
 from core.store.runs import RunStore
 from core.training.config import preset
 from core.training.status import Status
@@ -81,7 +81,7 @@ DRIVER = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, {root!r})
     from core.training.config import preset
-    from core.jobs.queue import server_queue
+    from core.jobs.server import server_queue
     from core.jobs.run_keeper import stored_job
     from core.config.settings import settings
     from core.store.runs import RunStore

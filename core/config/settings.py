@@ -33,6 +33,7 @@ STORE_MAX_RUNS_ENV = "DIGITS_STORE_MAX_RUNS"
 STORE_MAX_MB_ENV = "DIGITS_STORE_MAX_MB"
 TEACHER_KEY_ENV = "DIGITS_TEACHER_KEY"
 DATABASE_URL_ENV = "DIGITS_DATABASE_URL"
+DATABASE_PASSWORD_FILE_ENV = "DIGITS_DATABASE_PASSWORD_FILE"
 RAY_ADDRESS_ENV = "DIGITS_RAY_ADDRESS"
 PUBLIC_URL_ENV = "DIGITS_PUBLIC_URL"
 LESSONS_DIR_ENV = "DIGITS_LESSONS_DIR"
@@ -73,6 +74,7 @@ class Settings:
     trusted_proxy: bool = False         # behind one reverse proxy: a visitor's address is its X-Forwarded-For
     teacher_key: str = field(default="", repr=False)  # opens the teacher's page (/class); "": none
     database_url: str = field(default="", repr=False)  # the runs' database (PostgreSQL); "": SQLite in store_dir
+    database_password_file: str = ""    # a file holding the database's password (a Docker or Kubernetes secret)
     ray_address: str = ""               # the Ray cluster that trains; "": this process's own queue
     public_url: str = ""                # the address learners open, for the projector's join link and QR code;
                                         # "": the one the teacher's browser opened
@@ -110,7 +112,8 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
     values: dict[str, Any] = {"hosted": is_hosted, "live_refresh_seconds": _live_refresh(text(LIVE_REFRESH_ENV)),
                               "trusted_proxy": _flag(TRUSTED_PROXY_ENV, text(TRUSTED_PROXY_ENV))}
     values["teacher_key"] = _teacher_key(env.get(TEACHER_KEY_ENV, ""))
-    values["database_url"] = _database_url(text(DATABASE_URL_ENV))
+    values["database_url"] = _database_url(text(DATABASE_URL_ENV), text(DATABASE_PASSWORD_FILE_ENV))
+    values["database_password_file"] = text(DATABASE_PASSWORD_FILE_ENV)
     values["ray_address"] = _ray_address(text(RAY_ADDRESS_ENV))
     values["public_url"] = _public_url(text(PUBLIC_URL_ENV))
     for key, name in (("data_dir", DATA_DIR_ENV), ("store_dir", STORE_DIR_ENV), ("lessons_dir", LESSONS_DIR_ENV)):
@@ -124,13 +127,21 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
 def worker_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The DIGITS_* settings cluster workers train with: this process's limits, with the data
     and store folders as absolute paths (every worker mounts them at the same place); not the
-    Ray address, and no secret (Ray shows a job's environment to whoever can see the cluster)."""
+    Ray address, and no secret (Ray shows a job's environment to whoever can see the cluster):
+    the database's URL reaches each actor without its password, and the password file's path
+    (not its content) tells a worker where its own copy of the secret is."""
     env = os.environ if environ is None else environ
-    secret = (RAY_ADDRESS_ENV, DATABASE_URL_ENV, TEACHER_KEY_ENV)  # the database reaches each actor as an argument
+    secret = (RAY_ADDRESS_ENV, DATABASE_URL_ENV, TEACHER_KEY_ENV)
     kept = {k: v for k, v in env.items() if k.startswith("DIGITS_") and k not in secret}
     for name, default in ((DATA_DIR_ENV, Settings.data_dir), (STORE_DIR_ENV, Settings.store_dir)):
         kept[name] = os.path.abspath(os.path.expanduser(kept.get(name) or default))
     return kept
+
+
+def keep_ray_from_starting_itself() -> None:
+    """Ray's API starts a local cluster when called unconnected; an app replica must never
+    (Ray reads this when it is imported)."""
+    os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
 
 
 def data_dir(override: str | os.PathLike | None = None) -> Path:
@@ -176,20 +187,42 @@ def _teacher_key(text: str) -> str:
     return text
 
 
-def _database_url(text: str) -> str:
-    """The URL holds a password: a message about it never repeats it."""
+def _database_url(text: str, password_file: str = "") -> str:
+    """The URL holds a password, or DIGITS_DATABASE_PASSWORD_FILE names a file holding it (a
+    Docker or Kubernetes secret): a message about either never repeats it."""
     if not text:
         return ""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
     try:
-        backend = make_url(text).get_backend_name()
+        url = make_url(text)
+        backend = url.get_backend_name()
     except (ArgumentError, ValueError):
         backend = ""
     if backend not in DATABASES:
         raise ConfigError(f"{DATABASE_URL_ENV} must be a database URL such as "
                           "postgresql+psycopg://user:password@host:5432/digits or sqlite:////path/runs.sqlite")
-    return text
+    if not password_file:
+        return text
+    return with_password(text, database_password(password_file))
+
+
+def database_password(path: str) -> str:
+    """The password in the file `path` names (its first line), read where it is needed."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.readline().rstrip("\r\n")
+    except OSError as exc:
+        raise ConfigError(f"{DATABASE_PASSWORD_FILE_ENV} names {quoted(path)}, which cannot be read "
+                          f"({exc.strerror})") from None
+
+
+def with_password(url: str, password: str | None) -> str:
+    """`url` with `password` (None: without any), as text SQLAlchemy and psycopg read."""
+    from sqlalchemy.engine import URL, make_url
+    parts = make_url(url)
+    return URL.create(parts.drivername, parts.username, password or None, parts.host, parts.port, parts.database,
+                      parts.query).render_as_string(hide_password=False)
 
 
 def _ray_address(text: str) -> str:

@@ -13,16 +13,14 @@ Ray is optional (requirements-cluster.txt): imported only when used.
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 import time
 from pathlib import Path
 
-from core.config.settings import worker_environment
+from core.config.settings import keep_ray_from_starting_itself, worker_environment
 
-# read by Ray when it is imported: never `ray.init()` a local cluster behind our back
-os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
+keep_ray_from_starting_itself()  # before anything here imports Ray
 
 log = logging.getLogger(__name__)
 NAMESPACE = "digits-dashboard"   # the Ray namespace of the actors, so any replica can find them by name

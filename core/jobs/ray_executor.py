@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.config.settings import database_password, with_password
 from core.jobs.job import TrainingJob
 from core.jobs.ray_connection import CONNECTION, NAMESPACE, ClusterUnreachable, check_reachable, largest_node_cpus
 from core.jobs.snapshot import Outcome
@@ -56,7 +57,7 @@ class ClusterTraining:
         from core.store.runs import RunStore
         use_one_torch_thread()  # this actor thread loads data; the job sets its own threads to train
         try:
-            store = RunStore(self.where["store_root"], database_url=self.where["database_url"])
+            store = RunStore(self.where["store_root"], database_url=self._database_url())
             if self.stop_message is not None or not store.mark_running(self.run_id):
                 self._outcome = {"claimed": False}  # stopped, cancelled or claimed elsewhere before it began
                 return self._outcome
@@ -75,6 +76,13 @@ class ClusterTraining:
         finally:
             self._ended.set()
             self._exit_if_orphaned()
+
+    def _database_url(self) -> str:
+        """The store's URL with the password this worker keeps (a secret file it mounts, or
+        libpq's own PGPASSWORD / PGPASSFILE), never one sent through Ray."""
+        from core.config.settings import settings
+        password_file, url = settings().database_password_file, self.where["database_url"]
+        return with_password(url, database_password(password_file)) if password_file else url
 
     def result(self) -> dict[str, Any] | None:
         """What train() returned, once it has (for a replica that follows a training it did not start)."""
@@ -97,13 +105,6 @@ class ClusterTraining:
         timer = threading.Timer(ORPHAN_EXIT_SECONDS, ray.kill, (me,), {"no_restart": True})
         timer.daemon = True
         timer.start()
-
-
-def without_password(url: str) -> str:
-    from sqlalchemy.engine import URL, make_url
-    parts = make_url(url)
-    return URL.create(parts.drivername, parts.username, None, parts.host, parts.port, parts.database,
-                      parts.query).render_as_string(hide_password=False)
 
 
 def actor_name(run_id: str) -> str:
@@ -156,7 +157,7 @@ class RayExecutor:
         self.address, self.store = address, store
         # the database's password never travels through Ray (whoever reaches the cluster can read
         # what it keeps): each worker finds it in its own environment (PGPASSWORD, or PGPASSFILE)
-        self.where = {"store_root": str(Path(store.root).resolve()), "database_url": without_password(store.url),
+        self.where = {"store_root": str(Path(store.root).resolve()), "database_url": with_password(store.url, None),
                       "data_dir": str(Path(data_dir).expanduser().resolve())}
         CONNECTION.ensure(address)
 

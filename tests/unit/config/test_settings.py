@@ -89,6 +89,17 @@ def test_the_cluster_settings_are_checked_and_a_database_password_is_never_echoe
         assert "s3cret-pw" not in str(refused.value)
 
 
+def test_the_database_password_comes_from_a_secret_file_and_a_missing_one_is_one_sentence(tmp_path):
+    secret = tmp_path / "db_password"
+    secret.write_text("s3cret-pw\n")
+    found = settings({"DIGITS_DATABASE_URL": "postgresql+psycopg://digits@db:5432/digits",
+                      "DIGITS_DATABASE_PASSWORD_FILE": str(secret)})
+    assert found.database_url == "postgresql+psycopg://digits:s3cret-pw@db:5432/digits"
+    with pytest.raises(ConfigError, match="DIGITS_DATABASE_PASSWORD_FILE names .* which cannot be read"):
+        settings({"DIGITS_DATABASE_URL": "postgresql+psycopg://digits@db/digits",
+                  "DIGITS_DATABASE_PASSWORD_FILE": str(tmp_path / "missing")})
+
+
 def test_workers_get_the_limits_but_no_secret_and_absolute_folders():
     from core.config.settings import worker_environment
     env = worker_environment({"DIGITS_DATABASE_URL": "postgresql+psycopg://u:s3cret-pw@db/x", "DIGITS_TEACHER_KEY":

@@ -1,6 +1,7 @@
 """The server: what an open Train page, the live view's probes and charts and the Inside page
 cost; a workshop of learners at once; a browser's first visit; a hostile soak on a hosted
-server; listing many runs from the store; the in-process queue against a Ray cluster.
+server; listing many runs from the store; the in-process queue against a Ray cluster; how many
+learners a cluster serves.
 
     DIGITS_DATA_DIR=../shared/data python -m bench.server load --sessions 8
     DIGITS_DATA_DIR=../shared/data python -m bench.server live-view --browser-cpu 1
@@ -9,6 +10,7 @@ The browser parts (live-view, first-visit) start `streamlit run app.py` and Debi
 chromium through tests/support/browser.py, the harness the browser tests use.
 """
 from bench.common import Part, main
+from bench.server.capacity import CAPACITY_DOC, capacity_options, run_capacity
 from bench.server.cluster import CLUSTER_DOC, cluster_options, run_cluster
 from bench.server.first_visit import FIRST_VISIT_DOC, first_visit_options, run_first_visit
 from bench.server.inside import INSIDE_DOC, inside_options, run_inside
@@ -45,6 +47,9 @@ PARTS = (
     Part("cluster", run_cluster, "N trainings at once: the in-process queue against a Ray cluster, and the Ray "
          "head's memory", "a round took 9.0 s in-process and 16.9 s on Ray at 20,000 images, 22.3 s and 30.1 s at "
          "60,000; 3 rounds", cluster_options, CLUSTER_DOC),
+    Part("capacity", run_capacity, "how many learners a cluster serves: each preset's turn on the cluster, "
+         "trainings a minute per CPU, and a simulated lesson", "each preset trained --repeat times one at a time "
+         "(the defaults' CNN longest), then seconds of simulation", capacity_options, CAPACITY_DOC),
 )
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 # One image for the app replicas and the Ray nodes of docker-compose.yml and deploy/kubernetes/.
-FROM python:3.11.7-slim-bookworm
+FROM python:3.11.16-slim-bookworm@sha256:0bee7276f83efd4a1ee05bbbf4281d95ed28e079220a9457f25a93e3f1e3c31b
 WORKDIR /app
 # PyTorch's CPU wheels (PyPI's default build carries CUDA: gigabytes the workers never use)
 RUN pip install --no-cache-dir torch==2.14.1 torchvision==0.29.1 --index-url https://download.pytorch.org/whl/cpu

@@ -14,6 +14,7 @@ from core.config.settings import settings
 yaml = pytest.importorskip("yaml", reason="PyYAML comes with requirements-cluster.txt")
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES = ROOT / "deploy" / "kubernetes"
+PINNED = r"[a-z0-9./-]+:\d+(\.\d+)+[\w.-]*@sha256:[0-9a-f]{64}"
 KUBERNETES_VERSION = "1.33.0"   # the oldest minor version the manifests are checked against
 
 
@@ -65,13 +66,15 @@ def test_the_compose_file_is_secure_by_default(compose):
         assert "healthcheck" in service and service["restart"] == "unless-stopped", name
         for needed in service.get("depends_on", {}).values():
             assert needed == {"condition": "service_healthy"}, name
-        if "image" in service:  # an exact release, or a digest
-            assert re.fullmatch(r"[a-z0-9./-]+:\d+(\.\d+)+[\w.-]*(@sha256:[0-9a-f]{64})?", service["image"]), name
+        if "image" in service:  # a release and its digest: the tag says which, the digest that it never moves
+            assert re.fullmatch(PINNED, service["image"]), name
     # only the proxy is reachable from outside; the Ray ports and the database are not published
     assert [name for name, service in services.items() if "ports" in service] == ["proxy"]
     assert compose["networks"]["cluster"]["internal"] is True
     assert "--num-cpus" not in services["ray-worker"]["command"]  # the container's CPUs, whatever the host has
-    assert re.search(r"^USER 10001$", (ROOT / "Dockerfile").read_text(), re.M)  # the image runs as no root
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^USER 10001$", dockerfile, re.M)  # the image runs as no root
+    assert re.fullmatch(PINNED, re.search(r"^FROM (\S+)$", dockerfile, re.M).group(1))
 
 
 def test_the_image_installs_the_pinned_requirements_and_copies_every_package_the_app_imports():

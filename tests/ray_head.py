@@ -66,3 +66,27 @@ def _answers(port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+class PrivateWorker:
+    """`ray start --address` a head of a test's own: a worker node joining its cluster."""
+
+    def __init__(self, head: "PrivateHead", cpus: int) -> None:
+        self.head, self.cpus, self.process = head, cpus, None
+
+    def start(self) -> "PrivateWorker":
+        ray_cli = Path(sys.executable).with_name("ray")
+        self.process = subprocess.Popen(
+            [str(ray_cli), "start", f"--address=127.0.0.1:{self.head.port}", f"--num-cpus={self.cpus}", "--block",
+             "--disable-usage-stats", "--object-store-memory=100000000"],
+            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**self.head.env, "HOME": str(self.head.tmp)})
+        return self
+
+    def kill(self) -> None:
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait(timeout=30)

@@ -111,13 +111,19 @@ class ClusterQueue(TrainingQueue):
                 if not self._waiting:
                     self._poller = None
                     return
-            if self._live_slots is not None and time.monotonic() - self._slots_at > SLOTS_SECONDS:
-                self._slots_at = time.monotonic()
-                try:
-                    self.limits = dataclasses.replace(self.limits, slots=self._live_slots())
-                except Exception:  # the head is away: keep the last count
-                    log.warning("could not re-read the cluster's CPUs", exc_info=True)
+            if time.monotonic() - self._slots_at > SLOTS_SECONDS:
+                self.refresh_slots()
             self._dispatch()
+
+    def refresh_slots(self) -> int:
+        """Trainings at once from the cluster's live CPUs now (workers join and leave)."""
+        self._slots_at = time.monotonic()
+        if self._live_slots is not None:
+            try:
+                self.limits = dataclasses.replace(self.limits, slots=self._live_slots())
+            except Exception:  # the head is away: keep the last count
+                log.warning("could not re-read the cluster's CPUs", exc_info=True)
+        return self.limits.slots
 
     # -- holds, on every replica ----------------------------------------------------------
     def pause(self, class_code: str, paused: bool = True) -> None:

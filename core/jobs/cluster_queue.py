@@ -75,6 +75,7 @@ class ClusterQueue(TrainingQueue):
         self._held, self._held_at = set(), 0.0
         self._speeds_at, self._run_rates, self._overhead = 0.0, {}, START_SECONDS
         self._poller: threading.Thread | None = None
+        self._offered: set[str] = set()  # runs this replica has put in line in the store
 
     # -- turns --------------------------------------------------------------------------
     def _dispatch(self) -> None:
@@ -87,6 +88,10 @@ class ClusterQueue(TrainingQueue):
             if not waiting:
                 return
             try:
+                self._offered &= waiting.keys()  # the others have had their turn, or left
+                if waiting.keys() - self._offered:
+                    self.shared.offer(waiting.keys() - self._offered)
+                    self._offered |= waiting.keys()
                 run_id = self.shared.claim_next(set(waiting), self.limits.slots)
             except StoreError:  # the database is down: the poller asks again
                 log.warning("could not ask the store for a turn", exc_info=True)

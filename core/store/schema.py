@@ -38,7 +38,8 @@ runs = Table(
     _text("class_code"),                # the class (core.classroom.classes) it was trained in; '' for none
     Column("process", Text, nullable=False),  # who trains it: a core.store.process_locks token (a cluster worker's once it claims the run)
     Column("created_at", Double, nullable=False),
-    Column("dispatched_at", Double),    # when a replica gave it its turn on the cluster (core.store.shared_queue)
+    Column("waiting_since", Double),    # when a replica put it in line for a turn on the cluster (core.store.shared_queue)
+    Column("dispatched_at", Double),    # when a replica gave it its turn
     Column("finished_at", Double),
     Column("config_json", Text, nullable=False),
     _text("history_json", "{}"),

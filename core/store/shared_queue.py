@@ -1,7 +1,9 @@
 """One training queue for every app replica of a cluster, kept in the shared database.
 
-The live rows of `runs` are the queue: first come (`created_at`), first served, whichever
-replica a learner's browser reached. A replica gives a waiting run its turn with
+The live rows of `runs` that a replica has put in line (`offer`) are the queue: first come
+(`created_at`), first served, whichever replica a learner's browser reached (the later
+models of a "Train all" have rows from the start but are in line only once the one before
+them ends, so they hold nobody up). A replica gives a waiting run its turn with
 `claim_next`, which, under one lock for the whole database, stamps `dispatched_at` only
 when fewer than `slots` runs hold a turn and no earlier run still waits; so two replicas
 never promise the same free CPUs, and order does not depend on the replica. Places and
@@ -53,15 +55,20 @@ class SharedQueue:
         if held:
             self.store.execute(held_classes.insert().values(class_code=class_code, held_at=time.time()))
 
+    def offer(self, run_ids: set[str]) -> None:
+        """Put these runs in line for a turn (a replica holds their jobs, ready to train)."""
+        self.store.execute(update(runs_table).where(_c.run_id.in_(sorted(run_ids)), _c.waiting_since.is_(None))
+                           .values(waiting_since=time.time()))
+
     def claim_next(self, run_ids: set[str], slots: int) -> str | None:
         """Give a turn to the first waiting run of a class not held, if it is one of `run_ids`
         (this replica's) and fewer than `slots` runs hold one; returns it, or None."""
         with self.store.exclusive(QUEUE_LOCK) as con:
             held = {row[0] for row in con.execute(select(held_classes.c.class_code))}
-            live = con.execute(select(_c.run_id, _c.status, _c.dispatched_at, _c.class_code)
+            live = con.execute(select(_c.run_id, _c.status, _c.dispatched_at, _c.waiting_since, _c.class_code)
                                .where(_c.status.in_(_LIVE)).order_by(_c.created_at, _c.run_id)).mappings().all()
             busy = sum(1 for row in live if _has_turn(row))
-            first = next((row["run_id"] for row in live if not _has_turn(row) and row["class_code"] not in held), None)
+            first = next((row["run_id"] for row in live if _in_line(row, held)), None)
             if busy >= slots or first not in run_ids:
                 return None
             claimed = con.execute(update(runs_table).where(_c.run_id == first, _c.dispatched_at.is_(None))
@@ -90,8 +97,8 @@ class SharedQueue:
         held) and whether it has its turn; None once it is no longer live."""
         held = self.held()
         rows = self.store.execute(
-            select(_c.run_id, _c.status, _c.dispatched_at, _c.class_code, _c.config_json, _c.examples_seen,
-                   _c.total_examples, _c.train_seconds)
+            select(_c.run_id, _c.status, _c.dispatched_at, _c.waiting_since, _c.class_code, _c.config_json,
+                   _c.examples_seen, _c.total_examples, _c.train_seconds)
             .where(_c.status.in_(_LIVE)).order_by(_c.created_at, _c.run_id))
         mine = next((row for row in rows if row["run_id"] == run_id), None)
         if mine is None:
@@ -101,7 +108,7 @@ class SharedQueue:
         ahead, before_mine = [], True
         for row in rows:
             before_mine = before_mine and row["run_id"] != run_id
-            if _has_turn(row) or (before_mine and row["class_code"] not in held):
+            if _has_turn(row) or (before_mine and _in_line(row, held)):
                 ahead.append(QueuedRun(row["run_id"], _has_turn(row), row["dispatched_at"],
                                        json.loads(row["config_json"]), row["examples_seen"] or 0,
                                        row["total_examples"], row["train_seconds"]))
@@ -116,3 +123,8 @@ class SharedQueue:
 
 def _has_turn(row) -> bool:
     return row["status"] == str(Status.RUNNING) or row["dispatched_at"] is not None
+
+
+def _in_line(row, held: set[str]) -> bool:
+    """Waiting for a turn, offered by its replica, of a class not held back."""
+    return not _has_turn(row) and row["waiting_since"] is not None and row["class_code"] not in held

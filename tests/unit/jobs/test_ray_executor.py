@@ -175,3 +175,20 @@ def test_another_replica_finds_the_learners_cluster_training_and_can_stop_it(clu
     assert 0 < ends[1].examples_seen < ends[1].total_examples
     record = store.get_run(ends[0].run_id)
     assert record.status == Status.STOPPED and record.model_path.exists()
+
+
+def test_train_all_on_the_cluster_trains_each_model_and_its_later_models_hold_nobody_up(cluster, real_mnist):
+    """The later models of a "Train all" have rows from the start; a learner who presses Start
+    after it must not wait behind models that are not yet in line."""
+    from core.jobs.sequence import JobSequence
+    store, queue = cluster
+    quick = preset("logistic", "fast")
+    sequence = queue.submit_sequence(JobSequence([preset("cnn", "fast", train_examples=20_000), quick, quick],
+                                                 None, store, learner="e" * 32))
+    wait_until(lambda: sequence.snapshots()[0].examples_seen > 0, timeout=120, what="the first model training")
+    other = queue.submit(stored_job(quick, None, store, learner=LEARNER))
+    assert other.wait(timeout=120).status == Status.FINISHED
+    ends = sequence.wait(timeout=300)
+    assert [s.status for s in ends] == [Status.FINISHED] * 3
+    rows = {row["run_id"]: row["dispatched_at"] for row in store.execute("SELECT run_id, dispatched_at FROM runs")}
+    assert rows[other.snapshot().run_id] < rows[ends[1].run_id]  # it went before the models still to come

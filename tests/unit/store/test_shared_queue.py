@@ -15,8 +15,12 @@ def queue(each_database, store):
     return SharedQueue(store)
 
 
-def queued(store, class_code: str = "") -> str:
-    return store.begin_run(tiny_config(), status=Status.QUEUED, class_code=class_code)
+def queued(store, class_code: str = "", offered: bool = True) -> str:
+    """A queued run; `offered`: its replica has put it in line for a turn."""
+    run_id = store.begin_run(tiny_config(), status=Status.QUEUED, class_code=class_code)
+    if offered:
+        SharedQueue(store).offer({run_id})
+    return run_id
 
 
 def test_turns_go_first_come_first_served_and_never_past_the_slots(queue, store):
@@ -28,6 +32,15 @@ def test_turns_go_first_come_first_served_and_never_past_the_slots(queue, store)
     store.mark_running(first)
     store.execute("UPDATE runs SET status = 'finished' WHERE run_id = :id", {"id": first})
     assert queue.claim_next({third}, slots=2) == third and queue.with_turn() == 2
+
+
+def test_a_later_model_of_a_train_all_holds_nobody_up_until_it_is_in_line(queue, store):
+    later_model = queued(store, offered=False)  # its row exists from the start; its job waits for the one before
+    learner = queued(store)
+    assert queue.ahead_of(learner) == ([], False)
+    assert queue.claim_next({learner}, slots=1) == learner
+    queue.offer({later_model})
+    assert [run.run_id for run in queue.ahead_of(later_model)[0]] == [learner]  # the one with the turn
 
 
 def test_places_are_the_runs_with_a_turn_and_the_earlier_waiting_ones(queue, store):

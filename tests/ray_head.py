@@ -29,8 +29,15 @@ class PrivateHead:
         token.chmod(0o600)
         # what the head and its clients (the replicas here) need to know of it
         self.env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
-        self.port, self.client_port, self.dashboard_port = free_port(), free_port(), free_port()
+        self.port = free_port()
+        self.client_port, self.dashboard_port = self._outside_worker_ports(), self._outside_worker_ports()
         self.process: subprocess.Popen | None = None
+
+    def _outside_worker_ports(self) -> int:
+        """A free port the head's workers (port+1 to port+200) cannot take first."""
+        while self.port <= (found := free_port()) <= self.port + 200:
+            pass
+        return found
 
     @property
     def client_address(self) -> str:
@@ -46,7 +53,7 @@ class PrivateHead:
              f"--max-worker-port={self.port + 200}"],
             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={**self.env, "HOME": str(self.tmp)})
-        wait_until(lambda: _answers(self.client_port) and _answers(self.dashboard_port), timeout=60, every=0.2,
+        wait_until(lambda: _answers(self.client_port) and _answers(self.dashboard_port), timeout=120, every=0.2,
                    what="the private Ray head")  # the dashboard serves Ray's state API
         return self
 

@@ -165,7 +165,7 @@ def model_of_run(run_id: str):
     return _model(str(store_dir()), run_id)
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner="Connecting to the training queue…")
 def _queue() -> TrainingQueue:
     return server_queue(server_settings(), run_store())
 
@@ -180,7 +180,8 @@ def training_queue() -> TrainingQueue:
         st.stop()
     except Exception as exc:  # core.jobs.ray_executor.ClusterUnreachable, or Ray's own errors
         why = told(exc) if isinstance(exc, ClusterUnreachable) and not server_settings().hosted else \
-            "Check that its head is running and that DIGITS_RAY_ADDRESS names it"
+            "check that its head is running and that DIGITS_RAY_ADDRESS names it"
+        why = why[:1].upper() + why[1:]
         st.error(f"**The training cluster cannot be reached.** {why}. Nothing was started.", icon="🛰️")
         st.stop()
 

@@ -257,13 +257,16 @@ def _number_or_nan(text: str, kind: Callable[[str], float]) -> float:
 # What a hosted server hides of an error: a path (its directories) and a library's error (its
 # class and words); a path's lookbehind spares URLs and words such as "train/test".
 _PATH = re.compile(r"(?<![\w.~/:-])/[^\s'\"(),;]+")
+_DATABASE_URL = re.compile(r"\b(?:postgresql|sqlite)[\w+]*://[^\s'\"(),;]*")
 _LIBRARY_ERROR = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b.*", re.S)
 
 
 def hosted_text(text: str) -> str:
-    """An error message as a hosted server shows it: a path keeps its last name only, and a
-    library's error (its class name and what follows) becomes "details hidden on this server"."""
+    """An error message as a hosted server shows it: a path keeps its last name only, a
+    database's URL becomes "its database", and a library's error (its class name and what
+    follows) becomes "details hidden on this server"."""
     text = _LIBRARY_ERROR.sub("details hidden on this server", str(text))
+    text = _DATABASE_URL.sub("its database", text)  # the server's address and user stay private
 
     def last_name(found: re.Match) -> str:
         path = found.group(0)

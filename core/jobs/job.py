@@ -294,7 +294,8 @@ class TrainingJob:
             outcome = (self.executor.adopt if adopted else self.executor.train)(self, started)
         except Exception as exc:  # the thread must end with a status, never silently
             log.exception("training job %s failed", self.job_id)
-            outcome = Outcome(Status.FAILED, f"{self.executor.failure}: {type(exc).__name__}: {exc}", None, started)
+            kind = "" if getattr(exc, "one_sentence", False) else f"{type(exc).__name__}: "
+            outcome = Outcome(Status.FAILED, f"{self.executor.failure}: {kind}{exc}", None, started)
         self._finish(outcome)
 
     def _finish(self, outcome: Outcome) -> None:

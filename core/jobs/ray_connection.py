@@ -34,6 +34,8 @@ CORE_PACKAGE = Path(__file__).resolve().parents[1]  # core/, shipped to every wo
 class ClusterUnreachable(RuntimeError):
     """The Ray head of DIGITS_RAY_ADDRESS does not answer (the message is one sentence)."""
 
+    one_sentence = True  # shown as it is, without the exception's class name
+
 
 def check_reachable(address: str) -> None:
     """Raise ClusterUnreachable, in one sentence, unless host:port (or ray://host:port) answers."""
@@ -107,9 +109,10 @@ def _init(address: str) -> None:
             ray.init(address=address, namespace=NAMESPACE, log_to_driver=False,
                      runtime_env={"py_modules": [str(CORE_PACKAGE)], "env_vars": worker_environment()})
             return
-        except (ConnectionError, RuntimeError) as exc:  # Ray Client's "Initialization failure from server"
-            if attempt == INIT_TRIES:
-                raise
+        except (ConnectionAbortedError, RuntimeError) as exc:  # Ray Client's "Initialization failure from
+            if attempt == INIT_TRIES:                            # server": its own start failed; a plain
+                raise                                            # ConnectionError (30 s without an answer,
+                                                                 # or no token) is not tried again here
             log.info("Ray connect %d of %d failed: %s", attempt, INIT_TRIES, exc)
             time.sleep(attempt)
 

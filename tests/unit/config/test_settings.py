@@ -123,3 +123,12 @@ def test_the_public_address_is_a_plain_web_address_or_unset():
     for bad in ("digits.example.org", "javascript:alert(1)", "https://x.org/?join=<b>", "http://a b"):
         with pytest.raises(ConfigError, match="DIGITS_PUBLIC_URL must be the app's address"):
             settings({"DIGITS_PUBLIC_URL": bad})
+
+
+def test_a_hosted_server_names_no_database_address_and_no_path():
+    from core.config.settings import hosted_text
+    said = hosted_text("the run store postgresql+psycopg://digits@db.internal:5432/digits could not be used "
+                       "(connection timeout expired)")
+    assert said == "the run store its database could not be used (connection timeout expired)"
+    assert hosted_text("the run store /srv/digits/runs/runs.sqlite could not be opened") == \
+        "the run store runs.sqlite could not be opened"

@@ -227,7 +227,8 @@ def test_a_replica_says_so_while_its_head_is_down_and_trains_again_once_it_is_ba
         replica.stdin.write("\n")
         replica.stdin.flush()
         down = next_line()
-        assert down["status"] in ("failed", "cancelled") and "does not answer" in down["message"], down
+        assert down["status"] == "failed" and down["message"].startswith(
+            "Training could not start on the cluster: the Ray head at ") and "does not answer" in down["message"], down
         assert next_line() == {"waiting": "start the head again"}
         private_head.start()
         replica.stdin.write("\n")

@@ -19,6 +19,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def ray_start(options: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """`ray start --block` with `options`, in a process group of its own (killed alone by kill_group)."""
+    ray_cli = Path(sys.executable).with_name("ray")
+    return subprocess.Popen([str(ray_cli), "start", "--block", "--disable-usage-stats",
+                             "--object-store-memory=100000000", *options],
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+
+def kill_group(process: subprocess.Popen | None) -> None:
+    """Kill `process` and every process of its group (a Ray node's raylet, GCS and workers)."""
+    if process is None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=30)
+
+
 class PrivateHead:
     """`ray start --head --block` in a process group of its own, so it can be killed alone."""
 
@@ -44,28 +63,20 @@ class PrivateHead:
         return f"ray://127.0.0.1:{self.client_port}"
 
     def start(self) -> "PrivateHead":
-        ray_cli = Path(sys.executable).with_name("ray")
-        self.process = subprocess.Popen(
-            [str(ray_cli), "start", "--head", "--block", f"--num-cpus={self.cpus}", f"--port={self.port}",
-             f"--ray-client-server-port={self.client_port}", "--disable-usage-stats",
+        self.process = ray_start(
+            ["--head", f"--num-cpus={self.cpus}", f"--port={self.port}",
+             f"--ray-client-server-port={self.client_port}",
              "--include-dashboard=true", "--dashboard-host=127.0.0.1", f"--dashboard-port={self.dashboard_port}",
-             "--object-store-memory=100000000", f"--min-worker-port={self.port + 1}",
-             f"--max-worker-port={self.port + 200}"],
-            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**self.env, "HOME": str(self.tmp)})
+             f"--min-worker-port={self.port + 1}", f"--max-worker-port={self.port + 200}"],
+            {**self.env, "HOME": str(self.tmp)})
         wait_until(lambda: _answers(self.client_port) and _answers(self.dashboard_port), timeout=120, every=0.2,
                    what="the private Ray head")  # the dashboard serves Ray's state API
         return self
 
     def kill(self) -> None:
         if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.process.wait(timeout=30)
+            kill_group(self.process)
             wait_until(lambda: not _answers(self.client_port), timeout=30, every=0.2, what="the head to stop")
-
 
 def _answers(port: int) -> bool:
     try:
@@ -82,18 +93,9 @@ class PrivateWorker:
         self.head, self.cpus, self.process = head, cpus, None
 
     def start(self) -> "PrivateWorker":
-        ray_cli = Path(sys.executable).with_name("ray")
-        self.process = subprocess.Popen(
-            [str(ray_cli), "start", f"--address=127.0.0.1:{self.head.port}", f"--num-cpus={self.cpus}", "--block",
-             "--disable-usage-stats", "--object-store-memory=100000000"],
-            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**self.head.env, "HOME": str(self.head.tmp)})
+        self.process = ray_start([f"--address=127.0.0.1:{self.head.port}", f"--num-cpus={self.cpus}"],
+                                 {**self.head.env, "HOME": str(self.head.tmp)})
         return self
 
     def kill(self) -> None:
-        if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.process.wait(timeout=30)
+        kill_group(self.process)

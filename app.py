@@ -1,6 +1,9 @@
-"""Digits dashboard: the entry point opens the app's navigation (listed in
-ui/navigation.py, with the learner and the sidebar every page shares) and runs the
-page it chose."""
-from ui.navigation import run_app
+"""Digits dashboard: the entry point draws the frame (ui/frame.py: the navigation and the
+chosen page's heading) with streamlit alone, then imports the app (torch, the store, the data)
+and runs the page: a fresh server shows the heading while those load."""
+from ui.frame import framed
 
-run_app()
+with framed() as page:
+    from ui.navigation import run_app
+
+    run_app(page)

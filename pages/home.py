@@ -6,9 +6,10 @@ from core.data.loading import DATA_DIR_ENV, data_roots
 from core.models.architectures import ARCHITECTURES
 from core.viz.pictures import sample_grid
 from ui.display import show_table
+from ui.frame import HOME_HEADING
 from ui.keys import DATA_DIR_KEY
 from ui.lessons import did
-from ui.navigation import TEACHER_KEY, require_app_navigation
+from ui.navigation import TEACHER_KEY, heading, require_app_navigation
 from ui.resources import dataset_or_stop, learners, my_class, run_store, server_settings
 from ui.sidebar import nickname, nickname_input
 from ui.text import plain
@@ -21,7 +22,7 @@ def _listed(names: list[str]) -> str:
 
 
 require_app_navigation()
-st.title("✍️ Digits dashboard")
+heading(HOME_HEADING)
 st.markdown(
     "Learn how neural networks read handwritten digits by training them yourself on "
     "**MNIST**: 70,000 grey 28×28 images of the digits 0–9 written by census staff and students.")

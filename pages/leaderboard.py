@@ -6,7 +6,7 @@ from core.analysis.compare import BUDGETS, LEADERBOARD_FIRST, leaderboard
 from core.models.architectures import ARCHITECTURES, label
 from ui.display import show_table
 from ui.identity import learner
-from ui.navigation import require_app_navigation
+from ui.navigation import heading, require_app_navigation
 from ui.resources import classes, fragment, learners, my_class_info, run_store
 from ui.text import plain
 
@@ -35,7 +35,7 @@ def training_now(class_code: str, since: float) -> None:
 
 
 require_app_navigation()
-st.title("🏆 Leaderboard")
+heading("🏆 Leaderboard")
 class_info = my_class_info()
 if class_info is None:
     st.markdown("Every model trained on this server outside a class, most accurate first. Click a column header "

@@ -8,6 +8,7 @@ from core.models.architectures import describe
 from core.store.checkpoints import StoreError
 from core.training.config import in_brief, settings_in_words, settings_locked, starting_settings, to_query
 from core.training.limits import limits_note
+from core.training.status import Status
 from ui.display import keep_focus_on, show_table
 from ui.glossary import what_is
 from ui.identity import learner
@@ -23,6 +24,7 @@ from ui.resources import (
 from ui.text import plain, told
 from ui.train_form import config_form, form_is_seeded, seed_form, teacher_lock_note
 from ui.train_views import (
+    WAITING_REFRESH_SECONDS,
     fits_this_server,
     live_view,
     overlay_curves,
@@ -121,8 +123,12 @@ with view:
         st.info("Press **Start** to train. The loss curve appears here as the model learns; "
                 "the first accuracy point is the untrained model (about 10%, a guess).")
     elif running:
-        fragment(live_view, run_every=server_settings().live_refresh_seconds)(job, True, overlay_curves(runs),
-                                                                                 len(mnist.test))
+        waiting = job.snapshot().status == Status.QUEUED
+        # a waiting learner's sentence changes slowly, and thirty of them redrawing every second
+        # cost the training ahead of them 17% of its speed (docs/benchmarks.md)
+        every = max(WAITING_REFRESH_SECONDS, server_settings().live_refresh_seconds) if waiting else \
+            server_settings().live_refresh_seconds
+        fragment(live_view, run_every=every)(job, True, overlay_curves(runs), len(mnist.test), waiting)
     else:
         if config is not None and config.to_dict() != job.config.to_dict():  # the form moved on since
             st.info(f"Below is your last run ({in_brief(job.config, with_lr=True)}). The settings beside it are new: "

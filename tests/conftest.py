@@ -14,6 +14,27 @@ from core.data.loading import DATA_DIR_ENV, Dataset, load_dataset
 from tests.support.browser import CHROMIUM  # Debian's chromium
 
 TESTS = Path(__file__).resolve().parent
+SPEEDS_FILE = Path(os.environ.get("TMPDIR", "/tmp")) / f"digits-test-speeds-{os.getpid()}.json"
+
+
+def pytest_configure(config):
+    """Test servers and pages go by the registry's speeds, kept as this machine's: none measures
+    in the background (seconds of CPU per server on a busy machine, and a measurement still
+    running when a test process exits aborts it in torch's thread pools). Measuring is
+    tests/unit/training/test_calibration.py's; the estimates' accuracy, bench.speed waits'."""
+    if "DIGITS_SPEEDS_FILE" in os.environ:
+        return
+    from core.config.settings import usable_cores
+    from core.models.architectures import ARCHITECTURES
+    from core.training import calibration
+    rates = {f"{name}/float32": spec.examples_per_second for name, spec in ARCHITECTURES.items()}
+    for threads in range(1, max(usable_cores(), 8) + 1):
+        calibration.write(SPEEDS_FILE, calibration.Speeds(calibration.machine_key(threads), rates))
+    os.environ["DIGITS_SPEEDS_FILE"] = str(SPEEDS_FILE)   # read by every test server this run starts
+
+
+def pytest_unconfigure(config):
+    SPEEDS_FILE.unlink(missing_ok=True)
 NO_REAL_DATA = f"${DATA_DIR_ENV} is unset: no real MNIST to test on"
 NO_CHROMIUM = f"{CHROMIUM} missing: apt-get install -y chromium"
 TIER_MARKERS = {"unit": "unit", "pages": "page", "browser": "browser", "real_data": "real_data"}  # folder: marker

@@ -17,6 +17,7 @@ from core.classroom.teacher import (
 from core.config.fields import ConfigError
 from core.models.architectures import ARCHITECTURES, label
 from core.store.checkpoints import StoreError
+from core.training.budget import duration
 from core.training.config import matching_preset, preset
 from core.training.limits import LimitError, check_size
 from ui.display import show_table
@@ -53,6 +54,9 @@ def class_live(code: str) -> None:
         st.warning("The class's trainings are on hold: waiting ones start when you let them go on.", icon="⏸️")
     if not jobs:
         st.caption("Nothing of this class is queued or training.")
+    elif (clears := training_queue().class_clears_in(code)) is not None:
+        st.markdown(f"Every training of the class has ended in **about {duration(clears)}**, "
+                    "at this server's pace now.")
     for row in jobs:
         state = (f"training, {row.progress:.0%}" if row.running else f"{row.place} in line")
         text, button = st.columns([5, 1], vertical_alignment="center")

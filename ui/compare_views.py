@@ -22,7 +22,7 @@ from core.store.runs import RunRecord
 from core.viz.curves import Curve, accuracy_bars, accuracy_figure, confusion_heatmap, per_class_error_bars
 from core.viz.pictures import evaluation_tiles
 from ui.display import PERCENT, chart_config, show_chart, show_table
-from ui.resources import bent_evaluation_of_run, model_of_run
+from ui.resources import bent_accuracy_of_run, model_of_run
 
 GALLERY_SIZE = 24
 
@@ -73,7 +73,7 @@ BENT_NOTE = ("\"bent\": the 10,000 test digits again, each rotated up to ±25°,
 
 def accuracy_tab(shown: Shown) -> None:
     evaluations, names, records = shown.evaluations, shown.names, shown.records
-    bent = {run_id: bent_evaluation_of_run(run_id).accuracy for run_id in evaluations}
+    bent = {run_id: bent_accuracy_of_run(records[run_id]) for run_id in evaluations}
     show_chart(accuracy_bars([names[i] for i in evaluations], [e.accuracy for e in evaluations.values()],
                list(bent.values())), config=chart_config())
     accuracy, speed = [], []
@@ -168,7 +168,7 @@ def drawings_tab(shown: Shown, drawn: list) -> None:
     on_drawings = {run_id: evaluate(model_of_run(run_id), split) for run_id in evaluations}
     mine = f"accuracy on your {len(split):,} drawing{'s' if len(split) != 1 else ''}"
     show_table([{"model": names[i], "MNIST test accuracy": evaluations[i].accuracy,
-                 BENT: bent_evaluation_of_run(i).accuracy, mine: on_drawings[i].accuracy} for i in evaluations],
+                 BENT: bent_accuracy_of_run(shown.records[i]), mine: on_drawings[i].accuracy} for i in evaluations],
                **{"MNIST test accuracy": PERCENT, BENT: PERCENT, mine: PERCENT})
     st.caption("Models trained on MNIST meet new handwriting here: a gap to the MNIST figure shows how "
                "much the 10,000 test digits flatter them.")

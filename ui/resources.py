@@ -12,7 +12,6 @@ from core.classroom.classes import Classes, ClassInfo
 from core.classroom.pace import NO_PACE, ClassPace, Pace
 from core.config.fields import ConfigError
 from core.config.settings import Settings, data_dir, settings, store_dir
-from core.data.augment import shifted_test_set
 from core.data.datasets import DEFAULT_DATASET, dataset_spec
 from core.data.loading import DataError, Dataset, Split, data_roots, load_dataset
 from core.jobs.queue import TrainingQueue
@@ -21,9 +20,10 @@ from core.jobs.server import server_queue
 from core.lessons.content import Catalogue, load_lessons
 from core.lessons.progress import LessonProgress
 from core.models.evaluation import Evaluation, evaluate
+from core.models.robustness import bent_test_set
 from core.store.checkpoints import StoreError
 from core.store.learners import Learners
-from core.store.runs import RunStore
+from core.store.runs import RunRecord, RunStore
 from core.training.budget import estimate
 from core.training.config import preset
 from core.training.limits import check_every_architecture_fits, queue_limits
@@ -103,7 +103,7 @@ def evaluation_of_run(run_id: str, dataset: str = DEFAULT_DATASET) -> Evaluation
 
 @st.cache_resource(max_entries=2, show_spinner="Bending the 10,000 test digits…")
 def _bent_test_set(data_root: str, dataset: str) -> Split:
-    return shifted_test_set(_dataset(data_root, dataset).test)
+    return bent_test_set(_dataset(data_root, dataset).test)  # the copy the server's trainings test on
 
 
 @st.cache_resource(max_entries=16, show_spinner="Testing the model on bent digits…")
@@ -116,6 +116,14 @@ def bent_evaluation_of_run(run_id: str, dataset: str = DEFAULT_DATASET) -> Evalu
     return _bent_evaluation(str(store_dir()), run_id, current_data_dir(), dataset)
 
 
+def bent_accuracy_of_run(record: RunRecord) -> float:
+    """A saved run's accuracy on the bent test set: as recorded when it ended, else (a run
+    saved before runs recorded it) evaluated here, once per process (raises StoreError)."""
+    if record.bent_accuracy is not None:
+        return record.bent_accuracy
+    return bent_evaluation_of_run(record.run_id, record.dataset).accuracy
+
+
 @st.cache_resource
 def _checked_settings() -> Settings:
     found = settings()
@@ -124,10 +132,10 @@ def _checked_settings() -> Settings:
 
 
 @st.cache_resource
-def _warm_up() -> None:
+def warm_up() -> None:
     """The process's first size estimate imports torch's shape machinery (0.5 s alone, seconds
-    when many first visits share the GIL): done once, with the first page, while the other
-    sessions wait. Likewise st.dataframe imports pandas on its first call: 0.4 s holding the
+    when many first visits share the GIL): done once, after the first page is drawn
+    (ui.navigation.run_app), while the other sessions wait. Likewise st.dataframe imports pandas on its first call: 0.4 s holding the
     GIL, which on the Train page fell inside a process's first training ("Your runs" lists the
     new run) (docs/benchmarks.md, Train page open vs the CLI)."""
     estimate(preset("logistic"))
@@ -149,7 +157,6 @@ def settings_or_stop() -> None:
         st.error(f"**This server is misconfigured.** {told(exc)}. Fix the setting and restart the server.",
                  icon="⚙️")
         st.stop()
-    _warm_up()
     if public:
         st.set_option("client.toolbarMode", "viewer")
         st.set_option("client.showErrorDetails", "none")

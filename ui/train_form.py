@@ -33,7 +33,7 @@ KEEP = {"persist_state": "session"}  # values survive a visit to another page
 PAIRED_SETTINGS = ("epochs", "batch_size")  # drawn open, side by side
 MAIN_SETTINGS = ("lr", "optimizer")          # drawn open; the rest under "More settings"
 MORE_SETTINGS = ("schedule", "momentum", "beta1", "beta2", "weight_decay", "seed", "train_examples", "device",
-                 "log_every", "test_every")
+                 "precision", "log_every", "test_every")
 ONE_OPTIMIZER = {"momentum": ("sgd",), "beta1": ("adam", "adamw"), "beta2": ("adam", "adamw")}  # else greyed
 AUGMENT_SETTINGS = ("augment_rotation", "augment_shift", "augment_scale", "augment_stroke")  # under "Augmentation"
 ROW = 2  # list elements (layer widths) side by side: at most two fit a narrow column

@@ -19,12 +19,14 @@ from core.training.status import Status
 from core.viz.curves import Curve, accuracy_figure, loss_figure, run_curve, run_x_end
 from core.viz.pictures import evaluation_tiles
 from ui.display import chart_config, show_chart, show_table
+from ui.identity import client_address, learner
 from ui.resources import evaluation_of_run, training_queue
 from ui.text import told
 from ui.trainings import queue_notice
 
 OVERLAY_KEY = "train_overlay"    # run ids drawn dashed beside the current run
 GRID_SIZE = 32
+WAITING_REFRESH_SECONDS = 3.0    # between two redraws of a waiting learner's place in the queue
 
 
 def overlay_curves(runs) -> list[Curve]:
@@ -60,9 +62,10 @@ def curve_notes(snap: JobSnapshot, test_images: int) -> str:
     return " ".join(notes)
 
 
-def live_view(job: TrainingJob, live: bool, overlays: list[Curve], test_images: int) -> None:
-    """Progress and curves of the learner's job; redrawn every second (by default) while it runs.
-    Loss and accuracy side by side (a phone stacks them)."""
+def live_view(job: TrainingJob, live: bool, overlays: list[Curve], test_images: int, waiting: bool = False) -> None:
+    """Progress and curves of the learner's job; redrawn every second (by default) while it runs,
+    every WAITING_REFRESH_SECONDS while it is `waiting` in the queue, and the whole page once it
+    starts or ends. Loss and accuracy side by side (a phone stacks them)."""
     snap = job.snapshot()
     if live:
         show_progress(job, snap)
@@ -78,8 +81,8 @@ def live_view(job: TrainingJob, live: bool, overlays: list[Curve], test_images: 
         show_chart(accuracy_figure(curves, x_end=end), right, key="train_accuracy_chart",
                    config=chart_config(static=live))
         st.caption(curve_notes(snap, test_images))
-    if live and snap.done:
-        st.rerun()  # unlock the form and show the result
+    if live and (snap.done or (waiting and snap.status != Status.QUEUED)):
+        st.rerun()  # unlock the form and show the result; or redraw every second now that it trains
 
 
 def show_prediction_grid(images, evaluation, key: str) -> None:
@@ -151,8 +154,10 @@ def fits_this_server(config) -> bool:
     except LimitError as exc:
         st.warning(told(exc), icon="⛔")
         return False
-    st.caption(f"About {duration(cost.seconds)} of training on this server when it trains alone, "
-               f"about {cost.peak_mb:,.0f} MB of memory (the server's own included).")
+    place = training_queue().place_if_started(config, learner(), client_address())
+    when = (f"Started now, it would take {place.sentence()}" if place.ahead and place.wait_seconds
+            else f"Started now, it would train at once for about {duration(place.own_seconds)}")
+    st.caption(f"{when}, and use about {cost.peak_mb:,.0f} MB of memory (the server's own included).")
     return True
 
 

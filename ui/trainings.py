@@ -62,14 +62,13 @@ def sequence_progress() -> None:
 
 
 def queue_notice(job) -> str:
-    """ "2 ahead of you, about 40 s" for a waiting job; "" otherwise."""
+    """ "about 48 s: 2 trainings ahead of you, then about 8 s" for a waiting job; "" otherwise."""
     place = training_queue().place(job)
     if place is None or place.running:
         return ""
     if training_queue().is_paused(job.class_code):
         return "your teacher has paused the class's trainings; yours starts when they go on"
-    wait = f", about {place.wait_seconds:.0f} s" if place.wait_seconds is not None else ""
-    return f"{place.ahead} ahead of you{wait}"
+    return place.sentence()
 
 
 def _progress_bars(sequence: JobSequence, live: bool) -> None:

@@ -4,14 +4,17 @@ server; listing many runs from the store; the in-process queue against a Ray clu
 learners a cluster serves.
 
     DIGITS_DATA_DIR=../shared/data python -m bench.server load --sessions 8
+    DIGITS_DATA_DIR=../shared/data python -m bench.server class-load --learners 30 --arch logistic --arch mlp
     DIGITS_DATA_DIR=../shared/data python -m bench.server live-view --browser-cpu 1
 
-The browser parts (live-view, first-visit) start `streamlit run app.py` and Debian's headless
+The browser parts (live-view, first-visit, first-views) start `streamlit run app.py` and Debian's headless
 chromium through tests/support/browser.py, the harness the browser tests use.
 """
 from bench.common import Part, main
 from bench.server.capacity import CAPACITY_DOC, capacity_options, run_capacity
+from bench.server.class_load import CLASS_LOAD_DOC, class_load_options, run_class_load
 from bench.server.cluster import CLUSTER_DOC, cluster_options, run_cluster
+from bench.server.first_views import FIRST_VIEWS_DOC, first_views_options, run_first_views
 from bench.server.first_visit import FIRST_VISIT_DOC, first_visit_options, run_first_visit
 from bench.server.inside import INSIDE_DOC, inside_options, run_inside
 from bench.server.listing import LISTING_DOC, listing_options, run_listing
@@ -33,8 +36,15 @@ PARTS = (
     Part("load", run_load, "a workshop: --sessions learners (AppTest sessions of one server) train and draw at "
          "once; wall s, queue waits, peak RSS, problems", "17-26 s for 8 sessions, 52 s for 16", load_options,
          LOAD_DOC),
+    Part("class-load", run_class_load, "30 learners on one server: --learners AppTest sessions start a fast preset at "
+         "once and watch its live view, or nobody watches; the last end against the ideal, the watchers' cost to "
+         "examples/s, peak RSS", "5 min 15 s for 30 learners, logistic then mlp", class_load_options, CLASS_LOAD_DOC),
     Part("first-visit", run_first_visit, "a browser's first visit to the Train page against a reload",
          "not recorded; a server start, then visits of 0.4-2.4 s", first_visit_options, FIRST_VISIT_DOC),
+    Part("first-views", run_first_views, "a fresh server with three trained runs: seconds to its first page's "
+         "heading and to its first Compare's bent-digit bars, bent accuracies stored against worked out",
+         "90 s for --repeat 3: 3 fast trainings (17 s), then 6 fresh servers", first_views_options,
+         FIRST_VIEWS_DOC),
     Part("soak", run_soak_part, "a hostile soak: --visitors ask a hosted server for the largest trainings it "
          "allows for --seconds; RSS, store size, queue waits", "--seconds (60) and the last trainings' stops",
          soak_options, SOAK_DOC),

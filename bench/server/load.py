@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import tempfile
 import time
 import types
 
-from bench.common import ROOT, Report, header, peak_rss_mb
+from bench.common import Report, header, peak_rss_mb
+from bench.server.sessions import Tab, learner_id, quiet_streamlit
 
 LOAD_DOC = """\
 Each learner is a Streamlit AppTest session of this process, as browser sessions are
@@ -20,7 +20,6 @@ until their runs end, and each one draws a "1" on /draw. Bounded (a deadline) an
 localhost-only. Checks: every run finishes, every learner sees only their own job and run,
 no page raises, and the process's peak RSS. Exits 1 when anything went wrong.
 """
-APP = str(ROOT / "app.py")
 CONFIGS = ({"arch": "logistic", "epochs": "2"},
            {"arch": "mlp", "epochs": "1", "train_examples": "20000", "m.hidden": "128"})
 
@@ -36,10 +35,7 @@ def a_one() -> types.SimpleNamespace:
 
 def run_load_test(sessions: int, deadline_s: float = 600) -> dict:
     """Run the workshop; return the figures and whatever went wrong (an empty `problems`)."""
-    from streamlit.testing.v1 import AppTest
-
     from core.training.status import Status
-    from ui.identity import LEARNER_KEY
     from ui.resources import training_queue
 
     # AppTest cannot move a mouse: the Draw page's canvas module answers with a drawn "1"
@@ -47,15 +43,8 @@ def run_load_test(sessions: int, deadline_s: float = 600) -> dict:
     started = time.perf_counter()
     learners, problems = [], []
     for i in range(sessions):
-        learner = f"{i:032x}"  # the id a browser's cookie would give (AppTest has no cookies)
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.switch_page("pages/train.py")
-        for key, value in CONFIGS[i % len(CONFIGS)].items():
-            at.query_params[key] = value
-        at.session_state[LEARNER_KEY] = learner
-        at.run()
-        next(b for b in at.button if b.label == "Start").click().run()
-        learners.append({"at": at, "job": training_queue().latest_job(learner), "submitted": time.perf_counter(),
+        tab = Tab(learner_id(i), "pages/train.py", CONFIGS[i % len(CONFIGS)]).run().press("Start")
+        learners.append({"tab": tab, "job": training_queue().latest_job(tab.learner), "submitted": time.perf_counter(),
                          "began": None, "ended": None})
     while any(learner["ended"] is None for learner in learners):
         if time.perf_counter() - started > deadline_s:
@@ -67,21 +56,16 @@ def run_load_test(sessions: int, deadline_s: float = 600) -> dict:
                 learner["began"] = time.perf_counter()
             if learner["job"].snapshot().done and learner["ended"] is None:
                 learner["ended"] = time.perf_counter()
-            learner["at"].run()  # the learner's page keeps redrawing, as an open tab does
+            learner["tab"].run()  # the learner's page keeps redrawing, as an open tab does
         time.sleep(0.2)
     for i, learner in enumerate(learners):
-        at, snap = learner["at"], learner["job"].snapshot()
-        at.run()
-        if snap.status != Status.FINISHED:
-            problems.append(f"learner {i}: run ended {snap.status}: {snap.message}")
-        runs = list(at.dataframe[0].value["run"]) if at.dataframe else []
-        if runs != [snap.run_id]:
-            problems.append(f"learner {i} sees runs {runs}, not just its own {snap.run_id}")
-        at.switch_page("pages/draw.py").run()
-        if not at.metric:
+        tab = learner["tab"].run()
+        problems += tab.problems(i, learner["job"].snapshot())
+        tab.at.switch_page("pages/draw.py").run()
+        if not tab.at.metric:
             problems.append(f"learner {i}: no model answered the drawing")
-        if at.exception:
-            problems.append(f"learner {i}: a page raised {at.exception[0].message}")
+        if tab.at.exception:
+            problems.append(f"learner {i}: the Draw page raised {tab.at.exception[0].message}")
     waits = [learner["began"] - learner["submitted"] for learner in learners if learner["began"]]
     return {"sessions": sessions, "wall_s": time.perf_counter() - started,
             "max_queue_wait_s": max(waits, default=0.0), "mean_queue_wait_s": sum(waits) / max(len(waits), 1),
@@ -90,10 +74,7 @@ def run_load_test(sessions: int, deadline_s: float = 600) -> dict:
 
 def run_load(args: argparse.Namespace, out: Report) -> int:
     header(out, args)
-    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's "missing ScriptRunContext" chatter
-    for name in list(logging.root.manager.loggerDict):
-        if name.startswith("streamlit"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+    quiet_streamlit()
     with tempfile.TemporaryDirectory() as store:
         os.environ["DIGITS_STORE_DIR"] = store
         result = out.put("load", run_load_test(2 if args.quick else args.sessions, args.deadline))

@@ -16,8 +16,8 @@ import argparse
 import math
 import statistics
 
-from bench.common import QUICK_STEPS, Part, Report, data_root, epoch_seconds, header, in_fresh_process, load_mnist, main
-from bench.speed.measure import ALL, PAIRS, ROUNDS, SEEDS, TARGETS, THREAD_VARIANTS, bf16_epoch, thread_variant
+from bench.common import QUICK_STEPS, Part, Report, data_root, epoch_seconds, header, in_fresh_process, main
+from bench.speed.measure import ALL, PAIRS, ROUNDS, SEEDS, TARGETS, THREAD_VARIANTS, thread_variant
 
 
 # -- parts: the tables ---------------------------------------------------------------------------
@@ -26,24 +26,36 @@ def _child_args(args: argparse.Namespace) -> dict:
 
 
 def pairs(args: argparse.Namespace, out: Report, count: int | None = None) -> float:
-    """Prints the pairs' table; returns T, the tutorial's median epoch seconds."""
+    """Prints the pairs' table; returns T, the tutorial's median epoch seconds. Each pair is the
+    tutorial, then the project's trainer as it trains (`auto` precision), then the project's
+    trainer in float32, each in a fresh process."""
     count = count or (1 if args.quick else args.pairs)
     steps = QUICK_STEPS if args.quick else None
-    out.table("pair", "tutorial as written, s", "project trainer, s", "speed-up")
-    tutorial, project, ups = [], [], []
+    out.table("pair", "tutorial as written, s", "project trainer, s", "speed-up", "its precision, test accuracy",
+              "project in float32, s", "speed-up in float32", "float32 test accuracy")
+    tutorial, ups, ups32 = [], [], []
     for i in range(count):
         seed = in_fresh_process("bench.common:tutorial_epoch", steps=steps, **_child_args(args))
         ours = in_fresh_process("bench.speed.measure:project_epoch", steps=steps, **_child_args(args))
+        ours32 = in_fresh_process("bench.speed.measure:project_epoch", steps=steps, precision="float32",
+                                  **_child_args(args))
         tutorial.append(epoch_seconds(seed))
-        project.append(epoch_seconds(ours))
-        ups.append(tutorial[-1] / project[-1])
-        out.row(i + 1, f"{tutorial[-1]:.1f}", f"{project[-1]:.1f}", f"{ups[-1]:.2f}x")
-        out.append("pairs", {"tutorial_s": tutorial[-1], "project_s": project[-1], "speedup": ups[-1]})
+        ups.append(tutorial[-1] / epoch_seconds(ours))
+        ups32.append(tutorial[-1] / epoch_seconds(ours32))
+        out.row(i + 1, f"{tutorial[-1]:.1f}", f"{epoch_seconds(ours):.1f}", f"{ups[-1]:.2f}x",
+                f"{ours['precision']}, {ours['accuracy']:.2%}", f"{epoch_seconds(ours32):.1f}", f"{ups32[-1]:.2f}x",
+                f"{ours32['accuracy']:.2%}")
+        out.append("pairs", {"tutorial_s": tutorial[-1], "project_s": epoch_seconds(ours), "speedup": ups[-1],
+                             "precision": ours["precision"], "accuracy": ours["accuracy"],
+                             "float32_s": epoch_seconds(ours32), "float32_speedup": ups32[-1],
+                             "float32_accuracy": ours32["accuracy"]})
     T = out.put("T", statistics.median(tutorial))
     out.put("speedup", {"median": statistics.median(ups), "min": min(ups), "max": max(ups)})
+    out.put("float32_speedup", {"median": statistics.median(ups32), "min": min(ups32), "max": max(ups32)})
     out.say(f"\nT = {T:.1f} s (the tutorial's one epoch, median of {count}); same-config speed-up "
-            f"{statistics.median(ups):.2f}x median, {min(ups):.2f}-{max(ups):.2f}x range "
-            f"(seconds scaled to a 60,000-image epoch)")
+            f"{statistics.median(ups):.2f}x median, {min(ups):.2f}-{max(ups):.2f}x range; in float32 "
+            f"{statistics.median(ups32):.2f}x, {min(ups32):.2f}-{max(ups32):.2f}x (seconds scaled to a "
+            "60,000-image epoch)")
     return T
 
 
@@ -135,6 +147,12 @@ def run_estimates(args: argparse.Namespace, out: Report) -> None:
     measure_estimates(out, args.quick)
 
 
+def run_waits(args: argparse.Namespace, out: Report) -> None:
+    from bench.speed.waits import measure_waits
+    header(out, args)
+    measure_waits(out, args.quick, args.data_dir)
+
+
 def run_memory_estimates(args: argparse.Namespace, out: Report) -> None:
     from bench.speed.estimates import measure_memory_estimates
     header(out, args)
@@ -142,18 +160,33 @@ def run_memory_estimates(args: argparse.Namespace, out: Report) -> None:
 
 
 def run_bf16(args: argparse.Namespace, out: Report) -> None:
-    import torch
-    torch.set_num_threads(2)
+    """Presets trained as the app trains them, in float32 and in bf16, seeds 0-2, fresh processes."""
+    from core.training.precision import CPU_BF16_FLAGS, cpu_flags
     header(out, args)
-    data = load_mnist()
-    out.table("precision", "seed", "training s", "test accuracy")
-    for bf16 in (False, True):
-        for seed in (0,) if args.quick else (0, 1):
-            seconds, accuracy = bf16_epoch(data, seed, bf16, steps=20 if args.quick else None)
-            precision = "bf16 autocast" if bf16 else "float32"
-            out.row(precision, seed, f"{seconds:.2f}", f"{accuracy:.2%}")
-            out.append("runs", {"precision": precision, "seed": seed, "train_seconds": seconds,
-                                "test_accuracy": accuracy})
+    flags = sorted(cpu_flags() & {*CPU_BF16_FLAGS, "amx_tile", "avx512f"})
+    out.say(f"\nCPU flags for bf16: {', '.join(flags) or 'none'} (native bf16: "
+            f"{'yes' if set(CPU_BF16_FLAGS) & set(flags) else 'no, emulated'})")
+    seeds = SEEDS[:1] if args.quick else SEEDS
+    out.table("preset", "precision", "training s, median (range)", "× T", "test accuracy, median (min)",
+              "bf16 speed-up")
+    for arch, name in args.preset or [("cnn", "fast")]:
+        medians = {}
+        for precision in ("float32", "bf16"):
+            runs = [in_fresh_process("bench.speed.measure:preset_run", arch=arch, name=name, seed=s, quick=args.quick,
+                                     precision=precision, **_child_args(args)) for s in seeds]
+            train, accuracy = [r["train_seconds"] for r in runs], [r["test_accuracy"] for r in runs]
+            medians[precision] = statistics.median(train)
+            out.row(f"{arch} `{name}`", precision, f"{medians[precision]:.2f} ({min(train):.2f}-{max(train):.2f})",
+                    "-" if args.T is None else f"{medians[precision] / args.T:.2f}",
+                    f"{statistics.median(accuracy):.2%} ({min(accuracy):.2%})",
+                    "" if precision == "float32" else f"{medians['float32'] / medians['bf16']:.2f}x")
+            out.append("runs", {"arch": arch, "preset": name, "precision": precision, "runs": runs})
+
+
+def _bf16_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", type=lambda text: tuple(text.split(":")), action="append", metavar="ARCH:NAME",
+                        help="a preset to train in both precisions (repeatable; default cnn:fast)")
+    parser.add_argument("--T", type=float, default=None, metavar="SECONDS", help="the tutorial's epoch, for × T")
 
 
 def run_threads(args: argparse.Namespace, out: Report) -> None:
@@ -210,6 +243,9 @@ PARTS = (
     Part("estimates", run_estimates, "the training-time estimate (core.training.budget) against measured "
          "trainings: every preset and the extremes the caps allow, each on a slice of the training set",
          "17 trainings in one process, about 2 minutes on 2026-12-06"),
+    Part("waits", run_waits, "the wait the Train page shows at Start (the trainings ahead, then the learner's own) "
+         "against the real one, from Start to the saved run: 8 learners on 8 networks start a mix of presets at "
+         "once on a fresh server's queue", "8 trainings, about a minute on 2 cores"),
     Part("memory-estimates", run_memory_estimates, "the training-memory estimate (core.training.budget) against "
          "the most memory trainings add while they run: every default preset and the largest the hosted caps "
          "allow, each in a fresh process, as a server's first training and as a later one", "22 processes"),
@@ -217,9 +253,9 @@ PARTS = (
          "matmul and conv GFLOP/s", "400 batches three times, at 4.0-10.4 ms a batch"),
     Part("memory", run_memory, "peak RSS of one process training every default preset --rounds times through a "
          "TrainingQueue and the run store", "10 rounds of the three default presets", _memory_options),
-    Part("bf16", run_bf16, "the fast CNN for one epoch in float32 and under bf16 autocast, seeds 0 and 1 (an "
-         "in-memory loop outside the engine; worth it on a CPU with AMX or AVX-512 BF16)",
-         "4 one-epoch trainings: 2.7-5.5 s each on 2026-12-02"),
+    Part("bf16", run_bf16, "presets (default: the fast CNN) trained as the app trains them in float32 and in bf16 "
+         "(the `precision` setting), seeds 0-2, each in a fresh process, with the CPU's bf16 flags",
+         "6 trainings per preset", _bf16_options),
     Part("threads", run_threads, "one epoch on the main thread, in a TrainingJob whose main thread owns an OpenMP "
          "pool, and in one started as the CLI does; voluntary context switches",
          "3 variants x --repeat fresh processes of one epoch", _threads_options, thread_variant.__doc__ or ""),

@@ -37,6 +37,7 @@ DATABASE_PASSWORD_FILE_ENV = "DIGITS_DATABASE_PASSWORD_FILE"
 RAY_ADDRESS_ENV = "DIGITS_RAY_ADDRESS"
 PUBLIC_URL_ENV = "DIGITS_PUBLIC_URL"
 LESSONS_DIR_ENV = "DIGITS_LESSONS_DIR"
+SPEEDS_FILE_ENV = "DIGITS_SPEEDS_FILE"
 LESSONS_DIR_DEFAULT = str(Path(__file__).resolve().parents[2] / "lessons")  # the project's own lessons/ folder
 _PUBLIC_URL = re.compile(r"https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")
 DATABASES = ("sqlite", "postgresql")   # what DIGITS_DATABASE_URL may name
@@ -70,6 +71,8 @@ class Settings:
     data_dir: str = "./data"            # data root holding MNIST/raw/
     store_dir: str = "./runs"           # runs.sqlite and models/
     lessons_dir: str = LESSONS_DIR_DEFAULT  # the lesson files (core.lessons.content), read at start-up
+    speeds_file: str = ""               # this machine's measured training speeds (core.training.calibration);
+                                        # "": speeds.json in store_dir
     hosted: bool = False                # a public demo: tighter defaults, no paths shown
     trusted_proxy: bool = False         # behind one reverse proxy: a visitor's address is its X-Forwarded-For
     teacher_key: str = field(default="", repr=False)  # opens the teacher's page (/class); "": none
@@ -96,6 +99,10 @@ class Settings:
         return self.queue_slots or max(1, usable_cores() // JOB_THREADS)
 
     @property
+    def speeds_path(self) -> Path:
+        return Path(self.speeds_file or Path(self.store_dir) / "speeds.json").expanduser()
+
+    @property
     def cluster_job_threads(self) -> int:
         """CPUs each training reserves on a Ray cluster, and torch threads it trains with there."""
         return self.torch_threads or JOB_THREADS
@@ -116,7 +123,8 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["database_password_file"] = text(DATABASE_PASSWORD_FILE_ENV)
     values["ray_address"] = _ray_address(text(RAY_ADDRESS_ENV))
     values["public_url"] = _public_url(text(PUBLIC_URL_ENV))
-    for key, name in (("data_dir", DATA_DIR_ENV), ("store_dir", STORE_DIR_ENV), ("lessons_dir", LESSONS_DIR_ENV)):
+    for key, name in (("data_dir", DATA_DIR_ENV), ("store_dir", STORE_DIR_ENV), ("lessons_dir", LESSONS_DIR_ENV),
+                      ("speeds_file", SPEEDS_FILE_ENV)):
         if text(name):
             values[key] = env[name]
     for key, (name, local, public, lo, hi) in WHOLE_NUMBERS.items():

@@ -10,7 +10,6 @@ and the slots are re-read from the cluster every SLOTS_SECONDS (workers join and
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import logging
 import statistics
 import threading
@@ -18,7 +17,8 @@ import time
 
 from core.config.settings import Settings
 from core.jobs.job import TrainingJob
-from core.jobs.queue import Place, TrainingQueue
+from core.jobs.queue import TrainingQueue
+from core.jobs.waits import MIN_LEFT_SECONDS, Place, turn_comes_in
 from core.models.architectures import architecture
 from core.store.checkpoints import StoreError
 from core.store.shared_queue import QueuedRun, SharedQueue
@@ -34,7 +34,6 @@ START_SECONDS = 4.0       # a turn's seconds beyond training (worker, data, test
                           # finished: measured 3.9 s for the fast logistic on the 2-core test machine
 RATE_RUNS = 5             # recent finished runs whose speeds and overheads the estimates use
 SPEEDS_SECONDS = 10.0     # how often those are read again
-MIN_LEFT_SECONDS = 0.5    # a run past its estimate still has a moment left
 
 
 def cluster_queue(config: Settings, limits: QueueLimits, store) -> "ClusterQueue":
@@ -52,19 +51,6 @@ def cluster_queue(config: Settings, limits: QueueLimits, store) -> "ClusterQueue
 
     return ClusterQueue(dataclasses.replace(limits, threads_per_job=threads, slots=live_slots()), executor, store,
                         live_slots)
-
-
-def turn_comes_in(running: list[float], waiting: list[float], slots: int) -> float:
-    """Seconds until a run's turn, the slots taken in order: `running` are the seconds left to
-    the runs with a turn, `waiting` those of the runs before it, each starting on the first
-    slot to free up (trainings end in steps, not one by one: a sum divided by the slots
-    was 45% off for the fourth in line on a two-slot cluster)."""
-    ends = sorted(running)
-    free = ends[len(ends) - slots:] if len(ends) >= slots else [0.0] * (slots - len(ends)) + ends
-    heapq.heapify(free)
-    for seconds in waiting:
-        heapq.heappush(free, heapq.heappop(free) + seconds)
-    return free[0]
 
 
 class ClusterQueue(TrainingQueue):
@@ -154,7 +140,11 @@ class ClusterQueue(TrainingQueue):
                 return Place(True, 0, 0.0)
             if job not in self._waiting:
                 return None
-        return self.place_of_run(job.snapshot().run_id)
+        place = self.place_of_run(job.snapshot().run_id)
+        if place is None or place.running:
+            return place
+        own = self._remaining(QueuedRun(job.snapshot().run_id, False, None, job.config.to_dict(), 0, None, None))
+        return dataclasses.replace(place, own_seconds=own)
 
     def place_of_run(self, run_id: str) -> Place | None:
         """Where a stored run stands in the cluster's queue, whichever replica holds it."""
@@ -168,6 +158,15 @@ class ClusterQueue(TrainingQueue):
         running = [self._remaining(run) for run in ahead if run.has_turn]
         waiting = [self._remaining(run) for run in ahead if not run.has_turn]
         return Place(False, len(ahead), turn_comes_in(running, waiting, self.limits.slots))
+
+    def place_if_started(self, config: TrainConfig, learner: str = "", address: str = "") -> Place:
+        ahead, _ = self.shared.ahead_of(None)
+        self._read_speeds()
+        running = [self._remaining(run) for run in ahead if run.has_turn]
+        waiting = [self._remaining(run) for run in ahead if not run.has_turn]
+        own = self._remaining(QueuedRun("", False, None, config.to_dict(), 0, None, None))
+        turn = turn_comes_in(running, waiting, self.limits.slots) if waiting or len(running) >= self.limits.slots else 0.0
+        return Place(False, len(ahead), turn, own)
 
     def _read_speeds(self) -> None:
         """Speeds and turn overheads of recent finished runs, as every replica reads them."""

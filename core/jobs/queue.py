@@ -28,29 +28,19 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from core.jobs.job import LOCAL, Executor, TrainingJob
 from core.jobs.run_keeper import RunKeeper
 from core.jobs.sequence import JobSequence
 from core.jobs.threads import return_freed_memory_to_the_os
 from core.jobs.turns import Turns
-from core.models.architectures import architecture
-from core.training.budget import examples_per_epoch
+from core.jobs.waits import Durations, Place, finish_times, turn_comes_in
 from core.training.config import TrainConfig
 from core.training.limits import LimitError, QueueLimits, check_size, queue_limits
 from core.training.status import CANCELLED_BEFORE_START, Status
 
 log = logging.getLogger(__name__)
 LATEST_KEPT = 64  # learners whose ended job the queue still shows (evaluations only); live ones are always kept
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a job stands: `ahead` jobs before it (0 when it trains), and a rough wait."""
-    running: bool
-    ahead: int
-    wait_seconds: float | None
 
 
 class TrainingQueue:
@@ -65,7 +55,7 @@ class TrainingQueue:
         self._running: list[TrainingJob] = []
         self._sequences: list[JobSequence] = []  # started and not yet known to be done
         self._latest: OrderedDict[tuple[str, str], TrainingJob | JobSequence] = OrderedDict()
-        self._rates: dict[str, float] = {}  # examples/s seen here, per architecture
+        self.durations = Durations()  # how long trainings take here, learnt as they end
         self._paused: set[str] = set()  # classes whose waiting jobs a teacher holds back
         self._to_train: queue.SimpleQueue[TrainingJob | None] = queue.SimpleQueue()  # dispatched, for the slots' threads
         self._slot_threads: list[threading.Thread] = []
@@ -228,10 +218,36 @@ class TrainingQueue:
             if job not in self._waiting:
                 return None
             ahead = [j for j in self._waiting[:self._waiting.index(job)] if j.class_code not in self._paused]
-            ahead += self._running
-        seconds = [self._remaining_seconds(j) for j in ahead]
-        wait = None if None in seconds else sum(seconds) / self.limits.slots
-        return Place(False, len(ahead), wait)
+            running = list(self._running)
+        return self._place_behind(running, ahead, job.config)
+
+    def place_if_started(self, config: TrainConfig, learner: str = "", address: str = "") -> Place:
+        """Where a training of `config` would stand if its learner pressed Start now."""
+        with self._lock:
+            turn, _ = self._turns.peek(address or learner)
+            ahead = [j for j in self._waiting if j.class_code not in self._paused and self._turn_of[j][0] <= turn]
+            running = list(self._running)
+        return self._place_behind(running, ahead, config)
+
+    def _place_behind(self, running: list[TrainingJob], ahead: list[TrainingJob], config: TrainConfig) -> Place:
+        turn = turn_comes_in([self._remaining_seconds(j) for j in running],
+                             [self._remaining_seconds(j) for j in ahead], self.limits.slots)
+        return Place(False, len(ahead) + len(running), turn if ahead or len(running) >= self.limits.slots else 0.0,
+                     self._capped(self.durations.total(config)))
+
+    def class_clears_in(self, class_code: str) -> float | None:
+        """Seconds until every queued and running training of a class has ended; None when it
+        has none, or while its teacher holds its waiting ones."""
+        with self._lock:
+            running, waiting = list(self._running), [j for j in self._waiting if j.class_code not in self._paused]
+            held = any(j.class_code == class_code for j in self._waiting) and class_code in self._paused
+        if held:
+            return None
+        left = [self._remaining_seconds(j) for j in running]
+        ends = [s for j, s in zip(running, left) if j.class_code == class_code]
+        ends += [end for j, end in zip(waiting, finish_times(left, [self._remaining_seconds(j) for j in waiting],
+                                                              self.limits.slots)) if j.class_code == class_code]
+        return max(ends) if ends else None
 
     def _dispatch(self) -> None:
         started = []
@@ -282,25 +298,23 @@ class TrainingQueue:
         job.release_model()  # the queue remembers ended jobs for their learners: not their weights
         return_freed_memory_to_the_os()  # many trainings in turn in one long-lived process
         snap = job.snapshot()
+        if job.started_at is not None and snap.total_examples:
+            self.durations.learn(job.config, time.time() - job.started_at, snap.progress)
         with self._lock:
             self._running = [j for j in self._running if j is not job]
-            if snap.examples_per_second > 0:
-                self._rates[job.config.arch] = snap.examples_per_second
         self._dispatch()
 
-    def _remaining_seconds(self, job: TrainingJob) -> float | None:
-        """How long `job` will still train: at its own speed once it has one, else at its
-        architecture's; never past the time limit, which stops it there."""
+    def _remaining_seconds(self, job: TrainingJob) -> float:
+        """How long `job` will still train, never past the time limit, which stops it there."""
         snap = job.snapshot()
-        if snap.eta_seconds is not None:
-            seconds = snap.eta_seconds
-        else:
-            rate = self._rates.get(job.config.arch, architecture(job.config.arch).examples_per_second)
-            seconds = job.config.epochs * examples_per_epoch(job.config) / rate
+        seconds = self.durations.remaining(job.config, job.started_at, snap.eta_seconds)
         if self.limits.max_seconds is None:
             return seconds
         trained = time.time() - job.started_at if job.started_at is not None else 0.0
         return max(0.0, min(seconds, self.limits.max_seconds - trained))
+
+    def _capped(self, seconds: float) -> float:
+        return seconds if self.limits.max_seconds is None else min(seconds, self.limits.max_seconds)
 
 
 def _ended(work: TrainingJob | JobSequence) -> bool:

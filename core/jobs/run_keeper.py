@@ -2,7 +2,9 @@
 
 `RunKeeper` is a core.jobs.job.JobObserver. The job trains and knows nothing of the store;
 the keeper records it, and turns an outcome whose model cannot be written (a full or
-read-only disk) into a failure that says why.
+read-only disk) into a failure that says why. As the job ends, after its training time was
+taken, the keeper tests the model on the bent digits once, so that Compare reads the figure
+from the run instead of bending the test set and evaluating every model it opens.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from core.config.settings import settings
 from core.data.loading import Dataset
 from core.jobs.job import TrainingJob
 from core.jobs.snapshot import Outcome
+from core.models.robustness import bent_accuracy
 from core.store.runs import RowUnwritten, RunStore
 from core.training.config import TrainConfig
 from core.training.status import Status
@@ -71,7 +74,8 @@ class RunKeeper:
                                   evaluation=result.evaluation if result else None,
                                   train_seconds=result.train_seconds if result else snap.train_seconds,
                                   examples_seen=snap.examples_seen, started=outcome.started,
-                                  trainings_at_once=snap.trainings_at_once, config=job.config.to_dict())
+                                  trainings_at_once=snap.trainings_at_once, config=job.config.to_dict(),
+                                  bent_accuracy=self.bent_accuracy(job, outcome))
         except RowUnwritten:  # the model file is saved: the store writes the row when the database is back
             log.warning("run %s: model saved, its row waits for the database", self.run_id)
             return Outcome(outcome.status, f"{outcome.message} {ROW_LATER}".strip(), result, outcome.started)
@@ -87,6 +91,18 @@ class RunKeeper:
                 log.exception("could not mark run %s failed", self.run_id)
         self.prune()
         return outcome
+
+    def bent_accuracy(self, job: TrainingJob, outcome: Outcome) -> float | None:
+        """The kept model's accuracy on the bent test digits; None without a model, or when it
+        cannot be measured (a figure Compare can still work out must never fail the run)."""
+        model = outcome.result.model if outcome.result else None
+        if model is None:
+            return None
+        try:
+            return bent_accuracy(model, job.data.test)
+        except Exception:
+            log.exception("run %s: could not test the model on bent digits", self.run_id)
+            return None
 
     def prune(self) -> None:
         """Keep the store within $DIGITS_STORE_MAX_RUNS runs and $DIGITS_STORE_MAX_MB of model

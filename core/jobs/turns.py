@@ -22,9 +22,13 @@ class Turns:
 
     def take(self, network: str) -> tuple[int, int]:
         """A sort key for a training of `network` queueing now: (its round, its arrival)."""
-        turn = max(self._serving, self._last.get(network, -1) + 1)
+        turn, _ = self.peek(network)
         self._last[network] = turn
         return turn, next(self._arrivals)
+
+    def peek(self, network: str) -> tuple[int, float]:
+        """The key `take` would give, taking nothing: its arrival is after every other's."""
+        return max(self._serving, self._last.get(network, -1) + 1), float("inf")
 
     def started(self, key: tuple[int, int]) -> None:
         """A training with sort key `key` started: its round is being served."""

@@ -163,6 +163,8 @@ class Architecture:
     channels_last: bool = False        # NHWC weights and images: oneDNN's CPU convolutions train the
                                        # default CNN 1.6x and evaluate it 2-4x faster (docs/benchmarks.md);
                                        # a layout only: values and state_dict keys are the NCHW model's
+    bf16: bool = False                 # bf16 autocast trains it faster at the same accuracy where the CPU or
+                                       # GPU has bf16 arithmetic (measured: core.training.precision's `auto`)
 
     def __post_init__(self) -> None:
         if "default" not in self.presets:
@@ -236,6 +238,7 @@ register_architecture(Architecture(
     }))
 register_architecture(Architecture(
     "cnn", "CNN", CNNOptions, _cnn, examples_per_second=5_400.0, channel_fields=("channels",), channels_last=True,
+    bf16=True,
     terms=("convolution", "pooling", "batch norm", "dropout"),
     presets={
         # seed 000: conv 10/20 5x5 + fc 50, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (97%)

@@ -38,13 +38,14 @@ def library_versions() -> dict[str, str]:
 
 def make_checkpoint(run_id: str, status: str, config: dict[str, Any], model: nn.Module, history: Any,
                     evaluation: Any, train_seconds: float, examples_seen: int, created_at: float,
-                    message: str = "") -> dict[str, Any]:
+                    message: str = "", bent_accuracy: float | None = None) -> dict[str, Any]:
     """A trained model and what it came from, as the plain dict a checkpoint file holds."""
     return {"format": CHECKPOINT_FORMAT, "run_id": run_id, "status": str(status), "message": message,
             "config": config,
             "model_state": model.state_dict(), "history": history.to_dict(),
             "metrics": {"test_accuracy": evaluation.accuracy, "test_loss": evaluation.loss,
-                        "train_seconds": train_seconds, "examples_seen": examples_seen},
+                        "train_seconds": train_seconds, "examples_seen": examples_seen,
+                        "bent_accuracy": bent_accuracy},
             "versions": library_versions(), "created_at": created_at}
 
 

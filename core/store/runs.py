@@ -63,6 +63,7 @@ class RunRecord:
     trainings_at_once: float | None = None  # 1.0: it had the process's CPU to itself; None: not measured
     class_code: str = ""                    # the class it was trained in (core.classroom.classes); '' for none
     total_examples: int | None = None       # examples it trains on in all; None until it starts
+    bent_accuracy: float | None = None      # on the bent test digits, measured as it ended; None for older runs
 
     @property
     def progress(self) -> float | None:
@@ -83,7 +84,7 @@ class RunRecord:
                        history=History.from_dict(json.loads(row["history_json"])),
                        train_seconds=row["train_seconds"], examples_seen=row["examples_seen"],
                        trainings_at_once=row["trainings_at_once"], class_code=row["class_code"],
-                       total_examples=row["total_examples"],
+                       total_examples=row["total_examples"], bent_accuracy=row["bent_accuracy"],
                        test_accuracy=row["test_accuracy"], test_loss=row["test_loss"], param_count=row["param_count"],
                        model_path=root / row["model_file"] if row["model_file"] else None)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -151,8 +152,8 @@ class RunStore(Database):
         return dict(status=checkpoint["status"], message=checkpoint.get("message", ""), finished_at=time.time(),
                     history_json=json.dumps(checkpoint["history"]), train_seconds=metrics["train_seconds"],
                     examples_seen=metrics["examples_seen"], test_accuracy=metrics["test_accuracy"],
-                    test_loss=metrics["test_loss"], param_count=count_parameters(model),
-                    model_file=f"models/{run_id}.pt")
+                    test_loss=metrics["test_loss"], bent_accuracy=metrics.get("bent_accuracy"),
+                    param_count=count_parameters(model), model_file=f"models/{run_id}.pt")
 
     def _write_unwritten_rows(self) -> None:
         for run_id, values in list(self._unwritten.items()):
@@ -198,20 +199,21 @@ class RunStore(Database):
 
     def finish_run(self, run_id: str, status: Status, message: str, history: History, *,
                    model: nn.Module | None, evaluation: Any, train_seconds: float, examples_seen: int,
-                   started: float, trainings_at_once: float | None = None, config: dict | None = None) -> None:
+                   started: float, trainings_at_once: float | None = None, config: dict | None = None,
+                   bent_accuracy: float | None = None) -> None:
         """Save the model file first, then the row, retried for ROW_RETRY_SECONDS: trained weights
         outlive a database outage. Raises RowUnwritten when the file is saved and the row is not."""
         model_file = None
         if model is not None:
             model_file = f"models/{run_id}.pt"
             save_checkpoint(make_checkpoint(run_id, status, config or self.get_run(run_id).config, model, history,
-                                            evaluation, train_seconds, examples_seen, started, message),
+                                            evaluation, train_seconds, examples_seen, started, message, bent_accuracy),
                             self.root / model_file)
         values = dict(status=str(status), message=message, finished_at=time.time(),
                       history_json=json.dumps(history.to_dict()), train_seconds=train_seconds,
                       examples_seen=examples_seen, trainings_at_once=trainings_at_once,
                       test_accuracy=evaluation.accuracy if evaluation else None,
-                      test_loss=evaluation.loss if evaluation else None,
+                      test_loss=evaluation.loss if evaluation else None, bent_accuracy=bent_accuracy,
                       param_count=count_parameters(model) if model is not None else None, model_file=model_file)
         deadline, pause = time.monotonic() + ROW_RETRY_SECONDS, 0.5
         while True:

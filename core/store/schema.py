@@ -49,6 +49,7 @@ runs = Table(
     Column("trainings_at_once", Double),  # trainings its process ran side by side, on average
     Column("test_accuracy", Double),
     Column("test_loss", Double),
+    Column("bent_accuracy", Double),    # on the bent test digits, measured once after training; NULL for older runs
     Column("param_count", Integer),
     Column("model_file", Text),         # relative to the store root; NULL when no weights were kept
 )

@@ -92,18 +92,19 @@ class SharedQueue:
                      if row["dispatched_at"] is not None][:runs]
         return rates, overheads
 
-    def ahead_of(self, run_id: str) -> tuple[list[QueuedRun], bool] | None:
+    def ahead_of(self, run_id: str | None) -> tuple[list[QueuedRun], bool] | None:
         """The runs ahead of `run_id` (those with a turn, then earlier waiting ones of classes not
-        held) and whether it has its turn; None once it is no longer live."""
+        held) and whether it has its turn; None once it is no longer live. For None: the runs
+        ahead of one queued now."""
         held = self.held()
         rows = self.store.execute(
             select(_c.run_id, _c.status, _c.dispatched_at, _c.waiting_since, _c.class_code, _c.config_json,
                    _c.examples_seen, _c.total_examples, _c.train_seconds)
             .where(_c.status.in_(_LIVE)).order_by(_c.created_at, _c.run_id))
         mine = next((row for row in rows if row["run_id"] == run_id), None)
-        if mine is None:
+        if mine is None and run_id is not None:
             return None
-        if _has_turn(mine):
+        if mine is not None and _has_turn(mine):
             return [], True
         ahead, before_mine = [], True
         for row in rows:

@@ -5,11 +5,12 @@ uninitialised CPU memory, and one example is pushed through it, counting the mul
 of every Linear and Conv2d layer, its layers and the values every layer outputs.
 
 Seconds count every cost a link can raise: the multiply-adds of each training example (at
-its architecture's measured speed on 2 cores, the registry entry's, core.models.architectures),
-each optimizer step (a cost per layer, and per parameter for the optimizer's update: small
-batches pay it often), augmentation, and every test-set evaluation (before and after each
-epoch, each `test_every` check, the live probes). Memory counts the weights (with gradients,
-the optimizer's state and its temporaries, and the best weights kept), the activations a batch
+its architecture's speed as this machine measured it, core.training.calibration, or before
+that the registry entry's, measured on 2 cores), each optimizer step (a cost per layer, and
+per parameter for the optimizer's update: small batches pay it often), augmentation, and
+every test-set evaluation (before and after each epoch, each `test_every` check, the live
+probes, the bent digits as the run is kept). Memory counts the weights (with gradients, the
+optimizer's state and its temporaries, and the best weights kept), the activations a batch
 keeps for the backward pass, and what a process's first training adds once.
 Estimates for refusing, before Start, a training that would hold a server for hours or take
 all its memory; docs/benchmarks.md compares them with measured runs.
@@ -17,6 +18,7 @@ all its memory; docs/benchmarks.md compares them with measured runs.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -24,9 +26,11 @@ from torch import nn
 
 from core.data.augment import Augmentation
 from core.data.datasets import dataset_spec
-from core.models.architectures import architecture, build_model
+from core.models.architectures import build_model
+from core.training.calibration import examples_per_second
 from core.training.config import TrainConfig, preset
 from core.training.engine import PROBE_IMAGES, PROBES_PER_EPOCH
+from core.training.precision import precision_name
 
 # One optimizer step's cost besides the examples' multiply-adds, measured on 2 cores at batch 8
 # (docs/benchmarks.md): 0.8-1.0 ms for logistic regression, 2.8-4.5 ms for the MLP, 6.0-7.3 ms
@@ -69,6 +73,25 @@ def examples_per_epoch(config: TrainConfig) -> int:
 
 
 def cost(config: TrainConfig) -> Cost:
+    """What one example costs `config`'s model (the queue asks for every waiting training's,
+    every second a page redraws: a CNN's takes 10-100 ms to count, so each is counted once)."""
+    key = (config.arch, repr(config.model), config.dataset)
+    found = _costs.get(key)
+    if found is None:
+        found = _model_cost(config)
+        with _costs_lock:
+            if len(_costs) >= COSTS_KEPT:
+                _costs.pop(next(iter(_costs)))
+            _costs[key] = found
+    return found
+
+
+_costs: dict[tuple[str, str, str], Cost] = {}
+_costs_lock = threading.Lock()
+COSTS_KEPT = 256
+
+
+def _model_cost(config: TrainConfig) -> Cost:
     side = dataset_spec(config.dataset).image_size
     with torch.device("meta"):
         model = build_model(config.arch, config.model, config.dataset)
@@ -106,23 +129,31 @@ def augment_seconds(config: TrainConfig) -> float:
     return AUGMENT_SECONDS if Augmentation.of(config).active else 0.0
 
 
-@functools.lru_cache(maxsize=None)  # one per architecture: from its default preset's measured speed
-def _seconds_per_mac(arch: str) -> float:
+@functools.lru_cache(maxsize=None)  # per architecture and speed: from its default preset's
+def _seconds_per_mac(arch: str, examples_per_second: float) -> float:
     """Training seconds per multiply-add of one example, the default preset's steps taken out."""
     default = preset(arch)
     work = cost(default)
-    per_example = 1 / architecture(arch).examples_per_second
+    per_example = 1 / examples_per_second
     besides = step_seconds(default, work) / default.batch_size + augment_seconds(default)
     return max(per_example - besides, per_example / 5) / max(work.macs_per_example, 1)
 
 
+def default_preset_speed(config: TrainConfig) -> float:
+    """Examples/s of the default preset of config's architecture, in the precision config trains
+    in: this machine's measurement (core.training.calibration) once there is one."""
+    device = torch.device("cuda" if config.device == "cuda" and torch.cuda.is_available() else "cpu")
+    return examples_per_second(config.arch, precision_name(config.precision, config.arch, device))
+
+
 def estimate(config: TrainConfig) -> Estimate:
     work = cost(config)
-    per_example = work.macs_per_example * _seconds_per_mac(config.arch)
+    per_example = work.macs_per_example * _seconds_per_mac(config.arch, default_preset_speed(config))
     examples, epochs = examples_per_epoch(config), config.epochs
     steps = -(-examples // config.batch_size)
     checks = min(steps, examples // config.test_every) if config.test_every else 0
-    evaluated = dataset_spec(config.dataset).test_size * (epochs + 2 + epochs * checks)  # before, each epoch, final
+    # before, each epoch, final, and the bent test digits as the run is kept (core.jobs.run_keeper)
+    evaluated = dataset_spec(config.dataset).test_size * (epochs + 3 + epochs * checks)
     if not config.test_every:  # the live view's probes, which checks replace
         evaluated += epochs * (PROBES_PER_EPOCH - 1) * PROBE_IMAGES
     seconds = (START_SECONDS + epochs * examples * (per_example + augment_seconds(config))

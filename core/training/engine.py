@@ -22,6 +22,7 @@ from core.models.architectures import build_model, count_parameters
 from core.models.evaluation import EVAL_BATCH_SIZE, Evaluation, evaluate
 from core.training.config import TrainConfig
 from core.training.history import EpochMetrics
+from core.training.precision import autocast
 from core.training.status import Status
 
 # Test accuracy within an epoch, for the live view: on the test set's first images (the same
@@ -135,13 +136,15 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
     epoch_correct = torch.zeros((), dtype=torch.int64, device=device)
     interval_loss, interval_batches, next_log = torch.zeros((), device=device), 0, examples_seen + config.log_every
     epoch_examples = 0
+    number_format = autocast(config.precision, config.arch, device)
     for indices in shuffled_batches(len(train), config.batch_size, generator):
         if recorder.should_stop():
             break
         indices = indices.to(device, non_blocking=True)
         images, labels = training_batch(train, indices, augmentation, augment_generator)
-        logits = model(images)
-        loss = F.cross_entropy(logits, labels)
+        with number_format:
+            logits = model(images)
+            loss = F.cross_entropy(logits, labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -15,7 +15,8 @@ def test_quick_speed_benchmark_completes_and_prints_its_tables():
                          text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
     text = out.stdout
-    assert re.search(r"^\| 1 \| [\d.]+ \| [\d.]+ \| [\d.]+x \|$", text, re.M), text
+    pair = r"^\| 1 \| [\d.]+ \| [\d.]+ \| [\d.]+x \| (bf16|float32), [\d.]+% \| [\d.]+ \| [\d.]+x \| [\d.]+% \|$"
+    assert re.search(pair, text, re.M), text
     assert re.search(r"^T = [\d.]+ s .* same-config speed-up [\d.]+x median", text, re.M)
     for arch in ("logistic", "mlp", "cnn"):
         for name in ("fast", "default"):
@@ -26,11 +27,12 @@ def test_quick_speed_benchmark_completes_and_prints_its_tables():
     assert peaks and int(peaks.group(1)) > 100
 
 
-def test_the_speedrun_cnn_reaches_98_5_percent_within_twice_its_budget():
-    """Its target is 99.0% in 5 s (docs/benchmarks.md); CI machines are noisy, so 98.5% by 10 s
-    of training, read off the whole-test-set checks the preset makes every 10,000 examples."""
-    from bench.speed.measure import TARGETS, run_preset_part
+def test_the_speedrun_cnn_reaches_98_5_percent_within_10_s():
+    """Its target is 99.0% in 0.3 T (docs/benchmarks.md); CI machines are noisy and may lack bf16,
+    so 98.5% by 10 s of training, read off the whole-test-set checks the preset makes every
+    10,000 examples."""
+    from bench.speed.measure import run_preset_part
     result = run_preset_part("cnn", "fast", seed=0)
     assert result["status"] == "finished"
     reached = result["seconds_to"]["98.5%"]
-    assert reached is not None and reached <= 2 * TARGETS["cnn", "fast"].seconds, result
+    assert reached is not None and reached <= 10.0, result

@@ -12,8 +12,21 @@ PAGES = {"pages/home.py": "✍️ Digits dashboard", "pages/lessons.py": "🎓 L
 def test_every_page_opens_inside_the_app_frame(app_env, page, title):
     at = open_page(page)
     assert not at.exception
-    assert at.title[0].value == title
+    assert [t.value for t in at.title] == [title]  # the frame's heading and the page's are one
     assert at.sidebar.text_input(key="nickname.sidebar")  # drawn by the app, not the page
+
+
+def test_the_frame_draws_the_heading_each_page_begins_with():
+    from ui.frame import HEADINGS
+    assert {f"pages/{path}.py": title for path, title in HEADINGS.items()} == PAGES
+
+
+def test_the_frame_is_drawn_with_streamlit_alone():
+    import subprocess
+    import sys
+    check = "import sys, ui.frame; print(sorted({'torch', 'sqlalchemy', 'pandas'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "[]"  # what a fresh server's first page waits for comes after its heading
 
 
 def test_the_root_opens_home(app_env):

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from helpers import (
@@ -82,6 +83,7 @@ def test_a_teacher_starts_a_class_sees_a_learner_join_and_cancels_their_queued_t
     table = at.dataframe[0].value
     assert list(table["learner"]) == ["ada"] and list(table["now"]) == ["queued"]
     assert "ada" in texts(at) and labelled(at.toggle, "Hold the class's trainings").value
+    assert "has ended in" not in texts(at)   # on hold: it ends when the teacher lets it go on
     at = button(at, "Cancel").click().run()
     assert job.wait(5).status == Status.CANCELLED and job.snapshot().message == CANCELLED_BY_TEACHER
     assert list(open_page("pages/class.py").dataframe[0].value["now"]) == ["cancelled"]
@@ -188,3 +190,20 @@ def test_a_capped_learner_beside_an_uncapped_one_shows_in_one_table_without_an_e
     assert not at.exception and "to Arrow table was unsuccessful" not in capfd.readouterr().err  # Streamlit's log
     [table] = [frame.value for frame in at.dataframe if "cap" in frame.value.columns]
     assert sorted(table["cap"]) == ["2", "none"]
+
+
+def test_the_class_queue_says_when_all_of_it_will_have_ended(with_key, store, tiny_mnist):
+    from helpers import GatedJob
+    classes = Classes(store)
+    classes.sign_in(LEARNER, KEY, KEY)
+    code = classes.start_class("Wednesday")
+    classes.join(PUPIL, code)
+    queue = server_queue()
+    ahead = queue.submit(GatedJob("someone else's", tiny_config(epochs=1), tiny_mnist, learner="someone"))
+    assert ahead.entered.wait(10)
+    job = queue.submit(stored_job(tiny_config(epochs=1), tiny_mnist, store, learner=PUPIL, class_code=code))
+    at = open_page("pages/class.py")
+    assert not at.exception
+    assert re.search(r"Every training of the class has ended in \*\*about \d+ s\*\*", texts(at)), texts(at)
+    ahead.gate.set()
+    assert job.wait(60).status == Status.FINISHED

@@ -65,6 +65,33 @@ def test_charts_tables_and_galleries_render_for_three_models(app_env, three_runs
     assert gallery.proto.imgs[0].caption == "says 4, is 4"
 
 
+def test_the_bent_digit_accuracies_are_read_from_the_runs_not_evaluated(app_env, three_runs, monkeypatch):
+    import ui.resources
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("Compare bent the test digits or evaluated a model on them")
+
+    monkeypatch.setattr(ui.resources, "bent_evaluation_of_run", not_here)
+    monkeypatch.setattr(ui.resources, "bent_test_set", not_here)
+    store, snaps = three_runs
+    at = open_compare()
+    assert not at.exception
+    stored = [store.get_run(s.run_id).bent_accuracy for s in snaps]
+    assert None not in stored and list(at.dataframe[0].value["bent-digit accuracy"]) == stored
+    bars = [c for c in at.get("plotly_chart") if "bent test digits" in c.proto.spec][0]
+    assert all(f"{a:.2%}" in bars.proto.spec for a in stored)  # the chart's bars beside the MNIST ones
+
+
+def test_runs_saved_before_bent_accuracies_were_kept_are_evaluated_here(app_env, three_runs, tiny_mnist):
+    store, snaps = three_runs
+    store.execute("UPDATE runs SET bent_accuracy = NULL")
+    at = open_compare()
+    assert not at.exception
+    bent = shifted_test_set(tiny_mnist.test)
+    assert list(at.dataframe[0].value["bent-digit accuracy"]) == pytest.approx(
+        [evaluate(store.load_model(s.run_id)[0], bent).accuracy for s in snaps])
+
+
 def test_a_broken_model_file_is_reported_and_skipped(app_env, three_runs):
     store, snaps = three_runs
     broken = snaps[1].run_id

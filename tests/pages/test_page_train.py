@@ -1,4 +1,5 @@
 import dataclasses
+import re
 
 from helpers import (
     LEARNER,
@@ -191,12 +192,15 @@ def test_a_run_behind_others_shows_its_place_in_the_queue(app_env, tiny_mnist):
     other = queue.submit(GatedJob("other learner", tiny_config(), tiny_mnist, learner="someone else"))
     assert other.entered.wait(10)
     at = open_train(TINY)
+    before = " ".join(c.value for c in at.caption)
+    assert re.search(r"Started now, it would take about \d+ s: 1 training ahead of you, then about \d+ s", before)
     start = next(b for b in at.button if b.label == "Start")
     start.click().run()
     assert not at.exception
     mine = my_job()
     assert mine.snapshot().status == "queued"
-    assert any("Waiting in the training queue: 1 ahead of you, about" in p.proto.text for p in at.get("progress"))
+    assert any(re.search(r"Waiting in the training queue: about \d+ s: 1 training ahead of you, then about \d+ s",
+                         p.proto.text) for p in at.get("progress"))
     other.gate.set()
     assert mine.wait(60).status == "finished"
     wait_for_job(at)

@@ -18,10 +18,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-def start_server(store_dir: str | os.PathLike, timeout: float = 60,
-                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(store_dir: str | os.PathLike, timeout: float = 60, env: dict[str, str] | None = None,
+                 poll_seconds: float = 0.3) -> tuple[subprocess.Popen, str]:
     """`streamlit run app.py` on a free port with its own run store (and `env`'s settings);
-    returns it once healthy."""
+    returns it once healthy (asked every `poll_seconds`: a benchmark timing the start asks often)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -40,7 +40,7 @@ def start_server(store_dir: str | os.PathLike, timeout: float = 60,
             if proc.poll() is not None or time.time() > deadline:
                 stop_server(proc)
                 raise RuntimeError(f"streamlit did not start: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.3)
+            time.sleep(poll_seconds)
 
 
 def stop_server(proc: subprocess.Popen) -> None:

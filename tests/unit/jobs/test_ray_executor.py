@@ -52,6 +52,7 @@ def test_a_cluster_training_streams_its_progress_and_saves_its_model_for_every_r
     assert (record.status, record.nickname, record.learner) == (Status.FINISHED, "ada", LEARNER)
     assert record.test_accuracy == snap.test_accuracy and record.history.train_points == snap.history.train_points
     assert other_replica.load_model(snap.run_id)[0] is not None
+    assert 0.1 < record.bent_accuracy < record.test_accuracy  # measured on the worker as the run ended
     [row] = other_replica.execute("SELECT process FROM runs WHERE run_id=:id", {"id": snap.run_id})
     assert row["process"] != store.process  # a worker trained it, not this replica
 

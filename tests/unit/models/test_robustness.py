@@ -1,7 +1,7 @@
 import torch
 from helpers import ListRecorder, tiny_config
 
-from core.data.augment import Change
+from core.data.augment import Change, shifted_test_set
 from core.models.architectures import build_model
 from core.models.evaluation import evaluate
 from core.models.robustness import (
@@ -10,6 +10,8 @@ from core.models.robustness import (
     SCALES,
     accuracy_under,
     bent,
+    bent_accuracy,
+    bent_test_set,
     robustness_curves,
 )
 from core.training.engine import fit
@@ -38,3 +40,13 @@ def test_a_bent_digit_is_the_same_for_the_same_sliders():
     assert torch.equal(bent(digit, change), bent(digit, change))
     torch.testing.assert_close(bent(digit, Change()), digit, atol=1e-5, rtol=0)  # bilinear at pixel centres
     assert not torch.allclose(bent(digit, change), digit, atol=0.1)
+
+
+def test_the_bent_test_set_is_made_once_per_split_and_read_as_the_bent_accuracy(tiny_mnist):
+    test = tiny_mnist.test
+    made = bent_test_set(test)
+    assert torch.equal(made.images, shifted_test_set(test).images) and bent_test_set(test) is made
+    assert bent_test_set(test.head(50)) is not made  # another split, its own copy
+    torch.manual_seed(0)
+    model = build_model("logistic").eval()
+    assert bent_accuracy(model, test) == evaluate(model, made).accuracy

@@ -203,3 +203,38 @@ def test_live_listings_mark_a_dead_processs_runs_now_and_then_not_only_at_start(
     assert crashed not in {row["run_id"] for row in store.live_runs()}
     assert store.get_run(crashed).status == "interrupted"
     assert store.list_runs(live_only=True) == []
+
+
+def test_a_run_keeps_its_bent_digit_accuracy_in_its_row_and_model_file(store, tiny_mnist):
+    config = preset("logistic")
+    model = build_model("logistic", config.model).eval()
+    run_id = store.begin_run(config)
+    store.finish_run(run_id, "finished", "done", History(), model=model, evaluation=evaluate(model, tiny_mnist.test),
+                     train_seconds=1.0, examples_seen=10, started=0.0, bent_accuracy=0.625)
+    assert store.get_run(run_id).bent_accuracy == 0.625
+    assert [r.bent_accuracy for r in store.list_runs(with_history=False)] == [0.625]
+    assert store.load_model(run_id)[1]["metrics"]["bent_accuracy"] == 0.625
+    assert store.get_run(saved_run(store, tiny_mnist)[0]).bent_accuracy is None  # not measured: left empty
+
+
+def test_a_row_written_from_its_model_file_keeps_the_bent_digit_accuracy(store_root, tiny_mnist):
+    from core.store.checkpoints import make_checkpoint, save_checkpoint
+    store = RunStore(store_root)
+    config = preset("logistic")
+    run_id = store.begin_run(config)
+    store.execute("UPDATE runs SET process = 'a-process-that-died' WHERE run_id = :id", {"id": run_id})
+    model = build_model("logistic", config.model).eval()
+    save_checkpoint(make_checkpoint(run_id, "finished", config.to_dict(), model, History(),
+                                    evaluate(model, tiny_mnist.test), 1.0, 10, 0.0, bent_accuracy=0.5),
+                    store.root / "models" / f"{run_id}.pt")
+    assert RunStore(store_root).get_run(run_id).bent_accuracy == 0.5
+
+
+@pytest.mark.sqlite_only
+def test_a_store_from_before_bent_digit_accuracies_gains_the_column_its_runs_none(store_root, tiny_mnist):
+    store = RunStore(store_root)
+    run_id = saved_run(store, tiny_mnist)[0]
+    store.execute("ALTER TABLE runs DROP COLUMN bent_accuracy")  # the table as runs were saved before it
+    assert "bent_accuracy" not in {row["name"] for row in store.execute("PRAGMA table_info(runs)")}
+    reopened = RunStore(store_root)
+    assert reopened.get_run(run_id).bent_accuracy is None and reopened.get_run(run_id).status == "finished"

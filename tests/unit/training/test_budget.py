@@ -15,7 +15,7 @@ def seconds(**values) -> float:
 def test_test_set_checks_cost_a_test_set_evaluation_each():
     base = preset("cnn", epochs=1)
     every_10k = build_config({"arch": "cnn", "epochs": 1, "test_every": 10_000})
-    per_example = budget.cost(base).macs_per_example * budget._seconds_per_mac("cnn")
+    per_example = budget.cost(base).macs_per_example * budget._seconds_per_mac("cnn", budget.default_preset_speed(base))
     check = 10_000 * per_example / budget.EVAL_SPEEDUP
     probes = (budget.PROBES_PER_EPOCH - 1) * budget.PROBE_IMAGES * per_example / budget.EVAL_SPEEDUP
     extra = budget.estimate(every_10k).seconds - budget.estimate(base).seconds

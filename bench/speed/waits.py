@@ -29,14 +29,16 @@ def shown_against_real(quick: bool, data_dir: str | None = None) -> list[dict]:
     from core.jobs.run_keeper import stored_job
     from core.jobs.threads import use_one_torch_thread
     from core.store.runs import RunStore
-    from core.training.calibration import calibrate
+    from core.training.calibration import calibrate_in_background
     from core.training.config import preset
     from core.training.limits import queue_limits
 
     use_one_torch_thread()  # this thread drives the queue; the slots train
     data, limits = load_mnist(data_dir), queue_limits(settings())
     with tempfile.TemporaryDirectory() as root:
-        calibrate(Path(root) / "speeds.json", limits.threads_per_job)
+        # on a thread of its own, as the server measures (a thread that trained owns a pool of
+        # torch workers: this one would slow the slots' trainings all along)
+        calibrate_in_background(Path(root) / "speeds.json", limits.threads_per_job).join()
         queue, store = TrainingQueue(limits), RunStore(root)
         ended: dict[str, float] = {}
         all_ended = threading.Event()

@@ -225,7 +225,7 @@ register_architecture(Architecture(
                      schedule="onecycle", test_every=10_000),
     }))
 register_architecture(Architecture(
-    "mlp", "MLP", MLPOptions, _mlp, examples_per_second=30_000.0, terms=("hidden layer", "dropout"),
+    "mlp", "MLP", MLPOptions, _mlp, examples_per_second=30_000.0, terms=("hidden layer", "dropout"), bf16=True,
     presets={
         # seed 002: 784-50-10, dropout 0.5, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (94%)
         "tutorial": dict(model={"hidden": [50], "dropout": 0.5}, epochs=3, batch_size=64, lr=0.01,

@@ -75,8 +75,9 @@ def examples_per_second(arch: str, precision: str = "float32") -> float:
 def measure_one(arch: str, bf16: bool, threads: int, seconds: float = MEASURE_SECONDS) -> float:
     """Training examples/s of `arch`'s default preset on blank digits, `threads` torch threads."""
     from core.training.engine import make_optimizer, training_batch  # the engine's own step
-    from core.training.precision import autocast
+    from core.training.precision import autocast, flush_denormals
 
+    flush_denormals()  # as every training does (core.training.engine.fit)
     config = preset(arch)
     side = 28
     batch = config.batch_size

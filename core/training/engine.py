@@ -22,7 +22,7 @@ from core.models.architectures import build_model, count_parameters
 from core.models.evaluation import EVAL_BATCH_SIZE, Evaluation, evaluate
 from core.training.config import TrainConfig
 from core.training.history import EpochMetrics
-from core.training.precision import autocast
+from core.training.precision import autocast, flush_denormals
 from core.training.status import Status
 
 # Test accuracy within an epoch, for the live view: on the test set's first images (the same
@@ -239,6 +239,7 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
     if data.spec.name != config.dataset:
         raise ValueError(f"a {config.dataset} config cannot train on {data.spec.name}")
     device = resolve_device(config.device)
+    flush_denormals()  # before this thread's first operation starts its pool of workers
     torch.manual_seed(config.seed)  # weights and dropout; shuffling has its own generator
     generator = torch.Generator().manual_seed(config.seed)
     augment_generator = augmentation_generator(config)

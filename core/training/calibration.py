@@ -7,7 +7,8 @@ default preset trains a few batches of blank digits (values do not change the ar
 with the threads a queue slot has, in float32 and, where the processor does bf16 natively
 and the registry marks the architecture as gaining from it, in bf16: about 3 s in all on
 2 cores. The file is keyed by what changes speeds (the CPU, its thread count, torch) and
-re-measured when any of them differ, or when the last measurement was made on a busy machine.
+re-measured when any of them differ; a measurement made on a busy machine is dropped and
+tried again a minute later.
 """
 from __future__ import annotations
 
@@ -36,7 +37,9 @@ WARM_STEPS = 3
 # speed measured then would be kept; a server's lasting load is learnt from its trainings
 # (core.jobs.waits), not from this measurement.
 WINDOWS = 4
-CPU_SHARE = 0.8             # of its threads' CPU time a measurement must get to be kept
+CPU_SHARE = 0.8             # of its threads' CPU time a measurement must get to be used
+ATTEMPTS = 5                # measurements a server tries while its machine is busy,
+RETRY_SECONDS = 60.0        # this far apart
 BF16_GAIN = 1.1             # bf16 must train at least this much faster for `auto` to choose it
 
 _speeds: dict[tuple[str, str], float] = {}   # (arch, "float32" | "bf16") -> examples/s measured here
@@ -137,7 +140,8 @@ def measure(threads: int) -> Speeds:
 def measure_uncontended(threads: int) -> tuple[Speeds, bool]:
     """`measure`, and whether this process had its threads' CPUs while it measured: where other
     processes took them (a busy host) the speeds were a third to a tenth of an idle machine's
-    here, and are not kept."""
+    here, and are neither used nor kept (a busy server's slowness is learnt from its own
+    trainings, core.jobs.waits)."""
     cpu, wall = time.process_time(), time.perf_counter()
     speeds = measure(threads)
     share = (time.process_time() - cpu) / max((time.perf_counter() - wall) * threads, 1e-9)
@@ -187,29 +191,41 @@ def write(path: Path, speeds: Speeds) -> None:
         log.warning("training speeds not kept at %s: %s", path, exc)
 
 
-def calibrate(path: Path, threads: int) -> Speeds:
-    """This machine's speeds: read from `path`, else measured now and kept there."""
+def calibrate(path: Path, threads: int) -> Speeds | None:
+    """This machine's speeds, now in use: read from `path`, else measured now and kept there;
+    None when the machine was too busy to measure them (the registry's stay in use)."""
     speeds = read(path, threads)
     if speeds is None:
         began = time.perf_counter()
         speeds, whole = measure_uncontended(threads)
         log.info("measured training speeds in %.1f s%s: %s", time.perf_counter() - began,
-                 "" if whole else " on a busy machine (not kept)", speeds.examples_per_second)
-        if whole:
-            write(path, speeds)
+                 "" if whole else " on a busy machine (not used)", speeds.examples_per_second)
+        if not whole:
+            return None
+        write(path, speeds)
     use(speeds)
     return speeds
 
 
-def calibrate_in_background(path: Path, threads: int) -> threading.Thread:
-    """Calibrate without holding up the server's first page; estimates use the registry's until it ends."""
-    thread = threading.Thread(target=_calibrate_quietly, args=(path, threads), daemon=True, name="calibration")
+def calibrate_in_background(path: Path, threads: int, attempts: int = ATTEMPTS) -> threading.Thread:
+    """Calibrate without holding up the server's first page, trying again every RETRY_SECONDS
+    while the machine is busy; estimates use the registry's speeds until it succeeds."""
+    thread = threading.Thread(target=_calibrate_quietly, args=(path, threads, attempts), daemon=True,
+                              name="calibration")
     thread.start()
     return thread
 
 
-def _calibrate_quietly(path: Path, threads: int) -> None:
-    try:
-        calibrate(path, threads)
-    except Exception:  # estimates fall back to the registry's speeds; training is unaffected
-        log.exception("measuring this machine's training speeds failed")
+def _calibrate_quietly(path: Path, threads: int, attempts: int) -> None:
+    for attempt in range(attempts):
+        try:
+            if calibrate(path, threads) is not None:
+                return
+        except Exception:  # estimates fall back to the registry's speeds; training is unaffected
+            log.exception("measuring this machine's training speeds failed")
+            return
+        if attempt + 1 < attempts:
+            _retry.wait(RETRY_SECONDS)
+
+
+_retry = threading.Event()  # never set: a wait between two attempts that holds no lock

@@ -69,11 +69,17 @@ def test_calibrating_in_the_background_never_fails_the_server(tmp_path, monkeypa
     assert isinstance(thread, threading.Thread)
 
 
-def test_speeds_measured_on_a_busy_machine_are_used_but_not_kept(tmp_path, monkeypatch):
+def test_speeds_measured_on_a_busy_machine_are_neither_used_nor_kept_and_measured_again(tmp_path, monkeypatch):
     busy = calibration.Speeds(calibration.machine_key(2), {"cnn/float32": 500.0})
-    monkeypatch.setattr(calibration, "measure_uncontended", lambda threads: (busy, False))
-    assert calibration.calibrate(tmp_path / "speeds.json", 2) == busy
-    assert calibration.examples_per_second("cnn") == 500.0 and not (tmp_path / "speeds.json").exists()
+    quiet = calibration.Speeds(calibration.machine_key(2), {"cnn/float32": 6_000.0})
+    outcomes = [(busy, False), (busy, False), (quiet, True)]
+    monkeypatch.setattr(calibration, "measure_uncontended", lambda threads: outcomes.pop(0))
+    monkeypatch.setattr(calibration, "RETRY_SECONDS", 0.0)
+    assert calibration.calibrate(tmp_path / "speeds.json", 2) is None
+    assert calibration.measured_speed("cnn", "float32") is None and not (tmp_path / "speeds.json").exists()
+    calibration.calibrate_in_background(tmp_path / "speeds.json", 2).join(10)
+    assert calibration.examples_per_second("cnn") == 6_000.0 and outcomes == []
+    assert calibration.read(tmp_path / "speeds.json", 2) == quiet
 
 
 def test_a_measurement_knows_whether_it_had_its_cpus(monkeypatch):

@@ -55,7 +55,7 @@ def class_live(code: str) -> None:
     if not jobs:
         st.caption("Nothing of this class is queued or training.")
     elif (clears := training_queue().class_clears_in(code)) is not None:
-        st.markdown(f"Every training of the class has ended in **about {duration(clears)}**, "
+        st.markdown(f"All the class's trainings will have ended in **about {duration(clears)}**, "
                     "at this server's pace now.")
     for row in jobs:
         state = (f"training, {row.progress:.0%}" if row.running else f"{row.place} in line")

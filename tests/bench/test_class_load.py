@@ -21,6 +21,7 @@ def test_thirty_learners_all_finish_near_the_ideal_and_their_live_views_cost_lit
         assert case["finished"] == 30 and not case["problems"], case
         assert case["last_end_s"] <= 2 * case["ideal_s"], case
     watched = next(case for case in found["cases"] if case["watch"])
-    assert watched["reruns_per_learner_s"] > 0.5, watched  # every tab really followed its live view
+    # every tab really followed its live view: a waiting learner's every 3 s, a training one's every second
+    assert watched["reruns_per_learner_s"] >= 0.25, watched
     assert found["watch_cost"]["logistic"] <= 0.35, found["watch_cost"]
     assert out.returncode == 0, out.stderr[-3000:]

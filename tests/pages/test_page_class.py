@@ -83,7 +83,7 @@ def test_a_teacher_starts_a_class_sees_a_learner_join_and_cancels_their_queued_t
     table = at.dataframe[0].value
     assert list(table["learner"]) == ["ada"] and list(table["now"]) == ["queued"]
     assert "ada" in texts(at) and labelled(at.toggle, "Hold the class's trainings").value
-    assert "has ended in" not in texts(at)   # on hold: it ends when the teacher lets it go on
+    assert "will have ended in" not in texts(at)   # on hold: it ends when the teacher lets it go on
     at = button(at, "Cancel").click().run()
     assert job.wait(5).status == Status.CANCELLED and job.snapshot().message == CANCELLED_BY_TEACHER
     assert list(open_page("pages/class.py").dataframe[0].value["now"]) == ["cancelled"]
@@ -204,6 +204,6 @@ def test_the_class_queue_says_when_all_of_it_will_have_ended(with_key, store, ti
     job = queue.submit(stored_job(tiny_config(epochs=1), tiny_mnist, store, learner=PUPIL, class_code=code))
     at = open_page("pages/class.py")
     assert not at.exception
-    assert re.search(r"Every training of the class has ended in \*\*about \d+ s\*\*", texts(at)), texts(at)
+    assert re.search(r"All the class's trainings will have ended in \*\*about \d+ s\*\*", texts(at)), texts(at)
     ahead.gate.set()
     assert job.wait(60).status == Status.FINISHED

@@ -143,8 +143,7 @@ class ClusterQueue(TrainingQueue):
         place = self.place_of_run(job.snapshot().run_id)
         if place is None or place.running:
             return place
-        own = self._remaining(QueuedRun(job.snapshot().run_id, False, None, job.config.to_dict(), 0, None, None))
-        return dataclasses.replace(place, own_seconds=own)
+        return dataclasses.replace(place, own_seconds=self._seconds_of(job.config))
 
     def place_of_run(self, run_id: str) -> Place | None:
         """Where a stored run stands in the cluster's queue, whichever replica holds it."""
@@ -152,21 +151,22 @@ class ClusterQueue(TrainingQueue):
         if found is None:
             return None
         ahead, has_turn = found
-        if has_turn:
-            return Place(True, 0, 0.0)
+        return Place(True, 0, 0.0) if has_turn else self._behind(ahead)
+
+    def place_if_started(self, config: TrainConfig, learner: str = "", address: str = "") -> Place:
+        ahead, _ = self.shared.ahead_of(None)
+        return dataclasses.replace(self._behind(ahead), own_seconds=self._seconds_of(config))
+
+    def _behind(self, ahead: list[QueuedRun]) -> Place:
+        """The place of a run with `ahead` before it, and when its turn comes."""
         self._read_speeds()
         running = [self._remaining(run) for run in ahead if run.has_turn]
         waiting = [self._remaining(run) for run in ahead if not run.has_turn]
         return Place(False, len(ahead), turn_comes_in(running, waiting, self.limits.slots))
 
-    def place_if_started(self, config: TrainConfig, learner: str = "", address: str = "") -> Place:
-        ahead, _ = self.shared.ahead_of(None)
-        self._read_speeds()
-        running = [self._remaining(run) for run in ahead if run.has_turn]
-        waiting = [self._remaining(run) for run in ahead if not run.has_turn]
-        own = self._remaining(QueuedRun("", False, None, config.to_dict(), 0, None, None))
-        turn = turn_comes_in(running, waiting, self.limits.slots) if waiting or len(running) >= self.limits.slots else 0.0
-        return Place(False, len(ahead), turn, own)
+    def _seconds_of(self, config: TrainConfig) -> float:
+        """A training of `config` from its turn to its end, at the cluster's recent speeds."""
+        return self._remaining(QueuedRun("", False, None, config.to_dict(), 0, None, None))
 
     def _read_speeds(self) -> None:
         """Speeds and turn overheads of recent finished runs, as every replica reads them."""

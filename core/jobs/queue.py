@@ -224,7 +224,7 @@ class TrainingQueue:
     def place_if_started(self, config: TrainConfig, learner: str = "", address: str = "") -> Place:
         """Where a training of `config` would stand if its learner pressed Start now."""
         with self._lock:
-            turn, _ = self._turns.peek(address or learner)
+            turn = self._turns.round_for(address or learner)
             ahead = [j for j in self._waiting if j.class_code not in self._paused and self._turn_of[j][0] <= turn]
             running = list(self._running)
         return self._place_behind(running, ahead, config)
@@ -232,8 +232,7 @@ class TrainingQueue:
     def _place_behind(self, running: list[TrainingJob], ahead: list[TrainingJob], config: TrainConfig) -> Place:
         turn = turn_comes_in([self._remaining_seconds(j) for j in running],
                              [self._remaining_seconds(j) for j in ahead], self.limits.slots)
-        return Place(False, len(ahead) + len(running), turn if ahead or len(running) >= self.limits.slots else 0.0,
-                     self._capped(self.durations.total(config)))
+        return Place(False, len(ahead) + len(running), turn, self._capped(self.durations.total(config)))
 
     def class_clears_in(self, class_code: str) -> float | None:
         """Seconds until every queued and running training of a class has ended; None when it

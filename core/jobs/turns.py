@@ -22,13 +22,13 @@ class Turns:
 
     def take(self, network: str) -> tuple[int, int]:
         """A sort key for a training of `network` queueing now: (its round, its arrival)."""
-        turn, _ = self.peek(network)
+        turn = self.round_for(network)
         self._last[network] = turn
         return turn, next(self._arrivals)
 
-    def peek(self, network: str) -> tuple[int, float]:
-        """The key `take` would give, taking nothing: its arrival is after every other's."""
-        return max(self._serving, self._last.get(network, -1) + 1), float("inf")
+    def round_for(self, network: str) -> int:
+        """The round `take` would give a training of `network` now, taking nothing."""
+        return max(self._serving, self._last.get(network, -1) + 1)
 
     def started(self, key: tuple[int, int]) -> None:
         """A training with sort key `key` started: its round is being served."""

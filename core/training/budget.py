@@ -18,7 +18,7 @@ all its memory; docs/benchmarks.md compares them with measured runs.
 from __future__ import annotations
 
 import functools
-import threading
+import json
 from dataclasses import dataclass
 
 import torch
@@ -75,23 +75,12 @@ def examples_per_epoch(config: TrainConfig) -> int:
 def cost(config: TrainConfig) -> Cost:
     """What one example costs `config`'s model (the queue asks for every waiting training's,
     every second a page redraws: a CNN's takes 10-100 ms to count, so each is counted once)."""
-    key = (config.arch, repr(config.model), config.dataset)
-    found = _costs.get(key)
-    if found is None:
-        found = _model_cost(config)
-        with _costs_lock:
-            if len(_costs) >= COSTS_KEPT:
-                _costs.pop(next(iter(_costs)))
-            _costs[key] = found
-    return found
+    return _model_cost(config.arch, json.dumps(config.model.to_dict(), sort_keys=True), config.dataset)
 
 
-_costs: dict[tuple[str, str, str], Cost] = {}
-_costs_lock = threading.Lock()
-COSTS_KEPT = 256
-
-
-def _model_cost(config: TrainConfig) -> Cost:
+@functools.lru_cache(maxsize=256)
+def _model_cost(arch: str, options_json: str, dataset: str) -> Cost:
+    config = TrainConfig(arch=arch, model=json.loads(options_json), dataset=dataset)
     side = dataset_spec(config.dataset).image_size
     with torch.device("meta"):
         model = build_model(config.arch, config.model, config.dataset)

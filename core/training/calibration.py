@@ -24,10 +24,13 @@ from pathlib import Path
 
 import torch
 
+from core.data.augment import Augmentation
+from core.data.datasets import dataset_spec
 from core.data.loading import Split
-from core.models.architectures import ARCHITECTURES, architecture
+from core.models.architectures import ARCHITECTURES, architecture, build_model
 from core.training.config import preset
-from core.training.precision import native_bf16, record_measured
+from core.training.engine import make_optimizer, training_batch
+from core.training.precision import autocast, flush_denormals, native_bf16, record_measured
 
 log = logging.getLogger(__name__)
 VERSION = 1                 # of what is measured and how: a change re-measures every machine
@@ -77,19 +80,14 @@ def examples_per_second(arch: str, precision: str = "float32") -> float:
 
 def measure_one(arch: str, bf16: bool, threads: int, seconds: float = MEASURE_SECONDS) -> float:
     """Training examples/s of `arch`'s default preset on blank digits, `threads` torch threads."""
-    from core.training.engine import make_optimizer, training_batch  # the engine's own step
-    from core.training.precision import autocast, flush_denormals
-
     flush_denormals()  # as every training does (core.training.engine.fit)
     config = preset(arch)
-    side = 28
-    batch = config.batch_size
-    images = torch.zeros(batch * 4, side, side, dtype=torch.uint8)
-    train = Split(images, torch.arange(batch * 4) % 10)
-    model = _model(arch, config)
-    optimizer = make_optimizer(model, config)
+    side, batch = dataset_spec(config.dataset).image_size, config.batch_size
+    train = Split(torch.zeros(batch * 4, side, side, dtype=torch.uint8), torch.arange(batch * 4) % 10)
+    model = build_model(arch, config.model, config.dataset).train()
+    optimizer = make_optimizer(model, config)  # the engine's own step, below
     number_format = autocast("bf16" if bf16 else "float32", arch, torch.device("cpu"))
-    unbent = _no_augmentation()
+    augmentation = Augmentation.of(config)
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
@@ -97,7 +95,7 @@ def measure_one(arch: str, bf16: bool, threads: int, seconds: float = MEASURE_SE
         generator = torch.Generator().manual_seed(0)
         while len(rates) < WINDOWS:
             indices = torch.randint(0, len(train), (batch,), generator=generator)
-            inputs, labels = training_batch(train, indices, unbent, generator)
+            inputs, labels = training_batch(train, indices, augmentation, generator)
             with number_format:
                 loss = torch.nn.functional.cross_entropy(model(inputs), labels)
             optimizer.zero_grad(set_to_none=True)
@@ -115,16 +113,6 @@ def measure_one(arch: str, bf16: bool, threads: int, seconds: float = MEASURE_SE
         return max(rates)
     finally:
         torch.set_num_threads(previous)
-
-
-def _model(arch: str, config) -> torch.nn.Module:
-    from core.models.architectures import build_model
-    return build_model(arch, config.model, config.dataset).train()
-
-
-def _no_augmentation():
-    from core.data.augment import Augmentation
-    return Augmentation.of(preset("logistic"))  # no bending in any default preset
 
 
 def measure(threads: int) -> Speeds:

@@ -1,4 +1,10 @@
 """Draw: draw a digit and see what every trained model answers."""
+# through_app() comes before the imports: a fresh server's first request straight to this page
+# is sent through app.py, whose frame draws the heading before torch loads (ui/frame.py).
+from ui.frame import through_app
+
+through_app()
+
 import streamlit as st
 
 from core.analysis.compare import best_per_arch, comparable_runs, train_all_configs

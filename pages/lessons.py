@@ -1,5 +1,11 @@
 """Lessons: a numbered path from the data to the three architectures side by side. Each lesson
 is a card to read, tasks the app ticks from what the learner does, and a question to think about."""
+# through_app() comes before the imports: a fresh server's first request straight to this page
+# is sent through app.py, whose frame draws the heading before torch loads (ui/frame.py).
+from ui.frame import through_app
+
+through_app()
+
 import streamlit as st
 
 from core.lessons.progress import next_lesson

@@ -4,12 +4,23 @@ app's style and the chosen page's heading.
 Only streamlit and the settings are imported here. A fresh server's first page run imports
 torch, the store and the data after this (seconds on a small CPU), so the heading shows while
 they load; the page then draws its heading (ui.navigation.heading) in the same place.
+
+With a folder named pages/ beside app.py, Streamlit 1.67 runs a requested page such as /train
+directly, in its old folder mode (every file of pages/ in the sidebar), until some session of
+the process has called st.navigation: a fresh server's first visitor who follows a link to a
+page lands in that page's file without app.py. Every page therefore begins with
+through_app(), before its own imports: it calls st.navigation, which resolves the same page
+(URL paths are the file names) and ends the folder mode for the whole process, and reruns
+through app.py, whose frame draws the heading before torch loads.
+tests/pages/test_navigation.py and tests/browser/test_identity.py fail if a Streamlit upgrade
+changes this.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import Iterator
+import sys
+from collections.abc import Iterator
 
 import streamlit as st
 
@@ -36,7 +47,15 @@ APP_STYLE = """<style>
   max-height: none !important; }
 :has(> [data-testid="stMultiSelectTagsContainer"]) { height: auto !important; max-height: none !important; }
 </style>"""
+STARTING_UP = "⏳ The server has just started: it is loading PyTorch and the digits, a few seconds, once."
 _heading_slot: contextvars.ContextVar = contextvars.ContextVar("heading_slot", default=None)
+_routed = contextvars.ContextVar("routed_by_app", default=False)  # this run came through app.py
+ROUTED_KEY = "routed_by_app"  # session_state: some run of this session came through app.py
+
+
+def app_loaded() -> bool:
+    """Whether this process has imported torch, which every page's run imports after the frame."""
+    return "torch" in sys.modules
 
 
 def has_teachers() -> bool:
@@ -65,6 +84,30 @@ def app_pages() -> list:
     ]
 
 
+def through_app() -> None:
+    """A page's first statement, before its imports: a session's first run that did not come
+    through app.py (the folder mode, see above) is sent through it."""
+    if _routed.get() or st.session_state.get(ROUTED_KEY):
+        return
+    st.navigation(app_pages())  # resolves this URL's page, so the rerun lands on it
+    st.rerun()
+
+
+@contextlib.contextmanager
+def routed() -> Iterator[None]:
+    """Marks the page run inside the block as one that came through app.py."""
+    st.session_state[ROUTED_KEY] = True
+    token = _routed.set(True)
+    try:
+        yield
+    finally:
+        _routed.reset(token)
+
+
+def came_through_app() -> bool:
+    return _routed.get()
+
+
 def heading_of(page) -> str | None:
     """The heading `page` (an st.Page of app_pages) begins with; None where it has no fixed one."""
     return HEADINGS.get(page.url_path or "home")  # "" is the hidden default page, which opens Home
@@ -79,7 +122,12 @@ def framed() -> Iterator:
     st.html(APP_STYLE)
     slot = st.empty()
     if (title := heading_of(page)) is not None:
-        slot.title(title)
+        if app_loaded():
+            slot.title(title)
+        else:  # said where the page will be: what comes next takes seconds, once per server start
+            with slot.container():
+                st.title(title)
+                st.caption(STARTING_UP)
     token = _heading_slot.set(slot)
     try:
         yield page

@@ -1,28 +1,16 @@
-"""What every page run does after the frame (ui/frame.py): the learner, the sidebar; and the guard.
-
-With a folder named pages/ beside app.py, Streamlit 1.67 runs a requested page such as
-/train directly, in its old folder mode (every file of pages/ in the sidebar), until
-some session of the process has called st.navigation. The first run of a session that
-did not come through app.py calls st.navigation itself, which resolves the same page
-(URL paths are the file names) and ends the folder mode for the whole process, then
-reruns through app.py. tests/pages/test_navigation.py and tests/browser/test_identity.py fail
-if a Streamlit upgrade changes this.
-"""
+"""What every page run does after the frame (ui/frame.py): the learner, the sidebar; and the
+guard for a run in Streamlit's folder mode (ui.frame.through_app sends a session's first one
+through app.py)."""
 from __future__ import annotations
-
-import contextvars
 
 import streamlit as st
 
 from core.store.checkpoints import StoreError
-from ui.frame import TEACHER_KEY, app_pages, has_teachers, heading
+from ui.frame import TEACHER_KEY, came_through_app, has_teachers, heading, routed, through_app
 from ui.identity import learner, learner_or_stop
 from ui.lessons import class_message, forget_sidebar_slot, lesson_sidebar
 from ui.resources import classes, server_settings, settings_or_stop, store_failed, warm_up
 from ui.sidebar import class_sidebar, learner_sidebar
-
-_routed = contextvars.ContextVar("routed_by_app", default=False)  # this run came through app.py
-ROUTED_KEY = "routed_by_app"  # session_state: some run of this session came through app.py
 
 
 def open_app() -> None:
@@ -42,12 +30,10 @@ def open_app() -> None:
 
 def run_routed(page) -> None:
     """Run the page open_app() chose, marking this run as one that came through app.py."""
-    st.session_state[ROUTED_KEY] = True
-    token = _routed.set(True)
     try:
-        page.run()
+        with routed():
+            page.run()
     finally:
-        _routed.reset(token)
         forget_sidebar_slot()
 
 
@@ -72,11 +58,9 @@ def page_header(title: str, caption: str) -> None:
 
 def require_app_navigation() -> None:
     """First call of every page: a run that bypassed app.py is sent through it."""
-    if _routed.get():
+    if came_through_app():
         return
-    if not st.session_state.get(ROUTED_KEY):  # a session's first run, in the folder mode
-        st.navigation(app_pages())  # resolves this URL's page, so the rerun lands on it
-        st.rerun()
+    through_app()  # a session's first run, in the folder mode, goes no further
     # A session that came through app.py before lands here only if the folder mode came
     # back, which AppTest does before each of its runs: draw the app's frame and go on, so
     # a click that came with this run is not lost.

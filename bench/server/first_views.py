@@ -19,7 +19,9 @@ store before anything is timed. Each repeat copies that store, starts a fresh se
 copy and opens it in a new headless chromium context whose cookie is the runs' learner:
 seconds from the server's process spawn to Home's heading, then to Home drawn whole (its
 "Trained models"), then from navigating to /compare to its accuracy chart with the bent-digit
-bars drawn. The `stored` servers read each run's bent-digit accuracy from its row; the `lazy`
+bars drawn. A third fresh server is opened straight at /train, as a shared link does: seconds
+from its spawn to the Train heading (Streamlit runs that page's file first, which sends the
+request through app.py before its imports). The `stored` servers read each run's bent-digit accuracy from its row; the `lazy`
 ones run on a copy whose rows lack it (as runs saved before it was kept), so Compare bends the
 test set and evaluates each model on it. The two alternate, a fresh server each.
 """
@@ -36,6 +38,7 @@ class Views:
     heading: list[float] = field(default_factory=list)   # spawn -> Home's heading drawn
     home: list[float] = field(default_factory=list)      # spawn -> Home drawn whole
     compare: list[float] = field(default_factory=list)   # navigating to /compare -> bent bars drawn
+    linked: list[float] = field(default_factory=list)    # spawn -> Train's heading, opened at /train
 
 
 def train_three(root: Path, learner: str, quick: bool) -> list[str]:
@@ -86,6 +89,23 @@ def first_views(browser, store: Path, models: int, views: Views) -> None:
         stop_server(proc)
 
 
+def first_linked_view(browser, store: Path, views: Views) -> None:
+    """One fresh server whose first visitor follows a link to /train: its heading, into `views`."""
+    from core.config.settings import DATABASE_URL_ENV
+    from tests.support.browser import start_server, stop_server
+
+    spawned = time.perf_counter()
+    proc, url = start_server(store, env={DATABASE_URL_ENV: ""}, poll_seconds=0.05)
+    try:
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        context.new_page().goto(f"{url}/train")
+        context.pages[0].get_by_role("heading", name="Train").first.wait_for(timeout=TIMEOUT_MS)
+        views.linked.append(time.perf_counter() - spawned)
+        context.close()
+    finally:
+        stop_server(proc)
+
+
 def measure_first_views(repeat: int, lazy: bool = True, quick: bool = False,
                         out: Report | None = None) -> dict[str, Views]:
     """`repeat` fresh servers reading the stored bent accuracies (and, with `lazy`, as many
@@ -108,6 +128,8 @@ def measure_first_views(repeat: int, lazy: bool = True, quick: bool = False,
                 for variant, views in found.items():
                     store = fresh_copy(template, Path(work) / f"{variant}-{i}", lazy=variant == "lazy")
                     first_views(browser, store, len(runs), views)
+            first_linked_view(browser, fresh_copy(template, Path(work) / f"linked-{i}", lazy=False),
+                              found["stored"])
         finally:
             browser.close()
     return found
@@ -121,7 +143,10 @@ def run_first_views(args: argparse.Namespace, out: Report) -> None:
     for variant, views in found.items():
         for key, name, values in (("heading", "first page: heading, from spawn", views.heading),
                                   ("home", "first page: drawn whole, from spawn", views.home),
-                                  ("compare", "first Compare: bent bars, from navigating", views.compare)):
+                                  ("compare", "first Compare: bent bars, from navigating", views.compare),
+                                  ("linked", "first page opened at /train: heading, from spawn", views.linked)):
+            if not values:
+                continue
             out.row(name, variant, f"{statistics.median(values):.2f}", f"{min(values):.2f}-{max(values):.2f}",
                     len(values))
             out.put(f"{variant}_{key}_s", values)

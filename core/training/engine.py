@@ -258,6 +258,7 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
     before = evaluate(model, test, device)
     recorder.on_epoch(EpochMetrics(0, 0, 0.0, None, None, before.loss, before.accuracy))
     good = LastGoodWeights(model)
+    latest = before  # the test-set evaluation of the weights as they are now
     status, message = Status.FINISHED, f"Trained {config.epochs} epoch{'s' if config.epochs != 1 else ''}."
     for epoch in range(1, config.epochs + 1):
         clock.resume()
@@ -277,10 +278,12 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
         if recorder.should_stop():
             status, message = Status.STOPPED, f"Stopped by request in epoch {epoch} after {examples_seen:,} examples."
             break
-        result = evaluate(model, test, device)
+        latest = evaluate(model, test, device)
         recorder.on_epoch(EpochMetrics(epoch, examples_seen, clock.seconds(), train_loss, train_acc,
-                                       result.loss, result.accuracy))
-    final = evaluate(model, test, device)
+                                       latest.loss, latest.accuracy))
+    # a finished training's last epoch has just been tested; a stopped or diverged one's weights
+    # changed since (a part-epoch, or the last finite weights put back)
+    final = latest if status == Status.FINISHED else evaluate(model, test, device)
     if status == Status.FINISHED and final.loss > before.loss:
         message += (f" But its test loss ({final.loss:.2f}) is worse than the untrained model's ({before.loss:.2f}): "
                     f"the learning rate is probably too high. Try {config.lr / 10:g}, or Adam instead of SGD.")

@@ -29,12 +29,12 @@ from ui.resources import (
 from ui.text import plain, told
 from ui.train_form import config_form, form_is_seeded, seed_form, teacher_lock_note
 from ui.train_views import (
-    WAITING_REFRESH_SECONDS,
     fits_this_server,
     live_view,
     overlay_curves,
     show_outcome,
     show_run_details,
+    waiting_redraw_seconds,
     your_runs,
 )
 from ui.trainings import start_training, training_sequence
@@ -128,12 +128,10 @@ with view:
         st.info("Press **Start** to train. The loss curve appears here as the model learns; "
                 "the first accuracy point is the untrained model (about 10%, a guess).")
     elif running:
-        waiting = job.snapshot().status == Status.QUEUED
-        # a waiting learner's sentence changes slowly, and thirty of them redrawing every second
-        # cost the training ahead of them 17% of its speed (docs/benchmarks.md)
-        every = max(WAITING_REFRESH_SECONDS, server_settings().live_refresh_seconds) if waiting else \
-            server_settings().live_refresh_seconds
-        fragment(live_view, run_every=every)(job, True, overlay_curves(runs), len(mnist.test), waiting)
+        waiting_every = waiting_redraw_seconds(training_queue().place(job)) \
+            if job.snapshot().status == Status.QUEUED else None
+        fragment(live_view, run_every=waiting_every or server_settings().live_refresh_seconds)(
+            job, True, overlay_curves(runs), len(mnist.test), waiting_every)
     else:
         if config is not None and config.to_dict() != job.config.to_dict():  # the form moved on since
             st.info(f"Below is your last run ({in_brief(job.config, with_lr=True)}). The settings beside it are new: "

@@ -9,6 +9,7 @@ from core.analysis.run_table import run_rows
 from core.data.augment import Augmentation
 from core.jobs.job import TrainingJob
 from core.jobs.snapshot import JobSnapshot
+from core.jobs.waits import Place, redraw_every
 from core.models.architectures import architecture, describe
 from core.store.checkpoints import StoreError
 from core.store.runs import RunRecord
@@ -20,13 +21,12 @@ from core.viz.curves import Curve, accuracy_figure, loss_figure, run_curve, run_
 from core.viz.pictures import evaluation_tiles
 from ui.display import chart_config, show_chart, show_table
 from ui.identity import client_address, learner
-from ui.resources import evaluation_of_run, training_queue
+from ui.resources import evaluation_of_run, server_settings, training_queue
 from ui.text import told
 from ui.trainings import queue_notice
 
 OVERLAY_KEY = "train_overlay"    # run ids drawn dashed beside the current run
 GRID_SIZE = 32
-WAITING_REFRESH_SECONDS = 3.0    # between two redraws of a waiting learner's place in the queue
 
 
 def overlay_curves(runs) -> list[Curve]:
@@ -35,9 +35,9 @@ def overlay_curves(runs) -> list[Curve]:
     return [Curve(run_label(run), run.history, dashed=True) for run in runs if run.run_id in chosen]
 
 
-def show_progress(job: TrainingJob, snap: JobSnapshot) -> None:
+def show_progress(job: TrainingJob, snap: JobSnapshot, place: Place | None = None) -> None:
     if snap.status == Status.QUEUED or (snap.status == Status.RUNNING and not snap.total_examples):
-        waiting = queue_notice(job) if snap.status == Status.QUEUED else ""
+        waiting = queue_notice(job, place) if snap.status == Status.QUEUED else ""
         st.progress(0.0, text=f"Waiting in the training queue: {waiting}" if waiting else "Starting…")
         return
     if job.stop_requested:
@@ -62,13 +62,23 @@ def curve_notes(snap: JobSnapshot, test_images: int) -> str:
     return " ".join(notes)
 
 
-def live_view(job: TrainingJob, live: bool, overlays: list[Curve], test_images: int, waiting: bool = False) -> None:
+def waiting_redraw_seconds(place: Place | None) -> float:
+    """How often the view of a training waiting at `place` is redrawn: the nearer its turn, the
+    more often (core.jobs.waits.redraw_every), never more often than a training's live view."""
+    return max(place.redraw_seconds() if place is not None else redraw_every(None),
+               server_settings().live_refresh_seconds)
+
+
+def live_view(job: TrainingJob, live: bool, overlays: list[Curve], test_images: int,
+              waiting_every: float | None = None) -> None:
     """Progress and curves of the learner's job; redrawn every second (by default) while it runs,
-    every WAITING_REFRESH_SECONDS while it is `waiting` in the queue, and the whole page once it
-    starts or ends. Loss and accuracy side by side (a phone stacks them)."""
+    every `waiting_every` seconds while it waits in the queue (the whole page reruns when its
+    turn comes nearer, to redraw it more often), and the whole page once it starts or ends.
+    Loss and accuracy side by side (a phone stacks them)."""
     snap = job.snapshot()
+    place = training_queue().place(job) if live and snap.status == Status.QUEUED else None
     if live:
-        show_progress(job, snap)
+        show_progress(job, snap, place)
     if not snap.history.train_points and not snap.history.epochs:
         st.markdown("The curves appear here once the training has started.")
     else:
@@ -81,8 +91,11 @@ def live_view(job: TrainingJob, live: bool, overlays: list[Curve], test_images: 
         show_chart(accuracy_figure(curves, x_end=end), right, key="train_accuracy_chart",
                    config=chart_config(static=live))
         st.caption(curve_notes(snap, test_images))
+    waiting = waiting_every is not None
     if live and (snap.done or (waiting and snap.status != Status.QUEUED)):
         st.rerun()  # unlock the form and show the result; or redraw every second now that it trains
+    if waiting and place is not None and waiting_redraw_seconds(place) < waiting_every:
+        st.rerun()  # its turn came nearer: the page redraws it more often from now on
 
 
 def show_prediction_grid(images, evaluation, key: str) -> None:

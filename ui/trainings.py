@@ -11,6 +11,7 @@ from core.config.fields import ConfigError
 from core.data.loading import Dataset
 from core.jobs.run_keeper import stored_job
 from core.jobs.sequence import JobSequence
+from core.jobs.waits import Place
 from core.models.architectures import label
 from core.store.checkpoints import StoreError
 from core.training.config import TrainConfig
@@ -61,9 +62,10 @@ def sequence_progress() -> None:
         fragment(_progress_bars, run_every=1.0)(sequence, live=True)
 
 
-def queue_notice(job) -> str:
-    """ "about 48 s: 2 trainings ahead of you, then about 8 s" for a waiting job; "" otherwise."""
-    place = training_queue().place(job)
+def queue_notice(job, place: Place | None = None) -> str:
+    """ "about 48 s: 2 trainings ahead of you, then about 8 s" for a waiting job (at `place`,
+    else where the queue has it); "" otherwise."""
+    place = place or training_queue().place(job)
     if place is None or place.running:
         return ""
     if training_queue().is_paused(job.class_code):

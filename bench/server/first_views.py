@@ -128,8 +128,8 @@ def measure_first_views(repeat: int, lazy: bool = True, quick: bool = False,
                 for variant, views in found.items():
                     store = fresh_copy(template, Path(work) / f"{variant}-{i}", lazy=variant == "lazy")
                     first_views(browser, store, len(runs), views)
-            first_linked_view(browser, fresh_copy(template, Path(work) / f"linked-{i}", lazy=False),
-                              found["stored"])
+                first_linked_view(browser, fresh_copy(template, Path(work) / f"linked-{i}", lazy=False),
+                                  found["stored"])
         finally:
             browser.close()
     return found

@@ -73,8 +73,10 @@ class Tab:
         if not self.timed:
             return
         start = time.perf_counter()
-        with _fragment_run(list(self.timed)):
+        with _fragment_run(list(self.timed)), _auto_reruns_seen() as seen:
             self.at.run()
+        if seen:  # the page ran whole and set its timers anew (a waiting view redrawn more often)
+            self.timed = seen
         self.fragment_seconds += time.perf_counter() - start
         self.fragment_reruns += 1
         self._note_raised()

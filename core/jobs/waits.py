@@ -23,6 +23,11 @@ from core.training.config import TrainConfig
 RECENT = 5                      # finished trainings per architecture whose pace the estimates follow
 PACE_RANGE = (0.5, 6.0)         # how far a server's pace may stray from its calibration
 MIN_LEFT_SECONDS = 0.5          # a training past its estimate still has a moment left
+# How often a waiting learner's place is redrawn, by the seconds until their turn: far back
+# in the queue the sentence changes slowly, and thirty waiting tabs redrawn every 3 s took 94%
+# of a class's reruns and up to 10% of the speed of the training ahead (docs/benchmarks.md)
+REDRAW_EVERY = ((30.0, 3.0), (120.0, 6.0))  # (turn within s, redraw every s), nearest first
+FAR_REDRAW_SECONDS = 12.0
 
 
 def finish_times(running: list[float], waiting: list[float], slots: int) -> list[float]:
@@ -80,6 +85,15 @@ class Durations:
         return max(left, eta_seconds or 0.0, MIN_LEFT_SECONDS)
 
 
+def redraw_every(wait_seconds: float | None) -> float:
+    """Seconds between two redraws of a waiting learner's place, `wait_seconds` before their
+    turn (None: not known yet, as near as can be)."""
+    for within, every in REDRAW_EVERY:
+        if wait_seconds is None or wait_seconds <= within:
+            return every
+    return FAR_REDRAW_SECONDS
+
+
 def wait_sentence(ahead: int, turn_seconds: float | None, own_seconds: float | None) -> str:
     """ "about 40 s: 2 trainings ahead of you, then about 8 s" (the caller adds the context)."""
     if own_seconds is None:
@@ -101,3 +115,6 @@ class Place:
 
     def sentence(self) -> str:
         return wait_sentence(self.ahead, self.wait_seconds, self.own_seconds)
+
+    def redraw_seconds(self) -> float:
+        return redraw_every(None if self.running else self.wait_seconds)

@@ -4,7 +4,7 @@ import pytest
 from helpers import GatedJob, tiny_config
 
 from core.jobs.queue import TrainingQueue
-from core.jobs.waits import Durations, finish_times, turn_comes_in, wait_sentence
+from core.jobs.waits import Durations, Place, finish_times, redraw_every, turn_comes_in, wait_sentence
 from core.training.budget import estimate
 from core.training.limits import QueueLimits
 
@@ -92,3 +92,17 @@ def test_start_now_counts_every_training_ahead_in_turn_and_a_class_sees_when_its
         job.gate.set()
     assert [job.wait(60).status for job in (first, second, third)] == ["finished"] * 3
     assert queue.durations.pace("logistic") != 1.0   # learnt from the trainings that ended
+
+
+@pytest.mark.parametrize("wait_seconds, every", [
+    (None, 3.0), (0.0, 3.0), (30.0, 3.0),   # its turn is near, or not known yet: often
+    (31.0, 6.0), (120.0, 6.0),
+    (121.0, 12.0), (3_600.0, 12.0),          # far back in the queue: its sentence changes slowly
+])
+def test_a_waiting_learners_place_is_redrawn_more_often_as_their_turn_comes_nearer(wait_seconds, every):
+    assert redraw_every(wait_seconds) == every
+    assert Place(running=False, ahead=3, wait_seconds=wait_seconds).redraw_seconds() == every
+
+
+def test_a_training_that_has_its_turn_is_redrawn_as_often_as_a_waiting_one_can_be():
+    assert Place(running=True, ahead=0, wait_seconds=500.0).redraw_seconds() == redraw_every(0.0)

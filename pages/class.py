@@ -1,11 +1,9 @@
 """Class: the teacher's page. Every learner of a workshop at a glance, the queue with a
 cancel for each job, the controls a workshop needs, and a projector view for the wall.
 Listed only on a server with $DIGITS_TEACHER_KEY, opened only with that key."""
-# through_app() comes before the imports: a fresh server's first request straight to this page
-# is sent through app.py, whose frame draws the heading before torch loads (ui/frame.py).
 from ui.frame import through_app
 
-through_app()
+through_app()  # before the imports below: see ui/frame.py
 
 import streamlit as st
 

@@ -1,9 +1,7 @@
 """Draw: draw a digit and see what every trained model answers."""
-# through_app() comes before the imports: a fresh server's first request straight to this page
-# is sent through app.py, whose frame draws the heading before torch loads (ui/frame.py).
 from ui.frame import through_app
 
-through_app()
+through_app()  # before the imports below: see ui/frame.py
 
 import streamlit as st
 

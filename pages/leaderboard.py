@@ -1,10 +1,8 @@
 """Leaderboard: every run on this server, or of the learner's class this round, so a class
 can race configurations."""
-# through_app() comes before the imports: a fresh server's first request straight to this page
-# is sent through app.py, whose frame draws the heading before torch loads (ui/frame.py).
 from ui.frame import through_app
 
-through_app()
+through_app()  # before the imports below: see ui/frame.py
 
 import streamlit as st
 

@@ -1,10 +1,8 @@
 """Lessons: a numbered path from the data to the three architectures side by side. Each lesson
 is a card to read, tasks the app ticks from what the learner does, and a question to think about."""
-# through_app() comes before the imports: a fresh server's first request straight to this page
-# is sent through app.py, whose frame draws the heading before torch loads (ui/frame.py).
 from ui.frame import through_app
 
-through_app()
+through_app()  # before the imports below: see ui/frame.py
 
 import streamlit as st
 

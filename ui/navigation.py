@@ -57,7 +57,8 @@ def page_header(title: str, caption: str) -> None:
 
 
 def require_app_navigation() -> None:
-    """First call of every page: a run that bypassed app.py is sent through it."""
+    """Every page's first call after its imports: a run that bypassed app.py is sent through
+    it, or drawn in its frame."""
     if came_through_app():
         return
     through_app()  # a session's first run, in the folder mode, goes no further

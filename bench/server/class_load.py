@@ -19,24 +19,25 @@ of one server process), open /train with an architecture's `fast` preset and pre
 one after another, at once; the server's queue trains them --slots at a time (default:
 its own, one per 2 cores). Then either every learner watches: their tab re-runs the live
 view's fragment whenever its st.fragment(run_every=...) asks (every
-$DIGITS_LIVE_REFRESH_SECONDS), as a browser's timer does, until their run ends; or nobody
-does. Each case runs in a fresh process; --pairs pairs of cases per architecture, the first
+$DIGITS_LIVE_REFRESH_SECONDS while it trains, every 3-12 s while it waits, by how near its
+turn is), as a browser's timer does, following the timers as the page resets them, until
+their run ends; or nobody does. Each case runs in a fresh process; --pairs pairs of cases per architecture, the first
 unwatched then watched, the next the other way round.
 
 Reported per case: runs finished; the last run's end, from the first Start, against the
 ideal (the runs' training seconds, as they record them, summed and shared out over the
 slots), and against the turns' ideal (each run's turn from its start to its end, its
-test-set evaluations included, which its training clock leaves out); examples/s (all examples over all training seconds); the fragment reruns; the
-process's peak RSS. The watchers' cost is 1 - examples/s watched / examples/s unwatched, per pair; the target
-holds their median. Examples/s moves with
-whatever else the machine runs; the process's CPU besides the training (the pages,
-Streamlit, the queue), as a share of the training's threads' CPU, hardly does.
-The queue's size and the per-learner and per-address shares are set out of the way
+test-set evaluations included, which its training clock leaves out); examples/s (all
+examples over all training seconds); the fragment reruns; the process's peak RSS. The
+watchers' cost is 1 - examples/s watched / examples/s unwatched, per pair; the target holds
+their median. Examples/s moves with whatever else the machine runs; the process's CPU
+besides the training (the pages, Streamlit, the queue), as a share of the training's
+threads' CPU, hardly does. The queue's size and the per-learner and per-address shares are set out of the way
 (DIGITS_QUEUE_MAX, DIGITS_JOBS_PER_LEARNER, DIGITS_JOBS_PER_ADDRESS in the case's process).
 
 Exits 1 when a run does not finish, a learner sees another's run or a page raises and,
-without --quick, when the last end passes --max-finish-ratio x the ideal or the watchers
-cost more than --max-watch-cost.
+without --quick, when the last end passes --max-finish-ratio x the turns' ideal or the
+watchers cost more than --max-watch-cost.
 """
 
 

@@ -19,11 +19,12 @@ store before anything is timed. Each repeat copies that store, starts a fresh se
 copy and opens it in a new headless chromium context whose cookie is the runs' learner:
 seconds from the server's process spawn to Home's heading, then to Home drawn whole (its
 "Trained models"), then from navigating to /compare to its accuracy chart with the bent-digit
-bars drawn. A third fresh server is opened straight at /train, as a shared link does: seconds
-from its spawn to the Train heading (Streamlit runs that page's file first, which sends the
-request through app.py before its imports). The `stored` servers read each run's bent-digit accuracy from its row; the `lazy`
+bars drawn. The `stored` servers read each run's bent-digit accuracy from its row; the `lazy`
 ones run on a copy whose rows lack it (as runs saved before it was kept), so Compare bends the
-test set and evaluates each model on it. The two alternate, a fresh server each.
+test set and evaluates each model on it. The two alternate, a fresh server each. Then a third
+fresh server is opened straight at /train, as a shared link does: seconds from its spawn to
+the Train heading (Streamlit runs that page's file first, which sends the request through
+app.py before its imports).
 """
 SECRET = "f1e2" * 8  # the browser's cookie: the runs are trained under its learner id
 TIMEOUT_MS = 180_000

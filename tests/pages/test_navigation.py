@@ -53,7 +53,6 @@ def test_every_page_sends_a_direct_first_request_through_the_app_before_its_impo
     assert ast.unparse(body[1]) == "through_app()", page
 
 
-
 @pytest.mark.parametrize("loaded", [True, False])
 def test_a_fresh_server_says_under_the_heading_that_it_is_loading(app_env, monkeypatch, loaded):
     import ui.frame

@@ -156,8 +156,8 @@ def run_class_load(args: argparse.Namespace, out: Report) -> int:
                 check_finish(pair, args)
         costs[arch] = statistics.median(each_cost[arch])
         if not args.quick and costs[arch] > args.max_watch_cost:
-            cases[-1]["problems"].append(f"the watchers cost {costs[arch]:.0%} of the training speed (median of "
-                                         f"{pairs} pairs), over {args.max_watch_cost:.0%}")
+            pair[True]["problems"].append(f"the watchers cost {costs[arch]:.0%} of the training speed (median of "
+                                          f"{pairs} pairs), over {args.max_watch_cost:.0%}")
     out.table("arch (fast preset)", "learners watching", "runs finished", "last end s", "ideal s (training s / slots)",
               "last / ideal", "last / the turns' ideal", "examples/s", "fragment reruns (per learner-s, ms each)",
               "CPU besides the training", "peak RSS MB", "problems")

@@ -213,7 +213,4 @@ def _calibrate_quietly(path: Path, threads: int, attempts: int) -> None:
             log.exception("measuring this machine's training speeds failed")
             return
         if attempt + 1 < attempts:
-            _retry.wait(RETRY_SECONDS)
-
-
-_retry = threading.Event()  # never set: a wait between two attempts that holds no lock
+            time.sleep(RETRY_SECONDS)  # on the calibration's own daemon thread

@@ -14,7 +14,7 @@ from ui.frame import HOME_HEADING
 from ui.keys import DATA_DIR_KEY
 from ui.lessons import did
 from ui.navigation import TEACHER_KEY, heading, require_app_navigation
-from ui.resources import dataset_or_stop, learners, my_class, run_store, server_settings
+from ui.resources import dataset_files_or_stop, learners, my_class, run_store, server_settings
 from ui.sidebar import nickname, nickname_input
 from ui.text import plain
 
@@ -50,14 +50,14 @@ if len(roots) > 1 and shows_paths:  # copies of MNIST side by side under the dat
         st.selectbox("Data folder", roots, key=DATA_DIR_KEY,
                      help=f"The folders under ${DATA_DIR_ENV} that hold MNIST/raw/. Another folder is "
                           "added by the server's host, not from the browser.")
-mnist = dataset_or_stop()
-st.caption(f"{len(mnist.train):,} training and {len(mnist.test):,} test images"
+mnist = dataset_files_or_stop()  # its arrays, read without torch: a fresh server draws this page first
+st.caption(f"{len(mnist.train_labels):,} training and {len(mnist.test_labels):,} test images"
            + (f", read from {plain(mnist.root)} ({mnist.source})." if shows_paths else "."))
 seed = st.number_input("Sample", min_value=0, max_value=10_000, value=0, step=1, key="home.sample",
                        help="Change to draw another random sample of training digits.")
 if seed:
     did("home.sample")
-images, labels = sample_grid(mnist.train, count=24, seed=int(seed))
+images, labels = sample_grid(mnist.train_images, mnist.train_labels, count=24, seed=int(seed))
 st.image(images, caption=[f"label {label}" for label in labels], width=84,
          alt=[f"A handwritten {label} from the training set" for label in labels])
 

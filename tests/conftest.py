@@ -8,7 +8,7 @@ import types
 from pathlib import Path
 
 import pytest
-from helpers import POSTGRES_ENV, RAY_ENV, a_one, needed_server, synthetic_split
+from helpers import POSTGRES_ENV, RAY_ENV, a_one, files_of, needed_server, synthetic_split
 
 from core.data.loading import DATA_DIR_ENV, Dataset, load_dataset
 from tests.support.browser import CHROMIUM  # Debian's chromium
@@ -154,7 +154,7 @@ def app_env(monkeypatch, store_root, tiny_mnist):
 
     import ui.resources
     monkeypatch.setenv("DIGITS_STORE_DIR", str(store_root))
-    monkeypatch.setattr(ui.resources, "load_dataset", lambda root, spec=None, download=False: tiny_mnist)
+    monkeypatch.setattr(ui.resources, "read_dataset", lambda root, spec=None, download=False: files_of(tiny_mnist))
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()

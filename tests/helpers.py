@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.data.loading import Split
+from core.data.loading import Dataset, DatasetFiles, Split
 from core.jobs.job import TrainingJob
 from core.training.history import EpochMetrics
 
@@ -31,6 +31,24 @@ def synthetic_split(n: int, seed: int) -> Split:
         row, col = 2 + (k // 5) * 12, 1 + (k % 5) * 5
         images[i, row:row + 6, col:col + 6] = 255
     return Split(images.to(torch.uint8), labels)
+
+
+def files_of(data: Dataset) -> DatasetFiles:
+    """A dataset as read_dataset returns it (ui.resources reads every dataset through it)."""
+    return DatasetFiles(data.train.images.numpy(), data.train.labels.numpy(), data.test.images.numpy(),
+                        data.test.labels.numpy(), data.root, data.source, data.spec)
+
+
+def write_mnist(root: Path, data: Dataset) -> Path:
+    """`data` as MNIST's four idx files under root/MNIST/raw, as a data folder holds them; root."""
+    from core.data.datasets import MNIST
+    raw = root / MNIST.folder / "raw"
+    raw.mkdir(parents=True)
+    for name, array in zip(MNIST.files, (data.train.images, data.train.labels, data.test.images, data.test.labels)):
+        array = array.numpy().astype(np.uint8)
+        header = bytes([0, 0, 0x08, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
+        (raw / name).write_bytes(header + array.tobytes())
+    return root
 
 
 def tiny_config(**changes):

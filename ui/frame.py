@@ -21,6 +21,8 @@ import contextlib
 import contextvars
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -48,7 +50,15 @@ APP_STYLE = """<style>
 :has(> [data-testid="stMultiSelectTagsContainer"]) { height: auto !important; max-height: none !important; }
 </style>"""
 STARTING_UP = "⏳ The server has just started: it is loading PyTorch and the digits, a few seconds, once."
-_heading_slot: contextvars.ContextVar = contextvars.ContextVar("heading_slot", default=None)
+
+
+@dataclass
+class _Heading:
+    slot: Any                # the st.empty() the heading is drawn in
+    title: str | None        # what it shows; None: nothing yet
+
+
+_heading: contextvars.ContextVar[_Heading | None] = contextvars.ContextVar("heading", default=None)
 _routed = contextvars.ContextVar("routed_by_app", default=False)  # this run came through app.py
 ROUTED_KEY = "routed_by_app"  # session_state: some run of this session came through app.py
 
@@ -128,14 +138,30 @@ def framed() -> Iterator:
             with slot.container():
                 st.title(title)
                 st.caption(STARTING_UP)
-    token = _heading_slot.set(slot)
+    token = _heading.set(_Heading(slot, title))
     try:
         yield page
     finally:
-        _heading_slot.reset(token)
+        _heading.reset(token)
 
 
 def heading(title: str) -> None:
     """A page's title, in the place the frame keeps for it (and may have drawn it in already)."""
-    slot = _heading_slot.get()
-    (st if slot is None else slot).title(title)
+    place = _heading.get()
+    if place is None:
+        st.title(title)
+    else:
+        place.title = title
+        place.slot.title(title)
+
+
+def under_heading():
+    """A container in the heading's place, the heading at its top, for what is said after the
+    page is drawn (ui.resources.limits_said); the page's end outside the frame."""
+    place = _heading.get()
+    if place is None:
+        return st.container()
+    box = place.slot.container()
+    if place.title is not None:
+        box.title(place.title)
+    return box

@@ -34,7 +34,7 @@ def _pixels(mnist: Dataset) -> None:
 
 
 def _samples(mnist: Dataset) -> None:
-    images, labels = sample_grid(mnist.train, count=12, seed=7)
+    images, labels = sample_grid(mnist.train.images, mnist.train.labels, count=12, seed=7)
     st.image(images, caption=[f"a {n}" for n in labels], width=60,
              alt=[f"A handwritten {n} from the training set" for n in labels])
 

@@ -9,7 +9,7 @@ from core.store.checkpoints import StoreError
 from ui.frame import TEACHER_KEY, came_through_app, has_teachers, heading, routed, through_app
 from ui.identity import learner, learner_or_stop
 from ui.lessons import class_message, forget_sidebar_slot, lesson_sidebar
-from ui.resources import classes, server_settings, settings_or_stop, store_failed, warm_up
+from ui.resources import classes, limits_said, server_settings, settings_or_stop, store_failed, warm_up
 from ui.sidebar import class_sidebar, learner_sidebar
 
 
@@ -46,7 +46,9 @@ def run_app(page) -> None:
         run_routed(page)
     except StoreError as exc:
         store_failed(exc)
-    warm_up()  # after the page: a fresh server's first page is not kept waiting for it
+    # after the page: a fresh server's first page is not kept waiting for torch
+    warm_up()
+    limits_said()
 
 
 def page_header(title: str, caption: str) -> None:

@@ -1,10 +1,16 @@
 """What the pages share, once per server process: the checked settings, the dataset, the
 run store and the tables beside it, the training queue, loaded models and their evaluations.
-Each getter ends the page with one sentence when what it needs cannot be had."""
+Each getter ends the page with one sentence when what it needs cannot be had.
+
+Importing this module imports no torch, which the getters of models, evaluations and the queue
+import when first called: Home, which needs none of them, is drawn on a fresh server without
+that import (over a second of 2 cores, docs/benchmarks.md); warm_up does it after the page.
+"""
 from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -13,31 +19,35 @@ from core.classroom.pace import NO_PACE, ClassPace, Pace
 from core.config.fields import ConfigError
 from core.config.settings import Settings, data_dir, settings, store_dir
 from core.data.datasets import DEFAULT_DATASET, dataset_spec
-from core.data.loading import DataError, Dataset, Split, data_roots, load_dataset
-from core.jobs.queue import TrainingQueue
+from core.data.loading import DataError, Dataset, DatasetFiles, Split, data_roots, read_dataset
 from core.jobs.ray_connection import ClusterUnreachable
-from core.jobs.server import server_queue
 from core.lessons.content import Catalogue, load_lessons
 from core.lessons.progress import LessonProgress
-from core.models.evaluation import Evaluation, evaluate
-from core.models.robustness import bent_test_set
 from core.store.checkpoints import StoreError
 from core.store.learners import Learners
 from core.store.runs import RunRecord, RunStore
-from core.training.budget import estimate
-from core.training.config import preset
 from core.training.limits import check_every_architecture_fits, queue_limits
+from ui.frame import under_heading
 from ui.identity import learner
 from ui.keys import DATA_DIR_KEY
 from ui.text import plain, told
+
+if TYPE_CHECKING:
+    from core.jobs.queue import TrainingQueue
+    from core.models.evaluation import Evaluation
 
 
 # One entry per real folder (paths are resolved first), at most two kept: a visitor cannot
 # fill the memory with copies of MNIST by spelling one folder several ways.
 @st.cache_resource(show_spinner="Loading the dataset into memory…", max_entries=2)
-def _dataset(root: str, name: str) -> Dataset:
+def _dataset_files(root: str, name: str) -> DatasetFiles:
     # only the configured root may be downloaded into; a chosen subfolder is read as it is
-    return load_dataset(root, dataset_spec(name), download=Path(root) == data_dir().resolve())
+    return read_dataset(root, dataset_spec(name), download=Path(root) == data_dir().resolve())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _dataset(root: str, name: str) -> Dataset:
+    return _dataset_files(root, name).tensors()  # the same memory as the files' arrays
 
 
 @st.cache_resource
@@ -55,9 +65,15 @@ def current_data_dir() -> str:
 
 
 def dataset_or_stop(name: str = DEFAULT_DATASET) -> Dataset:
-    """The dataset; a missing one shows core's instructions and ends this page's run."""
+    """The dataset as tensors; a missing one shows core's instructions and ends this page's run."""
+    dataset_files_or_stop(name)
+    return _dataset(current_data_dir(), name)
+
+
+def dataset_files_or_stop(name: str = DEFAULT_DATASET) -> DatasetFiles:
+    """The dataset as its files' arrays, without torch (Home); a missing one ends the page as above."""
     try:
-        return _dataset(current_data_dir(), name)
+        return _dataset_files(current_data_dir(), name)
     except DataError as exc:
         st.error(f"**{plain(dataset_spec(name).label)} is not available.** {told(exc)}", icon="📂")
         st.stop()
@@ -93,6 +109,7 @@ def store_failed(exc: StoreError) -> None:
 # Few entries: a 4x2048 MLP is 56 MB, and a visitor can ask Draw for any saved model.
 @st.cache_resource(max_entries=8, show_spinner="Evaluating the model on the test set…")
 def _evaluation(store_root: str, run_id: str, data_root: str, dataset: str) -> Evaluation:
+    from core.models.evaluation import evaluate
     return evaluate(_model(store_root, run_id), _dataset(data_root, dataset).test)
 
 
@@ -103,11 +120,13 @@ def evaluation_of_run(run_id: str, dataset: str = DEFAULT_DATASET) -> Evaluation
 
 @st.cache_resource(max_entries=2, show_spinner="Bending the 10,000 test digits…")
 def _bent_test_set(data_root: str, dataset: str) -> Split:
+    from core.models.robustness import bent_test_set
     return bent_test_set(_dataset(data_root, dataset).test)  # the copy the server's trainings test on
 
 
 @st.cache_resource(max_entries=16, show_spinner="Testing the model on bent digits…")
 def _bent_evaluation(store_root: str, run_id: str, data_root: str, dataset: str) -> Evaluation:
+    from core.models.evaluation import evaluate
     return evaluate(_model(store_root, run_id), _bent_test_set(data_root, dataset))
 
 
@@ -124,20 +143,45 @@ def bent_accuracy_of_run(record: RunRecord) -> float:
     return bent_evaluation_of_run(record.run_id, record.dataset).accuracy
 
 
+MISCONFIGURED = "**This server is misconfigured.** {}. Fix the setting and restart the server."
+
+
 @st.cache_resource
 def _checked_settings() -> Settings:
-    found = settings()
-    check_every_architecture_fits(queue_limits(found))
-    return found
+    return settings()
+
+
+@st.cache_resource
+def _limits_mistake() -> str:
+    """'' when the server's limits allow some preset of every architecture; else which they refuse."""
+    try:
+        check_every_architecture_fits(queue_limits(server_settings()))
+    except ConfigError as exc:
+        return told(exc)
+    return ""
+
+
+def limits_said() -> None:
+    """Limits that leave a learner some architecture they cannot start (the DIGITS_MAX_* settings
+    refuse its every preset) are a mistake, said under the heading of every page. The check
+    estimates each preset's size, which imports torch: it runs after the page is drawn
+    (ui.navigation.run_app), so a fresh server's first page is drawn without torch."""
+    if mistake := _limits_mistake():
+        under_heading().error(MISCONFIGURED.format(mistake), icon="⚙️")
 
 
 @st.cache_resource
 def warm_up() -> None:
-    """The process's first size estimate imports torch's shape machinery (0.5 s alone, seconds
-    when many first visits share the GIL): done once, after the first page is drawn
-    (ui.navigation.run_app), while the other sessions wait. Likewise st.dataframe imports pandas on its first call: 0.4 s holding the
-    GIL, which on the Train page fell inside a process's first training ("Your runs" lists the
-    new run) (docs/benchmarks.md, Train page open vs the CLI)."""
+    """Imports torch and its shape machinery with the process's first size estimate (0.5 s
+    beyond the import, seconds when many first visits share the GIL), once, after the first
+    page is drawn (ui.navigation.run_app), while other sessions wait: Home draws without
+    torch, and the page a learner opens next finds it loaded. Likewise st.dataframe imports
+    pandas on its first call: 0.4 s holding the GIL, which on the Train page fell inside a
+    process's first training ("Your runs" lists the new run) (docs/benchmarks.md, Train page
+    open vs the CLI)."""
+    from core.training.budget import estimate
+    from core.training.config import preset
+
     estimate(preset("logistic"))
     import pandas  # noqa: F401
 
@@ -149,13 +193,13 @@ def server_settings() -> Settings:
 
 def settings_or_stop() -> None:
     """Every DIGITS_* setting is read once, at the server's first page; a wrong one ends every
-    page with one sentence naming it. A hosted demo hides Streamlit's developer menu and
+    page with one sentence naming it (limits that refuse every preset of an architecture are
+    said after the page: limits_said). A hosted demo hides Streamlit's developer menu and
     error details."""
     try:
         public = _checked_settings().hosted
     except ConfigError as exc:
-        st.error(f"**This server is misconfigured.** {told(exc)}. Fix the setting and restart the server.",
-                 icon="⚙️")
+        st.error(MISCONFIGURED.format(told(exc)), icon="⚙️")
         st.stop()
     if public:
         st.set_option("client.toolbarMode", "viewer")
@@ -174,6 +218,7 @@ def model_of_run(run_id: str):
 
 @st.cache_resource(show_spinner="Connecting to the training queue…")
 def _queue() -> TrainingQueue:
+    from core.jobs.server import server_queue
     return server_queue(server_settings(), run_store())
 
 

@@ -3,6 +3,8 @@
 Images stay uint8 (47 MB for MNIST's training set rather than 188 MB as floats) and
 become model inputs per batch with `as_input`; each model standardises its input
 itself, with its dataset's mean and standard deviation (core.models.architectures).
+The files are read into numpy arrays first (`read_dataset`, no torch: Home shows the data
+before a fresh server has imported torch), which the tensors then share (`DatasetFiles.tensors`).
 """
 from __future__ import annotations
 
@@ -11,13 +13,15 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import torch
+import numpy as np
 
 from core.config.settings import DATA_DIR_ENV, data_dir
 from core.data.datasets import MNIST, DatasetSpec
 
+if TYPE_CHECKING:
+    import torch
 
 class DataError(RuntimeError):
     """A dataset could not be found or fetched; the message says what to do."""
@@ -51,8 +55,33 @@ def missing_files(root: Path, spec: DatasetSpec = MNIST) -> list[str]:
             if not (raw / name).is_file() and not (raw / f"{name}.gz").is_file()]
 
 
+@dataclass(frozen=True)
+class DatasetFiles:
+    """A dataset's four idx files as uint8 numpy arrays: images (N, side, side), labels (N,)."""
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    root: Path   # the data root they were read from
+    source: str  # "local files" or "downloaded"
+    spec: DatasetSpec = MNIST
+
+    def tensors(self) -> Dataset:
+        """The Dataset trainings use; its images share these arrays' memory."""
+        import torch
+        return Dataset(Split(torch.from_numpy(self.train_images), torch.from_numpy(self.train_labels).long()),
+                       Split(torch.from_numpy(self.test_images), torch.from_numpy(self.test_labels).long()),
+                       self.root, self.source, self.spec)
+
+
 def load_dataset(root: str | os.PathLike | None = None, spec: DatasetSpec = MNIST,
                  download: bool = True) -> Dataset:
+    """Read `spec` from `root`/<folder>/raw as tensors (see read_dataset)."""
+    return read_dataset(root, spec, download).tensors()
+
+
+def read_dataset(root: str | os.PathLike | None = None, spec: DatasetSpec = MNIST,
+                 download: bool = True) -> DatasetFiles:
     """Read `spec` from `root`/<folder>/raw (plain or .gz idx files); try torchvision's
     download into `root` only if files are missing and `download` allows it."""
     root = data_dir(root)
@@ -71,28 +100,30 @@ def load_dataset(root: str | os.PathLike | None = None, spec: DatasetSpec = MNIS
     raw = root / spec.folder / "raw"
     side = (spec.image_size, spec.image_size)
     try:
-        train = Split(_read_idx(raw, spec.files[0], 3), _read_idx(raw, spec.files[1], 1).long())
-        test = Split(_read_idx(raw, spec.files[2], 3), _read_idx(raw, spec.files[3], 1).long())
-        if len(train.images) != len(train) or len(test.images) != len(test) or train.images.shape[1:] != side:
+        arrays = [_read_idx(raw, name, ndim) for name, ndim in zip(spec.files, (3, 1, 3, 1))]
+        train_images, train_labels, test_images, test_labels = arrays
+        if (len(train_images) != len(train_labels) or len(test_images) != len(test_labels)
+                or train_images.shape[1:] != side or test_images.shape[1:] != side):
             raise ValueError("images and labels do not match")
     except (OSError, EOFError, ValueError, RuntimeError) as exc:  # truncated or foreign files
         raise DataError(f"{spec.label} files in {raw} could not be read ({exc}). "
                         "Replace them with the official files.") from exc
-    return Dataset(train, test, root, source, spec)
+    return DatasetFiles(*arrays, root, source, spec)
 
 
-def _read_idx(raw: Path, name: str, ndim: int) -> torch.Tensor:
+def _read_idx(raw: Path, name: str, ndim: int) -> np.ndarray:
     """One idx file of unsigned bytes (the format MNIST ships in), plain or gzipped."""
     path = raw / name if (raw / name).is_file() else raw / f"{name}.gz"
     with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
-        data = f.read()
+        data = bytearray(f.read())  # writable: the tensors share it
     if len(data) < 4 + 4 * ndim or data[:2] != b"\0\0" or data[2] != 0x08 or data[3] != ndim:
         raise ValueError(f"{path.name} is not an idx file of {ndim}-dimensional bytes")
     shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    body = data[4 + 4 * ndim:]
-    if len(body) != math.prod(shape):
-        raise ValueError(f"{path.name} holds {len(body):,} bytes where its header promises {math.prod(shape):,}")
-    return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(shape)
+    header = 4 + 4 * ndim
+    if len(data) - header != math.prod(shape):
+        raise ValueError(f"{path.name} holds {len(data) - header:,} bytes where its header promises "
+                         f"{math.prod(shape):,}")
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
 
 def data_roots(root: str | os.PathLike | None = None, spec: DatasetSpec = MNIST) -> list[Path]:
@@ -117,10 +148,12 @@ def _missing_message(root: Path, spec: DatasetSpec, why: str) -> str:
 
 def as_input(images: torch.Tensor) -> torch.Tensor:
     """uint8 (N, H, W) images -> what every model takes: float32 (N, 1, H, W) in 0..1."""
+    import torch
     return images.to(torch.float32).unsqueeze(1).mul_(1.0 / 255.0)
 
 
 def shuffled_batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
     """Index tensors of one epoch: a seeded permutation cut into batches (the last may be short)."""
+    import torch
     order = torch.randperm(n, generator=generator)
     yield from order.split(batch_size)

@@ -6,20 +6,25 @@ log_softmax. Its first layer, `Standardize`, holds its dataset's mean and standa
 deviation as buffers, so a checkpoint's weights say how their input was scaled.
 Adding an architecture is one `register_architecture(Architecture(...))` call: the
 form, the CLI, the queue's estimates and every page follow this registry.
+
+Reading the registry imports no torch: its builders import it when they first build a model.
+Pages that only list architectures and runs (Home, the forms, the run tables) draw without it,
+and importing torch takes over a second of a 2-core server's first page (docs/benchmarks.md).
 """
 from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from core.config.fields import ConfigError, bounded, quoted, switch, validate_fields
 from core.config.registry import Registry
 from core.data.datasets import DEFAULT_DATASET, MNIST, DatasetSpec, dataset_spec
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
 class ModelOptions:
@@ -96,26 +101,13 @@ class CNNOptions(ModelOptions):
         return f"conv {c1}/{c2} {kernels}{bn}, " + (f"fc {self.fc_hidden}" if self.fc_hidden else "no hidden fc")
 
 
-class Standardize(nn.Module):
-    """The first layer of every model: (x - mean) / std with its dataset's constants, kept
-    as buffers so they travel in the state_dict; optionally hands on NHWC images."""
-
-    def __init__(self, mean: float, std: float, channels_last: bool = False) -> None:
-        super().__init__()
-        self.register_buffer("mean", torch.tensor(float(mean)))
-        self.register_buffer("std", torch.tensor(float(std)))
-        self.channels_last = channels_last
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.sub(self.mean).div_(self.std)  # one new tensor: the caller's input is never changed
-        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
-
-
 def _logistic(_: LogisticOptions, spec: DatasetSpec) -> nn.Module:
+    from torch import nn
     return nn.Sequential(nn.Flatten(), nn.Linear(spec.image_size ** 2, spec.num_classes))
 
 
 def _mlp(opts: MLPOptions, spec: DatasetSpec) -> nn.Module:
+    from torch import nn
     layers: list[nn.Module] = [nn.Flatten()]
     width = spec.image_size ** 2
     for units in opts.hidden:
@@ -126,6 +118,7 @@ def _mlp(opts: MLPOptions, spec: DatasetSpec) -> nn.Module:
 
 
 def _cnn(opts: CNNOptions, spec: DatasetSpec) -> nn.Module:
+    from torch import nn
     (c1, c2), (k1, k2) = opts.channels, opts.kernel_sizes
     side = ((spec.image_size - k1 + 1) // 2 - k2 + 1) // 2  # valid convolutions, 2x2 pooling
 
@@ -179,6 +172,10 @@ architecture = ARCHITECTURES.named              # the architecture of a name, el
 def build_model(arch: str, options: ModelOptions | None = None, dataset: str = DEFAULT_DATASET) -> nn.Module:
     """A freshly initialised model; seed torch's RNG first for repeatable weights.
     Its layers: `input` (Standardize) then `net` (the architecture's own)."""
+    import torch
+    from torch import nn
+
+    from core.models.standardize import Standardize
     spec, data = architecture(arch), dataset_spec(dataset)
     options = options if options is not None else spec.options()
     if not isinstance(options, spec.options):
@@ -204,6 +201,8 @@ def label(arch: str) -> str:
 
 def predict_proba(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
     """Class probabilities for model inputs (0..1 intensities, see core.data.loading.as_input), without autograd."""
+    import torch
+
     model.eval()
     with torch.inference_mode():
         return torch.softmax(model(images), dim=1)

@@ -5,6 +5,8 @@ A checkpoint holds `format`, `run_id`, `status`, `message`, `config`, `model_sta
 `torch.load(weights_only=True)`, so a file can never run code on load. Its config names
 its dataset and its weights hold the input's mean and standard deviation (the model's
 `input` layer); files of the first format, MNIST's without that layer, are migrated on load.
+torch is imported by the functions that read or write a file, not with this module: the run
+store lists runs without it (core.models.architectures says why).
 """
 from __future__ import annotations
 
@@ -12,14 +14,14 @@ import os
 import platform
 import uuid
 from pathlib import Path
-from typing import Any
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from core.data.datasets import DEFAULT_DATASET, MNIST
 from core.models.architectures import build_model
 from core.training.config import TrainConfig
+
+if TYPE_CHECKING:
+    from torch import nn
 
 CHECKPOINT_FORMAT = "digits-dashboard/checkpoint-v2"
 OLD_CHECKPOINT_FORMATS = ("digits-dashboard/checkpoint-v1",)  # MNIST only, no input layer: migrated on load
@@ -30,7 +32,9 @@ class StoreError(RuntimeError):
 
 
 def library_versions() -> dict[str, str]:
+    import torch
     import torchvision
+
     # str(): torch.__version__ is a TorchVersion, which weights_only loading refuses
     return {"python": platform.python_version(), "torch": str(torch.__version__),
             "torchvision": str(torchvision.__version__)}
@@ -51,6 +55,8 @@ def make_checkpoint(run_id: str, status: str, config: dict[str, Any], model: nn.
 
 def save_checkpoint(checkpoint: dict[str, Any], path: Path) -> None:
     """Write to a temporary file in the same folder, then rename: readers never see half a file."""
+    import torch
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -65,6 +71,8 @@ def save_checkpoint(checkpoint: dict[str, Any], path: Path) -> None:
 
 def load_checkpoint(source: Path | Any) -> dict[str, Any]:
     """Read a checkpoint from a path or binary file object, refusing anything but our format."""
+    import torch
+
     name = str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "uploaded file")
     try:
         checkpoint = torch.load(source, map_location="cpu", weights_only=True)
@@ -85,6 +93,8 @@ def migrate_checkpoint(checkpoint: dict[str, Any]) -> dict[str, Any]:
     outside the model, their layers at the top of the state_dict."""
     if checkpoint["format"] == CHECKPOINT_FORMAT:
         return checkpoint
+    import torch
+
     state = {f"net.{key}": value for key, value in checkpoint["model_state"].items()}
     state.update({"input.mean": torch.tensor(MNIST.mean), "input.std": torch.tensor(MNIST.std)})
     config = {**checkpoint["config"], "dataset": checkpoint["config"].get("dataset", DEFAULT_DATASET)}

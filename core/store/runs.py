@@ -14,11 +14,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, literal, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from torch import nn
 
 from core.config.settings import settings, store_dir
 from core.models.architectures import count_parameters
@@ -29,6 +28,9 @@ from core.store.schema import runs as runs_table
 from core.training.config import TrainConfig
 from core.training.history import History
 from core.training.status import LIVE, Status
+
+if TYPE_CHECKING:
+    from torch import nn
 
 _LIVE = tuple(str(s) for s in LIVE)
 log = logging.getLogger(__name__)

@@ -14,6 +14,8 @@ optimizer's state and its temporaries, and the best weights kept), the activatio
 keeps for the backward pass, and what a process's first training adds once.
 Estimates for refusing, before Start, a training that would hold a server for hours or take
 all its memory; docs/benchmarks.md compares them with measured runs.
+Importing this module imports no torch (core.training.limits imports it, and every page reads
+the server's limits): the functions that build a model or ask the machine's speed import it.
 """
 from __future__ import annotations
 
@@ -21,15 +23,9 @@ import functools
 import json
 from dataclasses import dataclass
 
-import torch
-from torch import nn
-
-from core.data.augment import Augmentation
 from core.data.datasets import dataset_spec
 from core.models.architectures import build_model
-from core.training.calibration import examples_per_second
 from core.training.config import TrainConfig, preset
-from core.training.engine import PROBE_IMAGES, PROBES_PER_EPOCH
 from core.training.precision import precision_name
 
 # One optimizer step's cost besides the examples' multiply-adds, measured on 2 cores at batch 8
@@ -80,6 +76,9 @@ def cost(config: TrainConfig) -> Cost:
 
 @functools.lru_cache(maxsize=256)
 def _model_cost(arch: str, options_json: str, dataset: str) -> Cost:
+    import torch
+    from torch import nn
+
     config = TrainConfig(arch=arch, model=json.loads(options_json), dataset=dataset)
     side = dataset_spec(config.dataset).image_size
     with torch.device("meta"):
@@ -115,6 +114,7 @@ def step_seconds(config: TrainConfig, work: Cost) -> float:
 
 
 def augment_seconds(config: TrainConfig) -> float:
+    from core.data.augment import Augmentation
     return AUGMENT_SECONDS if Augmentation.of(config).active else 0.0
 
 
@@ -131,11 +131,16 @@ def _seconds_per_mac(arch: str, examples_per_second: float) -> float:
 def default_preset_speed(config: TrainConfig) -> float:
     """Examples/s of the default preset of config's architecture, in the precision config trains
     in: this machine's measurement (core.training.calibration) once there is one."""
+    import torch
+
+    from core.training.calibration import examples_per_second
     device = torch.device("cuda" if config.device == "cuda" and torch.cuda.is_available() else "cpu")
     return examples_per_second(config.arch, precision_name(config.precision, config.arch, device))
 
 
 def estimate(config: TrainConfig) -> Estimate:
+    from core.training.engine import PROBE_IMAGES, PROBES_PER_EPOCH
+
     work = cost(config)
     per_example = work.macs_per_example * _seconds_per_mac(config.arch, default_preset_speed(config))
     examples, epochs = examples_per_epoch(config), config.epochs

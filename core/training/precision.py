@@ -11,10 +11,12 @@ Weights, optimizer state and evaluation stay float32: autocast casts only the fo
 from __future__ import annotations
 
 import functools
-
-import torch
+from typing import TYPE_CHECKING
 
 from core.models.architectures import architecture
+
+if TYPE_CHECKING:  # imported by the functions that take devices: a config names its precision without torch
+    import torch
 
 PRECISIONS = ("auto", "float32", "bf16")
 CPU_BF16_FLAGS = ("amx_bf16", "avx512_bf16")  # /proc/cpuinfo's names for native bf16 arithmetic
@@ -36,6 +38,7 @@ def cpu_flags() -> frozenset[str]:
 def native_bf16(device: torch.device) -> bool:
     """Whether `device` computes bf16 in hardware rather than emulating it."""
     if device.type == "cuda":
+        import torch
         return torch.cuda.is_bf16_supported(including_emulation=False)
     return device.type == "cpu" and any(flag in cpu_flags() for flag in CPU_BF16_FLAGS)
 
@@ -45,6 +48,7 @@ def flush_denormals() -> None:
     the threads it starts. bf16 autocast made such values in some trainings, and each costs the CPU
     a slow path: the fast CNN's epoch took 3.9-4.5 s instead of 2.9 s for seed 2 (docs/benchmarks.md);
     float32 trainings' times and every accuracy were unchanged."""
+    import torch
     torch.set_flush_denormal(True)
 
 
@@ -65,6 +69,7 @@ def uses_bf16(precision: str, arch: str, device: torch.device) -> bool:
 
 def autocast(precision: str, arch: str, device: torch.device) -> torch.autocast:
     """The context a training step's forward pass and loss run in."""
+    import torch
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=uses_bf16(precision, arch, device))
 
 

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 import segno
-import torch
 
 from core.data.loading import Split
+
+if TYPE_CHECKING:  # not imported here: Home draws its sample of digits before a fresh server imports torch
+    import torch
 
 
 def enlarge(image: torch.Tensor | np.ndarray, factor: int = 3) -> np.ndarray:
@@ -17,13 +20,14 @@ def enlarge(image: torch.Tensor | np.ndarray, factor: int = 3) -> np.ndarray:
 
 def digit_picture(image: torch.Tensor, factor: int = 3) -> np.ndarray:
     """One model input (1, 1, H, W) in 0..1 as an enlarged uint8 picture."""
-    return enlarge((image[0, 0] * 255).to(torch.uint8).numpy(), factor)
+    return enlarge((image[0, 0] * 255).byte().numpy(), factor)
 
 
-def sample_grid(split: Split, count: int, seed: int, factor: int = 3) -> tuple[list[np.ndarray], list[int]]:
-    """`count` random digits of `split` (seeded) as enlarged arrays, with their labels."""
-    indices = torch.randperm(len(split), generator=torch.Generator().manual_seed(seed))[:count]
-    return [enlarge(split.images[i], factor) for i in indices], [int(split.labels[i]) for i in indices]
+def sample_grid(images: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray, count: int, seed: int,
+                factor: int = 3) -> tuple[list[np.ndarray], list[int]]:
+    """`count` random digits of uint8 `images` (N, H, W) (seeded) as enlarged arrays, with their labels."""
+    indices = np.random.default_rng(seed).permutation(len(labels))[:count]
+    return [enlarge(images[i], factor) for i in indices], [int(labels[i]) for i in indices]
 
 
 RIGHT, WRONG = (46, 160, 67), (215, 38, 61)  # green and red frames, as seed 003 colours its titles
@@ -86,7 +90,7 @@ def qr_png(text: str, scale: int = 8) -> bytes:
 def average_digits(split: Split, factor: int = 3) -> list[np.ndarray]:
     """The mean image of each digit 0-9 of `split`: what a linear model's weights grow toward."""
     images = split.images.float()
-    return [enlarge((images[split.labels == digit].mean(0)).round().to(torch.uint8).numpy(), factor)
+    return [enlarge((images[split.labels == digit].mean(0)).round().byte().numpy(), factor)
             for digit in range(10)]
 
 
@@ -97,6 +101,8 @@ EDGE_FILTER = ((-1.0, 0.0, 1.0), (-2.0, 0.0, 2.0), (-1.0, 0.0, 1.0))
 def edge_map(image: torch.Tensor, factor: int = 3) -> np.ndarray:
     """`image` (uint8, 28×28) filtered with EDGE_FILTER, as a CNN's first layer filters it: red
     where the filter's answer is positive, blue where negative (as Inside's views colour them)."""
+    import torch
+
     kernel = torch.tensor(EDGE_FILTER)[None, None]
     answer = torch.nn.functional.conv2d(image.float()[None, None] / 255, kernel, padding=1)[0, 0]
     return enlarge(diverging(answer), factor)

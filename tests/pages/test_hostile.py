@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from helpers import LEARNER, open_page, shown, wait_until
+from helpers import LEARNER, files_of, open_page, shown, wait_until
 
 import ui.resources
 from core.cli import main as train_cli
@@ -102,8 +102,8 @@ def test_a_typed_data_folder_outside_the_root_is_ignored_and_creates_nothing(app
                                                                             monkeypatch, tiny_mnist):
     monkeypatch.setenv("DIGITS_DATA_DIR", str(tmp_path / "data"))
     calls = []
-    monkeypatch.setattr(ui.resources, "load_dataset",
-                        lambda root, spec, download=False: calls.append((root, download)) or tiny_mnist)
+    monkeypatch.setattr(ui.resources, "read_dataset",
+                        lambda root, spec, download=False: calls.append((root, download)) or files_of(tiny_mnist))
     at = open_page("pages/home.py", data_dir=typed)
     assert not at.exception
     assert calls == [(str((tmp_path / "data").resolve()), True)]  # only the configured root
@@ -115,7 +115,8 @@ def test_one_folder_spelled_six_ways_is_loaded_once(app_env, monkeypatch, tmp_pa
     (root / "MNIST" / "raw").mkdir(parents=True)
     monkeypatch.setenv("DIGITS_DATA_DIR", str(root))
     calls = []
-    monkeypatch.setattr(ui.resources, "load_dataset", lambda r, spec, download=False: calls.append(r) or tiny_mnist)
+    monkeypatch.setattr(ui.resources, "read_dataset",
+                        lambda r, spec, download=False: calls.append(r) or files_of(tiny_mnist))
     for spelling in (str(root), f"{root}/", f"{root}/.", f"{root}//", f"{root}/MNIST/..", str(root.resolve())):
         assert not open_page("pages/home.py", data_dir=spelling).exception
     assert len(calls) == 1
@@ -183,8 +184,12 @@ def test_limits_that_refuse_every_preset_of_an_architecture_are_named_on_the_fir
                                                                                         name, value, arch):
     monkeypatch.setenv(name, value)
     st.cache_resource.clear()
-    [error] = open_page("pages/home.py").error
+    at = open_page("pages/home.py")
+    [error] = at.error
     assert "misconfigured" in error.value and f"refuse every {arch} preset" in shown(error.value)
+    # said under the heading once the page is drawn (checking it imports torch, which Home waits for no more)
+    drawn = [type(e).__name__ for e in at.main if type(e).__name__ in ("Title", "Error", "Header")]
+    assert drawn == ["Title", "Error", "Header", "Header"]
 
 
 @pytest.mark.parametrize("attack", MARKDOWN_ATTACKS)

@@ -72,7 +72,7 @@ def test_the_bent_digit_accuracies_are_read_from_the_runs_not_evaluated(app_env,
         raise AssertionError("Compare bent the test digits or evaluated a model on them")
 
     monkeypatch.setattr(ui.resources, "bent_evaluation_of_run", not_here)
-    monkeypatch.setattr(ui.resources, "bent_test_set", not_here)
+    monkeypatch.setattr("core.models.robustness.bent_test_set", not_here)  # what ui.resources bends with
     store, snaps = three_runs
     at = open_compare()
     assert not at.exception

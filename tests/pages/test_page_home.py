@@ -1,6 +1,12 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import streamlit as st
-from helpers import LEARNER, new_app, shown
+from helpers import APP, LEARNER, new_app, shown, write_mnist
 
 import ui.resources
 from core.config.settings import STORE_DIR_ENV
@@ -49,8 +55,8 @@ def test_home_without_models_says_how_to_get_one(app_env):
 def test_missing_data_shows_instructions_not_a_traceback(monkeypatch, store_root, tmp_path, page):
     monkeypatch.setenv(STORE_DIR_ENV, str(store_root))
     monkeypatch.setenv("DIGITS_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(ui.resources, "load_dataset",
-                        lambda root, spec, download=False: __import__("core.data.loading").data.loading.load_dataset(
+    monkeypatch.setattr(ui.resources, "read_dataset",
+                        lambda root, spec, download=False: __import__("core.data.loading").data.loading.read_dataset(
                             root, spec, download=False))
     st.cache_resource.clear()
     at = new_app()
@@ -71,3 +77,33 @@ def test_only_the_teacher_sees_where_the_data_lies_on_a_server_with_classes(app_
     assert new_app().run().caption[0].value == "640 training and 200 test images."  # a learner
     Classes(store).sign_in(LEARNER, "workshop-key-42", "workshop-key-42")
     assert "read from synthetic" in new_app().run().caption[0].value
+
+
+# Run in a fresh process: Home's first run, noting whether torch was imported when the page
+# had been drawn (warm_up, which imports it, comes next); what it saw, as JSON.
+FIRST_PAGE = f"""
+import json, sys
+from streamlit.testing.v1 import AppTest
+import ui.navigation
+warm_up, drawn = ui.navigation.warm_up, []
+ui.navigation.warm_up = lambda: drawn.append("torch" in sys.modules) or warm_up()
+at = AppTest.from_file({APP!r}, default_timeout=60)
+at.session_state["learner"] = {LEARNER!r}
+at.run()
+seen = {{"torch when drawn": drawn, "torch after": "torch" in sys.modules, "exception": [e.value for e in at.exception],
+        "headers": [h.value for h in at.header], "images": len(at.get("image")[0].proto.imgs)}}
+print(json.dumps({{**seen, "runs": len(at.dataframe[0].value)}}))
+"""
+
+
+def test_a_fresh_servers_home_is_drawn_without_importing_torch(store, store_root, tiny_mnist, tmp_path):
+    stored_job(preset("logistic", epochs=1, batch_size=32), tiny_mnist, store, learner=LEARNER).start().wait(60)
+    data_root = write_mnist(tmp_path / "data", tiny_mnist)
+    env = {**os.environ, STORE_DIR_ENV: str(store_root), "DIGITS_DATA_DIR": str(data_root)}
+    out = subprocess.run([sys.executable, "-c", FIRST_PAGE], capture_output=True, text=True, timeout=180,
+                         env=env, cwd=Path(APP).parent, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["exception"] == [] and seen["headers"] == ["The data", "Trained models"]
+    assert seen["images"] == 24 and seen["runs"] == 1
+    # importing torch takes over a second of a 2-core server's first page (docs/benchmarks.md)
+    assert seen["torch when drawn"] == [False] and seen["torch after"] is True

@@ -1,7 +1,9 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from helpers import write_mnist
 from torchvision.datasets import MNIST
 
 from core.data.loading import (
@@ -11,6 +13,7 @@ from core.data.loading import (
     as_input,
     data_dir,
     load_dataset,
+    read_dataset,
     shuffled_batches,
 )
 
@@ -69,3 +72,14 @@ def test_shuffled_batches_cover_every_index_once_and_repeat_with_the_seed():
 def test_split_head():
     split = Split(torch.zeros(10, 28, 28, dtype=torch.uint8), torch.arange(10))
     assert len(split.head(3)) == 3 and split.head(0) is split and split.head(99) is split
+
+
+def test_the_files_are_read_as_arrays_that_the_tensors_share(tmp_path, tiny_mnist):
+    files = read_dataset(write_mnist(tmp_path, tiny_mnist), download=False)
+    assert files.train_images.dtype == np.uint8 and files.train_images.shape == (640, 28, 28)
+    assert len(files.test_labels) == 200 and files.source == "local files"
+    data = files.tensors()
+    assert torch.equal(data.train.images, tiny_mnist.train.images) and torch.equal(data.test.labels, tiny_mnist.test.labels)
+    assert data.train.labels.dtype == torch.int64
+    data.train.images[0, 0, 0] = 77
+    assert files.train_images[0, 0, 0] == 77  # one copy of the 47 MB of images, not two

@@ -5,6 +5,7 @@ import pytest
 from core.config.settings import settings
 from core.training import budget
 from core.training.config import build_config, preset
+from core.training.engine import PROBE_IMAGES, PROBES_PER_EPOCH
 from core.training.limits import LimitError, check_size, queue_limits
 
 
@@ -17,7 +18,7 @@ def test_test_set_checks_cost_a_test_set_evaluation_each():
     every_10k = build_config({"arch": "cnn", "epochs": 1, "test_every": 10_000})
     per_example = budget.cost(base).macs_per_example * budget._seconds_per_mac("cnn", budget.default_preset_speed(base))
     check = 10_000 * per_example / budget.EVAL_SPEEDUP
-    probes = (budget.PROBES_PER_EPOCH - 1) * budget.PROBE_IMAGES * per_example / budget.EVAL_SPEEDUP
+    probes = (PROBES_PER_EPOCH - 1) * PROBE_IMAGES * per_example / budget.EVAL_SPEEDUP
     extra = budget.estimate(every_10k).seconds - budget.estimate(base).seconds
     assert extra == pytest.approx(6 * check - probes)  # six checks in 60,000 examples, and no probes
     # a check after every batch: one per step, not one per example

@@ -27,8 +27,8 @@ def test_enlarge_keeps_pixels_crisp():
 
 def test_sample_grid_is_seeded():
     split = Split(torch.arange(50, dtype=torch.uint8).view(50, 1, 1).expand(50, 28, 28), torch.arange(50) % 10)
-    images, labels = sample_grid(split, count=6, seed=4)
-    again, labels_again = sample_grid(split, count=6, seed=4)
+    images, labels = sample_grid(split.images, split.labels, count=6, seed=4)
+    again, labels_again = sample_grid(split.images.numpy(), split.labels.numpy(), count=6, seed=4)
     assert len(images) == 6 and labels == labels_again
     assert all((a == b).all() for a, b in zip(images, again))
     assert images[0].shape == (84, 84)

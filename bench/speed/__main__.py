@@ -153,6 +153,16 @@ def run_waits(args: argparse.Namespace, out: Report) -> None:
     measure_waits(out, args.quick, args.data_dir)
 
 
+def run_eval_batches(args: argparse.Namespace, out: Report) -> None:
+    from bench.speed.eval_batches import measure_eval_batches
+    header(out, args)
+    measure_eval_batches(out, 3 if args.quick else args.repeat, args.data_dir)
+
+
+def _eval_batches_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repeat", type=int, default=9, help="passes timed per figure (their median)")
+
+
 def run_memory_estimates(args: argparse.Namespace, out: Report) -> None:
     from bench.speed.estimates import measure_memory_estimates
     header(out, args)
@@ -246,6 +256,9 @@ PARTS = (
     Part("waits", run_waits, "the wait the Train page shows at Start (the trainings ahead, then the learner's own) "
          "against the real one, from Start to the saved run: 8 learners on 8 networks start a mix of presets at "
          "once on a fresh server's queue", "8 trainings, about a minute on 2 cores"),
+    Part("eval-batches", run_eval_batches, "what a training pauses for: a test-set check and a whole evaluation "
+         "of the 10,000 test digits at batch 250-2000, each architecture's fast and default model, on a job's "
+         "2 torch threads", "about a minute", _eval_batches_options),
     Part("memory-estimates", run_memory_estimates, "the training-memory estimate (core.training.budget) against "
          "the most memory trainings add while they run: every default preset and the largest the hosted caps "
          "allow, each in a fresh process, as a server's first training and as a later one", "22 processes"),

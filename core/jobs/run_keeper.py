@@ -17,6 +17,7 @@ from core.config.settings import settings
 from core.data.loading import Dataset
 from core.jobs.job import TrainingJob
 from core.jobs.snapshot import Outcome
+from core.models.architectures import architecture
 from core.models.robustness import bent_accuracy
 from core.store.runs import RowUnwritten, RunStore
 from core.training.config import TrainConfig
@@ -99,7 +100,7 @@ class RunKeeper:
         if model is None:
             return None
         try:
-            return bent_accuracy(model, job.data.test)
+            return bent_accuracy(model, job.data.test, architecture(job.config.arch).eval_batch_size)
         except Exception:
             log.exception("run %s: could not test the model on bent digits", self.run_id)
             return None

@@ -158,6 +158,10 @@ class Architecture:
                                        # a layout only: values and state_dict keys are the NCHW model's
     bf16: bool = False                 # bf16 autocast trains it faster at the same accuracy where the CPU or
                                        # GPU has bf16 arithmetic (measured: core.training.precision's `auto`)
+    eval_batch_size: int = 250         # test-set batch of its trainings' checks and evaluations: 1000 tests
+                                       # logistic regression and the MLP 1.3-2.1x faster than 250; a CNN's
+                                       # activations fit the CPU caches at 250, 1.4-1.8x faster than at 1000
+                                       # (`python -m bench.speed eval-batches`, docs/benchmarks.md)
 
     def __post_init__(self) -> None:
         if "default" not in self.presets:
@@ -211,7 +215,7 @@ def predict_proba(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
 # Presets. `tutorial` reproduces the tutorials the project grew from (../shared/seeds);
 # `default` is tuned for test accuracy per CPU-second on a 2-core machine (docs/benchmarks.md).
 register_architecture(Architecture(
-    "logistic", "Logistic regression", LogisticOptions, _logistic, examples_per_second=190_000.0,
+    "logistic", "Logistic regression", LogisticOptions, _logistic, examples_per_second=190_000.0, eval_batch_size=1000,
     summary="Logistic regression: 784 pixels → 10 scores, nothing to choose.",
     presets={
         # seeds 001/004: plain SGD lr 0.001, batch 100, 5 epochs (~89-91%)
@@ -225,6 +229,7 @@ register_architecture(Architecture(
     }))
 register_architecture(Architecture(
     "mlp", "MLP", MLPOptions, _mlp, examples_per_second=30_000.0, terms=("hidden layer", "dropout"), bf16=True,
+    eval_batch_size=1000,
     presets={
         # seed 002: 784-50-10, dropout 0.5, SGD lr 0.01 momentum 0.5, batch 64, 3 epochs (94%)
         "tutorial": dict(model={"hidden": [50], "dropout": 0.5}, epochs=3, batch_size=64, lr=0.01,

@@ -78,7 +78,7 @@ def bent_test_set(test: Split) -> Split:
     return bent
 
 
-def bent_accuracy(model: nn.Module, test: Split) -> float:
+def bent_accuracy(model: nn.Module, test: Split, batch_size: int = EVAL_BATCH_SIZE) -> float:
     """Accuracy on the bent copy of `test` (bent_test_set), on the device the model is on."""
     device = next(model.parameters(), torch.zeros(())).device
-    return evaluate(model, bent_test_set(test), device=device).accuracy
+    return evaluate(model, bent_test_set(test), device=device, batch_size=batch_size).accuracy

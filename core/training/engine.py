@@ -18,7 +18,7 @@ from torch import nn
 from core.config.fields import ConfigError
 from core.data.augment import Augmentation
 from core.data.loading import Dataset, Split, as_input, shuffled_batches
-from core.models.architectures import build_model, count_parameters
+from core.models.architectures import architecture, build_model, count_parameters
 from core.models.evaluation import EVAL_BATCH_SIZE, Evaluation, evaluate
 from core.training.config import TrainConfig
 from core.training.history import EpochMetrics
@@ -86,12 +86,12 @@ def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig,
 
 
 @torch.no_grad()
-def probe_accuracy(model: nn.Module, probe: Split) -> float:
+def probe_accuracy(model: nn.Module, probe: Split, batch_size: int = EVAL_BATCH_SIZE) -> float:
     """Accuracy on `probe` in evaluation mode; the model goes back to training mode."""
     model.eval()
-    correct = sum((model(as_input(probe.images[start:start + EVAL_BATCH_SIZE])).argmax(dim=1)
-                   == probe.labels[start:start + EVAL_BATCH_SIZE]).sum().item()
-                  for start in range(0, len(probe), EVAL_BATCH_SIZE))
+    correct = sum((model(as_input(probe.images[start:start + batch_size])).argmax(dim=1)
+                   == probe.labels[start:start + batch_size]).sum().item()
+                  for start in range(0, len(probe), batch_size))
     model.train()
     return correct / len(probe)
 
@@ -137,6 +137,7 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
     interval_loss, interval_batches, next_log = torch.zeros((), device=device), 0, examples_seen + config.log_every
     epoch_examples = 0
     number_format = autocast(config.precision, config.arch, device)
+    eval_batch = architecture(config.arch).eval_batch_size
     for indices in shuffled_batches(len(train), config.batch_size, generator):
         if recorder.should_stop():
             break
@@ -165,13 +166,13 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
             next_log = examples_seen + config.log_every
         if probe is not None and examples_seen >= next_probe and epoch_examples < len(train):
             clock.pause()
-            recorder.on_probe(examples_seen, probe_accuracy(model, probe))
+            recorder.on_probe(examples_seen, probe_accuracy(model, probe, eval_batch))
             clock.resume()
             next_probe += probe_every
         if test is not None and next_check is not None and examples_seen >= next_check \
                 and epoch_examples < len(train):
             clock.pause()
-            recorder.on_check(examples_seen, clock.seconds(), probe_accuracy(model, test))
+            recorder.on_check(examples_seen, clock.seconds(), probe_accuracy(model, test, eval_batch))
             clock.resume()
             next_check = _next_multiple(examples_seen, config.test_every)
     if interval_batches:
@@ -255,7 +256,8 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
     recorder.on_start(config.epochs * len(train), count_parameters(model))
 
     clock, examples_seen = Clock(), 0
-    before = evaluate(model, test, device)
+    eval_batch = architecture(config.arch).eval_batch_size
+    before = evaluate(model, test, device, eval_batch)
     recorder.on_epoch(EpochMetrics(0, 0, 0.0, None, None, before.loss, before.accuracy))
     good = LastGoodWeights(model)
     latest = before  # the test-set evaluation of the weights as they are now
@@ -278,12 +280,12 @@ def fit(config: TrainConfig, data: Dataset, recorder: Recorder) -> FitResult:
         if recorder.should_stop():
             status, message = Status.STOPPED, f"Stopped by request in epoch {epoch} after {examples_seen:,} examples."
             break
-        latest = evaluate(model, test, device)
+        latest = evaluate(model, test, device, eval_batch)
         recorder.on_epoch(EpochMetrics(epoch, examples_seen, clock.seconds(), train_loss, train_acc,
                                        latest.loss, latest.accuracy))
     # a finished training's last epoch has just been tested; a stopped or diverged one's weights
     # changed since (a part-epoch, or the last finite weights put back)
-    final = latest if status == Status.FINISHED else evaluate(model, test, device)
+    final = latest if status == Status.FINISHED else evaluate(model, test, device, eval_batch)
     if status == Status.FINISHED and final.loss > before.loss:
         message += (f" But its test loss ({final.loss:.2f}) is worse than the untrained model's ({before.loss:.2f}): "
                     f"the learning rate is probably too high. Try {config.lr / 10:g}, or Adam instead of SGD.")

@@ -23,7 +23,7 @@ def test_a_finished_run_keeps_its_accuracy_on_the_bent_test_digits(tiny_mnist, s
 def test_measuring_the_bent_digits_is_not_counted_in_the_training_seconds(tiny_mnist, store, monkeypatch):
     measured = []
 
-    def slow_measurement(model, test):  # one second of work after the training, whatever the machine
+    def slow_measurement(model, test, batch_size):  # one second of work after the training, whatever the machine
         measured.append(time.time())
         threading.Event().wait(1.0)
         return 0.5

@@ -52,3 +52,16 @@ def test_evaluation_restores_training_mode():
     model.train()
     evaluate(model, Split(torch.zeros(4, 28, 28, dtype=torch.uint8), torch.zeros(4, dtype=torch.long)))
     assert model.training
+
+
+def test_the_batch_size_changes_the_speed_not_the_figures(tiny_mnist):
+    from core.models.architectures import ARCHITECTURES, build_model
+    from core.training.engine import probe_accuracy
+
+    for arch, spec in ARCHITECTURES.items():
+        torch.manual_seed(0)
+        model = build_model(arch)
+        small, large = evaluate(model, tiny_mnist.test, batch_size=7), evaluate(model, tiny_mnist.test, batch_size=1000)
+        assert torch.equal(small.predictions, large.predictions), arch
+        assert abs(small.loss - large.loss) < 1e-5 and small.accuracy == large.accuracy
+        assert probe_accuracy(model, tiny_mnist.test, spec.eval_batch_size) == probe_accuracy(model, tiny_mnist.test, 7)

@@ -23,7 +23,8 @@ def _median_ms(work, repeat: int) -> float:
     return statistics.median(spent) * 1000
 
 
-def measure_eval_batches(out: Report, repeat: int, data_dir: str | None = None) -> None:
+def measure_eval_batches(out: Report, repeat: int, data_dir: str | None = None,
+                         presets: tuple[str, ...] = ("fast", "default")) -> None:
     import torch
 
     from core.jobs.threads import use_one_torch_thread
@@ -34,12 +35,13 @@ def measure_eval_batches(out: Report, repeat: int, data_dir: str | None = None) 
 
     use_one_torch_thread()
     test = load_mnist(data_dir).test
-    out.table("model", "registry's batch", *(f"check ms at {b}" for b in BATCHES), *(f"evaluate ms at {b}" for b in BATCHES))
+    out.table("model", "registry's batch", *(f"check ms at {b}" for b in BATCHES),
+              *(f"evaluate ms at {b}" for b in BATCHES))
 
     def measure() -> None:
         torch.set_num_threads(2)
         for arch, spec in ARCHITECTURES.items():
-            for name in ("fast", "default"):
+            for name in presets:
                 model = build_model(arch, preset(arch, name).model)
                 checks = [_median_ms(lambda b=b: probe_accuracy(model, test, b), repeat) for b in BATCHES]
                 whole = [_median_ms(lambda b=b: evaluate(model, test, batch_size=b), repeat) for b in BATCHES]

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from core.models.architectures import ARCHITECTURES
+
 pytestmark = [pytest.mark.benchmark, pytest.mark.real_data]
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,3 +38,15 @@ def test_the_speedrun_cnn_reaches_98_5_percent_within_10_s():
     assert result["status"] == "finished"
     reached = result["seconds_to"]["98.5%"]
     assert reached is not None and reached <= 10.0, result
+
+
+def test_each_architecture_tests_its_models_at_a_batch_near_the_fastest():
+    from bench.common import Report
+    from bench.speed.eval_batches import measure_eval_batches
+
+    out = Report(as_json=True)
+    measure_eval_batches(out, repeat=3, presets=("fast",))
+    for model in out.data["models"]:
+        chosen = model["batches"].index(ARCHITECTURES[model["arch"]].eval_batch_size)
+        # quiet, the registry's batch checked within 15% of the fastest (docs/benchmarks.md); loose for CI
+        assert model["check_ms"][chosen] <= 1.5 * min(model["check_ms"]), model

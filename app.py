@@ -1,6 +1,6 @@
 """Digits dashboard: the entry point draws the frame (ui/frame.py: the navigation and the
-chosen page's heading) with streamlit alone, then imports the app (torch, the store, the data)
-and runs the page: a fresh server shows the heading while those load."""
+chosen page's heading) with streamlit alone, then imports the app (the store, the data, and
+torch for every page but Home) and runs the page: a fresh server shows the heading while those load."""
 from ui.frame import framed
 
 with framed() as page:

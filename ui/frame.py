@@ -2,8 +2,9 @@
 app's style and the chosen page's heading.
 
 Only streamlit and the settings are imported here. A fresh server's first page run imports
-torch, the store and the data after this (seconds on a small CPU), so the heading shows while
-they load; the page then draws its heading (ui.navigation.heading) in the same place.
+the store and the data after this, and every page but Home torch (over a second on a small
+CPU), so the heading shows while they load; the page then draws its heading (heading) in the
+same place.
 
 With a folder named pages/ beside app.py, Streamlit 1.67 runs a requested page such as /train
 directly, in its old folder mode (every file of pages/ in the sidebar), until some session of
@@ -56,6 +57,17 @@ STARTING_UP = "⏳ The server has just started: it is loading PyTorch and the di
 class _Heading:
     slot: Any                # the st.empty() the heading is drawn in
     title: str | None        # what it shows; None: nothing yet
+    error: str | None = None  # said under the title, in every redraw of it (say_under_heading)
+
+    def draw(self) -> None:
+        if self.error is None:
+            if self.title is not None:
+                self.slot.title(self.title)
+            return
+        box = self.slot.container()
+        if self.title is not None:
+            box.title(self.title)
+        box.error(self.error, icon="⚙️")
 
 
 _heading: contextvars.ContextVar[_Heading | None] = contextvars.ContextVar("heading", default=None)
@@ -64,7 +76,8 @@ ROUTED_KEY = "routed_by_app"  # session_state: some run of this session came thr
 
 
 def app_loaded() -> bool:
-    """Whether this process has imported torch, which every page's run imports after the frame."""
+    """Whether this process has imported torch: every page's run but Home's imports it after the
+    frame, and Home's after the page (ui.resources.warm_up)."""
     return "torch" in sys.modules
 
 
@@ -152,16 +165,15 @@ def heading(title: str) -> None:
         st.title(title)
     else:
         place.title = title
-        place.slot.title(title)
+        place.draw()
 
 
-def under_heading():
-    """A container in the heading's place, the heading at its top, for what is said after the
-    page is drawn (ui.resources.limits_said); the page's end outside the frame."""
+def say_under_heading(error: str) -> None:
+    """An error about the whole server (ui.resources.limits_said), kept under the heading when
+    the page draws it; where the frame was not drawn (AppTest's folder mode), where it is."""
     place = _heading.get()
     if place is None:
-        return st.container()
-    box = place.slot.container()
-    if place.title is not None:
-        box.title(place.title)
-    return box
+        st.error(error, icon="⚙️")
+    else:
+        place.error = error
+        place.draw()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.store.checkpoints import StoreError
-from ui.frame import TEACHER_KEY, came_through_app, has_teachers, heading, routed, through_app
+from ui.frame import TEACHER_KEY, app_loaded, came_through_app, has_teachers, heading, routed, through_app
 from ui.identity import learner, learner_or_stop
 from ui.lessons import class_message, forget_sidebar_slot, lesson_sidebar
 from ui.resources import classes, limits_said, server_settings, settings_or_stop, store_failed, warm_up
@@ -41,14 +41,17 @@ def run_app(page) -> None:
     """app.py, inside the frame: open the app and run the page the frame chose. A run store that
     fails meanwhile (a disk that filled, a database that went away) ends the page with one
     sentence, wherever it failed; what was saved before stays saved."""
+    checked = app_loaded()  # the limits check imports torch: a fresh server's first page is not kept waiting
     try:
         open_app()
+        if checked:
+            limits_said()
         run_routed(page)
     except StoreError as exc:
         store_failed(exc)
-    # after the page: a fresh server's first page is not kept waiting for torch
     warm_up()
-    limits_said()
+    if not checked:
+        limits_said()
 
 
 def page_header(title: str, caption: str) -> None:

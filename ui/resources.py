@@ -27,7 +27,7 @@ from core.store.checkpoints import StoreError
 from core.store.learners import Learners
 from core.store.runs import RunRecord, RunStore
 from core.training.limits import check_every_architecture_fits, queue_limits
-from ui.frame import under_heading
+from ui.frame import say_under_heading
 from ui.identity import learner
 from ui.keys import DATA_DIR_KEY
 from ui.text import plain, told
@@ -38,16 +38,16 @@ if TYPE_CHECKING:
 
 
 # One entry per real folder (paths are resolved first), at most two kept: a visitor cannot
-# fill the memory with copies of MNIST by spelling one folder several ways.
+# fill the memory with copies of MNIST by spelling one folder several ways. Each holds its
+# tensors too (DatasetFiles.tensors, the same memory), which go with it.
 @st.cache_resource(show_spinner="Loading the dataset into memory…", max_entries=2)
 def _dataset_files(root: str, name: str) -> DatasetFiles:
     # only the configured root may be downloaded into; a chosen subfolder is read as it is
     return read_dataset(root, dataset_spec(name), download=Path(root) == data_dir().resolve())
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
 def _dataset(root: str, name: str) -> Dataset:
-    return _dataset_files(root, name).tensors()  # the same memory as the files' arrays
+    return _dataset_files(root, name).tensors
 
 
 @st.cache_resource
@@ -66,8 +66,7 @@ def current_data_dir() -> str:
 
 def dataset_or_stop(name: str = DEFAULT_DATASET) -> Dataset:
     """The dataset as tensors; a missing one shows core's instructions and ends this page's run."""
-    dataset_files_or_stop(name)
-    return _dataset(current_data_dir(), name)
+    return dataset_files_or_stop(name).tensors
 
 
 def dataset_files_or_stop(name: str = DEFAULT_DATASET) -> DatasetFiles:
@@ -164,10 +163,10 @@ def _limits_mistake() -> str:
 def limits_said() -> None:
     """Limits that leave a learner some architecture they cannot start (the DIGITS_MAX_* settings
     refuse its every preset) are a mistake, said under the heading of every page. The check
-    estimates each preset's size, which imports torch: it runs after the page is drawn
-    (ui.navigation.run_app), so a fresh server's first page is drawn without torch."""
+    estimates each preset's size, which imports torch: before torch is in, it waits until the
+    page is drawn (ui.navigation.run_app), so a fresh server's first page is drawn without it."""
     if mistake := _limits_mistake():
-        under_heading().error(MISCONFIGURED.format(mistake), icon="⚙️")
+        say_under_heading(MISCONFIGURED.format(mistake))
 
 
 @st.cache_resource

@@ -8,6 +8,7 @@ before a fresh server has imported torch), which the tensors then share (`Datase
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import math
 import os
@@ -66,8 +67,9 @@ class DatasetFiles:
     source: str  # "local files" or "downloaded"
     spec: DatasetSpec = MNIST
 
+    @functools.cached_property
     def tensors(self) -> Dataset:
-        """The Dataset trainings use; its images share these arrays' memory."""
+        """The Dataset trainings use, made once; its images share these arrays' memory."""
         import torch
         return Dataset(Split(torch.from_numpy(self.train_images), torch.from_numpy(self.train_labels).long()),
                        Split(torch.from_numpy(self.test_images), torch.from_numpy(self.test_labels).long()),
@@ -77,7 +79,7 @@ class DatasetFiles:
 def load_dataset(root: str | os.PathLike | None = None, spec: DatasetSpec = MNIST,
                  download: bool = True) -> Dataset:
     """Read `spec` from `root`/<folder>/raw as tensors (see read_dataset)."""
-    return read_dataset(root, spec, download).tensors()
+    return read_dataset(root, spec, download).tensors
 
 
 def read_dataset(root: str | os.PathLike | None = None, spec: DatasetSpec = MNIST,

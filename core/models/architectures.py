@@ -160,8 +160,8 @@ class Architecture:
                                        # GPU has bf16 arithmetic (measured: core.training.precision's `auto`)
     eval_batch_size: int = 250         # test-set batch of its trainings' checks and evaluations: 1000 tests
                                        # logistic regression and the MLP 1.3-2.1x faster than 250; a CNN's
-                                       # activations fit the CPU caches at 250, 1.4-1.8x faster than at 1000
-                                       # (`python -m bench.speed eval-batches`, docs/benchmarks.md)
+                                       # activations fit the CPU caches at 250, its checks 1.6-1.8x faster than
+                                       # at 1000 (`python -m bench.speed eval-batches`, docs/benchmarks.md)
 
     def __post_init__(self) -> None:
         if "default" not in self.presets:

@@ -91,19 +91,23 @@ at = AppTest.from_file({APP!r}, default_timeout=60)
 at.session_state["learner"] = {LEARNER!r}
 at.run()
 seen = {{"torch when drawn": drawn, "torch after": "torch" in sys.modules, "exception": [e.value for e in at.exception],
-        "headers": [h.value for h in at.header], "images": len(at.get("image")[0].proto.imgs)}}
+        "headers": [h.value for h in at.header], "images": len(at.get("image")[0].proto.imgs),
+        "errors": [e.value for e in at.error]}}
 print(json.dumps({{**seen, "runs": len(at.dataframe[0].value)}}))
 """
 
 
-def test_a_fresh_servers_home_is_drawn_without_importing_torch(store, store_root, tiny_mnist, tmp_path):
+@pytest.mark.parametrize("limits", [{}, {"DIGITS_MAX_TRAINING_MB": "500"}])  # the second refuses every preset
+def test_a_fresh_servers_home_is_drawn_without_importing_torch(store, store_root, tiny_mnist, tmp_path, limits):
     stored_job(preset("logistic", epochs=1, batch_size=32), tiny_mnist, store, learner=LEARNER).start().wait(60)
     data_root = write_mnist(tmp_path / "data", tiny_mnist)
-    env = {**os.environ, STORE_DIR_ENV: str(store_root), "DIGITS_DATA_DIR": str(data_root)}
+    env = {**os.environ, STORE_DIR_ENV: str(store_root), "DIGITS_DATA_DIR": str(data_root), **limits}
     out = subprocess.run([sys.executable, "-c", FIRST_PAGE], capture_output=True, text=True, timeout=180,
                          env=env, cwd=Path(APP).parent, check=True)
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen["exception"] == [] and seen["headers"] == ["The data", "Trained models"]
     assert seen["images"] == 24 and seen["runs"] == 1
+    # limits that refuse every preset are said once the page is drawn, under its heading
+    assert [e.startswith("**This server is misconfigured.**") for e in seen["errors"]] == ([True] if limits else [])
     # importing torch takes over a second of a 2-core server's first page (docs/benchmarks.md)
     assert seen["torch when drawn"] == [False] and seen["torch after"] is True

@@ -78,9 +78,10 @@ def test_the_files_are_read_as_arrays_that_the_tensors_share(tmp_path, tiny_mnis
     files = read_dataset(write_mnist(tmp_path, tiny_mnist), download=False)
     assert files.train_images.dtype == np.uint8 and files.train_images.shape == (640, 28, 28)
     assert len(files.test_labels) == 200 and files.source == "local files"
-    data = files.tensors()
+    data = files.tensors
     assert torch.equal(data.train.images, tiny_mnist.train.images)
     assert torch.equal(data.test.labels, tiny_mnist.test.labels)
     assert data.train.labels.dtype == torch.int64
     data.train.images[0, 0, 0] = 77
     assert files.train_images[0, 0, 0] == 77  # one copy of the 47 MB of images, not two
+    assert files.tensors is data  # made once: caches keyed by its splits (the bent test set) hold

@@ -24,6 +24,7 @@ from core.data.datasets import MNIST, DatasetSpec
 if TYPE_CHECKING:
     import torch
 
+
 class DataError(RuntimeError):
     """A dataset could not be found or fetched; the message says what to do."""
 

@@ -1,11 +1,8 @@
 """What the pages share, once per server process: the checked settings, the dataset, the
 run store and the tables beside it, the training queue, loaded models and their evaluations.
-Each getter ends the page with one sentence when what it needs cannot be had.
-
-Importing this module imports no torch, which the getters of models, evaluations and the queue
-import when first called: Home, which needs none of them, is drawn on a fresh server without
-that import (over a second of 2 cores, docs/benchmarks.md); warm_up does it after the page.
-"""
+Each getter ends the page with one sentence when what it needs cannot be had. Importing this
+module imports no torch, which the getters of models, evaluations and the queue import when
+first called: Home, which needs none of them, draws on a fresh server without it (warm_up)."""
 from __future__ import annotations
 
 import functools
